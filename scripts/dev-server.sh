@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Runs the Temporal dev server on 127.0.0.1 with a SQLite file (workflows survive a restart), the Web UI,
+# and Lifeline's search attributes. Usage: dev-server.sh [db-file] [port] [ui-port]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DB="${1:-.data/temporal.db}"
+PORT="${2:-7233}"
+UI_PORT="${3:-$((PORT + 1000))}"
+mkdir -p "$(dirname "$DB")"
+attrs=()
+for a in $(node -e 'console.log(require("./dist/domain/search-attributes").SEARCH_ATTRIBUTE_DECLARATIONS.join(" "))'); do
+  attrs+=(--search-attribute "$a")
+done
+exec .tools/bin/temporal server start-dev --ip 127.0.0.1 --port "$PORT" --ui-port "$UI_PORT" \
+  --db-filename "$DB" --log-level warn "${attrs[@]}"

@@ -1,0 +1,249 @@
+/** Activities that act on containers of one Docker engine. Each reads the current state before it acts. */
+import type Docker from 'dockerode';
+import { Context } from '@temporalio/activity';
+import { PassThrough } from 'node:stream';
+import type { ResolvedStack } from '../domain/config';
+import type { ContainerSpec } from '../domain/release';
+import { badInput, dockerFailure, statusCodeOf } from './errors';
+import { createOptionsFromSpec, LIFELINE_LABELS, specFromInspect, specHash } from './docker-specs';
+
+export interface ServiceState {
+  service: string;
+  container: string;
+  exists: boolean;
+  running: boolean;
+  status: string;
+  health: 'none' | 'starting' | 'healthy' | 'unhealthy';
+  exitCode?: number;
+  image?: string;
+  release?: string;
+}
+
+export type RecreateOutcome = 'created' | 'replaced' | 'unchanged';
+
+export function createDockerActivities(docker: Docker) {
+  async function inspectOrUndefined(name: string): Promise<Docker.ContainerInspectInfo | undefined> {
+    try {
+      return await docker.getContainer(name).inspect();
+    } catch (err) {
+      if (statusCodeOf(err) === 404) return undefined;
+      throw dockerFailure(`inspect ${name}`, err);
+    }
+  }
+
+  async function imageOrUndefined(ref: string): Promise<Docker.ImageInspectInfo | undefined> {
+    try {
+      return await docker.getImage(ref).inspect();
+    } catch (err) {
+      if (statusCodeOf(err) === 404) return undefined;
+      throw dockerFailure(`inspect image ${ref}`, err);
+    }
+  }
+
+  async function stopOne(name: string, graceSeconds: number): Promise<boolean> {
+    try {
+      await docker.getContainer(name).stop({ t: graceSeconds });
+      return true;
+    } catch (err) {
+      const code = statusCodeOf(err);
+      if (code === 304 || code === 404) return false; // already stopped, or gone
+      throw dockerFailure(`stop ${name}`, err);
+    }
+  }
+
+  async function removeOne(name: string): Promise<void> {
+    try {
+      await docker.getContainer(name).remove({ force: true });
+    } catch (err) {
+      const code = statusCodeOf(err);
+      if (code === 404) return;
+      if (code === 409 && /already in progress/.test(String((err as Error).message))) return;
+      throw dockerFailure(`remove ${name}`, err);
+    }
+  }
+
+  async function startOne(name: string): Promise<void> {
+    try {
+      await docker.getContainer(name).start();
+    } catch (err) {
+      if (statusCodeOf(err) === 304) return; // already running
+      throw dockerFailure(`start ${name}`, err);
+    }
+  }
+
+  function stateOf(service: string, container: string, c?: Docker.ContainerInspectInfo): ServiceState {
+    if (!c) return { service, container, exists: false, running: false, status: 'missing', health: 'none' };
+    const health = (c.State.Health?.Status ?? 'none') as ServiceState['health'];
+    return {
+      service,
+      container,
+      exists: true,
+      running: c.State.Running,
+      status: c.State.Status,
+      health,
+      exitCode: c.State.Running ? undefined : c.State.ExitCode,
+      image: c.Config.Image,
+      release: c.Config.Labels?.[LIFELINE_LABELS.release],
+    };
+  }
+
+  return {
+    async inspectStack(stack: ResolvedStack): Promise<ServiceState[]> {
+      return Promise.all(stack.services.map(async (s) => stateOf(s.name, s.container, await inspectOrUndefined(s.container))));
+    },
+
+    /** All containers on the engine, stopped ones included (`docker ps -a`). */
+    async listAllContainers(): Promise<{ name: string; image: string; state: string; status: string }[]> {
+      try {
+        const all = await docker.listContainers({ all: true });
+        return all.map((c) => ({ name: c.Names[0]?.replace(/^\//, '') ?? c.Id, image: c.Image, state: c.State, status: c.Status }));
+      } catch (err) {
+        throw dockerFailure('list containers', err);
+      }
+    },
+
+    /** Specs of the stack's existing containers, as docker inspect shows them now. */
+    async captureSpecs(stack: ResolvedStack): Promise<ContainerSpec[]> {
+      const specs: ContainerSpec[] = [];
+      for (const s of stack.services) {
+        const c = await inspectOrUndefined(s.container);
+        if (!c) continue;
+        specs.push(specFromInspect(s.name, c, await imageOrUndefined(c.Image)));
+      }
+      return specs;
+    },
+
+    async stopContainers(names: string[], graceSeconds: number): Promise<string[]> {
+      const stopped = await Promise.all(names.map(async (n) => ((await stopOne(n, graceSeconds)) ? n : undefined)));
+      return stopped.filter((n): n is string => n !== undefined);
+    },
+
+    async removeContainers(names: string[]): Promise<void> {
+      await Promise.all(names.map(removeOne));
+    },
+
+    async startContainers(names: string[]): Promise<void> {
+      await Promise.all(names.map(startOne));
+    },
+
+    /**
+     * Makes the container named in `spec` be exactly that spec, labelled with `releaseId`, and running.
+     * A retry finds the container it already made (same spec hash and release) and leaves it alone,
+     * so no second container is ever created.
+     */
+    async recreateFromSpec(stack: string, spec: ContainerSpec, releaseId: string, graceSeconds: number): Promise<RecreateOutcome> {
+      if (!(await imageOrUndefined(spec.image))) throw badInput(`image ${spec.image} is not on this Docker engine`);
+      const wanted = specHash(spec);
+      const existing = await inspectOrUndefined(spec.name);
+      const labels = existing?.Config.Labels ?? {};
+      if (existing && labels[LIFELINE_LABELS.specHash] === wanted && labels[LIFELINE_LABELS.release] === releaseId) {
+        if (!existing.State.Running) await startOne(spec.name);
+        return 'unchanged';
+      }
+      if (existing) {
+        await stopOne(spec.name, graceSeconds);
+        await removeOne(spec.name);
+      }
+      try {
+        await docker.createContainer(createOptionsFromSpec(spec, stack, releaseId));
+      } catch (err) {
+        // 409: a container with this name appeared meanwhile; the next attempt inspects it again.
+        throw dockerFailure(`create ${spec.name}`, err);
+      }
+      await startOne(spec.name);
+      return existing ? 'replaced' : 'created';
+    },
+
+    /** The last `tail` log lines of a container, stdout and stderr demultiplexed. */
+    async containerLogs(name: string, tail: number, sinceUnix?: number): Promise<string[]> {
+      const c = await inspectOrUndefined(name);
+      if (!c) return [];
+      try {
+        const buf = (await docker.getContainer(name).logs({
+          stdout: true,
+          stderr: true,
+          tail,
+          since: sinceUnix ?? 0,
+          follow: false,
+        })) as unknown as Buffer;
+        return demuxToLines(buf, Boolean(c.Config.Tty)).slice(-tail);
+      } catch (err) {
+        throw dockerFailure(`logs ${name}`, err);
+      }
+    },
+
+    async execInContainer(name: string, cmd: string[]): Promise<{ exitCode: number; output: string }> {
+      try {
+        const exec = await docker.getContainer(name).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+        const stream = await exec.start({ hijack: true, stdin: false });
+        const out = new PassThrough();
+        const chunks: Buffer[] = [];
+        out.on('data', (d: Buffer) => chunks.push(d));
+        docker.modem.demuxStream(stream, out, out);
+        await new Promise<void>((resolve, reject) => {
+          stream.on('end', resolve);
+          stream.on('error', reject);
+        });
+        const info = await exec.inspect();
+        return { exitCode: info.ExitCode ?? -1, output: Buffer.concat(chunks).toString('utf8') };
+      } catch (err) {
+        throw dockerFailure(`exec in ${name}`, err);
+      }
+    },
+
+    /** Disk usage of the engine's data (`docker system df`), in bytes. */
+    async diskUsage(): Promise<{ images: number; containers: number; volumes: number; buildCache: number }> {
+      try {
+        const df = (await docker.df()) as {
+          LayersSize?: number;
+          Containers?: { SizeRw?: number }[];
+          Volumes?: { UsageData?: { Size?: number } }[];
+          BuildCache?: { Size?: number }[];
+        };
+        const sum = (xs: (number | undefined)[]) => xs.reduce<number>((a, b) => a + Math.max(b ?? 0, 0), 0);
+        return {
+          images: df.LayersSize ?? 0,
+          containers: sum((df.Containers ?? []).map((c) => c.SizeRw)),
+          volumes: sum((df.Volumes ?? []).map((v) => v.UsageData?.Size)),
+          buildCache: sum((df.BuildCache ?? []).map((b) => b.Size)),
+        };
+      } catch (err) {
+        throw dockerFailure('disk usage', err);
+      }
+    },
+
+    /** Frees space safely: stopped containers, dangling images and build cache. Never volumes. */
+    async pruneSafe(): Promise<{ containersDeleted: number; imagesDeleted: number; spaceReclaimed: number }> {
+      Context.current().heartbeat('pruning');
+      try {
+        const c = await docker.pruneContainers();
+        const i = await docker.pruneImages({ filters: { dangling: { true: true } } });
+        await docker.pruneBuilder().catch(() => undefined); // engines without BuildKit have no builder cache
+        return {
+          containersDeleted: c.ContainersDeleted?.length ?? 0,
+          imagesDeleted: i.ImagesDeleted?.length ?? 0,
+          spaceReclaimed: (c.SpaceReclaimed ?? 0) + (i.SpaceReclaimed ?? 0),
+        };
+      } catch (err) {
+        throw dockerFailure('prune', err);
+      }
+    },
+  };
+}
+
+/** Splits Docker's multiplexed log frames (8-byte headers) into text lines. */
+export function demuxToLines(buf: Buffer, tty: boolean): string[] {
+  let text = '';
+  if (tty) text = buf.toString('utf8');
+  else {
+    let off = 0;
+    while (off + 8 <= buf.length) {
+      const len = buf.readUInt32BE(off + 4);
+      text += buf.subarray(off + 8, off + 8 + len).toString('utf8');
+      off += 8 + len;
+    }
+  }
+  return text.split('\n').filter((l) => l.length > 0);
+}
+
+export type DockerActivities = ReturnType<typeof createDockerActivities>;

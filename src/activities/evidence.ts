@@ -1,0 +1,61 @@
+/** Evidence and diagnostics: every container's logs and inspect output, disk and memory, with sha256 for each file. */
+import type Docker from 'dockerode';
+import { Context } from '@temporalio/activity';
+import { mkdir, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { ResolvedStack } from '../domain/config';
+import { assertStackName } from '../domain/names';
+import { demuxToLines, DockerActivities } from './docker';
+import { sha256File, writeFileAtomic } from './files';
+
+export interface EvidenceBundle {
+  dir: string;
+  files: { name: string; sha256: string; bytes: number }[];
+  summary: string[];
+}
+
+export function createEvidenceActivities(deps: { docker: Docker; dockerActivities: DockerActivities }) {
+  return {
+    /**
+     * Writes a bundle under <dataDir>/evidence/<stack>/<bundle>/ with a SHA256SUMS manifest.
+     * Files already written by an earlier attempt are kept as they are.
+     */
+    async collectEvidence(stack: ResolvedStack, bundle: string, logLines: number): Promise<EvidenceBundle> {
+      const dir = path.join(stack.dataDir, 'evidence', assertStackName(stack.name), bundle.replace(/[^A-Za-z0-9_.:-]/g, '_'));
+      await mkdir(dir, { recursive: true });
+      const files: EvidenceBundle['files'] = [];
+      const put = async (name: string, content: string) => {
+        const file = path.join(dir, name);
+        const exists = await stat(file).then(() => true, () => false);
+        if (!exists) await writeFileAtomic(file, content);
+        files.push({ name, ...(await sha256File(file)) });
+      };
+      const summary: string[] = [];
+      for (const s of stack.services) {
+        Context.current().heartbeat(s.name);
+        const c = deps.docker.getContainer(s.container);
+        const info = await c.inspect().catch(() => undefined);
+        if (!info) {
+          summary.push(`${s.name}: no container`);
+          continue;
+        }
+        await put(`${s.name}.inspect.json`, JSON.stringify(info, null, 2));
+        const raw = (await c.logs({ stdout: true, stderr: true, tail: logLines, follow: false })) as unknown as Buffer;
+        await put(`${s.name}.log`, demuxToLines(raw, Boolean(info.Config.Tty)).join('\n') + '\n');
+        let mem = '';
+        if (info.State.Running) {
+          const st = (await c.stats({ stream: false })) as { memory_stats?: { usage?: number; limit?: number } };
+          mem = `, memory ${st.memory_stats?.usage ?? 0}/${st.memory_stats?.limit ?? 0} bytes`;
+        }
+        summary.push(`${s.name}: ${info.State.Status}/${info.State.Health?.Status ?? 'none'}${mem}`);
+      }
+      const disk = await deps.dockerActivities.diskUsage();
+      const host = { totalMemory: os.totalmem(), freeMemory: os.freemem(), loadavg: os.loadavg(), disk, containers: await deps.dockerActivities.listAllContainers() };
+      await put('host.json', JSON.stringify(host, null, 2));
+      summary.push(`host: ${Math.round(host.freeMemory / 2 ** 20)} MiB free memory, docker images ${Math.round(disk.images / 2 ** 20)} MiB, volumes ${Math.round(disk.volumes / 2 ** 20)} MiB`);
+      await writeFileAtomic(path.join(dir, 'SHA256SUMS'), files.map((f) => `${f.sha256}  ${f.name}`).join('\n') + '\n');
+      return { dir, files, summary };
+    },
+  };
+}

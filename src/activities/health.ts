@@ -1,0 +1,159 @@
+/** Activities that judge whether a stack is well: health polling, smoke tests, status API, metrics, error logs. */
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { AxiosInstance } from 'axios';
+import type { MetricCheck, ResolvedStack, SmokeTest } from '../domain/config';
+import { CheckResult, evaluateMetric, evaluateSmokeTest, jsonPathGet, matchErrorLines } from '../domain/smoke';
+import type { DockerActivities, ServiceState } from './docker';
+
+export interface HealthWaitOptions {
+  timeoutSeconds: number;
+  stableSeconds: number;
+  pollMs?: number;
+}
+
+export interface HealthReport {
+  healthy: number;
+  total: number;
+  elapsedMs: number;
+  services: (ServiceState & { probeOk?: boolean })[];
+}
+
+export function createHealthActivities(deps: { docker: DockerActivities; http: AxiosInstance }) {
+  const { docker, http } = deps;
+
+  async function probe(url: string, timeoutMs: number): Promise<boolean> {
+    try {
+      const res = await http.get(url, { timeout: timeoutMs, validateStatus: () => true, responseType: 'text' });
+      return res.status >= 200 && res.status < 300;
+    } catch {
+      return false;
+    }
+  }
+
+  async function observe(stack: ResolvedStack): Promise<HealthReport['services']> {
+    const states = await docker.inspectStack(stack);
+    return Promise.all(
+      states.map(async (s) => {
+        const url = stack.services.find((x) => x.name === s.service)?.healthUrl;
+        // Docker's verdict wins once it has one; before that an HTTP probe sees health sooner.
+        const probeOk = s.running && url && (s.health === 'starting' || s.health === 'none') ? await probe(url, 1000) : undefined;
+        return { ...s, probeOk };
+      }),
+    );
+  }
+
+  const isHealthy = (s: HealthReport['services'][number]) =>
+    s.running && (s.health === 'healthy' || (s.health !== 'unhealthy' && (s.probeOk ?? s.health === 'none')));
+
+  return {
+    /**
+     * Polls until every service is running and healthy, continuously for `stableSeconds`.
+     * A container that has exited fails at once: it will not become healthy by waiting.
+     */
+    async waitForStackHealthy(stack: ResolvedStack, opts: HealthWaitOptions): Promise<HealthReport> {
+      const ctx = Context.current();
+      const pollMs = opts.pollMs ?? 200;
+      const start = Date.now();
+      let stableSince: number | undefined;
+      for (;;) {
+        const services = await observe(stack);
+        const healthy = services.filter(isHealthy).length;
+        const total = services.length;
+        const elapsedMs = Date.now() - start;
+        ctx.heartbeat({ healthy, total, elapsedMs });
+        const exited = services.find((s) => s.exists && !s.running && ['exited', 'dead'].includes(s.status));
+        if (exited) {
+          throw ApplicationFailure.create({
+            message: `${exited.service} exited with code ${exited.exitCode} (${healthy}/${total} services healthy)`,
+            type: 'ServiceExited',
+            nonRetryable: true,
+            details: [{ healthy, total, elapsedMs, services }],
+          });
+        }
+        if (healthy === total) {
+          stableSince ??= Date.now();
+          if (Date.now() - stableSince >= opts.stableSeconds * 1000) return { healthy, total, elapsedMs, services };
+        } else stableSince = undefined;
+        if (elapsedMs >= opts.timeoutSeconds * 1000) {
+          const sick = services.filter((s) => !isHealthy(s)).map((s) => `${s.service}: ${s.status}/${s.health}`);
+          throw ApplicationFailure.create({
+            message: `not healthy after ${opts.timeoutSeconds}s: ${healthy}/${total} services healthy (${sick.join(', ')})`,
+            type: 'HealthTimeout',
+            nonRetryable: true,
+            details: [{ healthy, total, elapsedMs, services }],
+          });
+        }
+        await ctx.sleep(pollMs);
+      }
+    },
+
+    async runSmokeTests(tests: SmokeTest[]): Promise<CheckResult[]> {
+      return Promise.all(
+        tests.map(async (t) => {
+          const started = performance.now();
+          try {
+            const res = await http.request({
+              url: t.url,
+              method: t.method,
+              timeout: Math.max(t.maxLatencyMs * 2, 1000),
+              validateStatus: () => true,
+              responseType: 'text',
+              transformResponse: (x) => x,
+            });
+            return evaluateSmokeTest(t, { status: res.status, body: String(res.data ?? ''), latencyMs: performance.now() - started });
+          } catch (err) {
+            return { name: t.name, passed: false, detail: `request failed: ${(err as Error).message}` };
+          }
+        }),
+      );
+    },
+
+    /** The runbook's `curl /status | jq`: ready when the JSON says overall_ready: true. */
+    async checkStatusApi(url: string): Promise<CheckResult> {
+      try {
+        const res = await http.get(url, { timeout: 5000, validateStatus: () => true, responseType: 'text', transformResponse: (x) => x });
+        let ready: unknown;
+        try {
+          ready = jsonPathGet(JSON.parse(String(res.data)), 'overall_ready');
+        } catch {
+          ready = undefined;
+        }
+        return { name: 'status API', passed: res.status === 200 && ready === true, detail: `HTTP ${res.status}, overall_ready=${JSON.stringify(ready)}` };
+      } catch (err) {
+        return { name: 'status API', passed: false, detail: `request failed: ${(err as Error).message}` };
+      }
+    },
+
+    async queryPrometheus(baseUrl: string, checks: MetricCheck[]): Promise<CheckResult[]> {
+      return Promise.all(
+        checks.map(async (c) => {
+          try {
+            const res = await http.get(`${baseUrl.replace(/\/$/, '')}/api/v1/query`, {
+              params: { query: c.query },
+              timeout: 10_000,
+              validateStatus: () => true,
+            });
+            const body = res.data as { status?: string; error?: string; data?: { resultType?: string; result?: { value: [number, string] }[] } };
+            if (body?.status !== 'success') return { name: c.name, passed: false, detail: `Prometheus: ${body?.error ?? `HTTP ${res.status}`}` };
+            const samples = body.data?.resultType === 'vector' ? (body.data.result ?? []).map((r) => Number(r.value[1])) : [];
+            return evaluateMetric(c, samples);
+          } catch (err) {
+            return { name: c.name, passed: false, detail: `Prometheus unreachable: ${(err as Error).message}` };
+          }
+        }),
+      );
+    },
+
+    /** `docker-compose logs --tail=N | grep -i error` across the stack. */
+    async scanErrorLogs(stack: ResolvedStack, sinceUnix?: number): Promise<{ service: string; line: string }[]> {
+      const found: { service: string; line: string }[] = [];
+      for (const s of stack.services) {
+        const lines = await docker.containerLogs(s.container, stack.errorLogLines, sinceUnix);
+        for (const line of matchErrorLines(lines, stack.errorLogPatterns)) found.push({ service: s.name, line });
+      }
+      return found;
+    },
+  };
+}
+
+export type HealthActivities = ReturnType<typeof createHealthActivities>;

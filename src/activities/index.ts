@@ -1,0 +1,28 @@
+/** Activity factories: host activities reach one Docker engine; orchestration activities reach people. */
+import Docker from 'dockerode';
+import type { AxiosInstance } from 'axios';
+import { createDockerActivities } from './docker';
+import { createEvidenceActivities } from './evidence';
+import { createHealthActivities } from './health';
+import { createNotifyActivities } from './notify';
+import { createReleaseActivities } from './releases';
+import { createVolumeActivities } from './volumes';
+
+export function createHostActivities(deps: { docker: Docker; host: string; http: AxiosInstance }) {
+  const docker = createDockerActivities(deps.docker);
+  const volumes = createVolumeActivities({ docker: deps.docker });
+  return {
+    ...docker,
+    ...volumes,
+    ...createEvidenceActivities({ docker: deps.docker, dockerActivities: docker }),
+    ...createHealthActivities({ docker, http: deps.http }),
+    ...createReleaseActivities({ docker, volumes, host: deps.host }),
+  };
+}
+
+export function createOrchestrationActivities(deps: { http: AxiosInstance; githubToken?: () => string | undefined }) {
+  return createNotifyActivities(deps);
+}
+
+export type HostActivities = ReturnType<typeof createHostActivities>;
+export type OrchestrationActivities = ReturnType<typeof createOrchestrationActivities>;

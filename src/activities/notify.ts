@@ -1,0 +1,74 @@
+/** Activities that talk to people: chat/webhook notifications and incident reports. */
+import { ApplicationFailure } from '@temporalio/activity';
+import type { AxiosInstance } from 'axios';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { NotificationTarget } from '../domain/config';
+import { assertStackName } from '../domain/names';
+import { renderIncidentReport, IncidentReport } from '../domain/incident';
+import { writeFileAtomic } from './files';
+
+export interface LifelineEvent {
+  kind: 'started' | 'escalated' | 'waiting' | 'completed' | 'failed' | 'alert';
+  workflowId: string;
+  stack: string;
+  procedure: string;
+  message: string;
+  level?: string;
+}
+
+export function createNotifyActivities(deps: { http: AxiosInstance; githubToken?: () => string | undefined }) {
+  const { http } = deps;
+
+  return {
+    /** Posts the event to every target; fails (and so retries) only when a target answers with a server error or not at all. */
+    async notify(targets: NotificationTarget[], event: LifelineEvent): Promise<number> {
+      const text = `[lifeline] ${event.procedure} ${event.kind} for ${event.stack}: ${event.message} (${event.workflowId})`;
+      const results = await Promise.allSettled(
+        targets.map(async (t) => {
+          const body = t.kind === 'slack' ? { text } : { ...event, text };
+          const res = await http.post(t.url, body, { timeout: 5000, validateStatus: () => true });
+          if (res.status >= 500) throw new Error(`${new URL(t.url).host} answered ${res.status}`);
+          return res.status;
+        }),
+      );
+      const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed.length) throw ApplicationFailure.create({ message: `notification failed: ${failed.map((f) => String(f.reason?.message ?? f.reason)).join('; ')}`, type: 'NotifyFailed' });
+      return results.length;
+    },
+
+    /** Writes the incident report as Markdown under <dataDir>/incidents; the same request always writes the same file. */
+    async writeIncidentReport(dataDir: string, report: IncidentReport): Promise<string> {
+      const dir = path.join(dataDir, 'incidents', assertStackName(report.stack));
+      await mkdir(dir, { recursive: true });
+      const file = path.join(dir, `${report.workflowId.replace(/[^A-Za-z0-9_.-]/g, '_')}.md`);
+      await writeFileAtomic(file, renderIncidentReport(report));
+      return file;
+    },
+
+    /** Opens the incident as a GitHub issue (REST API). Needs GITHUB_TOKEN in the worker's environment. */
+    async createGithubIssue(github: { apiUrl: string; repo: string }, report: IncidentReport): Promise<string> {
+      const token = deps.githubToken?.();
+      if (!token) throw ApplicationFailure.nonRetryable('GITHUB_TOKEN is not set in the worker environment', 'ConfigMissing');
+      const base = `${github.apiUrl.replace(/\/$/, '')}/repos/${github.repo}/issues`;
+      const headers = { Authorization: `Bearer ${token}`, Accept: 'application/vnd.github+json' };
+      // Idempotent: an issue with this workflow's marker already open is reused.
+      const marker = `lifeline-workflow: ${report.workflowId}`;
+      const open = await http.get(base, { headers, params: { labels: 'incident', state: 'open' }, timeout: 10_000, validateStatus: () => true });
+      const found = Array.isArray(open.data) ? (open.data as { body?: string; html_url: string }[]).find((i) => i.body?.includes(marker)) : undefined;
+      if (found) return found.html_url;
+      const res = await http.post(
+        base,
+        { title: `Production Rollback: ${report.reason}`, labels: ['incident'], body: `${renderIncidentReport(report)}\n\n<!-- ${marker} -->\n` },
+        { headers, timeout: 10_000, validateStatus: () => true },
+      );
+      if (res.status === 401 || res.status === 403 || res.status === 404 || res.status === 422) {
+        throw ApplicationFailure.nonRetryable(`GitHub refused the issue: HTTP ${res.status}`, 'GithubRejected');
+      }
+      if (res.status >= 300) throw ApplicationFailure.create({ message: `GitHub answered HTTP ${res.status}`, type: 'GithubUnavailable' });
+      return (res.data as { html_url: string }).html_url;
+    },
+  };
+}
+
+export type NotifyActivities = ReturnType<typeof createNotifyActivities>;

@@ -1,0 +1,143 @@
+/** Release activities: record the running stack, and read or mark recorded releases. */
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, readFile, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { ResolvedStack } from '../domain/config';
+import { InvalidNameError } from '../domain/names';
+import { imageTagOf, nextReleaseId, Release, ReleaseSummary, summarize } from '../domain/release';
+import type { DockerActivities } from './docker';
+import { specHash } from './docker-specs';
+import { sha256File, writeFileAtomic } from './files';
+import { ReleaseStore, UnknownReleaseError } from './release-store';
+import type { VolumeActivities } from './volumes';
+
+export interface RecordOptions {
+  reason: string;
+  /** Identifies the request; a retried request finds the release it already recorded. */
+  requestKey: string;
+  knownGood?: boolean;
+}
+
+/** Store errors as Temporal failures: bad names and unknown releases are never worth a retry. */
+async function storeCall<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof InvalidNameError) throw ApplicationFailure.nonRetryable(err.message, 'BadInput');
+    if (err instanceof UnknownReleaseError) throw ApplicationFailure.nonRetryable(err.message, 'UnknownRelease');
+    throw err;
+  }
+}
+
+export function createReleaseActivities(deps: { docker: DockerActivities; volumes: VolumeActivities; host: string; now?: () => Date }) {
+  const now = deps.now ?? (() => new Date());
+  const store = (dataDir: string) => new ReleaseStore(dataDir);
+
+  async function requestKeyOf(s: ReleaseStore, stack: string, id: string): Promise<string | undefined> {
+    return readFile(path.join(s.releaseDir(stack, id), 'request-key'), 'utf8').then((k) => k.trim(), () => undefined);
+  }
+
+  return {
+    /**
+     * Records the stack as it runs now. Returns null when none of its containers exist.
+     * The release folder is assembled under a temporary name and renamed into place when complete.
+     */
+    async recordRelease(stack: ResolvedStack, opts: RecordOptions): Promise<ReleaseSummary | null> {
+      return storeCall(async () => {
+        const s = store(stack.dataDir);
+        const dir = s.stackDir(stack.name);
+        await mkdir(dir, { recursive: true });
+        const existing = await s.all(stack.name);
+        for (const r of existing) if ((await requestKeyOf(s, stack.name, r.id)) === opts.requestKey) return summarize(r);
+        const services = await deps.docker.captureSpecs(stack);
+        if (services.length === 0) return null;
+        const id = nextReleaseId(now(), new Set(existing.map((r) => r.id)));
+        const tmp = path.join(dir, `.tmp-${id}-${process.pid}`);
+        await rm(tmp, { recursive: true, force: true });
+        await mkdir(path.join(tmp, 'files'), { recursive: true });
+        const configFiles = [];
+        for (const [i, source] of stack.configFiles.entries()) {
+          const stored = `files/${i}-${path.basename(source)}`;
+          await copyFile(source, path.join(tmp, stored)).catch((err: Error) => {
+            throw ApplicationFailure.nonRetryable(`config file ${source} cannot be copied: ${err.message}`, 'BadInput');
+          });
+          configFiles.push({ source, stored, ...(await sha256File(path.join(tmp, stored))) });
+        }
+        const volumes = [];
+        if (stack.backupVolumes) {
+          for (const v of stack.volumes) {
+            Context.current().heartbeat({ volume: v });
+            const archived = await deps.volumes.backupVolume(v, path.join(tmp, 'volumes', `${v}.tar.gz`));
+            volumes.push({ volume: v, archive: `volumes/${v}.tar.gz`, sha256: archived.sha256, bytes: archived.bytes });
+          }
+        }
+        const release: Release = {
+          id,
+          stack: stack.name,
+          host: deps.host,
+          createdAt: now().toISOString(),
+          reason: opts.reason,
+          imageTags: Object.fromEntries(services.map((x) => [x.service, imageTagOf(x.image)])),
+          services,
+          configFiles,
+          volumes,
+          knownBad: false,
+          knownGood: opts.knownGood ?? false,
+          fingerprint: createHash('sha256').update(services.map(specHash).sort().join(',')).digest('hex').slice(0, 16),
+        };
+        await writeFileAtomic(path.join(tmp, 'release.json'), JSON.stringify(release, null, 2));
+        await writeFileAtomic(path.join(tmp, 'request-key'), opts.requestKey);
+        await rename(tmp, path.join(dir, id));
+        return summarize(release);
+      });
+    },
+
+    async listReleases(dataDir: string, stack: string): Promise<ReleaseSummary[]> {
+      return storeCall(() => store(dataDir).list(stack));
+    },
+
+    async getRelease(dataDir: string, stack: string, id: string): Promise<Release> {
+      return storeCall(() => store(dataDir).get(stack, id));
+    },
+
+    /** Absolute path of a file stored in a release (volume archives, config copies); never outside it. */
+    async releaseFilePath(dataDir: string, stack: string, id: string, stored: string): Promise<string> {
+      return storeCall(async () => {
+        const base = store(dataDir).releaseDir(stack, id);
+        const full = path.resolve(base, stored);
+        if (!full.startsWith(base + path.sep)) throw ApplicationFailure.nonRetryable(`path ${stored} leaves the release folder`, 'BadInput');
+        return full;
+      });
+    },
+
+    async markRelease(dataDir: string, stack: string, id: string, mark: { knownBad?: string; knownGood?: boolean }): Promise<ReleaseSummary> {
+      return storeCall(() => store(dataDir).mark(stack, id, mark));
+    },
+
+    /** Puts the release's copies of the stack's config files back where they came from, after checking them. */
+    async restoreConfigFiles(dataDir: string, stack: string, id: string): Promise<string[]> {
+      return storeCall(async () => {
+        const s = store(dataDir);
+        const r = await s.get(stack, id);
+        const restored: string[] = [];
+        for (const f of r.configFiles) {
+          const stored = path.join(s.releaseDir(stack, id), f.stored);
+          if ((await sha256File(stored)).sha256 !== f.sha256) {
+            throw ApplicationFailure.nonRetryable(`stored copy of ${f.source} fails its checksum`, 'ChecksumMismatch');
+          }
+          await copyFile(stored, `${f.source}.lifeline-tmp`);
+          await rename(`${f.source}.lifeline-tmp`, f.source);
+          restored.push(f.source);
+        }
+        return restored;
+      });
+    },
+
+    async pruneReleases(dataDir: string, stack: string, keep: number): Promise<string[]> {
+      return storeCall(() => store(dataDir).prune(stack, keep));
+    },
+  };
+}
+
+export type ReleaseActivities = ReturnType<typeof createReleaseActivities>;

@@ -1,0 +1,43 @@
+/** `lifeline releases` (rollback.sh --list) and `lifeline backup`. */
+import type { Command } from 'commander';
+import { ReleaseStore } from '../../activities/release-store';
+import type { ReleaseSummary } from '../../domain/release';
+import type { CommandContext } from '../context';
+import { colour } from '../output';
+import { follow } from '../progress';
+import { startProcedure } from '../procedures';
+import { operatorName, run } from './run';
+
+export function registerReleases(program: Command, ctx: () => CommandContext): void {
+  program
+    .command('releases <stack>')
+    .description('list recorded releases, newest first and numbered')
+    .action((stackName: string) =>
+      run(ctx(), async (c) => new ReleaseStore(c.config.dataDir).list(c.stack(stackName).name), renderReleases),
+    );
+
+  program
+    .command('backup <stack>')
+    .description('record the running stack as a release')
+    .option('--known-good', 'mark the release as known good')
+    .option('--reason <text>', 'why', 'manual backup')
+    .option('--as <name>', 'who records it')
+    .action((stackName: string, o: { knownGood?: boolean; reason: string; as?: string }) =>
+      run(ctx(), async (c) => {
+        const stack = c.stack(stackName);
+        const handle = await startProcedure(await c.client(), 'backup', { stack, trigger: 'cli', reason: o.reason, requestedBy: operatorName(o.as), knownGood: o.knownGood });
+        return follow<{ release: ReleaseSummary; pruned: string[] }>(c.out, handle, { quiet: true });
+      }, (r) => `recorded release ${colour.bold(r.release.id)} (${r.release.services} services)${r.pruned.length ? `; retention removed ${r.pruned.join(', ')}` : ''}`),
+    );
+}
+
+function renderReleases(list: ReleaseSummary[]): string {
+  if (!list.length) return 'no releases recorded';
+  return list
+    .map((r, i) => {
+      const tags = [...new Set(Object.values(r.imageTags))].join(',');
+      const marks = [r.knownGood ? colour.green('known-good') : '', r.knownBad ? colour.red('known-bad') : ''].filter(Boolean).join(' ');
+      return `${String(i + 1).padStart(6)}  ${r.id}  ${tags.padEnd(10)} ${r.services} services  ${marks}  ${colour.dim(r.reason)}`;
+    })
+    .join('\n');
+}

@@ -1,0 +1,123 @@
+/** `lifeline rollback` (methods 1, 2, 3, 5 and 6) and `lifeline deploy` (the guarded deploy with automatic rollback). */
+import type { Command } from 'commander';
+import { createInterface } from 'node:readline/promises';
+import { assertImageTag, assertReleaseId } from '../../domain/names';
+import type { ProcedureInput } from '../../domain/procedure';
+import { ReleaseStore } from '../../activities/release-store';
+import { abortUpdate, chooseReleaseUpdate } from '../../workflows/definitions';
+import type { CommandContext } from '../context';
+import { UsageError, colour } from '../output';
+import { follow, readProgress } from '../progress';
+import { ProcedureName, startProcedure } from '../procedures';
+import { renderResult } from '../render';
+import { operatorName, run } from './run';
+
+interface RollbackOptions {
+  quick?: boolean;
+  release?: string;
+  imageTag?: string;
+  blueGreen?: boolean;
+  reason: string;
+  as?: string;
+  wait: boolean;
+}
+
+export function registerRollback(program: Command, ctx: () => CommandContext): void {
+  program
+    .command('rollback <stack>')
+    .description('roll a stack back; with no method on a TTY, choose a release interactively')
+    .option('--quick', 'method 1: back to the newest good release')
+    .option('--release <id>', 'method 3: back to a specific release (YYYYMMDD-HHMMSS)')
+    .option('--image-tag <tag>', 'method 5: recreate the services with this image tag, all else kept')
+    .option('--blue-green', 'method 6: switch traffic back to blue')
+    .option('--reason <text>', 'why (goes into the incident report)', 'manual rollback')
+    .option('--as <name>', 'who is rolling back (default: $USER)')
+    .option('--no-wait', 'start and print the workflow ID without following it')
+    .addHelpText('after', '\nExamples:\n  lifeline rollback spacetime --quick\n  lifeline rollback spacetime --release 20251202-143022\n  lifeline rollback spacetime --image-tag v2.4.9')
+    .action((stackName: string, o: RollbackOptions) =>
+      run(ctx(), async (c) => {
+        const modes = [o.quick, o.release, o.imageTag, o.blueGreen].filter(Boolean).length;
+        if (modes > 1) throw new UsageError('choose one of --quick, --release, --image-tag, --blue-green');
+        const stack = c.stack(stackName);
+        const base: ProcedureInput = { stack, trigger: 'cli', reason: o.reason, requestedBy: operatorName(o.as) };
+        let procedure: ProcedureName;
+        let args: ProcedureInput & { releaseId?: string; imageTag?: string } = base;
+        if (o.quick) procedure = 'quick-rollback';
+        else if (o.release) [procedure, args] = ['specific-version-rollback', { ...base, releaseId: assertReleaseId(o.release) }];
+        else if (o.imageTag) [procedure, args] = ['container-rollback', { ...base, imageTag: assertImageTag(o.imageTag) }];
+        else if (o.blueGreen) procedure = 'blue-green-rollback';
+        else {
+          if (!process.stdin.isTTY || c.out.json) {
+            throw new UsageError('interactive rollback needs a terminal; use --quick, --release <id>, --image-tag <tag> or --blue-green');
+          }
+          procedure = 'interactive-rollback';
+        }
+        const handle = await startProcedure(await c.client(), procedure, args);
+        c.out.info(`${colour.bold(procedure)} started: ${handle.workflowId}`);
+        if (!o.wait) return { workflowId: handle.workflowId };
+        if (procedure === 'interactive-rollback') await chooseInteractively(c, handle, base.requestedBy);
+        const result = await follow(c.out, handle);
+        return { workflowId: handle.workflowId, result };
+      }, renderResult),
+    );
+
+  program
+    .command('deploy <stack>')
+    .description('guarded deploy: roll out an image tag, and roll back automatically if it fails')
+    .requiredOption('--image-tag <tag>', 'the image tag to deploy')
+    .option('--reason <text>', 'why', 'deploy')
+    .option('--as <name>', 'who deploys (default: $USER)')
+    .option('--no-wait', 'start and print the workflow ID without following it')
+    .action((stackName: string, o: { imageTag: string; reason: string; as?: string; wait: boolean }) =>
+      run(ctx(), async (c) => {
+        const stack = c.stack(stackName);
+        const args = { stack, trigger: 'cli' as const, reason: o.reason, requestedBy: operatorName(o.as), imageTag: assertImageTag(o.imageTag) };
+        const handle = await startProcedure(await c.client(), 'automatic-rollback', args);
+        c.out.info(`${colour.bold('guarded deploy')} of ${o.imageTag} started: ${handle.workflowId}`);
+        if (!o.wait) return { workflowId: handle.workflowId };
+        return { workflowId: handle.workflowId, result: await follow(c.out, handle) };
+      }, renderResult),
+    );
+}
+
+/** Method 2's dialogue: a numbered list, a number, then "yes". 'q' aborts the procedure. */
+async function chooseInteractively(c: CommandContext, handle: Awaited<ReturnType<typeof startProcedure>>, by: string): Promise<void> {
+  let options: string[] | undefined;
+  for (let i = 0; i < 100 && !options; i++) {
+    const p = await readProgress(handle);
+    if (p?.pending?.kind === 'choose-release') options = p.pending.options;
+    else if (p && p.status !== 'running') return;
+    else await new Promise((r) => setTimeout(r, 200));
+  }
+  if (!options) throw new Error('the procedure did not offer releases to choose from');
+  const stackName = (await readProgress(handle))?.stack ?? '';
+  const summaries = new Map((await new ReleaseStore(c.config.dataDir).list(stackName)).map((r) => [r.id, r]));
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    process.stderr.write(`${colour.bold('[INFO]')} Available backups:\n\n`);
+    options.forEach((id, i) => {
+      const s = summaries.get(id);
+      const tags = s ? Object.values(s.imageTags).filter((v, j, a) => a.indexOf(v) === j).join(',') : '';
+      process.stderr.write(`  ${String(i + 1).padStart(4)}  ${id}  ${colour.dim(`${tags} ${s?.knownGood ? 'known-good' : ''}`)}\n`);
+    });
+    for (;;) {
+      const answer = (await rl.question(`\nEnter backup number to rollback to (or 'q' to quit): `)).trim();
+      if (answer === 'q') {
+        await handle.executeUpdate(abortUpdate, { args: [{ by, reason: 'quit at the release prompt' }] });
+        throw new UsageError('rollback cancelled');
+      }
+      const chosen = options[Number(answer) - 1];
+      if (!/^\d+$/.test(answer) || !chosen) {
+        process.stderr.write(`please enter a number from 1 to ${options.length}\n`);
+        continue;
+      }
+      const confirm = (await rl.question(`Rollback to ${chosen}? (yes/no): `)).trim();
+      if (confirm !== 'yes') continue;
+      await handle.executeUpdate(chooseReleaseUpdate, { args: [{ by, releaseId: chosen, reason: 'chosen interactively' }] });
+      process.stderr.write(`${colour.bold('[INFO]')} Rolling back to: ${chosen}\n`);
+      return;
+    }
+  } finally {
+    rl.close();
+  }
+}

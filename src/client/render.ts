@@ -1,0 +1,54 @@
+/** Human renderings of procedure results. */
+import { renderChecklist } from '../domain/checklist';
+import type { ProcedureProgress } from '../domain/procedure';
+import { renderVerification, VerificationReport } from '../domain/verification';
+import { colour } from './output';
+import { decisionHint } from './progress';
+
+interface Outcome {
+  workflowId: string;
+  result?: unknown;
+}
+
+export function renderResult({ workflowId, result }: Outcome): string {
+  if (result === undefined) return `started ${workflowId}\n  follow it with: lifeline status ${workflowId} --watch`;
+  const r = result as { status?: string; toRelease?: string; release?: string; verification?: VerificationReport; rollback?: { verification?: VerificationReport }; acknowledgedBy?: string };
+  const lines: string[] = [];
+  switch (r.status) {
+    case 'completed':
+      lines.push(colour.green(`[SUCCESS] Rollback complete! Now on ${r.toRelease}.`));
+      break;
+    case 'rolled-back':
+      lines.push(colour.yellow(`[ROLLED BACK] The deploy failed and ${r.release} was restored.`));
+      break;
+    case 'deployed':
+      lines.push(colour.green(`[SUCCESS] Deployed; recorded as release ${r.release}.`));
+      break;
+    case 'escalated':
+      lines.push(colour.yellow(`[ESCALATED] acknowledged by ${r.acknowledgedBy}`));
+      break;
+    default:
+      lines.push(`${workflowId}: ${JSON.stringify(result)}`);
+  }
+  const v = r.verification ?? r.rollback?.verification;
+  if (v) lines.push(renderVerification(v));
+  lines.push(colour.dim(`workflow ${workflowId}`));
+  return lines.join('\n');
+}
+
+export function renderProgress(workflowId: string, p: ProcedureProgress, closedStatus?: string): string {
+  const lines = [
+    `${colour.bold(p.procedure)} on ${p.stack}  (${workflowId})`,
+    `status: ${closedStatus ?? p.status}   step: ${p.step}   started: ${p.startedAt}`,
+  ];
+  if (p.fromRelease || p.toRelease) lines.push(`release: ${p.fromRelease ?? '?'} -> ${p.toRelease ?? '?'}`);
+  if (p.escalationLevel) lines.push(`escalation level: ${p.escalationLevel}`);
+  const hint = decisionHint(workflowId, p);
+  if (hint) lines.push(colour.yellow(hint));
+  lines.push('', renderChecklist(p.checklist));
+  if (p.decisions.length) {
+    lines.push('', 'decisions:');
+    for (const d of p.decisions) lines.push(`  ${d.at} ${d.kind}${d.approved === false ? ' (denied)' : ''} by ${d.by}${d.reason ? `: ${d.reason}` : ''}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,25 @@
+/** Connecting to Temporal, with an error that says how to start it. */
+import { Client, Connection } from '@temporalio/client';
+
+export const temporalAddress = (): string => process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
+export const temporalNamespace = (): string => process.env.TEMPORAL_NAMESPACE ?? 'default';
+
+export class TemporalUnreachableError extends Error {
+  constructor(address: string, cause: unknown) {
+    super(
+      `cannot reach Temporal at ${address}: ${(cause as Error)?.message ?? cause}\n` +
+        `Start Lifeline's dev server with \`npm start\`, or set TEMPORAL_ADDRESS to your cluster.`,
+    );
+    this.name = 'TemporalUnreachableError';
+  }
+}
+
+export async function connectClient(address = temporalAddress(), namespace = temporalNamespace()): Promise<Client> {
+  let connection: Connection;
+  try {
+    connection = await Connection.connect({ address, connectTimeout: '3s' });
+  } catch (err) {
+    throw new TemporalUnreachableError(address, err);
+  }
+  return new Client({ connection, namespace });
+}

@@ -1,0 +1,42 @@
+/** Reads and validates the YAML config file; relative paths in it are resolved against the file's folder. */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { configSchema, describeConfigIssues, LifelineConfig } from '../domain/config';
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export const DEFAULT_CONFIG_FILE = 'lifeline.yaml';
+
+export function configFilePath(explicit?: string): string {
+  return path.resolve(explicit ?? process.env.LIFELINE_CONFIG ?? DEFAULT_CONFIG_FILE);
+}
+
+export function loadConfig(file = configFilePath()): LifelineConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config ${file}: ${(err as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = parse(text);
+  } catch (err) {
+    throw new ConfigError(`invalid config ${file}: not valid YAML: ${(err as Error).message}`);
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(describeConfigIssues(file, parsed.error));
+  const base = path.dirname(file);
+  const config = parsed.data;
+  config.dataDir = path.resolve(base, process.env.LIFELINE_DATA_DIR ?? config.dataDir);
+  for (const stack of Object.values(config.stacks)) {
+    stack.configFiles = stack.configFiles.map((f) => path.resolve(base, f));
+  }
+  return config;
+}

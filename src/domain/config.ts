@@ -1,0 +1,190 @@
+/** Lifeline's configuration file: shape, defaults and the resolved per-stack view workflows receive. */
+import { z } from 'zod';
+import { serviceNameSchema, stackNameSchema } from './names';
+
+const seconds = z.number().nonnegative();
+const loopbackUrl = z.string().url();
+
+export const smokeTestSchema = z.object({
+  name: z.string().min(1),
+  url: loopbackUrl,
+  method: z.enum(['GET', 'HEAD', 'POST']).default('GET'),
+  expectStatus: z.number().int().default(200),
+  bodyContains: z.string().optional(),
+  jsonPath: z.string().optional(),
+  jsonEquals: z.union([z.string(), z.number(), z.boolean(), z.null()]).optional(),
+  maxLatencyMs: z.number().positive().default(5000),
+});
+export type SmokeTest = z.infer<typeof smokeTestSchema>;
+
+export const metricCheckSchema = z.object({
+  name: z.string().min(1),
+  query: z.string().min(1),
+  /** Every sample of the instant vector must satisfy the comparison; an empty result fails unless allowEmpty. */
+  op: z.enum(['<', '<=', '>', '>=', '==']),
+  threshold: z.number(),
+  allowEmpty: z.boolean().default(false),
+});
+export type MetricCheck = z.infer<typeof metricCheckSchema>;
+
+export const serviceSchema = z.object({
+  /** Container name; defaults to "<project>-<service>". */
+  container: z.string().optional(),
+  /** HTTP probe that lets health be seen before Docker's own healthcheck interval comes round. */
+  healthUrl: loopbackUrl.optional(),
+  /** Whether `deploy --image-tag` and image-tag rollback change this service's image. */
+  appImage: z.boolean().default(true),
+});
+
+export const timeoutsSchema = z.object({
+  stopGraceSeconds: seconds.default(10),
+  healthWaitSeconds: seconds.default(120),
+  deployHealthSeconds: seconds.default(300),
+  healthStableSeconds: seconds.default(0),
+  monitorSeconds: seconds.default(300),
+  monitorIntervalSeconds: seconds.default(15),
+  postRollbackMonitorSeconds: seconds.default(900),
+  dockerUnavailableSeconds: seconds.default(120),
+});
+export type Timeouts = z.infer<typeof timeoutsSchema>;
+
+export const blueGreenSchema = z.object({
+  nginxContainer: z.string(),
+  /** File inside the nginx container that holds the upstream; Lifeline rewrites it. */
+  upstreamFile: z.string().default('/etc/nginx/upstream.conf'),
+  upstreamName: z.string().default('spacetime_backend'),
+  blue: z.object({ project: stackNameSchema, servers: z.array(z.string().min(1)).min(1) }),
+  green: z.object({ project: stackNameSchema, servers: z.array(z.string().min(1)).min(1) }),
+});
+
+export const stackSchema = z.object({
+  host: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/).default('local'),
+  /** Compose project name (the com.docker.compose.project label). Defaults to the stack name. */
+  project: stackNameSchema.optional(),
+  services: z.record(serviceNameSchema, serviceSchema).refine((s) => Object.keys(s).length > 0, 'at least one service'),
+  configFiles: z.array(z.string()).default([]),
+  volumes: z.array(z.string()).default([]),
+  backupVolumes: z.boolean().default(false),
+  retainReleases: z.number().int().min(1).default(10),
+  statusUrl: loopbackUrl.optional(),
+  smokeTests: z.array(smokeTestSchema).default([]),
+  errorLogPatterns: z.array(z.string()).default(['\\bERROR\\b', '\\bFATAL\\b', 'panic']),
+  errorLogLines: z.number().int().positive().default(100),
+  prometheus: z
+    .object({ url: loopbackUrl, checks: z.array(metricCheckSchema).default([]) })
+    .optional(),
+  integrityCheck: z
+    .union([
+      z.object({ type: z.literal('http'), url: loopbackUrl, expectStatus: z.number().int().default(200) }),
+      z.object({ type: z.literal('exec'), service: serviceNameSchema, command: z.array(z.string()).min(1) }),
+    ])
+    .optional(),
+  blueGreen: blueGreenSchema.optional(),
+  timeouts: timeoutsSchema.default({}),
+});
+export type StackConfigInput = z.input<typeof stackSchema>;
+
+export const notificationTargetSchema = z.object({
+  kind: z.enum(['slack', 'webhook']),
+  url: z.string().url(),
+});
+export type NotificationTarget = z.infer<typeof notificationTargetSchema>;
+
+export const escalationLevelSchema = z.object({
+  name: z.string().min(1),
+  contacts: z.array(notificationTargetSchema).default([]),
+  ackTimeoutSeconds: seconds.default(900),
+});
+export type EscalationLevel = z.infer<typeof escalationLevelSchema>;
+
+const DEFAULT_LEVELS = [
+  { name: 'on-call engineer', ackTimeoutSeconds: 300 },
+  { name: 'senior ops', ackTimeoutSeconds: 600 },
+  { name: 'infrastructure team', ackTimeoutSeconds: 900 },
+  { name: 'CTO / VP Engineering', ackTimeoutSeconds: 1800 },
+];
+
+export const configSchema = z.object({
+  dataDir: z.string().default('.data'),
+  stacks: z.record(stackNameSchema, stackSchema).refine((s) => Object.keys(s).length > 0, 'at least one stack'),
+  notifications: z.array(notificationTargetSchema).default([]),
+  escalation: z.object({ levels: z.array(escalationLevelSchema).min(1).default(DEFAULT_LEVELS) }).default({}),
+  github: z
+    .object({ apiUrl: z.string().url().default('https://api.github.com'), repo: z.string().regex(/^[\w.-]+\/[\w.-]+$/) })
+    .optional(),
+  api: z
+    .object({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(8787) })
+    .default({}),
+});
+export type LifelineConfig = z.infer<typeof configSchema>;
+export type StackConfig = z.infer<typeof stackSchema>;
+
+/** Everything a workflow needs about one stack, resolved from the config so workflow code reads no files. */
+export interface ResolvedStack {
+  name: string;
+  project: string;
+  host: string;
+  dataDir: string;
+  services: { name: string; container: string; healthUrl?: string; appImage: boolean }[];
+  configFiles: string[];
+  volumes: string[];
+  backupVolumes: boolean;
+  retainReleases: number;
+  statusUrl?: string;
+  smokeTests: SmokeTest[];
+  errorLogPatterns: string[];
+  errorLogLines: number;
+  prometheus?: { url: string; checks: MetricCheck[] };
+  integrityCheck?: StackConfig['integrityCheck'];
+  blueGreen?: StackConfig['blueGreen'];
+  timeouts: Timeouts;
+  notifications: NotificationTarget[];
+  escalation: EscalationLevel[];
+  github?: { apiUrl: string; repo: string };
+}
+
+export class UnknownStackError extends Error {
+  constructor(stack: string, known: string[]) {
+    super(`unknown stack "${stack}"; configured stacks: ${known.join(', ') || '(none)'}`);
+    this.name = 'UnknownStackError';
+  }
+}
+
+export function resolveStack(config: LifelineConfig, name: string): ResolvedStack {
+  const s = config.stacks[name];
+  if (!s) throw new UnknownStackError(name, Object.keys(config.stacks));
+  const project = s.project ?? name;
+  return {
+    name,
+    project,
+    host: s.host,
+    dataDir: config.dataDir,
+    services: Object.entries(s.services).map(([svc, v]) => ({
+      name: svc,
+      container: v.container ?? `${project}-${svc}`,
+      healthUrl: v.healthUrl,
+      appImage: v.appImage,
+    })),
+    configFiles: s.configFiles,
+    volumes: s.volumes,
+    backupVolumes: s.backupVolumes,
+    retainReleases: s.retainReleases,
+    statusUrl: s.statusUrl,
+    smokeTests: s.smokeTests,
+    errorLogPatterns: s.errorLogPatterns,
+    errorLogLines: s.errorLogLines,
+    prometheus: s.prometheus,
+    integrityCheck: s.integrityCheck,
+    blueGreen: s.blueGreen,
+    timeouts: s.timeouts,
+    notifications: config.notifications,
+    escalation: config.escalation.levels,
+    github: config.github,
+  };
+}
+
+/** Formats zod issues as "path: reason" lines, naming the file so an operator knows where to look. */
+export function describeConfigIssues(file: string, error: z.ZodError): string {
+  const lines = error.issues.map((i) => `  ${i.path.length ? i.path.join('.') : '(top level)'}: ${i.message}`);
+  return `invalid config ${file}:\n${lines.join('\n')}`;
+}

@@ -1,0 +1,56 @@
+/** Shared vocabulary of procedures: inputs, progress and people's decisions. */
+import type { ChecklistEntry } from './checklist';
+import type { ResolvedStack } from './config';
+import type { Severity } from './decision-matrix';
+import type { TimelineEntry } from './incident';
+
+export type Trigger = 'cli' | 'alert' | 'api';
+
+export interface ProcedureInput {
+  stack: ResolvedStack;
+  trigger: Trigger;
+  reason: string;
+  requestedBy: string;
+  severity?: Severity;
+}
+
+export type DecisionKind = 'ack' | 'approval' | 'choose-release' | 'confirm-step';
+
+export interface PendingDecision {
+  kind: DecisionKind;
+  prompt: string;
+  waitingFor: string;
+  options?: string[];
+  since: string;
+}
+
+export interface Decision {
+  kind: DecisionKind | 'abort' | 'timeout';
+  by: string;
+  reason: string;
+  at: string;
+  approved?: boolean;
+  releaseId?: string;
+}
+
+export interface ProcedureProgress {
+  procedure: string;
+  stack: string;
+  status: 'running' | 'waiting' | 'completed' | 'failed' | 'aborted';
+  step: string;
+  startedAt: string;
+  checklist: ChecklistEntry[];
+  timeline: TimelineEntry[];
+  pending?: PendingDecision;
+  decisions: Decision[];
+  escalationLevel?: number;
+  fromRelease?: string;
+  toRelease?: string;
+}
+
+/** A person's answer as sent through an update. */
+export interface DecisionInput {
+  by: string;
+  reason?: string;
+  releaseId?: string;
+}

@@ -1,0 +1,147 @@
+/** The release model: what Lifeline records so a stack can be brought back exactly as it ran. */
+import { z } from 'zod';
+import { releaseIdSchema, serviceNameSchema, stackNameSchema } from './names';
+
+export const mountSchema = z.object({
+  type: z.enum(['volume', 'bind', 'tmpfs']),
+  source: z.string(),
+  target: z.string(),
+  readOnly: z.boolean(),
+});
+
+export const healthcheckSchema = z.object({
+  test: z.array(z.string()),
+  intervalNs: z.number().int().nonnegative().optional(),
+  timeoutNs: z.number().int().nonnegative().optional(),
+  startPeriodNs: z.number().int().nonnegative().optional(),
+  retries: z.number().int().nonnegative().optional(),
+});
+
+/** One container as docker inspect showed it, minus what the image supplies by itself. */
+export const containerSpecSchema = z.object({
+  service: serviceNameSchema,
+  name: z.string().min(1),
+  image: z.string().min(1),
+  imageId: z.string(),
+  env: z.array(z.string()),
+  cmd: z.array(z.string()).optional(),
+  entrypoint: z.array(z.string()).optional(),
+  labels: z.record(z.string()),
+  mounts: z.array(mountSchema),
+  networkMode: z.string(),
+  restartPolicy: z.string(),
+  init: z.boolean(),
+  healthcheck: healthcheckSchema.optional(),
+  user: z.string().optional(),
+  workingDir: z.string().optional(),
+  stopGraceSeconds: z.number().int().nonnegative().optional(),
+});
+export type ContainerSpec = z.infer<typeof containerSpecSchema>;
+
+export const storedFileSchema = z.object({ source: z.string(), stored: z.string(), sha256: z.string(), bytes: z.number() });
+export const volumeArchiveSchema = z.object({ volume: z.string(), archive: z.string(), sha256: z.string(), bytes: z.number() });
+
+export const releaseSchema = z.object({
+  id: releaseIdSchema,
+  stack: stackNameSchema,
+  host: z.string(),
+  createdAt: z.string(),
+  reason: z.string(),
+  imageTags: z.record(z.string()),
+  services: z.array(containerSpecSchema),
+  configFiles: z.array(storedFileSchema),
+  volumes: z.array(volumeArchiveSchema),
+  knownBad: z.boolean(),
+  knownBadReason: z.string().optional(),
+  knownGood: z.boolean(),
+  /** Hash of all service specs: equal fingerprints mean the same running state. */
+  fingerprint: z.string(),
+});
+export type Release = z.infer<typeof releaseSchema>;
+export type ReleaseSummary = Pick<Release, 'id' | 'stack' | 'createdAt' | 'reason' | 'imageTags' | 'knownBad' | 'knownGood' | 'fingerprint'> & {
+  services: number;
+  volumes: number;
+};
+
+/** Formats a UTC instant as a release ID (YYYYMMDD-HHMMSS), the runbook's backup naming. */
+export function formatReleaseId(at: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return (
+    `${at.getUTCFullYear()}${p(at.getUTCMonth() + 1)}${p(at.getUTCDate())}-` +
+    `${p(at.getUTCHours())}${p(at.getUTCMinutes())}${p(at.getUTCSeconds())}`
+  );
+}
+
+/** Next unique release ID at or after `at`, moving forward one second while the ID is taken. */
+export function nextReleaseId(at: Date, taken: ReadonlySet<string>): string {
+  let t = Math.floor(at.getTime() / 1000) * 1000;
+  while (taken.has(formatReleaseId(new Date(t)))) t += 1000;
+  return formatReleaseId(new Date(t));
+}
+
+export const newestFirst = <T extends { id: string }>(items: readonly T[]): T[] =>
+  [...items].sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+
+/** Image tag of a reference like "repo/name:tag" ("latest" when untagged, ignoring a registry port). */
+export function imageTagOf(image: string): string {
+  const slash = image.lastIndexOf('/');
+  const colon = image.lastIndexOf(':');
+  return colon > slash ? image.slice(colon + 1) : 'latest';
+}
+
+export function withImageTag(image: string, tag: string): string {
+  const slash = image.lastIndexOf('/');
+  const colon = image.lastIndexOf(':');
+  return `${colon > slash ? image.slice(0, colon) : image}:${tag}`;
+}
+
+/**
+ * The quick rollback target: the newest release older than the one running now that is
+ * not known-bad. `excluding` lets callers skip releases they already tried.
+ */
+export function quickRollbackTarget(
+  releases: readonly ReleaseSummary[],
+  opts: { olderThan?: string; excluding?: readonly string[]; currentFingerprint?: string } = {},
+): ReleaseSummary | undefined {
+  return rollbackCandidates(releases, opts)[0];
+}
+
+/** Releases that may be rolled back to, newest first. */
+export function rollbackCandidates(
+  releases: readonly ReleaseSummary[],
+  opts: { olderThan?: string; excluding?: readonly string[]; currentFingerprint?: string } = {},
+): ReleaseSummary[] {
+  const excluded = new Set(opts.excluding ?? []);
+  return newestFirst(releases).filter(
+    (r) =>
+      !r.knownBad &&
+      !excluded.has(r.id) &&
+      r.fingerprint !== opts.currentFingerprint &&
+      (opts.olderThan === undefined || r.id < opts.olderThan),
+  );
+}
+
+/**
+ * Which release IDs a retention of `keep` deletes: everything past the newest `keep`,
+ * except the newest known-good release, which is never deleted.
+ */
+export function releasesToPrune(releases: readonly ReleaseSummary[], keep: number): string[] {
+  const sorted = newestFirst(releases);
+  const lastGood = sorted.find((r) => r.knownGood && !r.knownBad);
+  return sorted.slice(Math.max(keep, 0)).filter((r) => r.id !== lastGood?.id).map((r) => r.id);
+}
+
+export function summarize(r: Release): ReleaseSummary {
+  return {
+    id: r.id,
+    stack: r.stack,
+    createdAt: r.createdAt,
+    reason: r.reason,
+    imageTags: r.imageTags,
+    knownBad: r.knownBad,
+    knownGood: r.knownGood,
+    fingerprint: r.fingerprint,
+    services: r.services.length,
+    volumes: r.volumes.length,
+  };
+}

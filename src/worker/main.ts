@@ -1,0 +1,22 @@
+/** Worker process: LIFELINE_WORKER_ROLES (orchestration,host) on LIFELINE_HOST's Docker engine. */
+import { NativeConnection } from '@temporalio/worker';
+import { temporalAddress, temporalNamespace } from '../client/temporal';
+import { createWorkers, runWorkers, WorkerRole } from './workers';
+
+async function main(): Promise<void> {
+  const roles = (process.env.LIFELINE_WORKER_ROLES ?? 'orchestration,host').split(',').map((r) => r.trim()) as WorkerRole[];
+  const host = process.env.LIFELINE_HOST ?? 'local';
+  const connection = await NativeConnection.connect({ address: temporalAddress() });
+  const workers = await createWorkers({ connection, namespace: temporalNamespace(), host, roles, taskQueue: process.env.LIFELINE_TASK_QUEUE });
+  console.log(`lifeline worker: roles=${roles.join(',')} host=${host} temporal=${temporalAddress()}`);
+  try {
+    await runWorkers(workers);
+  } finally {
+    await connection.close();
+  }
+}
+
+main().catch((err) => {
+  console.error(`lifeline worker failed: ${err?.message ?? err}`);
+  process.exit(1);
+});

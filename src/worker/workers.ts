@@ -1,0 +1,54 @@
+/** Builds Lifeline's workers: orchestration (workflows and notifications) and one Docker host's activities. */
+import { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
+import axios from 'axios';
+import Docker from 'dockerode';
+import { createHostActivities, createOrchestrationActivities } from '../activities';
+import { hostTaskQueue, ORCHESTRATION_TASK_QUEUE } from '../domain/task-queues';
+
+export type WorkerRole = 'orchestration' | 'host';
+
+export interface WorkerSetup {
+  connection: NativeConnection;
+  namespace: string;
+  /** Name of the Docker host this process reaches (its task queue is lifeline-host-<host>). */
+  host: string;
+  roles: WorkerRole[];
+  docker?: Docker;
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Orchestration task queue (default: lifeline). */
+  taskQueue?: string;
+}
+
+export const WORKFLOWS_PATH = require.resolve('../workflows');
+
+export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
+  const http = axios.create({ maxRedirects: 3 });
+  const workers: Worker[] = [];
+  if (setup.roles.includes('orchestration')) {
+    workers.push(
+      await Worker.create({
+        connection: setup.connection,
+        namespace: setup.namespace,
+        taskQueue: setup.taskQueue ?? ORCHESTRATION_TASK_QUEUE,
+        ...(setup.workflowBundle ? { workflowBundle: setup.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+        activities: createOrchestrationActivities({ http, githubToken: () => process.env.GITHUB_TOKEN }),
+      }),
+    );
+  }
+  if (setup.roles.includes('host')) {
+    workers.push(
+      await Worker.create({
+        connection: setup.connection,
+        namespace: setup.namespace,
+        taskQueue: hostTaskQueue(setup.host),
+        activities: createHostActivities({ docker: setup.docker ?? new Docker(), host: setup.host, http }),
+      }),
+    );
+  }
+  return workers;
+}
+
+/** Runs the workers until one stops or fails; on SIGINT/SIGTERM the SDK shuts them down gracefully. */
+export async function runWorkers(workers: Worker[]): Promise<void> {
+  await Promise.all(workers.map((w) => w.run()));
+}

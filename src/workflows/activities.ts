@@ -1,0 +1,34 @@
+/** Activity stubs with the timeouts and retry bounds each kind of work needs. */
+import { proxyActivities } from '@temporalio/workflow';
+import type { HostActivities, OrchestrationActivities } from '../activities';
+import type { ResolvedStack } from '../domain/config';
+import { hostTaskQueue } from '../domain/task-queues';
+
+const NON_RETRYABLE = ['BadInput', 'UnknownRelease', 'ChecksumMismatch', 'DockerRejected'];
+
+/** Short Docker and file operations on the stack's host; retried while the engine is unreachable, up to the stack's bound. */
+export function hostActivities(stack: ResolvedStack) {
+  return proxyActivities<HostActivities>({
+    taskQueue: hostTaskQueue(stack.host),
+    startToCloseTimeout: `${Math.max(60, stack.timeouts.stopGraceSeconds * 2 + 30)}s`,
+    scheduleToCloseTimeout: `${Math.max(stack.timeouts.dockerUnavailableSeconds, stack.timeouts.stopGraceSeconds * 2 + 60)}s`,
+    heartbeatTimeout: '30s',
+    retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 30, nonRetryableErrorTypes: NON_RETRYABLE },
+  });
+}
+
+/** Activities that poll for a long time (health waits, volume archives); they heartbeat. */
+export function longHostActivities(stack: ResolvedStack, seconds: number) {
+  return proxyActivities<HostActivities>({
+    taskQueue: hostTaskQueue(stack.host),
+    startToCloseTimeout: `${Math.ceil(seconds) + 60}s`,
+    heartbeatTimeout: '10s',
+    retry: { initialInterval: '1s', maximumInterval: '10s', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+  });
+}
+
+/** Notifications and reports run on the workflow's own task queue, beside the workflows. */
+export const orchestration = proxyActivities<OrchestrationActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 5, nonRetryableErrorTypes: ['ConfigMissing', 'GithubRejected'] },
+});

@@ -1,0 +1,71 @@
+/**
+ * Runbook "Automatic Rollback": a guarded deploy. It records the running release, rolls out the new image
+ * tag, and on any trigger (a container exits, health does not come within the bound, smoke tests fail)
+ * runs the automatic flow: alert, stop new version, restore previous config, start previous version,
+ * wait for health, verify; and on failure the rollback-failed emergency procedure.
+ */
+import { workflowInfo } from '@temporalio/workflow';
+import type { ProcedureInput } from '../domain/procedure';
+import { hostActivities, longHostActivities } from './activities';
+import { Procedure } from './procedure';
+import { announce } from './steps/announce';
+import { completeRollback, escalateFailedRollback, messageOf, verify } from './steps/finish-rollback';
+import type { RollbackResult } from './steps/finish-rollback';
+import { replaceStack, restoreRelease } from './steps/restore-release';
+import { retagSpecs } from './steps/retag-specs';
+
+export interface DeployResult {
+  status: 'deployed' | 'rolled-back';
+  release: string;
+  imageTag: string;
+  trigger?: string;
+  rollback?: RollbackResult;
+}
+
+export async function automaticRollback(input: ProcedureInput & { imageTag: string }): Promise<DeployResult> {
+  const { stack } = input;
+  const p: Procedure = new Procedure('automatic-rollback', stack.name);
+  const docker = hostActivities(stack);
+  const sinceUnix = Math.floor(Date.now() / 1000);
+  const previous = await p.step('record current release', () =>
+    docker.recordRelease(stack, { reason: `before deploy of ${input.imageTag}`, requestKey: `${workflowInfo().workflowId}:previous`, knownGood: true }),
+  );
+  if (!previous) p.fail(`no container of ${stack.name} exists; deploy needs a running stack to take the spec from`, 'NothingRunning');
+  const release = await docker.getRelease(stack.dataDir, stack.name, previous.id);
+
+  let trigger: string;
+  try {
+    await p.step(`deploy ${input.imageTag}`, async () => {
+      await replaceStack(p, stack, retagSpecs(stack, release.services, input.imageTag), `deploy:${input.imageTag}`, stack.timeouts.deployHealthSeconds);
+      const smoke = await longHostActivities(stack, 60).runSmokeTests(stack.smokeTests);
+      const failed = smoke.filter((c) => !c.passed);
+      if (failed.length) throw new Error(`smoke tests failed: ${failed.map((c) => `${c.name} (${c.detail})`).join('; ')}`);
+    });
+    const deployed = await docker.recordRelease(stack, { reason: `deployed ${input.imageTag}`, requestKey: `${workflowInfo().workflowId}:deployed`, knownGood: true });
+    p.finish('completed', `deployed ${input.imageTag}`);
+    return { status: 'deployed', release: deployed?.id ?? previous.id, imageTag: input.imageTag };
+  } catch (err) {
+    trigger = messageOf(err);
+  }
+
+  // Automatic rollback flow.
+  p.record('deployment failed', trigger);
+  p.tick('Incident logged', 'done', trigger);
+  await announce(stack, p.state.procedure, 'alert', `deploy of ${input.imageTag} failed: ${trigger}; rolling back to ${previous.id}`);
+  p.tick('Stakeholders notified');
+  const failedState = await docker.recordRelease(stack, { reason: `failed deploy of ${input.imageTag}: ${trigger}`, requestKey: `${workflowInfo().workflowId}:failed` });
+  p.tick('Backup of current state created', failedState ? 'done' : 'skipped', failedState?.id);
+  p.setReleases(failedState?.id, previous.id);
+  p.tick('Rollback version identified', 'done', previous.id);
+  try {
+    await restoreRelease(p, stack, release);
+  } catch (err) {
+    p.tick('No errors during rollback', 'failed', messageOf(err));
+    return escalateFailedRollback(p, input, `previous release ${previous.id} did not come back: ${messageOf(err)}`, [previous.id]);
+  }
+  p.tick('No errors during rollback');
+  const verification = await verify(p, input, sinceUnix);
+  if (!verification.passed) return escalateFailedRollback(p, input, 'verification failed after automatic rollback', [previous.id]);
+  const rollback = await completeRollback(p, { ...input, reason: `deploy of ${input.imageTag} failed: ${trigger}` }, verification, { from: failedState?.id, to: previous.id }, sinceUnix);
+  return { status: 'rolled-back', release: previous.id, imageTag: input.imageTag, trigger, rollback };
+}

@@ -1,0 +1,39 @@
+/** Runbook "Method 5: Container Rollback": recreate the services with a previous image tag (IMAGE_TAG=v2.4.9). */
+import { workflowInfo } from '@temporalio/workflow';
+import type { ProcedureInput } from '../domain/procedure';
+import { hostActivities } from './activities';
+import { Procedure } from './procedure';
+import { announce } from './steps/announce';
+import { completeRollback, escalateFailedRollback, messageOf, RollbackResult, verify } from './steps/finish-rollback';
+import { replaceStack } from './steps/restore-release';
+import { retagSpecs } from './steps/retag-specs';
+
+export async function containerRollback(input: ProcedureInput & { imageTag: string }): Promise<RollbackResult> {
+  const { stack } = input;
+  const p: Procedure = new Procedure('container-rollback', stack.name);
+  const docker = hostActivities(stack);
+  const sinceUnix = Math.floor(Date.now() / 1000);
+  p.tick('Incident logged');
+  await announce(stack, p.state.procedure, 'started', `${input.reason} (to image tag ${input.imageTag})`);
+  p.tick('Stakeholders notified');
+  const current = await p.step('back up current state', () =>
+    docker.recordRelease(stack, { reason: `state before container rollback: ${input.reason}`, requestKey: `${workflowInfo().workflowId}:current` }),
+  );
+  if (!current) p.fail(`no container of ${stack.name} exists to take the spec from; use a release rollback instead`, 'NothingRunning');
+  p.tick('Backup of current state created', 'done', current.id);
+  const release = await docker.getRelease(stack.dataDir, stack.name, current.id);
+  const specs = retagSpecs(stack, release.services, input.imageTag);
+  p.setReleases(current.id, `image:${input.imageTag}`);
+  p.tick('Rollback version identified', 'done', `image tag ${input.imageTag}`);
+  try {
+    await replaceStack(p, stack, specs, `image:${input.imageTag}`, stack.timeouts.healthWaitSeconds);
+  } catch (err) {
+    p.tick('No errors during rollback', 'failed', messageOf(err));
+    return escalateFailedRollback(p, input, `image tag ${input.imageTag} did not come up healthy: ${messageOf(err)}`, []);
+  }
+  p.tick('No errors during rollback');
+  const verification = await verify(p, input, sinceUnix);
+  if (!verification.passed) return escalateFailedRollback(p, input, `verification failed after image-tag rollback`, []);
+  const after = await docker.recordRelease(stack, { reason: `image-tag rollback to ${input.imageTag}`, requestKey: `${workflowInfo().workflowId}:after`, knownGood: true });
+  return completeRollback(p, input, verification, { from: current.id, to: after?.id ?? current.id, label: `image:${input.imageTag}` }, sinceUnix);
+}

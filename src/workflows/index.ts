@@ -1,0 +1,9 @@
+export { automaticRollback } from './automatic-rollback';
+export { quickRollback } from './quick-rollback';
+export { interactiveRollback } from './interactive-rollback';
+export { specificVersionRollback } from './specific-version-rollback';
+export { containerRollback } from './container-rollback';
+export { rollbackVerification } from './rollback-verification';
+export { postRollbackActions } from './post-rollback-actions';
+export { rollbackFailed } from './rollback-failed';
+export { backup } from './backup';

@@ -1,0 +1,71 @@
+/** Runbook "Post-Rollback Actions": confirm, monitor, notify stakeholders, write the incident report. */
+import { log, sleep } from '@temporalio/workflow';
+import type { ResolvedStack } from '../domain/config';
+import type { ChecklistEntry } from '../domain/checklist';
+import type { IncidentReport, TimelineEntry } from '../domain/incident';
+import { hostActivities, orchestration } from './activities';
+import { announce } from './steps/announce';
+
+export interface PostRollbackInput {
+  stack: ResolvedStack;
+  rollbackWorkflowId: string;
+  procedure: string;
+  reason: string;
+  outcome: string;
+  fromRelease?: string;
+  toRelease?: string;
+  timeline: TimelineEntry[];
+  checklist: ChecklistEntry[];
+  sinceUnix?: number;
+}
+
+export interface PostRollbackResult {
+  smokePassed: boolean;
+  monitorFailures: string[];
+  reportPath: string;
+  githubIssue?: string;
+}
+
+export async function postRollbackActions(input: PostRollbackInput): Promise<PostRollbackResult> {
+  const { stack } = input;
+  const docker = hostActivities(stack);
+  // 1. Confirm rollback success.
+  const smoke = await docker.runSmokeTests(stack.smokeTests);
+  const smokePassed = smoke.every((c) => c.passed);
+  // 2. Monitor the system.
+  const monitorFailures: string[] = [];
+  const interval = Math.max(1, stack.timeouts.monitorIntervalSeconds);
+  for (let waited = 0; waited < stack.timeouts.postRollbackMonitorSeconds; waited += interval) {
+    await sleep(`${Math.min(interval, stack.timeouts.postRollbackMonitorSeconds - waited)}s`);
+    const states = await docker.inspectStack(stack);
+    for (const s of states) if (!s.running || s.health === 'unhealthy') monitorFailures.push(`${s.service} ${s.status}/${s.health}`);
+  }
+  // 3. Notify stakeholders.
+  await announce(stack, input.procedure, 'completed', `status update: ${input.outcome}; ${smokePassed ? 'smoke tests pass' : 'smoke tests FAIL'}; monitoring ${monitorFailures.length ? `saw ${monitorFailures.length} problem(s)` : 'clean'}`);
+  // 4. Create the incident report.
+  const checklist = input.checklist.map((e) =>
+    e.item === 'Stakeholders updated' || e.item === 'Incident report created' ? { ...e, state: 'done' as const } : e,
+  );
+  const report: IncidentReport = {
+    workflowId: input.rollbackWorkflowId,
+    stack: stack.name,
+    procedure: input.procedure,
+    reason: input.reason,
+    outcome: input.outcome,
+    fromRelease: input.fromRelease,
+    toRelease: input.toRelease,
+    timeline: input.timeline,
+    checklist,
+    errorLines: await docker.scanErrorLogs(stack, input.sinceUnix),
+  };
+  const reportPath = await orchestration.writeIncidentReport(stack.dataDir, report);
+  let githubIssue: string | undefined;
+  if (stack.github) {
+    try {
+      githubIssue = await orchestration.createGithubIssue(stack.github, report);
+    } catch (err) {
+      log.warn('GitHub issue not created', { error: String(err) });
+    }
+  }
+  return { smokePassed, monitorFailures, reportPath, githubIssue };
+}

@@ -1,0 +1,184 @@
+/**
+ * Workflow-side state every procedure shares: current step, checklist, timeline and the decision
+ * it waits for. Queries read it; updates answer it; the Web UI shows it as current details.
+ */
+import {
+  ApplicationFailure,
+  condition,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { ChecklistItem, ItemState, mark, newChecklist, renderChecklist } from '../domain/checklist';
+import type { Decision, DecisionInput, DecisionKind, PendingDecision, ProcedureProgress } from '../domain/procedure';
+import { SA } from '../domain/search-attributes';
+import {
+  abortUpdate,
+  acknowledgeUpdate,
+  approveUpdate,
+  chooseReleaseUpdate,
+  confirmStepUpdate,
+  denyUpdate,
+  progressQuery,
+} from './definitions';
+
+export class AbortedError extends Error {}
+
+const now = () => new Date().toISOString(); // deterministic inside workflows: the SDK fixes Date to workflow time
+
+export class Procedure {
+  readonly state: ProcedureProgress;
+  private answer: Decision | undefined;
+  private aborted: Decision | undefined;
+
+  constructor(procedure: string, stack: string) {
+    this.state = {
+      procedure,
+      stack,
+      status: 'running',
+      step: 'starting',
+      startedAt: now(),
+      checklist: newChecklist(),
+      timeline: [],
+      decisions: [],
+    };
+    setHandler(progressQuery, () => this.state);
+    this.answerWith(acknowledgeUpdate, 'ack');
+    this.answerWith(approveUpdate, 'approval', true);
+    this.answerWith(denyUpdate, 'approval', false);
+    this.answerWith(chooseReleaseUpdate, 'choose-release');
+    this.answerWith(confirmStepUpdate, 'confirm-step');
+    setHandler(
+      abortUpdate,
+      (input) => {
+        this.aborted = { kind: 'abort', by: input.by, reason: input.reason ?? '', at: now() };
+        this.state.decisions.push(this.aborted);
+        return this.aborted;
+      },
+      { validator: (input) => validatePerson(input, true) },
+    );
+  }
+
+  private answerWith(update: typeof approveUpdate, kind: DecisionKind, approved?: boolean): void {
+    setHandler(
+      update,
+      (input) => {
+        const decision: Decision = { kind, by: input.by, reason: input.reason ?? '', at: now(), approved, releaseId: input.releaseId };
+        this.answer = decision;
+        this.state.decisions.push(decision);
+        return decision;
+      },
+      {
+        validator: (input) => {
+          validatePerson(input, kind === 'approval');
+          const pending = this.state.pending;
+          if (!pending || pending.kind !== kind) {
+            throw new Error(`nothing is waiting for ${update.name}; ${pending ? `waiting for ${pending.kind}` : 'no decision is pending'}`);
+          }
+          if (kind === 'choose-release' && !pending.options?.includes(input.releaseId ?? '')) {
+            throw new Error(`release ${JSON.stringify(input.releaseId)} is not one of: ${pending.options?.join(', ')}`);
+          }
+        },
+      },
+    );
+  }
+
+  get isAborted(): boolean {
+    return this.aborted !== undefined;
+  }
+
+  /** Runs one named step of the procedure, recording it in the timeline. */
+  async step<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    this.throwIfAborted();
+    this.state.step = name;
+    this.record(name);
+    const result = await fn();
+    return result;
+  }
+
+  record(step: string, detail?: string): void {
+    this.state.timeline.push({ at: now(), step, detail });
+    this.publish();
+  }
+
+  tick(item: ChecklistItem, state: ItemState = 'done', note?: string): void {
+    mark(this.state.checklist, item, state, note);
+    this.publish();
+  }
+
+  setReleases(from?: string, to?: string): void {
+    if (from) this.state.fromRelease = from;
+    if (to) this.state.toRelease = to;
+    upsertSearchAttributes([
+      ...(from ? [{ key: SA.fromRelease, value: from }] : []),
+      ...(to ? [{ key: SA.toRelease, value: to }] : []),
+    ]);
+  }
+
+  setEscalationLevel(level: number): void {
+    this.state.escalationLevel = level;
+    upsertSearchAttributes([{ key: SA.escalationLevel, value: level }]);
+    this.publish();
+  }
+
+  /**
+   * Waits for a person. Resolves with their decision, or a 'timeout' decision when `timeoutSeconds`
+   * passes first (undefined waits for ever). An abort ends the wait by throwing AbortedError.
+   */
+  async ask(kind: DecisionKind, prompt: string, waitingFor: string, opts: { options?: string[]; timeoutSeconds?: number } = {}): Promise<Decision> {
+    this.throwIfAborted();
+    const pending: PendingDecision = { kind, prompt, waitingFor, options: opts.options, since: now() };
+    this.answer = undefined;
+    this.state.pending = pending;
+    this.state.status = 'waiting';
+    upsertSearchAttributes([{ key: SA.waitingFor, value: waitingFor }]);
+    this.record(`waiting for ${waitingFor}`, prompt);
+    const timeout = opts.timeoutSeconds === undefined ? undefined : opts.timeoutSeconds * 1000;
+    const answered = timeout === undefined
+      ? (await condition(() => this.answer !== undefined || this.isAborted), true)
+      : await condition(() => this.answer !== undefined || this.isAborted, timeout);
+    this.state.pending = undefined;
+    this.state.status = 'running';
+    upsertSearchAttributes([{ key: SA.waitingFor, value: null }]);
+    this.throwIfAborted();
+    const answer = this.answer as Decision | undefined; // set by an update handler while we waited
+    if (!answered || !answer) {
+      const t: Decision = { kind: 'timeout', by: 'lifeline', reason: `no answer from ${waitingFor} in ${opts.timeoutSeconds}s`, at: now() };
+      this.state.decisions.push(t);
+      this.record('decision timed out', t.reason);
+      return t;
+    }
+    this.record(`${answer.kind}${answer.approved === false ? ' (denied)' : ''} by ${answer.by}`, answer.reason);
+    return answer;
+  }
+
+  throwIfAborted(): void {
+    if (this.aborted) throw new AbortedError(`aborted by ${this.aborted.by}: ${this.aborted.reason}`);
+  }
+
+  finish(status: ProcedureProgress['status'], detail?: string): void {
+    this.state.status = status;
+    this.state.step = status;
+    this.record(status, detail);
+  }
+
+  /** Fails the workflow with the procedure's own words, marking it failed first. */
+  fail(message: string, type = 'ProcedureFailed'): never {
+    this.finish('failed', message);
+    throw ApplicationFailure.create({ message, type, nonRetryable: true });
+  }
+
+  private publish(): void {
+    const s = this.state;
+    const waiting = s.pending ? `\n\nWaiting for **${s.pending.waitingFor}**: ${s.pending.prompt}` : '';
+    setCurrentDetails(`**${s.procedure}** on \`${s.stack}\`: ${s.step}${waiting}\n\n\`\`\`\n${renderChecklist(s.checklist)}\n\`\`\``);
+  }
+}
+
+function validatePerson(input: DecisionInput, reasonRequired: boolean): void {
+  if (!input || typeof input.by !== 'string' || !input.by.trim()) throw new Error('"by" (who decides) is required');
+  if (reasonRequired && (typeof input.reason !== 'string' || !input.reason.trim())) throw new Error('a reason is required');
+}
+
+export const workflowIdOf = (): string => workflowInfo().workflowId;

@@ -1,0 +1,73 @@
+/**
+ * Runbook emergency "Rollback Failed": gather information, force-recreate, try older releases one at a
+ * time (skipping known-bad ones), then escalate to the infrastructure team.
+ */
+import { workflowInfo } from '@temporalio/workflow';
+import type { ProcedureInput } from '../domain/procedure';
+import { rollbackCandidates } from '../domain/release';
+import { hostActivities } from './activities';
+import { Procedure } from './procedure';
+import { announce } from './steps/announce';
+import { escalate } from './steps/escalate';
+import { completeRollback, messageOf, RollbackResult, verify } from './steps/finish-rollback';
+import { replaceStack, restoreRelease } from './steps/restore-release';
+
+export interface RollbackFailedInput extends ProcedureInput {
+  triedReleases: string[];
+  olderReleaseLimit?: number;
+}
+
+export type RollbackFailedResult = RollbackResult | { status: 'escalated'; acknowledgedBy: string; evidence: string };
+
+const INFRASTRUCTURE_LEVEL = 3;
+
+export async function rollbackFailed(input: RollbackFailedInput): Promise<RollbackFailedResult> {
+  const { stack } = input;
+  const p: Procedure = new Procedure('rollback-failed', stack.name);
+  const docker = hostActivities(stack);
+  const sinceUnix = Math.floor(Date.now() / 1000);
+  p.tick('Incident logged', 'done', input.reason);
+
+  const info = await p.step('gather information', () => docker.collectEvidence(stack, `${workflowInfo().workflowId}-diagnostics`, 200));
+  p.record('diagnostics', info.summary.join('; '));
+
+  const attempt = async (label: string, run: () => Promise<unknown>): Promise<RollbackResult | undefined> => {
+    try {
+      await run();
+    } catch (err) {
+      p.record(`${label} failed`, messageOf(err));
+      return undefined;
+    }
+    const verification = await verify(p, input, sinceUnix);
+    if (!verification.passed) return undefined;
+    return completeRollback(p, input, verification, { to: p.state.toRelease ?? input.triedReleases[0] ?? 'unknown' }, sinceUnix);
+  };
+
+  // Force restart: the same containers, recreated from scratch with a longer grace period.
+  const last = input.triedReleases[0];
+  if (last) {
+    const release = await docker.getRelease(stack.dataDir, stack.name, last);
+    p.setReleases(undefined, last);
+    const forced = await attempt('force restart', () => replaceStack(p, stack, release.services, `${last}:forced:${workflowInfo().runId.slice(0, 8)}`, stack.timeouts.healthWaitSeconds));
+    if (forced) return forced;
+    await docker.markRelease(stack.dataDir, stack.name, last, { knownBad: 'force restart did not make it healthy' });
+  }
+
+  // Older versions, one at a time.
+  const all = await docker.listReleases(stack.dataDir, stack.name);
+  const older = rollbackCandidates(all, { excluding: input.triedReleases, olderThan: last }).slice(0, input.olderReleaseLimit ?? 2);
+  for (const r of older) {
+    const release = await docker.getRelease(stack.dataDir, stack.name, r.id);
+    p.setReleases(undefined, r.id);
+    const done = await attempt(`rollback to older release ${r.id}`, () => restoreRelease(p, stack, release));
+    if (done) return done;
+    await docker.markRelease(stack.dataDir, stack.name, r.id, { knownBad: 'rollback to it failed during the rollback-failed procedure' });
+  }
+
+  await announce(stack, p.state.procedure, 'escalated', `all rollbacks failed; escalating to infrastructure team`);
+  const ack = await p.step('escalate to infrastructure team', () =>
+    escalate(p, stack, INFRASTRUCTURE_LEVEL, `all rollbacks of ${stack.name} failed (tried ${[...input.triedReleases, ...older.map((r) => r.id)].join(', ') || 'none'}); evidence in ${info.dir}`),
+  );
+  p.finish('completed', `escalated; acknowledged by ${ack.by}`);
+  return { status: 'escalated', acknowledgedBy: ack.by, evidence: info.dir };
+}

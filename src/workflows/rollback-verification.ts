@@ -1,0 +1,55 @@
+/** Runbook "Rollback Verification": health, smoke tests, status API, error logs, metrics, then a monitoring window. */
+import { ApplicationFailure, sleep } from '@temporalio/workflow';
+import type { ResolvedStack } from '../domain/config';
+import type { CheckResult } from '../domain/smoke';
+import type { VerificationReport } from '../domain/verification';
+import { hostActivities, longHostActivities } from './activities';
+
+export interface VerificationInput {
+  stack: ResolvedStack;
+  /** Unix seconds; error logs are scanned from here on (the rollback's start). */
+  sinceUnix?: number;
+  monitorSeconds?: number;
+}
+
+export async function rollbackVerification(input: VerificationInput): Promise<VerificationReport> {
+  const { stack } = input;
+  const docker = hostActivities(stack);
+  const checks: CheckResult[] = [];
+  let healthy = '';
+  try {
+    const h = await longHostActivities(stack, stack.timeouts.healthWaitSeconds).waitForStackHealthy(stack, {
+      timeoutSeconds: stack.timeouts.healthWaitSeconds,
+      stableSeconds: stack.timeouts.healthStableSeconds,
+    });
+    healthy = `${h.healthy}/${h.total} services healthy`;
+    checks.push({ name: 'containers healthy', passed: true, detail: healthy });
+  } catch (err) {
+    healthy = err instanceof ApplicationFailure ? err.message : String(err);
+    checks.push({ name: 'containers healthy', passed: false, detail: healthy });
+  }
+  const [smoke, status, errorLines, metrics] = await Promise.all([
+    docker.runSmokeTests(stack.smokeTests),
+    stack.statusUrl ? docker.checkStatusApi(stack.statusUrl) : Promise.resolve(undefined),
+    docker.scanErrorLogs(stack, input.sinceUnix),
+    stack.prometheus ? docker.queryPrometheus(stack.prometheus.url, stack.prometheus.checks) : Promise.resolve([]),
+  ]);
+  checks.push(...smoke.map((c) => ({ ...c, name: `smoke: ${c.name}` })));
+  if (status) checks.push(status);
+  checks.push({ name: 'error logs', passed: errorLines.length === 0, detail: `${errorLines.length} matching line(s)` });
+  checks.push(...metrics.map((c) => ({ ...c, name: `metric: ${c.name}` })));
+
+  const monitorSeconds = input.monitorSeconds ?? stack.timeouts.monitorSeconds;
+  const interval = Math.max(1, stack.timeouts.monitorIntervalSeconds);
+  let samples = 0;
+  for (let waited = 0; checks.every((c) => c.passed) && waited < monitorSeconds; waited += interval) {
+    await sleep(`${Math.min(interval, monitorSeconds - waited)}s`);
+    samples++;
+    const states = await docker.inspectStack(stack);
+    const sick = states.filter((s) => !s.running || s.health === 'unhealthy');
+    const sampleSmoke = await docker.runSmokeTests(stack.smokeTests);
+    const failed = [...sick.map((s) => `${s.service} ${s.status}/${s.health}`), ...sampleSmoke.filter((c) => !c.passed).map((c) => c.name)];
+    if (failed.length) checks.push({ name: `monitor sample ${samples}`, passed: false, detail: failed.join(', ') });
+  }
+  return { passed: checks.every((c) => c.passed), healthy, checks, errorLines, monitorSamples: samples };
+}

@@ -1,0 +1,91 @@
+import { ApplicationFailure, executeChild, ParentClosePolicy, startChild, workflowInfo } from '@temporalio/workflow';
+import type { ProcedureInput } from '../../domain/procedure';
+import type { VerificationReport } from '../../domain/verification';
+import { hostActivities } from '../activities';
+import type { Procedure } from '../procedure';
+import { announce } from './announce';
+
+export interface RollbackResult {
+  status: 'completed';
+  fromRelease?: string;
+  toRelease: string;
+  verification: VerificationReport;
+  postActionsWorkflowId: string;
+}
+
+/** Runs verification as a child workflow and ticks the checklist from its report. */
+export async function verify(p: Procedure, input: ProcedureInput, sinceUnix: number): Promise<VerificationReport> {
+  const report = await p.step('verify', () =>
+    executeChild('rollbackVerification', {
+      args: [{ stack: input.stack, sinceUnix }],
+      workflowId: `${workflowInfo().workflowId}:verify:${p.state.timeline.length}`,
+    }) as Promise<VerificationReport>,
+  );
+  const ok = (prefix: string) => report.checks.filter((c) => c.name.startsWith(prefix));
+  const tickFrom = (item: Parameters<Procedure['tick']>[0], checks: { passed: boolean }[]) =>
+    p.tick(item, checks.length === 0 ? 'skipped' : checks.every((c) => c.passed) ? 'done' : 'failed');
+  tickFrom('All containers healthy', ok('containers healthy'));
+  tickFrom('Smoke tests pass', ok('smoke:'));
+  tickFrom('HTTP API responding', ok('status API'));
+  tickFrom('Metrics look good', ok('metric:'));
+  tickFrom('Error rate normalized', ok('metric:').filter((c) => /error/i.test(JSON.stringify(c))));
+  tickFrom('Response time normal', ok('metric:').filter((c) => /latency|duration|response/i.test(JSON.stringify(c))));
+  p.record('verification', `${report.passed ? 'passed' : 'FAILED'}: ${report.healthy}`);
+  return report;
+}
+
+/** A verified rollback: remember which releases are good and bad, keep retention, start the post-rollback actions. */
+export async function completeRollback(
+  p: Procedure,
+  input: ProcedureInput,
+  verification: VerificationReport,
+  releases: { from?: string; to: string; label?: string },
+  sinceUnix: number,
+): Promise<RollbackResult> {
+  const { stack } = input;
+  const docker = hostActivities(stack);
+  if (releases.from) await docker.markRelease(stack.dataDir, stack.name, releases.from, { knownBad: `rolled back from by ${workflowInfo().workflowId}` });
+  await docker.markRelease(stack.dataDir, stack.name, releases.to, { knownGood: true });
+  await docker.pruneReleases(stack.dataDir, stack.name, stack.retainReleases);
+  const postId = `${workflowInfo().workflowId}:post-actions`;
+  await startChild('postRollbackActions', {
+    workflowId: postId,
+    parentClosePolicy: ParentClosePolicy.ABANDON,
+    args: [
+      {
+        stack,
+        rollbackWorkflowId: workflowInfo().workflowId,
+        procedure: p.state.procedure,
+        reason: input.reason,
+        outcome: 'rolled back and verified',
+        fromRelease: releases.from,
+        toRelease: releases.label ?? releases.to,
+        timeline: p.state.timeline,
+        checklist: p.state.checklist,
+        sinceUnix,
+      },
+    ],
+  });
+  await announce(stack, p.state.procedure, 'completed', `rolled back to ${releases.label ?? releases.to}: ${verification.healthy}`);
+  p.finish('completed', verification.healthy);
+  return { status: 'completed', fromRelease: releases.from, toRelease: releases.label ?? releases.to, verification, postActionsWorkflowId: postId };
+}
+
+/**
+ * The runbook's "Failed ──→ Emergency Procedure": the rollback-failed procedure takes over in its own
+ * workflow (it outlives this one), and this workflow fails saying where to look.
+ */
+export async function escalateFailedRollback(p: Procedure, input: ProcedureInput, why: string, triedReleases: string[]): Promise<never> {
+  const emergencyId = `emergency:rollback-failed:${input.stack.name}:${workflowInfo().workflowId.replace(/[^A-Za-z0-9:_-]/g, '_')}`;
+  await startChild('rollbackFailed', {
+    workflowId: emergencyId,
+    parentClosePolicy: ParentClosePolicy.ABANDON,
+    args: [{ ...input, reason: `${input.reason}; rollback failed: ${why}`, triedReleases }],
+  });
+  await announce(input.stack, p.state.procedure, 'failed', `${why}; emergency procedure ${emergencyId} started`);
+  p.fail(`rollback failed: ${why}; emergency procedure ${emergencyId} started`, 'RollbackFailed');
+}
+
+export const isFailure = (err: unknown): err is Error => err instanceof Error;
+export const messageOf = (err: unknown): string =>
+  err instanceof ApplicationFailure || err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);

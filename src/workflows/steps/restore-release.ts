@@ -1,0 +1,43 @@
+import type { HealthReport } from '../../activities/health';
+import type { ResolvedStack } from '../../domain/config';
+import type { ContainerSpec, Release } from '../../domain/release';
+import { hostActivities, longHostActivities } from '../activities';
+import type { Procedure } from '../procedure';
+
+/**
+ * The whole-stack swap shared by every rollback: stop every service together, bring up every service
+ * of the target together, then wait for health. Services move as one; none is left on the old version.
+ */
+export async function replaceStack(
+  p: Procedure,
+  stack: ResolvedStack,
+  specs: ContainerSpec[],
+  label: string,
+  healthSeconds: number,
+): Promise<HealthReport> {
+  const docker = hostActivities(stack);
+  await p.step('stop current version', () =>
+    docker.stopContainers(stack.services.map((s) => s.container), stack.timeouts.stopGraceSeconds),
+  );
+  p.tick('Rollback initiated');
+  await p.step('start target version', () =>
+    Promise.all(specs.map((spec) => docker.recreateFromSpec(stack.name, spec, label, stack.timeouts.stopGraceSeconds))),
+  );
+  p.tick('Services restarted');
+  const report = await p.step(`wait for health (${healthSeconds}s)`, () =>
+    longHostActivities(stack, healthSeconds).waitForStackHealthy(stack, {
+      timeoutSeconds: healthSeconds,
+      stableSeconds: stack.timeouts.healthStableSeconds,
+    }),
+  );
+  p.tick('Progress monitored', 'done', `${report.healthy}/${report.total} services healthy`);
+  return report;
+}
+
+/** Restores a recorded release: its config files, then its containers. */
+export async function restoreRelease(p: Procedure, stack: ResolvedStack, release: Release): Promise<HealthReport> {
+  if (release.configFiles.length) {
+    await p.step('restore previous config', () => hostActivities(stack).restoreConfigFiles(stack.dataDir, stack.name, release.id));
+  }
+  return replaceStack(p, stack, release.services, release.id, stack.timeouts.healthWaitSeconds);
+}

@@ -1,0 +1,112 @@
+/** Per-test-file environment: real workers on their own task queues, a real client, a fixture stack builder. */
+import { Client, Connection, WorkflowHandle } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import Docker from 'dockerode';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { startProcedure, ProcedureName } from '../../src/client/procedures';
+import { configSchema, resolveStack, ResolvedStack, StackConfigInput } from '../../src/domain/config';
+import type { ProcedureInput } from '../../src/domain/procedure';
+import { createWorkers } from '../../src/worker/workers';
+import { BUNDLE_FILE, HarnessState, STATE_FILE, TEST_DIR } from './paths';
+
+export const harnessState = (): HarnessState => JSON.parse(readFileSync(STATE_FILE, 'utf8'));
+
+export interface StackOptions {
+  ports: number[];
+  services?: string[];
+  config?: Partial<StackConfigInput>;
+  notifications?: { kind: 'slack' | 'webhook'; url: string }[];
+  escalation?: { name: string; ackTimeoutSeconds: number; contacts?: { kind: 'slack' | 'webhook'; url: string }[] }[];
+}
+
+export interface TestEnv {
+  name: string;
+  client: Client;
+  docker: Docker;
+  taskQueue: string;
+  host: string;
+  dataDir: string;
+  stack(name: string, opts: StackOptions): ResolvedStack;
+  start(procedure: ProcedureName, args: ProcedureInput & Record<string, unknown>, workflowId?: string): Promise<WorkflowHandle>;
+  teardown(): Promise<void>;
+}
+
+export const FAST_TIMEOUTS = {
+  stopGraceSeconds: 2,
+  healthWaitSeconds: 20,
+  deployHealthSeconds: 10,
+  monitorSeconds: 0,
+  monitorIntervalSeconds: 1,
+  postRollbackMonitorSeconds: 0,
+  dockerUnavailableSeconds: 60,
+};
+
+let runtimeInstalled = false;
+
+export async function createTestEnv(name: string, opts: { roles?: ('orchestration' | 'host')[] } = {}): Promise<TestEnv> {
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    runtimeInstalled = true;
+  }
+  const { address } = harnessState();
+  const nativeConnection = await NativeConnection.connect({ address });
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection });
+  const taskQueue = `test-${name}`;
+  const host = `t-${name}`;
+  const docker = new Docker();
+  const dataDir = mkdtempSync(path.join(TEST_DIR, `${name}-`));
+  const workers: Worker[] = await createWorkers({
+    connection: nativeConnection,
+    namespace: 'default',
+    host,
+    roles: opts.roles ?? ['orchestration', 'host'],
+    docker,
+    workflowBundle: { codePath: BUNDLE_FILE },
+    taskQueue,
+  });
+  const running = workers.map((w) => w.run());
+  return {
+    name,
+    client,
+    docker,
+    taskQueue,
+    host,
+    dataDir,
+    stack(stackName, o) {
+      const services = o.services ?? ['godot', 'api', 'telemetry', 'assets'].slice(0, o.ports.length);
+      const config = configSchema.parse({
+        dataDir,
+        stacks: {
+          [stackName]: {
+            host,
+            services: Object.fromEntries(services.map((s, i) => [s, { healthUrl: `http://127.0.0.1:${o.ports[i]}/health` }])),
+            statusUrl: `http://127.0.0.1:${o.ports[0]}/status`,
+            smokeTests: services.map((s, i) => ({ name: `${s} ready`, url: `http://127.0.0.1:${o.ports[i]}/status`, jsonPath: 'overall_ready', jsonEquals: true })),
+            timeouts: FAST_TIMEOUTS,
+            ...o.config,
+          },
+        },
+        notifications: o.notifications ?? [],
+        ...(o.escalation ? { escalation: { levels: o.escalation } } : {}),
+      });
+      return resolveStack(config, stackName);
+    },
+    start: (procedure, args, workflowId) => startProcedure(client, procedure, args, { taskQueue, workflowId }),
+    async teardown() {
+      workers.forEach((w) => w.shutdown());
+      await Promise.all(running);
+      await nativeConnection.close();
+      await connection.close();
+    },
+  };
+}
+
+/** Containers on the engine that belong to a service of a compose project (proves "exactly one per service"). */
+export async function containersOf(docker: Docker, project: string, service: string): Promise<Docker.ContainerInfo[]> {
+  return docker.listContainers({
+    all: true,
+    filters: { label: [`com.docker.compose.project=${project}`, `com.docker.compose.service=${service}`] },
+  });
+}

@@ -1,0 +1,45 @@
+/**
+ * Jest global setup: checks the real Docker engine, starts a real Temporal dev server, builds the fixture
+ * images and the workflow bundle once. Missing prerequisites fail the run with a message saying how to fix them.
+ */
+import { bundleWorkflowCode } from '@temporalio/worker';
+import Docker from 'dockerode';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { buildFixtureImages } from '../../src/fixtures/images';
+import { spawnDevServer, waitForTemporal } from './dev-server';
+import { BUNDLE_FILE, HarnessState, STATE_FILE, TEMPORAL_BIN, TEST_DIR } from './paths';
+
+const PORT = 17233;
+const UI_PORT = 18233;
+
+export default async function globalSetup(): Promise<void> {
+  rmSync(TEST_DIR, { recursive: true, force: true });
+  mkdirSync(TEST_DIR, { recursive: true });
+  const docker = new Docker();
+  try {
+    await docker.ping();
+  } catch (err) {
+    throw new Error(
+      `No Docker engine answers (${(err as Error).message}).\n` +
+        'Run the tests with `npm test`, which starts one as root, or start it yourself:\n' +
+        '  sudo dockerd --bridge=none --iptables=false --ip6tables=false &',
+    );
+  }
+  let state: HarnessState;
+  if (process.env.LIFELINE_TEST_TEMPORAL_ADDRESS) {
+    state = { address: process.env.LIFELINE_TEST_TEMPORAL_ADDRESS, dbFile: '', uiPort: 8233 };
+  } else {
+    if (!existsSync(TEMPORAL_BIN)) {
+      throw new Error(`No temporal binary at ${TEMPORAL_BIN}.\nRun \`npm test\` (it builds one) or \`bash scripts/provision-temporal.sh\`.`);
+    }
+    const dbFile = path.join(TEST_DIR, 'temporal.db');
+    const child = spawnDevServer({ port: PORT, uiPort: UI_PORT, dbFile, logFile: path.join(TEST_DIR, 'temporal.log') });
+    state = { address: `127.0.0.1:${PORT}`, pid: child.pid, dbFile, uiPort: UI_PORT };
+    await waitForTemporal(state.address, 60_000);
+  }
+  writeFileSync(STATE_FILE, JSON.stringify(state));
+  await buildFixtureImages(docker);
+  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows') });
+  writeFileSync(BUNDLE_FILE, code);
+}
