@@ -3,6 +3,7 @@ import { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
 import axios from 'axios';
 import Docker from 'dockerode';
 import { createHostActivities, createOrchestrationActivities } from '../activities';
+import { readSecret } from '../config/secrets';
 import { hostTaskQueue, ORCHESTRATION_TASK_QUEUE } from '../domain/task-queues';
 
 export type WorkerRole = 'orchestration' | 'host';
@@ -31,7 +32,7 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
         namespace: setup.namespace,
         taskQueue: setup.taskQueue ?? ORCHESTRATION_TASK_QUEUE,
         ...(setup.workflowBundle ? { workflowBundle: setup.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-        activities: createOrchestrationActivities({ http, githubToken: () => process.env.GITHUB_TOKEN }),
+        activities: createOrchestrationActivities({ http, githubToken: () => readSecret('GITHUB_TOKEN') }),
       }),
     );
   }

@@ -2,7 +2,7 @@
  * Jest global setup: checks the real Docker engine, starts a real Temporal dev server, builds the fixture
  * images and the workflow bundle once. Missing prerequisites fail the run with a message saying how to fix them.
  */
-import { bundleWorkflowCode } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import Docker from 'dockerode';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -40,6 +40,6 @@ export default async function globalSetup(): Promise<void> {
   }
   writeFileSync(STATE_FILE, JSON.stringify(state));
   await buildFixtureImages(docker);
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows') });
+  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: new DefaultLogger('WARN') });
   writeFileSync(BUNDLE_FILE, code);
 }

@@ -1,0 +1,31 @@
+/** HTTP API process. */
+import { configFilePath, loadConfig } from '../config/load';
+import { connectClient } from '../client/temporal';
+import { apiToken, readSecret } from '../config/secrets';
+import { buildApi } from './server';
+
+async function main(): Promise<void> {
+  const config = loadConfig(configFilePath());
+  const { token, source } = apiToken(config.dataDir);
+  const client = await connectClient();
+  const app = await buildApi({
+    config,
+    client,
+    taskQueue: process.env.LIFELINE_TASK_QUEUE,
+    secrets: {
+      bearerToken: token,
+      hmacSecret: readSecret('LIFELINE_WEBHOOK_SECRET'),
+      grafanaSignatureHeader: process.env.LIFELINE_GRAFANA_SIGNATURE_HEADER ?? 'X-Grafana-Alerting-Signature',
+      grafanaTimestampHeader: process.env.LIFELINE_GRAFANA_TIMESTAMP_HEADER ?? 'X-Grafana-Alerting-Signature-Timestamp',
+      maxSkewSeconds: 300,
+    },
+  });
+  const port = Number(process.env.LIFELINE_API_PORT ?? config.api.port);
+  await app.listen({ host: process.env.LIFELINE_API_HOST ?? config.api.host, port });
+  app.log.info(`API token: from ${source}`);
+}
+
+main().catch((err) => {
+  console.error(`lifeline api failed: ${err?.message ?? err}`);
+  process.exit(err?.name === 'ConfigError' ? 2 : 1);
+});

@@ -1,0 +1,36 @@
+/** GET /v1/workflows/:id: status, checklist and pending decision of a procedure. */
+import type { FastifyInstance } from 'fastify';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { readProgress } from '../../client/progress';
+import type { RouteDeps } from '../server';
+import { unavailable } from './replies';
+
+const WORKFLOW_ID = /^[A-Za-z0-9:_.-]{1,200}$/;
+
+export function registerWorkflowRoutes(app: FastifyInstance, deps: RouteDeps): void {
+  app.get<{ Params: { id: string } }>('/workflows/:id', async (req, reply) => {
+    const { id } = req.params;
+    if (!WORKFLOW_ID.test(id)) return reply.code(400).send({ error: 'invalid workflow ID' });
+    const handle = deps.client.workflow.getHandle(id);
+    try {
+      const desc = await handle.describe();
+      const progress = await readProgress(handle);
+      return {
+        workflowId: id,
+        type: desc.type,
+        status: desc.status.name,
+        startTime: desc.startTime,
+        closeTime: desc.closeTime,
+        step: progress?.step,
+        checklist: progress?.checklist,
+        pendingDecision: progress?.pending,
+        decisions: progress?.decisions,
+        fromRelease: progress?.fromRelease,
+        toRelease: progress?.toRelease,
+      };
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return reply.code(404).send({ error: `no workflow ${id}` });
+      return unavailable(reply, req.log, err);
+    }
+  });
+}

@@ -1,0 +1,82 @@
+/** The HTTP API: authenticated alert webhooks and remote triggers, status, health and metrics. */
+import type { Client } from '@temporalio/client';
+import Fastify, { FastifyInstance } from 'fastify';
+import type { LifelineConfig } from '../domain/config';
+import { authenticate, AuthSecrets } from './auth';
+import { ApiMetrics } from './metrics';
+import { registerRollbackRoutes } from './routes/rollbacks';
+import { registerWorkflowRoutes } from './routes/workflows';
+
+export interface ApiDeps {
+  config: LifelineConfig;
+  client: Client;
+  secrets: AuthSecrets;
+  taskQueue?: string;
+  bodyLimitBytes?: number;
+  logLevel?: string;
+  now?: () => number;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    rawBody?: Buffer;
+  }
+}
+
+export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    bodyLimit: deps.bodyLimitBytes ?? 1 << 20,
+    logger: {
+      level: deps.logLevel ?? 'info',
+      // Credentials never reach the logs.
+      redact: ['req.headers.authorization', 'req.headers["x-hub-signature-256"]', `req.headers["${deps.secrets.grafanaSignatureHeader.toLowerCase()}"]`],
+    },
+  });
+  const metrics = new ApiMetrics();
+  const now = deps.now ?? (() => Date.now());
+
+  // Keep the raw bytes: signatures are computed over them, not over re-serialized JSON.
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
+    req.rawBody = body as Buffer;
+    if ((body as Buffer).length === 0) return done(null, undefined);
+    try {
+      done(null, JSON.parse((body as Buffer).toString('utf8')));
+    } catch {
+      const err = new Error('body is not valid JSON') as Error & { statusCode: number };
+      err.statusCode = 400;
+      done(err, undefined);
+    }
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    metrics.requests.inc({ route: req.routeOptions.url ?? 'unknown', status: String(reply.statusCode) });
+  });
+
+  app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown }, _req, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 503;
+    if (status === 503) app.log.error({ err: err.message }, 'request failed');
+    const message = status === 413 ? 'body too large' : status === 503 ? 'temporarily unavailable; retry' : err.message;
+    void reply.code(status).send({ error: message });
+  });
+
+  app.get('/healthz', async () => ({ ok: true }));
+  app.get('/metrics', async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+
+  // Everything under /v1 needs a credential.
+  await app.register(async (v1) => {
+    v1.addHook('preHandler', async (req, reply) => {
+      const result = authenticate(req.headers, req.rawBody ?? Buffer.alloc(0), deps.secrets, Math.floor(now() / 1000));
+      if (!result.ok) {
+        metrics.authFailures.inc();
+        return reply.code(401).send({ error: result.reason });
+      }
+    });
+    const routeDeps = { ...deps, metrics, now };
+    registerRollbackRoutes(v1, routeDeps);
+    registerWorkflowRoutes(v1, routeDeps);
+  }, { prefix: '/v1' });
+
+  return app;
+}
+
+export type RouteDeps = ApiDeps & { metrics: ApiMetrics; now: () => number };

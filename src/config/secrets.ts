@@ -1,0 +1,28 @@
+/** Secrets come from the environment or from files (NAME or NAME_FILE), never from the config file. */
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+export function readSecret(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const file = env[`${name}_FILE`];
+  if (file) {
+    const value = readFileSync(file, 'utf8').trim();
+    if (!value) throw new Error(`${name}_FILE (${file}) is empty`);
+    return value;
+  }
+  const value = env[name]?.trim();
+  return value || undefined;
+}
+
+/** The API token: from the environment, else one generated once into <dataDir>/api-token (mode 600). */
+export function apiToken(dataDir: string, env: NodeJS.ProcessEnv = process.env): { token: string; source: string } {
+  const fromEnv = readSecret('LIFELINE_API_TOKEN', env);
+  if (fromEnv) return { token: fromEnv, source: env.LIFELINE_API_TOKEN_FILE ? env.LIFELINE_API_TOKEN_FILE : 'LIFELINE_API_TOKEN' };
+  const file = path.join(dataDir, 'api-token');
+  if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, `${randomBytes(24).toString('base64url')}\n`, { mode: 0o600 });
+  }
+  chmodSync(file, 0o600);
+  return { token: readFileSync(file, 'utf8').trim(), source: file };
+}

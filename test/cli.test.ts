@@ -1,0 +1,124 @@
+/** The CLI as a person uses it: help, JSON output, exit codes, clear errors, and a real rollback. */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import { removeFixtureStack, upFixtureStack, waitFixtureHealthy } from '../src/fixtures/stack';
+import { lifeline } from './harness/cli';
+import { createTestEnv, FAST_TIMEOUTS, harnessState, TestEnv } from './harness/env';
+
+let env: TestEnv;
+let cliEnv: NodeJS.ProcessEnv;
+const PORTS = [19201, 19202];
+
+beforeAll(async () => {
+  env = await createTestEnv('cli');
+  const configFile = path.join(env.dataDir, 'lifeline.yaml');
+  writeFileSync(
+    configFile,
+    stringify({
+      dataDir: env.dataDir,
+      stacks: {
+        clistack: {
+          host: env.host,
+          services: { godot: { healthUrl: `http://127.0.0.1:${PORTS[0]}/health` }, api: { healthUrl: `http://127.0.0.1:${PORTS[1]}/health` } },
+          statusUrl: `http://127.0.0.1:${PORTS[0]}/status`,
+          timeouts: FAST_TIMEOUTS,
+        },
+      },
+    }),
+  );
+  cliEnv = { LIFELINE_CONFIG: configFile, TEMPORAL_ADDRESS: harnessState().address, LIFELINE_TASK_QUEUE: env.taskQueue };
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+
+test('--help lists the commands and exits 0; per-command help too', async () => {
+  const top = await lifeline(['--help']);
+  expect(top.code).toBe(0);
+  for (const cmd of ['rollback', 'deploy', 'releases', 'backup', 'status', 'history', 'approve', 'deny', 'abort', 'demo']) expect(top.stdout).toContain(cmd);
+  const sub = await lifeline(['rollback', '--help']);
+  expect(sub.code).toBe(0);
+  expect(sub.stdout).toContain('--image-tag <tag>');
+});
+
+test('usage and config errors exit 2 with a clear message', async () => {
+  const unknownOption = await lifeline(['rollback', 'clistack', '--bogus'], cliEnv);
+  expect(unknownOption.code).toBe(2);
+  expect(unknownOption.stderr).toContain("unknown option '--bogus'");
+
+  const unknownStack = await lifeline(['releases', 'nope'], cliEnv);
+  expect(unknownStack.code).toBe(2);
+  expect(unknownStack.stderr).toContain('unknown stack "nope"; configured stacks: clistack');
+
+  const traversal = await lifeline(['--json', 'releases', '../etc'], cliEnv);
+  expect(traversal.code).toBe(2);
+  expect(JSON.parse(traversal.stdout)).toEqual({ error: expect.stringContaining('invalid stack name "../etc"'), exitCode: 2 });
+
+  const badFile = path.join(env.dataDir, 'bad.yaml');
+  writeFileSync(badFile, 'stacks:\n  s:\n    services: {}\n');
+  const badConfig = await lifeline(['--config', badFile, 'releases', 's'], cliEnv);
+  expect(badConfig.code).toBe(2);
+  expect(badConfig.stderr).toContain(`invalid config ${badFile}`);
+  expect(badConfig.stderr).toContain('stacks.s.services: at least one service');
+
+  const notTty = await lifeline(['rollback', 'clistack'], cliEnv);
+  expect(notTty.code).toBe(2);
+  expect(notTty.stderr).toContain('interactive rollback needs a terminal; use --quick, --release <id>, --image-tag <tag> or --blue-green');
+
+  const badRelease = await lifeline(['rollback', 'clistack', '--release', '2025-12-02'], cliEnv);
+  expect(badRelease.code).toBe(2);
+  expect(badRelease.stderr).toContain('release IDs look like 20251202-143022');
+});
+
+test('an unreachable Temporal exits 3 and says how to start it', async () => {
+  const r = await lifeline(['rollback', 'clistack', '--quick'], { ...cliEnv, TEMPORAL_ADDRESS: '127.0.0.1:1' });
+  expect(r.code).toBe(3);
+  expect(r.stderr).toContain('cannot reach Temporal at 127.0.0.1:1');
+  expect(r.stderr).toContain('npm start');
+});
+
+test('backup, releases and a quick rollback from the CLI, in human and JSON form', async () => {
+  const stack = env.stack('clistack', { ports: PORTS, services: ['godot', 'api'] });
+  await upFixtureStack(env.docker, stack, 'v2.4.9');
+  await waitFixtureHealthy(env.docker, stack);
+  const backup = await lifeline(['--json', 'backup', 'clistack', '--known-good'], cliEnv);
+  expect(backup.code).toBe(0);
+  const good = JSON.parse(backup.stdout).release.id as string;
+
+  const list = await lifeline(['releases', 'clistack'], cliEnv);
+  expect(list.code).toBe(0);
+  expect(list.stdout).toMatch(new RegExp(`^\\s+1  ${good}  v2\\.4\\.9\\s+2 services  known-good`, 'm'));
+
+  await upFixtureStack(env.docker, stack, 'v2.5.0');
+  const human = await lifeline(['rollback', 'clistack', '--quick', '--reason', 'v2.5.0 unhealthy'], cliEnv);
+  expect(human.code).toBe(0);
+  expect(human.stdout).toContain(`[SUCCESS] Rollback complete! Now on ${good}.`);
+  expect(human.stdout).toContain('PASSED: 2/2 services healthy');
+  expect(human.stderr).toContain('stop current version');
+  expect(human.stderr).toContain('wait for health');
+
+  // Rolled back to the good release, a second quick rollback has nothing newer-good to go to but older ones.
+  const jsonList = await lifeline(['--json', 'releases', 'clistack'], cliEnv);
+  const releases = JSON.parse(jsonList.stdout) as { id: string; knownBad: boolean; imageTags: Record<string, string> }[];
+  expect(releases.filter((r) => r.knownBad).map((r) => r.imageTags.godot)).toEqual(['v2.5.0']);
+
+  const workflowId = /workflow (\S+)/.exec(human.stdout)![1];
+  const status = await lifeline(['--json', 'status', workflowId], cliEnv);
+  expect(status.code).toBe(0);
+  const s = JSON.parse(status.stdout);
+  expect(s.status).toBe('COMPLETED');
+  expect(s.progress.checklist.find((e: { item: string }) => e.item === 'All containers healthy').state).toBe('done');
+  await removeFixtureStack(env.docker, stack);
+});
+
+test('a rollback with nothing to roll back to fails with exit 1 and says why', async () => {
+  const stack = env.stack('clistack', { ports: PORTS, services: ['godot', 'api'] });
+  await upFixtureStack(env.docker, stack, 'v2.4.9');
+  await waitFixtureHealthy(env.docker, stack);
+  // Running state equals the only good release: no candidate.
+  const r = await lifeline(['rollback', 'clistack', '--quick'], { ...cliEnv, LIFELINE_DATA_DIR: path.join(env.dataDir, 'empty') });
+  expect(r.code).toBe(1);
+  expect(r.stderr).toContain('no release of clistack to roll back to');
+  await removeFixtureStack(env.docker, stack);
+});

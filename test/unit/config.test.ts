@@ -1,0 +1,44 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../../src/config/load';
+import { resolveStack, UnknownStackError } from '../../src/domain/config';
+
+const write = (text: string) => {
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'cfg-')), 'lifeline.yaml');
+  writeFileSync(file, text);
+  return file;
+};
+
+test('the shipped lifeline.yaml is valid and describes the runbook stack', () => {
+  const config = loadConfig(path.resolve(__dirname, '../../lifeline.yaml'));
+  const stack = resolveStack(config, 'spacetime');
+  expect(stack.services.map((s) => s.container)).toEqual(['spacetime-godot', 'spacetime-api', 'spacetime-telemetry', 'spacetime-assets']);
+  expect(stack.smokeTests).toHaveLength(13);
+  expect(stack.timeouts.healthWaitSeconds).toBe(120);
+  expect(config.escalation.levels.map((l) => l.name)).toEqual(['on-call engineer', 'senior ops', 'infrastructure team', 'CTO / VP Engineering']);
+});
+
+test('an invalid field is named with its file and path', () => {
+  const file = write('stacks:\n  spacetime:\n    services:\n      godot: { healthUrl: "not a url" }\n    timeouts: { healthWaitSeconds: -1 }\n');
+  expect(() => loadConfig(file)).toThrow(ConfigError);
+  try {
+    loadConfig(file);
+  } catch (err) {
+    expect((err as Error).message).toContain(file);
+    expect((err as Error).message).toContain('stacks.spacetime.services.godot.healthUrl');
+    expect((err as Error).message).toContain('stacks.spacetime.timeouts.healthWaitSeconds');
+  }
+});
+
+test('bad YAML, a missing file and a path-trick stack name are clear errors', () => {
+  expect(() => loadConfig(write('stacks: [unclosed'))).toThrow(/not valid YAML/);
+  expect(() => loadConfig('/nonexistent/lifeline.yaml')).toThrow(/cannot read config \/nonexistent\/lifeline.yaml/);
+  expect(() => loadConfig(write('stacks:\n  "../etc":\n    services: { a: {} }\n'))).toThrow(/stacks\.\.\.\/etc/);
+});
+
+test('an unknown stack names the configured ones', () => {
+  const config = loadConfig(path.resolve(__dirname, '../../lifeline.yaml'));
+  expect(() => resolveStack(config, 'nope')).toThrow(UnknownStackError);
+  expect(() => resolveStack(config, 'nope')).toThrow(/configured stacks: spacetime/);
+});
