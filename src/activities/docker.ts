@@ -102,6 +102,16 @@ export function createDockerActivities(docker: Docker) {
       }
     },
 
+    /** Containers of a compose project (`docker-compose -p <project> ps -a`). */
+    async containersOfProject(project: string): Promise<{ name: string; service: string; state: string }[]> {
+      try {
+        const list = await docker.listContainers({ all: true, filters: { label: [`com.docker.compose.project=${project}`] } });
+        return list.map((c) => ({ name: c.Names[0]?.replace(/^\//, '') ?? c.Id, service: c.Labels['com.docker.compose.service'] ?? '', state: c.State }));
+      } catch (err) {
+        throw dockerFailure(`list project ${project}`, err);
+      }
+    },
+
     /** Specs of the stack's existing containers, as docker inspect shows them now. */
     async captureSpecs(stack: ResolvedStack): Promise<ContainerSpec[]> {
       const specs: ContainerSpec[] = [];

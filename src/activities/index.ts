@@ -4,6 +4,7 @@ import type { AxiosInstance } from 'axios';
 import { createDockerActivities } from './docker';
 import { createEvidenceActivities } from './evidence';
 import { createHealthActivities } from './health';
+import { createIngressActivities } from './ingress';
 import { createNotifyActivities } from './notify';
 import { createReleaseActivities } from './releases';
 import { createVolumeActivities } from './volumes';
@@ -15,6 +16,7 @@ export function createHostActivities(deps: { docker: Docker; host: string; http:
     ...docker,
     ...volumes,
     ...createEvidenceActivities({ docker: deps.docker, dockerActivities: docker }),
+    ...createIngressActivities({ docker: deps.docker, dockerActivities: docker }),
     ...createHealthActivities({ docker, http: deps.http }),
     ...createReleaseActivities({ docker, volumes, host: deps.host }),
   };

@@ -2,6 +2,7 @@
 import { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
 import axios from 'axios';
 import Docker from 'dockerode';
+import { Agent } from 'node:http';
 import { createHostActivities, createOrchestrationActivities } from '../activities';
 import { readSecret } from '../config/secrets';
 import { hostTaskQueue, ORCHESTRATION_TASK_QUEUE } from '../domain/task-queues';
@@ -23,7 +24,8 @@ export interface WorkerSetup {
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
 export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
-  const http = axios.create({ maxRedirects: 3 });
+  // No keep-alive: each check measures a fresh connection, and a reloaded nginx cannot hang up a reused one.
+  const http = axios.create({ maxRedirects: 3, httpAgent: new Agent({ keepAlive: false }) });
   const workers: Worker[] = [];
   if (setup.roles.includes('orchestration')) {
     workers.push(

@@ -9,7 +9,7 @@ import type { ProcedureInput } from '../domain/procedure';
 import { hostActivities, longHostActivities } from './activities';
 import { Procedure } from './procedure';
 import { announce } from './steps/announce';
-import { completeRollback, escalateFailedRollback, messageOf, verify } from './steps/finish-rollback';
+import { completeRollback, escalateFailedRollback, messageOf, verificationFailure, verify } from './steps/finish-rollback';
 import type { RollbackResult } from './steps/finish-rollback';
 import { replaceStack, restoreRelease } from './steps/restore-release';
 import { retagSpecs } from './steps/retag-specs';
@@ -65,7 +65,7 @@ export async function automaticRollback(input: ProcedureInput & { imageTag: stri
   }
   p.tick('No errors during rollback');
   const verification = await verify(p, input, sinceUnix);
-  if (!verification.passed) return escalateFailedRollback(p, input, 'verification failed after automatic rollback', [previous.id]);
+  if (!verification.passed) return escalateFailedRollback(p, input, verificationFailure(verification), [previous.id]);
   const rollback = await completeRollback(p, { ...input, reason: `deploy of ${input.imageTag} failed: ${trigger}` }, verification, { from: failedState?.id, to: previous.id }, sinceUnix);
   return { status: 'rolled-back', release: previous.id, imageTag: input.imageTag, trigger, rollback };
 }

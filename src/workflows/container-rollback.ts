@@ -4,7 +4,7 @@ import type { ProcedureInput } from '../domain/procedure';
 import { hostActivities } from './activities';
 import { Procedure } from './procedure';
 import { announce } from './steps/announce';
-import { completeRollback, escalateFailedRollback, messageOf, RollbackResult, verify } from './steps/finish-rollback';
+import { completeRollback, escalateFailedRollback, messageOf, verificationFailure, RollbackResult, verify } from './steps/finish-rollback';
 import { replaceStack } from './steps/restore-release';
 import { retagSpecs } from './steps/retag-specs';
 
@@ -33,7 +33,7 @@ export async function containerRollback(input: ProcedureInput & { imageTag: stri
   }
   p.tick('No errors during rollback');
   const verification = await verify(p, input, sinceUnix);
-  if (!verification.passed) return escalateFailedRollback(p, input, `verification failed after image-tag rollback`, []);
+  if (!verification.passed) return escalateFailedRollback(p, input, verificationFailure(verification), []);
   const after = await docker.recordRelease(stack, { reason: `image-tag rollback to ${input.imageTag}`, requestKey: `${workflowInfo().workflowId}:after`, knownGood: true });
   return completeRollback(p, input, verification, { from: current.id, to: after?.id ?? current.id, label: `image:${input.imageTag}` }, sinceUnix);
 }

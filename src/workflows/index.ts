@@ -7,3 +7,4 @@ export { rollbackVerification } from './rollback-verification';
 export { postRollbackActions } from './post-rollback-actions';
 export { rollbackFailed } from './rollback-failed';
 export { backup } from './backup';
+export { blueGreenRollback } from './blue-green-rollback';

@@ -39,13 +39,14 @@ export async function completeRollback(
   p: Procedure,
   input: ProcedureInput,
   verification: VerificationReport,
-  releases: { from?: string; to: string; label?: string },
+  releases: { from?: string; to?: string; label?: string },
   sinceUnix: number,
 ): Promise<RollbackResult> {
   const { stack } = input;
   const docker = hostActivities(stack);
+  const target = releases.label ?? releases.to ?? 'unknown';
   if (releases.from) await docker.markRelease(stack.dataDir, stack.name, releases.from, { knownBad: `rolled back from by ${workflowInfo().workflowId}` });
-  await docker.markRelease(stack.dataDir, stack.name, releases.to, { knownGood: true });
+  if (releases.to) await docker.markRelease(stack.dataDir, stack.name, releases.to, { knownGood: true });
   await docker.pruneReleases(stack.dataDir, stack.name, stack.retainReleases);
   const postId = `${workflowInfo().workflowId}:post-actions`;
   await startChild('postRollbackActions', {
@@ -59,16 +60,16 @@ export async function completeRollback(
         reason: input.reason,
         outcome: 'rolled back and verified',
         fromRelease: releases.from,
-        toRelease: releases.label ?? releases.to,
+        toRelease: target,
         timeline: p.state.timeline,
         checklist: p.state.checklist,
         sinceUnix,
       },
     ],
   });
-  await announce(stack, p.state.procedure, 'completed', `rolled back to ${releases.label ?? releases.to}: ${verification.healthy}`);
+  await announce(stack, p.state.procedure, 'completed', `rolled back to ${target}: ${verification.healthy}`);
   p.finish('completed', verification.healthy);
-  return { status: 'completed', fromRelease: releases.from, toRelease: releases.label ?? releases.to, verification, postActionsWorkflowId: postId };
+  return { status: 'completed', fromRelease: releases.from, toRelease: target, verification, postActionsWorkflowId: postId };
 }
 
 /**
@@ -86,6 +87,8 @@ export async function escalateFailedRollback(p: Procedure, input: ProcedureInput
   p.fail(`rollback failed: ${why}; emergency procedure ${emergencyId} started`, 'RollbackFailed');
 }
 
-export const isFailure = (err: unknown): err is Error => err instanceof Error;
+/** "verification failed: smoke: api ready (status 503, expected 200); ..." */
+export const verificationFailure = (v: VerificationReport): string =>
+  `verification failed: ${v.checks.filter((c) => !c.passed).map((c) => `${c.name} (${c.detail})`).join('; ')}`;
 export const messageOf = (err: unknown): string =>
   err instanceof ApplicationFailure || err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);

@@ -4,7 +4,7 @@ import { rollbackCandidates, ReleaseSummary } from '../../domain/release';
 import { hostActivities } from '../activities';
 import type { Procedure } from '../procedure';
 import { announce } from './announce';
-import { completeRollback, escalateFailedRollback, messageOf, RollbackResult, verify } from './finish-rollback';
+import { completeRollback, escalateFailedRollback, messageOf, verificationFailure, RollbackResult, verify } from './finish-rollback';
 import { restoreRelease } from './restore-release';
 
 /** Chooses the target among the candidates (newest first, known-bad and the current state left out). */
@@ -41,10 +41,7 @@ export async function rollBackToRelease(p: Procedure, input: ProcedureInput, pic
   }
   p.tick('No errors during rollback');
   const verification = await verify(p, input, sinceUnix);
-  if (!verification.passed) {
-    const failed = verification.checks.filter((c) => !c.passed).map((c) => `${c.name} (${c.detail})`);
-    return escalateFailedRollback(p, input, `verification failed: ${failed.join('; ')}`, [targetId]);
-  }
+  if (!verification.passed) return escalateFailedRollback(p, input, verificationFailure(verification), [targetId]);
   return completeRollback(p, input, verification, { from: current?.id, to: targetId }, sinceUnix);
 }
 

@@ -1,0 +1,48 @@
+/** The ingress (nginx) in its container: rewrite the upstream, validate, reload. */
+import type Docker from 'dockerode';
+import { ApplicationFailure } from '@temporalio/activity';
+import path from 'node:path';
+import { pack } from 'tar-stream';
+import type { DockerActivities } from './docker';
+import { dockerFailure } from './errors';
+
+export function nginxUpstream(name: string, servers: string[]): string {
+  return `upstream ${name} {${servers.map((s) => ` server ${s};`).join('')} }\n`;
+}
+
+export function createIngressActivities(deps: { docker: Docker; dockerActivities: DockerActivities }) {
+  const { docker } = deps;
+  const exec = deps.dockerActivities.execInContainer;
+
+  async function writeFile(container: string, file: string, content: string): Promise<void> {
+    const tar = pack();
+    tar.entry({ name: path.basename(file), mode: 0o644 }, content);
+    tar.finalize();
+    try {
+      await docker.getContainer(container).putArchive(tar as unknown as NodeJS.ReadableStream, { path: path.dirname(file) });
+    } catch (err) {
+      throw dockerFailure(`write ${file} in ${container}`, err);
+    }
+  }
+
+  return {
+    /**
+     * Points nginx's upstream at `servers`: writes the upstream file, checks the config with `nginx -t`,
+     * and reloads (`nginx -s reload`). A config nginx refuses is put back as it was, so traffic keeps flowing.
+     */
+    async switchNginxUpstream(container: string, file: string, upstreamName: string, servers: string[]): Promise<{ changed: boolean }> {
+      const wanted = nginxUpstream(upstreamName, servers);
+      const current = await exec(container, ['/bin/cat', file]);
+      if (current.exitCode === 0 && current.output === wanted) return { changed: false };
+      await writeFile(container, file, wanted);
+      const test = await exec(container, ['/usr/sbin/nginx', '-t', '-c', '/etc/nginx/nginx.conf']);
+      if (test.exitCode !== 0) {
+        if (current.exitCode === 0) await writeFile(container, file, current.output);
+        throw ApplicationFailure.nonRetryable(`nginx refused the new upstream: ${test.output.trim()}`, 'BadInput');
+      }
+      const reload = await exec(container, ['/usr/sbin/nginx', '-s', 'reload', '-c', '/etc/nginx/nginx.conf']);
+      if (reload.exitCode !== 0) throw ApplicationFailure.create({ message: `nginx -s reload failed: ${reload.output.trim()}`, type: 'ReloadFailed' });
+      return { changed: true };
+    },
+  };
+}
