@@ -102,6 +102,13 @@ export function createDockerActivities(docker: Docker) {
       }
     },
 
+    /** Which of `images` this engine does not have (there is no registry to pull them from). */
+    async missingImages(images: string[]): Promise<string[]> {
+      const unique = [...new Set(images)];
+      const present = await Promise.all(unique.map(async (i) => (await imageOrUndefined(i)) !== undefined));
+      return unique.filter((_, k) => !present[k]);
+    },
+
     /** Containers of a compose project (`docker-compose -p <project> ps -a`). */
     async containersOfProject(project: string): Promise<{ name: string; service: string; state: string }[]> {
       try {
@@ -178,6 +185,7 @@ export function createDockerActivities(docker: Docker) {
         })) as unknown as Buffer;
         return demuxToLines(buf, Boolean(c.Config.Tty)).slice(-tail);
       } catch (err) {
+        if (statusCodeOf(err) === 404) return []; // removed since we looked
         throw dockerFailure(`logs ${name}`, err);
       }
     },

@@ -11,7 +11,7 @@ import { Procedure } from './procedure';
 import { announce } from './steps/announce';
 import { completeRollback, escalateFailedRollback, messageOf, verificationFailure, verify } from './steps/finish-rollback';
 import type { RollbackResult } from './steps/finish-rollback';
-import { replaceStack, restoreRelease } from './steps/restore-release';
+import { replaceStack, requireImages, restoreRelease } from './steps/restore-release';
 import { retagSpecs } from './steps/retag-specs';
 
 export interface DeployResult {
@@ -32,11 +32,13 @@ export async function automaticRollback(input: ProcedureInput & { imageTag: stri
   );
   if (!previous) p.fail(`no container of ${stack.name} exists; deploy needs a running stack to take the spec from`, 'NothingRunning');
   const release = await docker.getRelease(stack.dataDir, stack.name, previous.id);
+  const newSpecs = retagSpecs(stack, release.services, input.imageTag);
+  await requireImages(p, stack, newSpecs);
 
   let trigger: string;
   try {
     await p.step(`deploy ${input.imageTag}`, async () => {
-      await replaceStack(p, stack, retagSpecs(stack, release.services, input.imageTag), `deploy:${input.imageTag}`, stack.timeouts.deployHealthSeconds);
+      await replaceStack(p, stack, newSpecs, `deploy:${input.imageTag}`, stack.timeouts.deployHealthSeconds);
       const smoke = await longHostActivities(stack, 60).runSmokeTests(stack.smokeTests);
       const failed = smoke.filter((c) => !c.passed);
       if (failed.length) throw new Error(`smoke tests failed: ${failed.map((c) => `${c.name} (${c.detail})`).join('; ')}`);

@@ -5,7 +5,7 @@ import { hostActivities } from './activities';
 import { Procedure } from './procedure';
 import { announce } from './steps/announce';
 import { completeRollback, escalateFailedRollback, messageOf, verificationFailure, RollbackResult, verify } from './steps/finish-rollback';
-import { replaceStack } from './steps/restore-release';
+import { replaceStack, requireImages } from './steps/restore-release';
 import { retagSpecs } from './steps/retag-specs';
 
 export async function containerRollback(input: ProcedureInput & { imageTag: string }): Promise<RollbackResult> {
@@ -23,6 +23,7 @@ export async function containerRollback(input: ProcedureInput & { imageTag: stri
   p.tick('Backup of current state created', 'done', current.id);
   const release = await docker.getRelease(stack.dataDir, stack.name, current.id);
   const specs = retagSpecs(stack, release.services, input.imageTag);
+  await requireImages(p, stack, specs);
   p.setReleases(current.id, `image:${input.imageTag}`);
   p.tick('Rollback version identified', 'done', `image tag ${input.imageTag}`);
   try {

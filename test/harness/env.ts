@@ -46,7 +46,7 @@ let runtimeInstalled = false;
 
 export async function createTestEnv(name: string, opts: { roles?: ('orchestration' | 'host')[] } = {}): Promise<TestEnv> {
   if (!runtimeInstalled) {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
     runtimeInstalled = true;
   }
   const { address } = harnessState();

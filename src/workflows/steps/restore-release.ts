@@ -4,6 +4,12 @@ import type { ContainerSpec, Release } from '../../domain/release';
 import { hostActivities, longHostActivities } from '../activities';
 import type { Procedure } from '../procedure';
 
+/** Fails the procedure, before anything is stopped, when the engine lacks an image the target needs. */
+export async function requireImages(p: Procedure, stack: ResolvedStack, specs: ContainerSpec[]): Promise<void> {
+  const missing = await hostActivities(stack).missingImages(specs.map((s) => s.image));
+  if (missing.length) p.fail(`image(s) not on host ${stack.host}: ${missing.join(', ')}; nothing was changed`, 'MissingImage');
+}
+
 /**
  * The whole-stack swap shared by every rollback: stop every service together, bring up every service
  * of the target together, then wait for health. Services move as one; none is left on the old version.

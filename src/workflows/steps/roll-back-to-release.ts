@@ -5,7 +5,7 @@ import { hostActivities } from '../activities';
 import type { Procedure } from '../procedure';
 import { announce } from './announce';
 import { completeRollback, escalateFailedRollback, messageOf, verificationFailure, RollbackResult, verify } from './finish-rollback';
-import { restoreRelease } from './restore-release';
+import { requireImages, restoreRelease } from './restore-release';
 
 /** Chooses the target among the candidates (newest first, known-bad and the current state left out). */
 export type PickRelease = (candidates: ReleaseSummary[], all: ReleaseSummary[]) => Promise<string>;
@@ -32,6 +32,7 @@ export async function rollBackToRelease(p: Procedure, input: ProcedureInput, pic
   p.tick('Rollback version identified', 'done', targetId);
 
   const target = await docker.getRelease(stack.dataDir, stack.name, targetId);
+  await requireImages(p, stack, target.services);
   try {
     await restoreRelease(p, stack, target);
   } catch (err) {
