@@ -4,10 +4,9 @@
  * runs the automatic flow: alert, stop new version, restore previous config, start previous version,
  * wait for health, verify; and on failure the rollback-failed emergency procedure.
  */
-import { workflowInfo } from '@temporalio/workflow';
 import type { ProcedureInput } from '../domain/procedure';
 import { hostActivities, longHostActivities } from './activities';
-import { Procedure } from './procedure';
+import { Procedure, requestKey } from './procedure';
 import { announce } from './steps/announce';
 import { completeRollback, escalateFailedRollback, messageOf, verificationFailure, verify } from './steps/finish-rollback';
 import type { RollbackResult } from './steps/finish-rollback';
@@ -28,7 +27,7 @@ export async function automaticRollback(input: ProcedureInput & { imageTag: stri
   const docker = hostActivities(stack);
   const sinceUnix = Math.floor(Date.now() / 1000);
   const previous = await p.step('record current release', () =>
-    docker.recordRelease(stack, { reason: `before deploy of ${input.imageTag}`, requestKey: `${workflowInfo().workflowId}:previous`, knownGood: true }),
+    docker.recordRelease(stack, { reason: `before deploy of ${input.imageTag}`, requestKey: requestKey('previous'), knownGood: true }),
   );
   if (!previous) p.fail(`no container of ${stack.name} exists; deploy needs a running stack to take the spec from`, 'NothingRunning');
   const release = await docker.getRelease(stack.dataDir, stack.name, previous.id);
@@ -43,7 +42,7 @@ export async function automaticRollback(input: ProcedureInput & { imageTag: stri
       const failed = smoke.filter((c) => !c.passed);
       if (failed.length) throw new Error(`smoke tests failed: ${failed.map((c) => `${c.name} (${c.detail})`).join('; ')}`);
     });
-    const deployed = await docker.recordRelease(stack, { reason: `deployed ${input.imageTag}`, requestKey: `${workflowInfo().workflowId}:deployed`, knownGood: true });
+    const deployed = await docker.recordRelease(stack, { reason: `deployed ${input.imageTag}`, requestKey: requestKey('deployed'), knownGood: true });
     p.finish('completed', `deployed ${input.imageTag}`);
     return { status: 'deployed', release: deployed?.id ?? previous.id, imageTag: input.imageTag };
   } catch (err) {
@@ -55,7 +54,7 @@ export async function automaticRollback(input: ProcedureInput & { imageTag: stri
   p.tick('Incident logged', 'done', trigger);
   await announce(stack, p.state.procedure, 'alert', `deploy of ${input.imageTag} failed: ${trigger}; rolling back to ${previous.id}`);
   p.tick('Stakeholders notified');
-  const failedState = await docker.recordRelease(stack, { reason: `failed deploy of ${input.imageTag}: ${trigger}`, requestKey: `${workflowInfo().workflowId}:failed` });
+  const failedState = await docker.recordRelease(stack, { reason: `failed deploy of ${input.imageTag}: ${trigger}`, requestKey: requestKey('failed') });
   p.tick('Backup of current state created', failedState ? 'done' : 'skipped', failedState?.id);
   p.setReleases(failedState?.id, previous.id);
   p.tick('Rollback version identified', 'done', previous.id);

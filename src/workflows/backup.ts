@@ -1,15 +1,14 @@
 /** `lifeline backup`: records the running stack as a release (the runbook's backups), then applies retention. */
-import { workflowInfo } from '@temporalio/workflow';
 import type { ProcedureInput } from '../domain/procedure';
 import type { ReleaseSummary } from '../domain/release';
 import { hostActivities, longHostActivities } from './activities';
-import { Procedure } from './procedure';
+import { Procedure, requestKey } from './procedure';
 
 export async function backup(input: ProcedureInput & { knownGood?: boolean }): Promise<{ release: ReleaseSummary; pruned: string[] }> {
   const { stack } = input;
   const p: Procedure = new Procedure('backup', stack.name);
   const release = await p.step('record release', () =>
-    longHostActivities(stack, 3600).recordRelease(stack, { reason: input.reason, requestKey: workflowInfo().workflowId, knownGood: input.knownGood }),
+    longHostActivities(stack, 3600).recordRelease(stack, { reason: input.reason, requestKey: requestKey('backup'), knownGood: input.knownGood }),
   );
   if (!release) p.fail(`no container of ${stack.name} exists; nothing to record`, 'NothingRunning');
   const pruned = await p.step('apply retention', () => hostActivities(stack).pruneReleases(stack.dataDir, stack.name, stack.retainReleases));

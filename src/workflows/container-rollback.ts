@@ -1,8 +1,7 @@
 /** Runbook "Method 5: Container Rollback": recreate the services with a previous image tag (IMAGE_TAG=v2.4.9). */
-import { workflowInfo } from '@temporalio/workflow';
 import type { ProcedureInput } from '../domain/procedure';
 import { hostActivities } from './activities';
-import { Procedure } from './procedure';
+import { Procedure, requestKey } from './procedure';
 import { announce } from './steps/announce';
 import { completeRollback, escalateFailedRollback, messageOf, verificationFailure, RollbackResult, verify } from './steps/finish-rollback';
 import { replaceStack, requireImages } from './steps/restore-release';
@@ -17,7 +16,7 @@ export async function containerRollback(input: ProcedureInput & { imageTag: stri
   await announce(stack, p.state.procedure, 'started', `${input.reason} (to image tag ${input.imageTag})`);
   p.tick('Stakeholders notified');
   const current = await p.step('back up current state', () =>
-    docker.recordRelease(stack, { reason: `state before container rollback: ${input.reason}`, requestKey: `${workflowInfo().workflowId}:current` }),
+    docker.recordRelease(stack, { reason: `state before container rollback: ${input.reason}`, requestKey: requestKey('current') }),
   );
   if (!current) p.fail(`no container of ${stack.name} exists to take the spec from; use a release rollback instead`, 'NothingRunning');
   p.tick('Backup of current state created', 'done', current.id);
@@ -35,6 +34,6 @@ export async function containerRollback(input: ProcedureInput & { imageTag: stri
   p.tick('No errors during rollback');
   const verification = await verify(p, input, sinceUnix);
   if (!verification.passed) return escalateFailedRollback(p, input, verificationFailure(verification), []);
-  const after = await docker.recordRelease(stack, { reason: `image-tag rollback to ${input.imageTag}`, requestKey: `${workflowInfo().workflowId}:after`, knownGood: true });
+  const after = await docker.recordRelease(stack, { reason: `image-tag rollback to ${input.imageTag}`, requestKey: requestKey('after'), knownGood: true });
   return completeRollback(p, input, verification, { from: current.id, to: after?.id ?? current.id, label: `image:${input.imageTag}` }, sinceUnix);
 }

@@ -181,4 +181,8 @@ function validatePerson(input: DecisionInput, reasonRequired: boolean): void {
   if (reasonRequired && (typeof input.reason !== 'string' || !input.reason.trim())) throw new Error('a reason is required');
 }
 
-export const workflowIdOf = (): string => workflowInfo().workflowId;
+/**
+ * Idempotency key for a step that records something: the same within a run (so a retried activity finds
+ * what it already wrote), different across runs that reuse a workflow ID.
+ */
+export const requestKey = (step: string): string => `${workflowInfo().workflowId}/${workflowInfo().runId}:${step}`;
