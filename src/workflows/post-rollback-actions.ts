@@ -16,6 +16,8 @@ export interface PostRollbackInput {
   toRelease?: string;
   timeline: TimelineEntry[];
   checklist: ChecklistEntry[];
+  /** Error lines of the replaced version, captured before its containers were removed. */
+  errorLines: { service: string; line: string }[];
   sinceUnix?: number;
 }
 
@@ -56,7 +58,7 @@ export async function postRollbackActions(input: PostRollbackInput): Promise<Pos
     toRelease: input.toRelease,
     timeline: input.timeline,
     checklist,
-    errorLines: await docker.scanErrorLogs(stack, input.sinceUnix),
+    errorLines: [...input.errorLines, ...(await docker.scanErrorLogs(stack, input.sinceUnix))],
   };
   const reportPath = await orchestration.writeIncidentReport(stack.dataDir, report);
   let githubIssue: string | undefined;

@@ -29,6 +29,8 @@ const now = () => new Date().toISOString(); // deterministic inside workflows: t
 
 export class Procedure {
   readonly state: ProcedureProgress;
+  /** Error lines of the version being replaced, kept for the incident report before its containers go. */
+  errorLines: { service: string; line: string }[] = [];
   private answer: Decision | undefined;
   private aborted: Decision | undefined;
 

@@ -18,6 +18,7 @@ export interface StackOptions {
   config?: Partial<StackConfigInput>;
   notifications?: { kind: 'slack' | 'webhook'; url: string }[];
   escalation?: { name: string; ackTimeoutSeconds: number; contacts?: { kind: 'slack' | 'webhook'; url: string }[] }[];
+  github?: { apiUrl: string; repo: string };
 }
 
 export interface TestEnv {
@@ -90,6 +91,7 @@ export async function createTestEnv(name: string, opts: { roles?: ('orchestratio
         },
         notifications: o.notifications ?? [],
         ...(o.escalation ? { escalation: { levels: o.escalation } } : {}),
+        ...(o.github ? { github: o.github } : {}),
       });
       return resolveStack(config, stackName);
     },

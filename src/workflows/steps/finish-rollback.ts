@@ -63,6 +63,7 @@ export async function completeRollback(
         toRelease: target,
         timeline: p.state.timeline,
         checklist: p.state.checklist,
+        errorLines: p.errorLines,
         sinceUnix,
       },
     ],

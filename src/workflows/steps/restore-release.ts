@@ -22,6 +22,7 @@ export async function replaceStack(
   healthSeconds: number,
 ): Promise<HealthReport> {
   const docker = hostActivities(stack);
+  p.errorLines.push(...(await docker.scanErrorLogs(stack)).slice(-50));
   await p.step('stop current version', () =>
     docker.stopContainers(stack.services.map((s) => s.container), stack.timeouts.stopGraceSeconds),
   );
