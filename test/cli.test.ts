@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { removeFixtureStack, upFixtureStack, waitFixtureHealthy } from '../src/fixtures/stack';
-import { lifeline } from './harness/cli';
+import { lifeline, lifelineOnTty } from './harness/cli';
 import { createTestEnv, FAST_TIMEOUTS, harnessState, TestEnv } from './harness/env';
 
 let env: TestEnv;
@@ -121,4 +121,32 @@ test('a rollback with nothing to roll back to fails with exit 1 and says why', a
   expect(r.code).toBe(1);
   expect(r.stderr).toContain('no release of clistack to roll back to');
   await removeFixtureStack(env.docker, stack);
+});
+
+test('interactive rollback on a terminal: numbered list, a number, then yes', async () => {
+  const stack = env.stack('clistack', { ports: PORTS, services: ['godot', 'api'] });
+  await upFixtureStack(env.docker, stack, 'v2.4.8');
+  await waitFixtureHealthy(env.docker, stack);
+  const backup = await lifeline(['--json', 'backup', 'clistack', '--known-good'], cliEnv);
+  const good = JSON.parse(backup.stdout).release.id as string;
+  await upFixtureStack(env.docker, stack, 'v2.5.0');
+  const r = await lifelineOnTty(['rollback', 'clistack', '--as', 'alice'], cliEnv, '1\nyes\n');
+  expect(r.stdout).toContain('Available backups:');
+  expect(r.stdout).toMatch(new RegExp(`\\s+1  ${good}  v2\\.4\\.8`));
+  expect(r.stdout).toContain(`Rollback to ${good}? (yes/no)`);
+  expect(r.stdout).toContain(`[SUCCESS] Rollback complete! Now on ${good}.`);
+  expect(r.code).toBe(0);
+  for (const s of stack.services) expect((await env.docker.getContainer(s.container).inspect()).Config.Image).toBe('lifeline-fixture/spacetime:v2.4.8');
+  await removeFixtureStack(env.docker, stack);
+});
+
+test('mark: releases are marked known-bad with a reason, and unknown ones are refused', async () => {
+  const list = JSON.parse((await lifeline(['--json', 'releases', 'clistack'], cliEnv)).stdout) as { id: string }[];
+  const r = await lifeline(['mark', 'clistack', list[0].id, '--bad', 'corrupts saves'], cliEnv);
+  expect(r.code).toBe(0);
+  expect(r.stdout).toContain(`${list[0].id}: known-bad`);
+  const again = JSON.parse((await lifeline(['--json', 'releases', 'clistack'], cliEnv)).stdout) as { id: string; knownBad: boolean }[];
+  expect(again.find((x) => x.id === list[0].id)?.knownBad).toBe(true);
+  expect((await lifeline(['mark', 'clistack', list[0].id], cliEnv)).code).toBe(2);
+  expect((await lifeline(['mark', 'clistack', '20000101-000000', '--good'], cliEnv)).stderr).toContain('unknown release 20000101-000000');
 });

@@ -3,6 +3,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ConfigError } from '../config/load';
 import { UnknownStackError } from '../domain/config';
 import { InvalidNameError } from '../domain/names';
+import { UnknownReleaseError } from '../activities/release-store';
 import { TemporalUnreachableError } from './temporal';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 3 } as const;
@@ -34,7 +35,7 @@ export function makeOutput(json: boolean): Output {
 
 export function exitCodeFor(err: unknown): number {
   if (err instanceof TemporalUnreachableError) return EXIT.unreachable;
-  if (err instanceof ConfigError || err instanceof UnknownStackError || err instanceof InvalidNameError || err instanceof UsageError) return EXIT.usage;
+  if (err instanceof ConfigError || err instanceof UnknownStackError || err instanceof InvalidNameError || err instanceof UsageError || err instanceof UnknownReleaseError) return EXIT.usage;
   if ((err as { code?: string }).code?.startsWith('commander.')) return EXIT.usage;
   return EXIT.failed;
 }

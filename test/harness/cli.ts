@@ -24,3 +24,27 @@ export function lifeline(args: string[], env: NodeJS.ProcessEnv = {}, input?: st
     child.stdin.end(input ?? '');
   });
 }
+
+/** Runs `lifeline` on a pseudo-terminal (util-linux `script`), typing `input`: stdout and stderr arrive merged. */
+export function lifelineOnTty(args: string[], env: NodeJS.ProcessEnv, input: string): Promise<CliResult> {
+  const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const cmd = [process.execPath, path.join(ROOT, 'bin/lifeline'), ...args].map(quote).join(' ');
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qec', cmd, '/dev/null'], { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr: '' }));
+    // Type each answer once its prompt is on the screen, as a person would.
+    const answers = input.split('\n').filter(Boolean);
+    const prompts = [/Enter backup number/, /\(yes\/no\)/];
+    let typed = 0;
+    let seen = 0;
+    child.stdout.on('data', () => {
+      if (typed < answers.length && prompts[Math.min(typed, prompts.length - 1)].test(stdout.slice(seen))) {
+        seen = stdout.length;
+        child.stdin.write(`${answers[typed++]}\n`);
+      }
+    });
+  });
+}

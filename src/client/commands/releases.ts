@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { ReleaseStore } from '../../activities/release-store';
 import type { ReleaseSummary } from '../../domain/release';
 import type { CommandContext } from '../context';
-import { colour } from '../output';
+import { assertReleaseId } from '../../domain/names';
+import { colour, UsageError } from '../output';
 import { follow } from '../progress';
 import { startProcedure } from '../procedures';
 import { operatorName, run } from './run';
@@ -14,6 +15,18 @@ export function registerReleases(program: Command, ctx: () => CommandContext): v
     .description('list recorded releases, newest first and numbered')
     .action((stackName: string) =>
       run(ctx(), async (c) => new ReleaseStore(c.config.dataDir).list(c.stack(stackName).name), renderReleases),
+    );
+
+  program
+    .command('mark <stack> <release-id>')
+    .description('mark a release known-bad (quick rollback skips it) or known-good')
+    .option('--bad <reason>', 'mark known-bad, saying why')
+    .option('--good', 'mark known-good')
+    .action((stackName: string, releaseId: string, o: { bad?: string; good?: boolean }) =>
+      run(ctx(), async (c) => {
+        if (Boolean(o.bad) === Boolean(o.good)) throw new UsageError('give exactly one of --bad <reason> or --good');
+        return new ReleaseStore(c.config.dataDir).mark(c.stack(stackName).name, assertReleaseId(releaseId), o.bad ? { knownBad: o.bad } : { knownGood: true });
+      }, (r) => `${r.id}: ${r.knownBad ? 'known-bad' : 'known-good'}`),
     );
 
   program

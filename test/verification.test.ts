@@ -1,0 +1,82 @@
+/** Rollback verification against a real Prometheus scraping the fixture's /metrics. */
+import axios from 'axios';
+import { removeFixtureStack, upFixtureStack, waitFixtureHealthy } from '../src/fixtures/stack';
+import type { ResolvedStack } from '../src/domain/config';
+import type { VerificationReport } from '../src/domain/verification';
+import { createTestEnv, TestEnv } from './harness/env';
+import { Peer, startPrometheus } from './harness/peers';
+
+const PORTS = [19701, 19702];
+const ERROR_RATIO = 'sum(http_requests_total{job="spacetime",status="500"}) / sum(http_requests_total{job="spacetime"})';
+let env: TestEnv;
+let prometheus: Peer;
+let stack: ResolvedStack;
+
+beforeAll(async () => {
+  env = await createTestEnv('verify');
+  prometheus = await startPrometheus(19790, PORTS.map((p) => `127.0.0.1:${p}`));
+  stack = env.stack('verify', {
+    ports: PORTS,
+    services: ['godot', 'api'],
+    config: {
+      prometheus: {
+        url: prometheus.url,
+        checks: [
+          { name: 'all targets up', query: 'up{job="spacetime"}', op: '==', threshold: 1 },
+          { name: 'error rate', query: ERROR_RATIO, op: '<', threshold: 0.1 },
+        ],
+      },
+      timeouts: { stopGraceSeconds: 1, healthWaitSeconds: 10, monitorSeconds: 2, monitorIntervalSeconds: 1, postRollbackMonitorSeconds: 0 },
+    },
+  });
+});
+afterAll(async () => {
+  await removeFixtureStack(env.docker, stack);
+  await prometheus?.stop();
+  await env?.teardown();
+});
+
+async function waitForRatio(predicate: (v: number) => boolean): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const r = await axios.get(`${prometheus.url}/api/v1/query`, { params: { query: ERROR_RATIO } });
+    const v = r.data.data.result[0]?.value[1];
+    if (v !== undefined && predicate(Number(v))) return;
+    await new Promise((res) => setTimeout(res, 300));
+  }
+  throw new Error('Prometheus never saw the expected error ratio');
+}
+
+const verify = (id: string) =>
+  env.client.workflow.execute('rollbackVerification', { taskQueue: env.taskQueue, workflowId: id, args: [{ stack }] }) as Promise<VerificationReport>;
+
+test('a healthy release passes every check, including Prometheus and the monitoring window', async () => {
+  await upFixtureStack(env.docker, stack, 'v2.4.9');
+  await waitFixtureHealthy(env.docker, stack);
+  await waitForRatio((v) => v === 0);
+  const report = await verify('verify-good');
+  expect(report.passed).toBe(true);
+  expect(report.checks.map((c) => c.name)).toEqual([
+    'containers healthy', 'smoke: godot ready', 'smoke: api ready', 'status API', 'error logs', 'metric: all targets up', 'metric: error rate',
+  ]);
+  expect(report.monitorSamples).toBe(2);
+});
+
+test('a high error rate fails the metric check with the value', async () => {
+  await upFixtureStack(env.docker, stack, 'v2.5.3');
+  await waitFixtureHealthy(env.docker, stack);
+  await waitForRatio((v) => v > 0.1);
+  const report = await verify('verify-errors');
+  expect(report.passed).toBe(false);
+  const errorRate = report.checks.find((c) => c.name === 'metric: error rate');
+  expect(errorRate).toMatchObject({ passed: false, detail: expect.stringMatching(/^values 0\.2 not < 0\.1$/) });
+  expect(report.monitorSamples).toBe(0); // no monitoring window once a check has failed
+});
+
+test('an unreachable Prometheus is a failed check, not a crash', async () => {
+  const report = (await env.client.workflow.execute('rollbackVerification', {
+    taskQueue: env.taskQueue,
+    workflowId: 'verify-noprom',
+    args: [{ stack: { ...stack, prometheus: { url: 'http://127.0.0.1:1', checks: stack.prometheus!.checks } } }],
+  })) as VerificationReport;
+  expect(report.checks.find((c) => c.name === 'metric: all targets up')?.detail).toMatch(/^Prometheus unreachable/);
+});
