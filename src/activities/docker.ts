@@ -230,6 +230,16 @@ export function createDockerActivities(docker: Docker) {
       }
     },
 
+    /** Removes unused volumes. Only ever called after a person approved it: this deletes data. */
+    async pruneVolumes(): Promise<{ volumesDeleted: string[]; spaceReclaimed: number }> {
+      try {
+        const v = await docker.pruneVolumes();
+        return { volumesDeleted: v.VolumesDeleted ?? [], spaceReclaimed: v.SpaceReclaimed ?? 0 };
+      } catch (err) {
+        throw dockerFailure('prune volumes', err);
+      }
+    },
+
     /** Frees space safely: stopped containers, dangling images and build cache. Never volumes. */
     async pruneSafe(): Promise<{ containersDeleted: number; imagesDeleted: number; spaceReclaimed: number }> {
       Context.current().heartbeat('pruning');

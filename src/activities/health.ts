@@ -144,6 +144,24 @@ export function createHealthActivities(deps: { docker: DockerActivities; http: A
       );
     },
 
+    /** The stack's configured data integrity check: an HTTP endpoint, or a command in a service's container. */
+    async checkIntegrity(stack: ResolvedStack): Promise<CheckResult> {
+      const check = stack.integrityCheck;
+      if (!check) return { name: 'data integrity', passed: true, detail: 'no integrity check configured' };
+      if (check.type === 'http') {
+        try {
+          const res = await http.get(check.url, { timeout: 30_000, validateStatus: () => true, responseType: 'text', transformResponse: (x) => x });
+          return { name: 'data integrity', passed: res.status === check.expectStatus, detail: `HTTP ${res.status}: ${String(res.data).slice(0, 200)}` };
+        } catch (err) {
+          return { name: 'data integrity', passed: false, detail: `request failed: ${(err as Error).message}` };
+        }
+      }
+      const container = stack.services.find((s) => s.name === check.service)?.container;
+      if (!container) return { name: 'data integrity', passed: false, detail: `no service ${check.service} in the stack` };
+      const r = await docker.execInContainer(container, check.command);
+      return { name: 'data integrity', passed: r.exitCode === 0, detail: `exit ${r.exitCode}: ${r.output.trim().slice(-300)}` };
+    },
+
     /** `docker-compose logs --tail=N | grep -i error` across the stack. */
     async scanErrorLogs(stack: ResolvedStack, sinceUnix?: number): Promise<{ service: string; line: string }[]> {
       const found: { service: string; line: string }[] = [];

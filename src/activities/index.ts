@@ -4,6 +4,7 @@ import type { AxiosInstance } from 'axios';
 import { createDockerActivities } from './docker';
 import { createEvidenceActivities } from './evidence';
 import { createHealthActivities } from './health';
+import { createHostMachineActivities } from './host';
 import { createIngressActivities } from './ingress';
 import { createNotifyActivities } from './notify';
 import { createReleaseActivities } from './releases';
@@ -17,6 +18,7 @@ export function createHostActivities(deps: { docker: Docker; host: string; http:
     ...volumes,
     ...createEvidenceActivities({ docker: deps.docker, dockerActivities: docker }),
     ...createIngressActivities({ docker: deps.docker, dockerActivities: docker }),
+    ...createHostMachineActivities(),
     ...createHealthActivities({ docker, http: deps.http }),
     ...createReleaseActivities({ docker, volumes, host: deps.host }),
   };

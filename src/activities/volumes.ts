@@ -9,6 +9,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { createReadStream } from 'node:fs';
+import { assertStackName } from '../domain/names';
 import { dockerFailure, statusCodeOf } from './errors';
 import { sha256File, writeFileAtomic } from './files';
 
@@ -63,35 +64,54 @@ export function createVolumeActivities(deps: { docker: Docker }) {
     return { volume: recorded.volume, archive, sha256: actual.sha256, bytes: actual.bytes };
   }
 
-  return {
-    /**
-     * Archives a volume's contents to `archive` (tar.gz) and records its sha256 beside it.
-     * An archive that already exists and verifies is kept as it is: a retry never overwrites a good backup.
-     */
-    async backupVolume(volume: string, archive: string): Promise<VolumeArchive> {
-      const existing = await verifiedArchive(archive);
-      if (existing) return existing;
-      const ctx = Context.current();
-      await mkdir(path.dirname(archive), { recursive: true });
-      const tmp = `${archive}.partial`;
-      return withHelper(volume, undefined, async (helper) => {
-        const tar = (await helper.getArchive({ path: `${MOUNT_POINT}/.` })) as NodeJS.ReadableStream;
-        const hash = createHash('sha256');
-        let bytes = 0;
-        const tap = new Transform({
-          transform(chunk: Buffer, _enc, cb) {
-            hash.update(chunk);
-            bytes += chunk.length;
-            if (bytes % (64 << 20) < chunk.length) ctx.heartbeat({ volume, bytes });
-            cb(null, chunk);
-          },
-        });
-        await pipeline(tar, createGzip({ level: 1 }), tap, createWriteStream(tmp));
-        const sha256 = hash.digest('hex');
-        await rename(tmp, archive);
-        await writeFileAtomic(`${archive}.sha256.json`, JSON.stringify({ volume, sha256, bytes }));
-        return { volume, archive, sha256, bytes };
+  /**
+   * Archives a volume's contents to `archive` (tar.gz) and records its sha256 beside it.
+   * An archive that already exists and verifies is kept as it is: a retry never overwrites a good backup.
+   */
+  async function backupVolume(volume: string, archive: string): Promise<VolumeArchive> {
+    const existing = await verifiedArchive(archive);
+    if (existing) return existing;
+    const ctx = Context.current();
+    await mkdir(path.dirname(archive), { recursive: true });
+    const tmp = `${archive}.partial`;
+    return withHelper(volume, undefined, async (helper) => {
+      const tar = (await helper.getArchive({ path: `${MOUNT_POINT}/.` })) as NodeJS.ReadableStream;
+      const hash = createHash('sha256');
+      let bytes = 0;
+      const tap = new Transform({
+        transform(chunk: Buffer, _enc, cb) {
+          hash.update(chunk);
+          bytes += chunk.length;
+          if (bytes % (64 << 20) < chunk.length) ctx.heartbeat({ volume, bytes });
+          cb(null, chunk);
+        },
       });
+      await pipeline(tar, createGzip({ level: 1 }), tap, createWriteStream(tmp));
+      const sha256 = hash.digest('hex');
+      await rename(tmp, archive);
+      await writeFileAtomic(`${archive}.sha256.json`, JSON.stringify({ volume, sha256, bytes }));
+      return { volume, archive, sha256, bytes };
+    });
+  }
+
+  return {
+    backupVolume,
+
+    /**
+     * The emergency snapshot: every listed volume archived under <dataDir>/emergency/<stack>/<bundle>/,
+     * each checked against its checksum after writing. An earlier attempt's verified archives are kept.
+     */
+    async snapshotVolumes(dataDir: string, stack: string, bundle: string, volumes: string[]): Promise<VolumeArchive[]> {
+      const dir = path.join(dataDir, 'emergency', assertStackName(stack), bundle.replace(/[^A-Za-z0-9_.:-]/g, '_'));
+      const out: VolumeArchive[] = [];
+      for (const v of volumes) {
+        const archive = await backupVolume(v, path.join(dir, `${v}.tar.gz`));
+        if ((await sha256File(archive.archive)).sha256 !== archive.sha256) {
+          throw ApplicationFailure.create({ message: `snapshot of ${v} does not verify`, type: 'SnapshotFailed' });
+        }
+        out.push(archive);
+      }
+      return out;
     },
 
     /** Checks an archive against the sha256 it must have. Never throws for a mismatch: the caller decides. */

@@ -5,6 +5,7 @@ import { CommandContext, GlobalOptions } from './context';
 import { EXIT } from './output';
 import { registerDecide } from './commands/decide';
 import { registerDemo } from './commands/demo';
+import { registerEmergency } from './commands/emergency';
 import { registerReleases } from './commands/releases';
 import { registerRollback } from './commands/rollback';
 import { registerStatus } from './commands/status';
@@ -21,6 +22,7 @@ function buildProgram(): Command {
   registerReleases(program, ctx);
   registerStatus(program, ctx);
   registerDecide(program, ctx);
+  registerEmergency(program, ctx);
   registerDemo(program, ctx);
   program.commands.forEach((c) => c.exitOverride());
   return program;

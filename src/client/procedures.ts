@@ -16,6 +16,7 @@ export const PROCEDURES = {
   'complete-service-outage': 'completeServiceOutage',
   'data-corruption': 'dataCorruption',
   'security-breach': 'securityBreach',
+  escalation: 'escalation',
   backup: 'backup',
 } as const;
 export type ProcedureName = keyof typeof PROCEDURES;

@@ -25,7 +25,10 @@ export function renderResult({ workflowId, result }: Outcome): string {
       lines.push(colour.green(`[SUCCESS] Deployed; recorded as release ${r.release}.`));
       break;
     case 'escalated':
-      lines.push(colour.yellow(`[ESCALATED] acknowledged by ${r.acknowledgedBy}`));
+      lines.push(colour.yellow(`[ESCALATED] taken by ${r.acknowledgedBy}`));
+      break;
+    case 'isolated':
+      lines.push(colour.yellow(`[ISOLATED] services stay down; clean deploy denied`));
       break;
     default:
       lines.push(`${workflowId}: ${JSON.stringify(result)}`);

@@ -57,6 +57,22 @@ export const blueGreenSchema = z.object({
   green: z.object({ project: stackNameSchema, servers: z.array(z.string().min(1)).min(1) }),
 });
 
+export const emergencySchema = z.object({
+  /** Below this much free space on the Docker data root, the outage procedure frees space. */
+  minFreeDiskBytes: z.number().int().nonnegative().default(1 << 30),
+  dockerDataRoot: z.string().default('/var/lib/docker'),
+  /** Host command that restarts the Docker daemon; without one, a person is asked to do it. */
+  dockerRestartCommand: z.array(z.string()).min(1).optional(),
+  /** Host command that blocks external access (the runbook's iptables rules); optional. */
+  firewallCommand: z.array(z.string()).min(1).optional(),
+  /** Ingress container stopped first when isolating a breach. */
+  ingressContainer: z.string().optional(),
+  olderReleaseLimit: z.number().int().min(0).default(2),
+  /** How long a person has to confirm a manual step before the procedure escalates. */
+  personTimeoutSeconds: seconds.default(1800),
+});
+export type EmergencyConfig = z.infer<typeof emergencySchema>;
+
 export const stackSchema = z.object({
   host: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/).default('local'),
   /** Compose project name (the com.docker.compose.project label). Defaults to the stack name. */
@@ -80,6 +96,7 @@ export const stackSchema = z.object({
     ])
     .optional(),
   blueGreen: blueGreenSchema.optional(),
+  emergency: emergencySchema.default({}),
   timeouts: timeoutsSchema.default({}),
 });
 export type StackConfigInput = z.input<typeof stackSchema>;
@@ -137,6 +154,7 @@ export interface ResolvedStack {
   prometheus?: { url: string; checks: MetricCheck[] };
   integrityCheck?: StackConfig['integrityCheck'];
   blueGreen?: StackConfig['blueGreen'];
+  emergency: EmergencyConfig;
   timeouts: Timeouts;
   notifications: NotificationTarget[];
   escalation: EscalationLevel[];
@@ -176,6 +194,7 @@ export function resolveStack(config: LifelineConfig, name: string): ResolvedStac
     prometheus: s.prometheus,
     integrityCheck: s.integrityCheck,
     blueGreen: s.blueGreen,
+    emergency: s.emergency,
     timeouts: s.timeouts,
     notifications: config.notifications,
     escalation: config.escalation.levels,

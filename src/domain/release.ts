@@ -145,3 +145,8 @@ export function summarize(r: Release): ReleaseSummary {
     volumes: r.volumes.length,
   };
 }
+
+/** The newest release marked known-good and not since marked known-bad: the runbook's "last known good". */
+export function lastKnownGood(releases: readonly ReleaseSummary[], opts: { excluding?: readonly string[] } = {}): ReleaseSummary | undefined {
+  return rollbackCandidates(releases, opts).find((r) => r.knownGood);
+}

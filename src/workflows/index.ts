@@ -8,3 +8,7 @@ export { postRollbackActions } from './post-rollback-actions';
 export { rollbackFailed } from './rollback-failed';
 export { backup } from './backup';
 export { blueGreenRollback } from './blue-green-rollback';
+export { completeServiceOutage } from './complete-service-outage';
+export { dataCorruption } from './data-corruption';
+export { securityBreach } from './security-breach';
+export { escalation } from './escalation';

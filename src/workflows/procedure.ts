@@ -23,8 +23,6 @@ import {
   progressQuery,
 } from './definitions';
 
-export class AbortedError extends Error {}
-
 const now = () => new Date().toISOString(); // deterministic inside workflows: the SDK fixes Date to workflow time
 
 export class Procedure {
@@ -78,8 +76,9 @@ export class Procedure {
           if (!pending || pending.kind !== kind) {
             throw new Error(`nothing is waiting for ${update.name}; ${pending ? `waiting for ${pending.kind}` : 'no decision is pending'}`);
           }
-          if (kind === 'choose-release' && !pending.options?.includes(input.releaseId ?? '')) {
-            throw new Error(`release ${JSON.stringify(input.releaseId)} is not one of: ${pending.options?.join(', ')}`);
+          const offered = pending.options ?? [];
+          if ((kind === 'choose-release' || input.releaseId !== undefined) && !offered.includes(input.releaseId ?? '')) {
+            throw new Error(`release ${JSON.stringify(input.releaseId)} is not one of: ${offered.join(', ') || '(none offered)'}`);
           }
         },
       },
@@ -126,7 +125,7 @@ export class Procedure {
 
   /**
    * Waits for a person. Resolves with their decision, or a 'timeout' decision when `timeoutSeconds`
-   * passes first (undefined waits for ever). An abort ends the wait by throwing AbortedError.
+   * passes first (undefined waits for ever). An abort ends the wait and the procedure.
    */
   async ask(kind: DecisionKind, prompt: string, waitingFor: string, opts: { options?: string[]; timeoutSeconds?: number } = {}): Promise<Decision> {
     this.throwIfAborted();
@@ -155,8 +154,12 @@ export class Procedure {
     return answer;
   }
 
+  /** An abort ends the procedure as failed (type Aborted), leaving everything as it is at this step. */
   throwIfAborted(): void {
-    if (this.aborted) throw new AbortedError(`aborted by ${this.aborted.by}: ${this.aborted.reason}`);
+    if (!this.aborted) return;
+    this.state.status = 'aborted';
+    this.record('aborted', `by ${this.aborted.by}: ${this.aborted.reason}`);
+    throw ApplicationFailure.create({ message: `aborted by ${this.aborted.by}: ${this.aborted.reason}`, type: 'Aborted', nonRetryable: true });
   }
 
   finish(status: ProcedureProgress['status'], detail?: string): void {

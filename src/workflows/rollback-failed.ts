@@ -8,8 +8,9 @@ import { rollbackCandidates } from '../domain/release';
 import { hostActivities } from './activities';
 import { Procedure } from './procedure';
 import { announce } from './steps/announce';
-import { escalate } from './steps/escalate';
-import { completeRollback, messageOf, RollbackResult, verify } from './steps/finish-rollback';
+import { EscalatedResult, escalateAndFinish } from './steps/escalate';
+import { attemptRecovery } from './steps/attempt-recovery';
+import { completeRollback, RollbackResult } from './steps/finish-rollback';
 import { replaceStack, restoreRelease } from './steps/restore-release';
 
 export interface RollbackFailedInput extends ProcedureInput {
@@ -17,7 +18,7 @@ export interface RollbackFailedInput extends ProcedureInput {
   olderReleaseLimit?: number;
 }
 
-export type RollbackFailedResult = RollbackResult | { status: 'escalated'; acknowledgedBy: string; evidence: string };
+export type RollbackFailedResult = RollbackResult | (EscalatedResult & { evidence: string });
 
 const INFRASTRUCTURE_LEVEL = 3;
 
@@ -32,15 +33,8 @@ export async function rollbackFailed(input: RollbackFailedInput): Promise<Rollba
   p.record('diagnostics', info.summary.join('; '));
 
   const attempt = async (label: string, run: () => Promise<unknown>): Promise<RollbackResult | undefined> => {
-    try {
-      await run();
-    } catch (err) {
-      p.record(`${label} failed`, messageOf(err));
-      return undefined;
-    }
-    const verification = await verify(p, input, sinceUnix);
-    if (!verification.passed) return undefined;
-    return completeRollback(p, input, verification, { to: p.state.toRelease ?? input.triedReleases[0] ?? 'unknown' }, sinceUnix);
+    const verification = await attemptRecovery(p, input, label, run, sinceUnix);
+    return verification && completeRollback(p, input, verification, { to: p.state.toRelease }, sinceUnix);
   };
 
   // Force restart: the same containers, recreated from scratch with a longer grace period.
@@ -55,7 +49,7 @@ export async function rollbackFailed(input: RollbackFailedInput): Promise<Rollba
 
   // Older versions, one at a time.
   const all = await docker.listReleases(stack.dataDir, stack.name);
-  const older = rollbackCandidates(all, { excluding: input.triedReleases, olderThan: last }).slice(0, input.olderReleaseLimit ?? 2);
+  const older = rollbackCandidates(all, { excluding: input.triedReleases, olderThan: last }).slice(0, input.olderReleaseLimit ?? stack.emergency.olderReleaseLimit);
   for (const r of older) {
     const release = await docker.getRelease(stack.dataDir, stack.name, r.id);
     p.setReleases(undefined, r.id);
@@ -65,9 +59,7 @@ export async function rollbackFailed(input: RollbackFailedInput): Promise<Rollba
   }
 
   await announce(stack, p.state.procedure, 'escalated', `all rollbacks failed; escalating to infrastructure team`);
-  const ack = await p.step('escalate to infrastructure team', () =>
-    escalate(p, stack, INFRASTRUCTURE_LEVEL, `all rollbacks of ${stack.name} failed (tried ${[...input.triedReleases, ...older.map((r) => r.id)].join(', ') || 'none'}); evidence in ${info.dir}`),
-  );
-  p.finish('completed', `escalated; acknowledged by ${ack.by}`);
-  return { status: 'escalated', acknowledgedBy: ack.by, evidence: info.dir };
+  const tried = [...input.triedReleases, ...older.map((r) => r.id)].join(', ') || 'none';
+  const escalated = await escalateAndFinish(p, stack, INFRASTRUCTURE_LEVEL, `all rollbacks of ${stack.name} failed (tried ${tried}); evidence in ${info.dir}`);
+  return { ...escalated, evidence: info.dir };
 }

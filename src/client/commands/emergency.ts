@@ -1,0 +1,59 @@
+/** `lifeline emergency <procedure> <stack>` and `lifeline escalate <stack>`. */
+import type { Command } from 'commander';
+import { assertReleaseId } from '../../domain/names';
+import type { CommandContext } from '../context';
+import { colour, UsageError } from '../output';
+import { follow } from '../progress';
+import { startProcedure } from '../procedures';
+import { renderResult } from '../render';
+import { operatorName, run } from './run';
+
+const EMERGENCIES = ['complete-service-outage', 'data-corruption', 'security-breach', 'rollback-failed'] as const;
+type Emergency = (typeof EMERGENCIES)[number];
+
+export function registerEmergency(program: Command, ctx: () => CommandContext): void {
+  program
+    .command('emergency <procedure> <stack>')
+    .description(`run an emergency procedure: ${EMERGENCIES.join(', ')}`)
+    .option('--release <id>', 'release to restore (default: chosen by the procedure or by a person)')
+    .option('--reason <text>', 'what happened', 'emergency')
+    .option('--as <name>', 'who starts it (default: $USER)')
+    .option('--no-wait', 'start and print the workflow ID without following it')
+    .action((procedure: string, stackName: string, o: { release?: string; reason: string; as?: string; wait: boolean }) =>
+      run(ctx(), async (c) => {
+        if (!(EMERGENCIES as readonly string[]).includes(procedure)) throw new UsageError(`unknown emergency procedure "${procedure}"; one of: ${EMERGENCIES.join(', ')}`);
+        const stack = c.stack(stackName);
+        const args = {
+          stack,
+          trigger: 'cli' as const,
+          reason: o.reason,
+          requestedBy: operatorName(o.as),
+          severity: 'critical' as const,
+          ...(o.release ? { releaseId: assertReleaseId(o.release) } : {}),
+          ...(procedure === 'rollback-failed' ? { triedReleases: [] } : {}),
+        };
+        const handle = await startProcedure(await c.client(), procedure as Emergency, args);
+        c.out.info(`${colour.bold(procedure)} started: ${handle.workflowId}`);
+        if (!o.wait) return { workflowId: handle.workflowId };
+        return { workflowId: handle.workflowId, result: await follow(c.out, handle) };
+      }, renderResult),
+    );
+
+  program
+    .command('escalate <stack>')
+    .description('page the escalation ladder until someone acknowledges')
+    .requiredOption('--reason <text>', 'what the incident is')
+    .option('--level <n>', 'level to start at (1 on-call … 4 CTO)', '1')
+    .option('--as <name>', 'who escalates (default: $USER)')
+    .option('--no-wait', 'start and print the workflow ID without following it')
+    .action((stackName: string, o: { reason: string; level: string; as?: string; wait: boolean }) =>
+      run(ctx(), async (c) => {
+        const level = Number(o.level);
+        if (!Number.isInteger(level) || level < 1) throw new UsageError('--level is a whole number from 1');
+        const handle = await startProcedure(await c.client(), 'escalation', { stack: c.stack(stackName), trigger: 'cli', reason: o.reason, requestedBy: operatorName(o.as), fromLevel: level });
+        c.out.info(`${colour.bold('escalation')} started: ${handle.workflowId}`);
+        if (!o.wait) return { workflowId: handle.workflowId };
+        return { workflowId: handle.workflowId, result: await follow(c.out, handle) };
+      }, renderResult),
+    );
+}
