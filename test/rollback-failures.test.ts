@@ -12,6 +12,7 @@ import { acknowledgeUpdate, progressQuery } from '../src/workflows/definitions';
 import type { RollbackFailedResult } from '../src/workflows/rollback-failed';
 import { containersOf, createTestEnv, TestEnv } from './harness/env';
 import { Recorder, startRecorder } from './harness/recorder';
+import { waitFor } from './harness/waits';
 
 let env: TestEnv;
 let recorder: Recorder;
@@ -45,15 +46,6 @@ async function record(stack: ResolvedStack, tag: string, waitHealthy: boolean): 
   return ((await h.result()) as { release: ReleaseSummary }).release;
 }
 
-async function waitFor<T>(fn: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 test('previous release broken too: the rollback fails, rollback-failed runs, and the ladder escalates until acknowledged', async () => {
   const stack = makeStack('broken', [19501, 19502]);

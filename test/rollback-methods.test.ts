@@ -2,13 +2,13 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { removeFixtureStack, upFixtureStack, waitFixtureHealthy } from '../src/fixtures/stack';
 import type { ReleaseSummary } from '../src/domain/release';
-import type { ProcedureProgress } from '../src/domain/procedure';
 import type { ResolvedStack } from '../src/domain/config';
 import type { RollbackResult } from '../src/workflows/steps/finish-rollback';
 import type { DeployResult } from '../src/workflows/automatic-rollback';
 import { chooseReleaseUpdate, progressQuery } from '../src/workflows/definitions';
 import { ReleaseStore } from '../src/activities/release-store';
 import { containersOf, createTestEnv, TestEnv } from './harness/env';
+import { waitForPending } from './harness/waits';
 
 let env: TestEnv;
 let stack: ResolvedStack;
@@ -34,14 +34,6 @@ async function imagesRunning(): Promise<string[]> {
   return Promise.all(stack.services.map(async (s) => (await env.docker.getContainer(s.container).inspect()).Config.Image));
 }
 
-async function waitForPending(handle: Awaited<ReturnType<TestEnv['start']>>): Promise<ProcedureProgress> {
-  for (let i = 0; i < 100; i++) {
-    const p = await handle.query(progressQuery).catch(() => undefined);
-    if (p?.pending) return p;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('no decision became pending');
-}
 
 test('method 3: a specific older release, skipping the newer one', async () => {
   const older = await recordTag('v2.4.8');
@@ -67,7 +59,7 @@ test('method 2: a person chooses from the list; a release not on it is refused',
   const good = await recordTag('v2.4.9');
   await upFixtureStack(env.docker, stack, 'v2.5.0');
   const h = await env.start('interactive-rollback', input('choose one'));
-  const p = await waitForPending(h);
+  const p = await waitForPending(h, 'choose-release');
   expect(p.pending?.kind).toBe('choose-release');
   expect(p.pending?.options).toContain(good.id);
 

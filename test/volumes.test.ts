@@ -4,12 +4,13 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createHostActivities } from '../src/activities';
-import { TOOLBOX_IMAGE, VolumeArchive } from '../src/activities/volumes';
+import type { VolumeArchive } from '../src/activities/volumes';
 import { ReleaseStore } from '../src/activities/release-store';
 import type { ReleaseSummary } from '../src/domain/release';
 import { removeFixtureStack, upFixtureStack, waitFixtureHealthy } from '../src/fixtures/stack';
 import { createTestEnv, TestEnv } from './harness/env';
 import { TEST_DIR } from './harness/paths';
+import { inVolume as inVolumeOf, LISTING } from './harness/volume';
 
 const VOLUME = 'lifeline-test-data';
 let env: TestEnv;
@@ -28,22 +29,7 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-/** Runs a shell command in a throwaway container with the volume at /data; returns its output. */
-async function inVolume(script: string): Promise<string> {
-  const c = await env.docker.createContainer({
-    Image: TOOLBOX_IMAGE,
-    Cmd: ['/bin/sh', '-c', script],
-    HostConfig: { NetworkMode: 'none', Mounts: [{ Type: 'volume', Source: VOLUME, Target: '/data' }] },
-  });
-  await c.start();
-  await c.wait();
-  const out = (await c.logs({ stdout: true, stderr: true })) as unknown as Buffer;
-  await c.remove({ force: true });
-  const { demuxToLines } = await import('../src/activities/docker');
-  return demuxToLines(out, false).join('\n');
-}
-
-const LISTING = 'cd /data && find . -type f | sort | while read f; do echo "$f $(sha256sum < "$f" | cut -c1-16)"; done';
+const inVolume = (script: string) => inVolumeOf(env.docker, VOLUME, script);
 
 test('backup, then restore after damage: the volume is back byte for byte', async () => {
   await inVolume('mkdir -p /data/worlds/alpha && echo save-1 > /data/worlds/alpha/state.json && head -c 300000 /dev/urandom > /data/blob.bin && echo hidden > /data/.dotfile');
