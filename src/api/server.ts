@@ -3,9 +3,11 @@ import type { Client } from '@temporalio/client';
 import Fastify, { FastifyInstance } from 'fastify';
 import type { LifelineConfig } from '../domain/config';
 import { authenticate, AuthSecrets } from './auth';
+import { RecentKeys } from './dedup';
 import { ApiMetrics } from './metrics';
 import { registerRollbackRoutes } from './routes/rollbacks';
 import { registerWorkflowRoutes } from './routes/workflows';
+import { registerAlertRoutes } from './routes/alerts';
 
 export interface ApiDeps {
   config: LifelineConfig;
@@ -34,6 +36,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   });
   const metrics = new ApiMetrics();
   const now = deps.now ?? (() => Date.now());
+  // A timestamped signature is good once: a captured request cannot be replayed within its window.
+  const usedSignatures = new RecentKeys(100_000, deps.secrets.maxSkewSeconds * 2000);
 
   // Keep the raw bytes: signatures are computed over them, not over re-serialized JSON.
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
@@ -70,10 +74,18 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
         metrics.authFailures.inc();
         return reply.code(401).send({ error: result.reason });
       }
+      if (result.method === 'hmac-grafana') {
+        const signature = String(req.headers[deps.secrets.grafanaSignatureHeader.toLowerCase()]);
+        if (!usedSignatures.firstSeen(signature, now())) {
+          metrics.authFailures.inc();
+          return reply.code(401).send({ error: 'replayed signature' });
+        }
+      }
     });
     const routeDeps = { ...deps, metrics, now };
     registerRollbackRoutes(v1, routeDeps);
     registerWorkflowRoutes(v1, routeDeps);
+    registerAlertRoutes(v1, routeDeps);
   }, { prefix: '/v1' });
 
   return app;

@@ -1,5 +1,6 @@
 /** An alert as Lifeline's triage sees it, whatever sent it. */
 import type { Severity } from './decision-matrix';
+import type { AlertRule } from './config';
 
 export interface AlertEvent {
   source: 'alertmanager' | 'grafana' | 'generic';
@@ -11,4 +12,6 @@ export interface AlertEvent {
   startsAt: string;
   summary?: string;
   labels: Record<string, string>;
+  /** Set by the API from the routing rules: what a rollback decision starts. */
+  procedure?: AlertRule['procedure'];
 }

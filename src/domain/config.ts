@@ -114,6 +114,50 @@ export const escalationLevelSchema = z.object({
 });
 export type EscalationLevel = z.infer<typeof escalationLevelSchema>;
 
+export const PROCEDURES_FOR_ALERTS = ['quick-rollback', 'data-corruption', 'security-breach', 'complete-service-outage'] as const;
+
+export const alertRuleSchema = z.object({
+  alertname: z.string().min(1),
+  severity: z.enum(['critical', 'high', 'medium', 'low']),
+  /** What a rollback decision starts for this alert. */
+  procedure: z.enum(PROCEDURES_FOR_ALERTS).default('quick-rollback'),
+});
+export type AlertRule = z.infer<typeof alertRuleSchema>;
+
+/** The runbook's automatic triggers (critical) and manual indicators, by Prometheus alert name. */
+const DEFAULT_ALERT_RULES: z.input<typeof alertRuleSchema>[] = [
+  { alertname: 'ContainerFailedToStart', severity: 'critical' },
+  { alertname: 'HealthChecksFailing', severity: 'critical' },
+  { alertname: 'SmokeTestsFailing', severity: 'critical' },
+  { alertname: 'ErrorRateAbove10Percent', severity: 'critical' },
+  { alertname: 'ResponseTimeAbove5s', severity: 'critical' },
+  { alertname: 'MemoryAbove95Percent', severity: 'critical' },
+  { alertname: 'CriticalServiceCrash', severity: 'critical' },
+  { alertname: 'ServiceDown', severity: 'critical', procedure: 'complete-service-outage' },
+  { alertname: 'DataCorruption', severity: 'critical', procedure: 'data-corruption' },
+  { alertname: 'SecurityBreach', severity: 'critical', procedure: 'security-breach' },
+  { alertname: 'ErrorRateAbove5Percent', severity: 'high' },
+  { alertname: 'ResponseTimeAbove2s', severity: 'high' },
+  { alertname: 'CustomerComplaintsSpike', severity: 'high' },
+  { alertname: 'MemoryLeak', severity: 'medium' },
+  { alertname: 'PerformanceDegradation', severity: 'medium' },
+];
+
+export const alertRoutingSchema = z.object({
+  /** Alert label naming the stack; alerts without it go to defaultStack, if any. */
+  stackLabel: z.string().default('stack'),
+  defaultStack: stackNameSchema.optional(),
+  severityLabel: z.string().default('severity'),
+  /** Label value → severity, for alerts no rule names. */
+  severityMap: z.record(z.enum(['critical', 'high', 'medium', 'low'])).default({
+    critical: 'critical', page: 'critical', high: 'high', error: 'high', warning: 'medium', medium: 'medium', info: 'low', low: 'low',
+  }),
+  rules: z.array(alertRuleSchema).default(DEFAULT_ALERT_RULES),
+  /** How long a person has to answer "consider rollback" (medium over 15 min). */
+  approvalTimeoutSeconds: seconds.default(1800),
+});
+export type AlertRouting = z.infer<typeof alertRoutingSchema>;
+
 const DEFAULT_LEVELS = [
   { name: 'on-call engineer', ackTimeoutSeconds: 300 },
   { name: 'senior ops', ackTimeoutSeconds: 600 },
@@ -132,6 +176,7 @@ export const configSchema = z.object({
   api: z
     .object({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(8787) })
     .default({}),
+  alerts: alertRoutingSchema.default({}),
 });
 export type LifelineConfig = z.infer<typeof configSchema>;
 export type StackConfig = z.infer<typeof stackSchema>;

@@ -12,3 +12,4 @@ export { completeServiceOutage } from './complete-service-outage';
 export { dataCorruption } from './data-corruption';
 export { securityBreach } from './security-breach';
 export { escalation } from './escalation';
+export { triage } from './triage';

@@ -136,12 +136,17 @@ export class Procedure {
     upsertSearchAttributes([{ key: SA.waitingFor, value: waitingFor }]);
     this.record(`waiting for ${waitingFor}`, prompt);
     const timeout = opts.timeoutSeconds === undefined ? undefined : opts.timeoutSeconds * 1000;
-    const answered = timeout === undefined
-      ? (await condition(() => this.answer !== undefined || this.isAborted), true)
-      : await condition(() => this.answer !== undefined || this.isAborted, timeout);
-    this.state.pending = undefined;
-    this.state.status = 'running';
-    upsertSearchAttributes([{ key: SA.waitingFor, value: null }]);
+    const settled = () => this.answer !== undefined || this.isAborted;
+    let answered = true;
+    try {
+      if (timeout === undefined) await condition(settled);
+      else answered = await condition(settled, timeout);
+    } finally {
+      // Also on cancellation: a withdrawn question is no longer pending.
+      this.state.pending = undefined;
+      this.state.status = 'running';
+      upsertSearchAttributes([{ key: SA.waitingFor, value: null }]);
+    }
     this.throwIfAborted();
     const answer = this.answer as Decision | undefined; // set by an update handler while we waited
     if (!answered || !answer) {

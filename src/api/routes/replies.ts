@@ -1,6 +1,9 @@
 import type { FastifyBaseLogger, FastifyReply } from 'fastify';
 import type { ZodError } from 'zod';
 
+/** A Temporal call from a request gives up after this long, so the sender gets its 503 in time to retry. */
+export const CALL_DEADLINE_MS = 5000;
+
 /** 400 naming every bad field. */
 export function badRequest(reply: FastifyReply, error: ZodError) {
   const fields = error.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message }));

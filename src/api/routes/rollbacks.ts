@@ -6,7 +6,7 @@ import { resolveStack } from '../../domain/config';
 import { imageTagSchema, releaseIdSchema, stackNameSchema } from '../../domain/names';
 import { ProcedureName, startProcedure } from '../../client/procedures';
 import type { RouteDeps } from '../server';
-import { badRequest, unavailable } from './replies';
+import { badRequest, CALL_DEADLINE_MS, unavailable } from './replies';
 
 const rollbackRequest = z
   .object({
@@ -37,7 +37,7 @@ export function registerRollbackRoutes(app: FastifyInstance, deps: RouteDeps): v
         ? ['container-rollback', { ...base, imageTag: r.imageTag }]
         : ['quick-rollback', base];
     try {
-      const handle = await startProcedure(deps.client, procedure, args, { taskQueue: deps.taskQueue });
+      const handle = await deps.client.withDeadline(deps.now() + CALL_DEADLINE_MS, () => startProcedure(deps.client, procedure, args, { taskQueue: deps.taskQueue }));
       deps.metrics.workflowsStarted.inc({ procedure });
       return reply.code(202).send({ workflowId: handle.workflowId, procedure });
     } catch (err) {

@@ -1,0 +1,67 @@
+/**
+ * Alert webhooks: Alertmanager (v4), Grafana and a generic form. Each alert goes to its stack's triage
+ * workflow by signal-with-start; repeats are dropped here and again, durably, in the workflow.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { z, ZodTypeAny } from 'zod';
+import { alertmanagerPayloadSchema, dedupKey, genericAlertSchema, grafanaPayloadSchema, routeGenericAlert, Routed, routeUpstreamAlerts } from '../../domain/alert-payloads';
+import type { AlertEvent } from '../../domain/alerts';
+import { resolveStack } from '../../domain/config';
+import { procedureStartMetadata, triageWorkflowId } from '../../domain/procedures';
+import { ORCHESTRATION_TASK_QUEUE } from '../../domain/task-queues';
+import { alertSignal } from '../../workflows/definitions';
+import { RecentKeys } from '../dedup';
+import type { RouteDeps } from '../server';
+import { badRequest, CALL_DEADLINE_MS, unavailable } from './replies';
+
+const DEDUP_WINDOW_MS = 10 * 60_000;
+
+export function registerAlertRoutes(app: FastifyInstance, deps: RouteDeps): void {
+  const recent = new RecentKeys(50_000, DEDUP_WINDOW_MS);
+  const stacks = Object.keys(deps.config.stacks);
+
+  async function deliver(req: FastifyRequest, reply: FastifyReply, source: string, routed: Routed) {
+    const fresh: AlertEvent[] = [];
+    let deduplicated = 0;
+    for (const e of routed.events) {
+      deps.metrics.alerts.inc({ source, status: e.status });
+      if (recent.firstSeen(dedupKey(e), deps.now())) fresh.push(e);
+      else deduplicated++;
+    }
+    deps.metrics.deduplicated.inc(deduplicated);
+    const workflowIds = new Set<string>();
+    try {
+      for (const e of fresh) {
+        const stack = resolveStack(deps.config, e.stack);
+        const args = { stack, trigger: 'alert' as const, reason: 'alert triage', requestedBy: source };
+        const handle = await deps.client.withDeadline(deps.now() + CALL_DEADLINE_MS, () => deps.client.workflow.signalWithStart('triage', {
+          workflowId: triageWorkflowId(e.stack),
+          taskQueue: deps.taskQueue ?? ORCHESTRATION_TASK_QUEUE,
+          args: [{ stack, approvalTimeoutSeconds: deps.config.alerts.approvalTimeoutSeconds }],
+          signal: alertSignal,
+          signalArgs: [e],
+          ...procedureStartMetadata('triage', args),
+        }));
+        workflowIds.add(handle.workflowId);
+        deps.metrics.workflowsStarted.inc({ procedure: 'triage' });
+      }
+    } catch (err) {
+      // Let the sender retry everything: forget what we took as seen in this request.
+      for (const e of fresh) recent.forget(dedupKey(e));
+      return unavailable(reply, req.log, err);
+    }
+    return reply.code(202).send({ accepted: fresh.length, deduplicated, unrouted: routed.unrouted, workflowIds: [...workflowIds] });
+  }
+
+  function route<S extends ZodTypeAny>(url: string, schema: S, toRouted: (payload: z.output<S>) => Routed, source: string) {
+    app.post(url, async (req, reply) => {
+      const parsed = schema.safeParse(req.body);
+      if (!parsed.success) return badRequest(reply, parsed.error);
+      return deliver(req, reply, source, toRouted(parsed.data));
+    });
+  }
+
+  route('/alerts/alertmanager', alertmanagerPayloadSchema, (p) => routeUpstreamAlerts('alertmanager', p.alerts, deps.config.alerts, stacks), 'alertmanager');
+  route('/alerts/grafana', grafanaPayloadSchema, (p) => routeUpstreamAlerts('grafana', p.alerts, deps.config.alerts, stacks), 'grafana');
+  route('/alerts', genericAlertSchema, (p) => routeGenericAlert(p, stacks, new Date(deps.now())), 'generic');
+}

@@ -1,0 +1,45 @@
+/** Runs Lifeline's real HTTP API on a loopback port against the test Temporal server. */
+import { Client, Connection } from '@temporalio/client';
+import type { FastifyInstance } from 'fastify';
+import type { AddressInfo } from 'node:net';
+import { buildApi } from '../../src/api/server';
+import { configSchema, LifelineConfig } from '../../src/domain/config';
+import { harnessState, TestEnv } from './env';
+
+export const API_TOKEN = 'test-token-0123456789';
+export const HMAC_SECRET = 'test-hmac-secret';
+
+export interface RunningApi {
+  url: string;
+  app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+export async function startApi(env: TestEnv, stacks: Record<string, unknown>, opts: { temporalAddress?: string; bodyLimitBytes?: number; alerts?: object } = {}): Promise<RunningApi> {
+  const config: LifelineConfig = configSchema.parse({ dataDir: env.dataDir, stacks, alerts: opts.alerts ?? {} });
+  const connection = opts.temporalAddress ? Connection.lazy({ address: opts.temporalAddress }) : await Connection.connect({ address: harnessState().address });
+  const app = await buildApi({
+    config,
+    client: new Client({ connection }),
+    taskQueue: env.taskQueue,
+    logLevel: 'silent',
+    bodyLimitBytes: opts.bodyLimitBytes,
+    secrets: {
+      bearerToken: API_TOKEN,
+      hmacSecret: HMAC_SECRET,
+      grafanaSignatureHeader: 'X-Grafana-Alerting-Signature',
+      grafanaTimestampHeader: 'X-Grafana-Alerting-Signature-Timestamp',
+      maxSkewSeconds: 300,
+    },
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = app.server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    app,
+    async close() {
+      await app.close();
+      await connection.close();
+    },
+  };
+}
