@@ -16,7 +16,7 @@ if [ -z "${TEMPORAL_ADDRESS:-}" ]; then
   for _ in $(seq 1 120); do .tools/bin/temporal operator cluster health --address "$TEMPORAL_ADDRESS" >/dev/null 2>&1 && break; sleep 0.5; done
 fi
 if ! docker info >/dev/null 2>&1; then
-  bash scripts/provision-docker.sh || echo "warning: no Docker engine; host activities will retry until one answers" >&2
+  bash scripts/provision-host.sh || echo "warning: no Docker engine; host activities will retry until one answers" >&2
 fi
 node --enable-source-maps dist/worker/main.js &
 pids+=($!)

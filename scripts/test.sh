@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh
 bash scripts/provision-temporal.sh
-bash scripts/provision-docker.sh
+bash scripts/provision-host.sh
 exec npx jest --runInBand "$@"

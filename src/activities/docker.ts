@@ -145,15 +145,17 @@ export function createDockerActivities(docker: Docker) {
 
     /**
      * Makes the container named in `spec` be exactly that spec, labelled with `releaseId`, and running.
-     * A retry finds the container it already made (same spec hash and release) and leaves it alone,
-     * so no second container is ever created.
+     * A retry finds the container it already made (same spec hash, release and image content) and leaves
+     * it alone, so no second container is ever created; a tag that moved since gets a fresh container.
      */
     async recreateFromSpec(stack: string, spec: ContainerSpec, releaseId: string, graceSeconds: number): Promise<RecreateOutcome> {
-      if (!(await imageOrUndefined(spec.image))) throw badInput(`image ${spec.image} is not on this Docker engine`);
+      const image = await imageOrUndefined(spec.image);
+      if (!image) throw badInput(`image ${spec.image} is not on this Docker engine`);
       const wanted = specHash(spec);
       const existing = await inspectOrUndefined(spec.name);
       const labels = existing?.Config.Labels ?? {};
-      if (existing && labels[LIFELINE_LABELS.specHash] === wanted && labels[LIFELINE_LABELS.release] === releaseId) {
+      const same = labels[LIFELINE_LABELS.specHash] === wanted && labels[LIFELINE_LABELS.release] === releaseId && existing?.Image === image.Id;
+      if (existing && same) {
         if (!existing.State.Running) await startOne(spec.name);
         return 'unchanged';
       }

@@ -22,6 +22,7 @@ export interface WorkerSetup {
 }
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
+export const WORKFLOW_INTERCEPTOR_MODULES = [require.resolve('../workflows/step-summaries')];
 
 export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
   // No keep-alive: each check measures a fresh connection, and a reloaded nginx cannot hang up a reused one.
@@ -33,7 +34,9 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
         connection: setup.connection,
         namespace: setup.namespace,
         taskQueue: setup.taskQueue ?? ORCHESTRATION_TASK_QUEUE,
-        ...(setup.workflowBundle ? { workflowBundle: setup.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+        ...(setup.workflowBundle
+          ? { workflowBundle: setup.workflowBundle }
+          : { workflowsPath: WORKFLOWS_PATH, interceptors: { workflowModules: WORKFLOW_INTERCEPTOR_MODULES } }),
         activities: createOrchestrationActivities({ http, githubToken: () => readSecret('GITHUB_TOKEN') }),
       }),
     );

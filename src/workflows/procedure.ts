@@ -13,6 +13,7 @@ import {
 import { ChecklistItem, ItemState, mark, newChecklist, renderChecklist } from '../domain/checklist';
 import type { Decision, DecisionInput, DecisionKind, PendingDecision, ProcedureProgress } from '../domain/procedure';
 import { SA } from '../domain/search-attributes';
+import { setCurrentStep } from './step-summaries';
 import {
   abortUpdate,
   acknowledgeUpdate,
@@ -94,8 +95,12 @@ export class Procedure {
     this.throwIfAborted();
     this.state.step = name;
     this.record(name);
-    const result = await fn();
-    return result;
+    const parent = setCurrentStep(name);
+    try {
+      return await fn();
+    } finally {
+      setCurrentStep(parent);
+    }
   }
 
   record(step: string, detail?: string): void {
@@ -133,6 +138,7 @@ export class Procedure {
     this.answer = undefined;
     this.state.pending = pending;
     this.state.status = 'waiting';
+    this.state.step = `waiting for ${waitingFor}`;
     upsertSearchAttributes([{ key: SA.waitingFor, value: waitingFor }]);
     this.record(`waiting for ${waitingFor}`, prompt);
     const timeout = opts.timeoutSeconds === undefined ? undefined : opts.timeoutSeconds * 1000;

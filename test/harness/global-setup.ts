@@ -40,6 +40,10 @@ export default async function globalSetup(): Promise<void> {
   }
   writeFileSync(STATE_FILE, JSON.stringify(state));
   await buildFixtureImages(docker);
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: new DefaultLogger('WARN') });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../../src/workflows'),
+    workflowInterceptorModules: [require.resolve('../../src/workflows/step-summaries')],
+    logger: new DefaultLogger('WARN'),
+  });
   writeFileSync(BUNDLE_FILE, code);
 }

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Makes sure a Docker engine answers and the packages the fixtures and peers need are installed.
+# Makes sure the Debian packages the fixtures, peers and browser test need are installed, and a Docker engine answers.
 # As root it installs Debian's packages and starts dockerd (no bridge, no iptables: containers use host networking).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PACKAGES=(docker.io busybox-static nginx-light docker-compose prometheus-alertmanager prometheus)
-COMMANDS=(dockerd /bin/busybox /usr/sbin/nginx docker-compose prometheus-alertmanager prometheus)
+PACKAGES=(docker.io busybox-static nginx-light docker-compose prometheus-alertmanager prometheus chromium)
+COMMANDS=(dockerd /bin/busybox /usr/sbin/nginx docker-compose prometheus-alertmanager prometheus /usr/bin/chromium)
 
 missing=()
 for i in "${!PACKAGES[@]}"; do command -v "${COMMANDS[$i]}" >/dev/null 2>&1 || missing+=("${PACKAGES[$i]}"); done
