@@ -287,3 +287,20 @@ describe('security breach', () => {
     expect(unknown.code).toBe(2);
   });
 });
+
+test('the escalation path on its own: lifeline escalate pages level by level until acknowledged', async () => {
+  const stack = makeStack('ladder', [19941]);
+  const h = await env.start('escalation', { ...input(stack, 'payment errors'), fromLevel: 2 });
+  const atCto = await waitForPending(h, 'ack', 'CTO / VP Engineering');
+  expect(atCto.escalationLevel).toBe(4);
+  expect(atCto.timeline.filter((t) => t.step.startsWith('waiting for')).map((t) => t.step)).toEqual([
+    'waiting for senior ops',
+    'waiting for infrastructure team',
+    'waiting for CTO / VP Engineering',
+  ]);
+  // The last level is waited on without end.
+  await new Promise((r) => setTimeout(r, 2500));
+  expect((await h.query(progressQuery)).pending?.waitingFor).toBe('CTO / VP Engineering');
+  await h.executeUpdate(acknowledgeUpdate, { args: [{ by: 'cto', reason: 'taking it' }] });
+  expect(await h.result()).toMatchObject({ status: 'escalated', acknowledgedBy: 'cto', level: 'CTO / VP Engineering', reason: 'payment errors' });
+});

@@ -35,15 +35,16 @@ export function createHealthActivities(deps: { docker: DockerActivities; http: A
     return Promise.all(
       states.map(async (s) => {
         const url = stack.services.find((x) => x.name === s.service)?.healthUrl;
-        // Docker's verdict wins once it has one; before that an HTTP probe sees health sooner.
-        const probeOk = s.running && url && (s.health === 'starting' || s.health === 'none') ? await probe(url, 1000) : undefined;
+        // The HTTP probe sees health before Docker's healthcheck interval comes round, and sees flapping
+        // between two of Docker's checks; Docker's "unhealthy" always wins.
+        const probeOk = s.running && url && s.health !== 'unhealthy' ? await probe(url, 1000) : undefined;
         return { ...s, probeOk };
       }),
     );
   }
 
   const isHealthy = (s: HealthReport['services'][number]) =>
-    s.running && (s.health === 'healthy' || (s.health !== 'unhealthy' && (s.probeOk ?? s.health === 'none')));
+    s.running && s.health !== 'unhealthy' && (s.probeOk ?? (s.health === 'healthy' || s.health === 'none'));
 
   return {
     /**

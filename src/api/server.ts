@@ -19,6 +19,8 @@ export interface ApiDeps {
   now?: () => number;
 }
 
+const INVALID_JSON = Symbol('invalid JSON');
+
 declare module 'fastify' {
   interface FastifyRequest {
     rawBody?: Buffer;
@@ -39,16 +41,15 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   // A timestamped signature is good once: a captured request cannot be replayed within its window.
   const usedSignatures = new RecentKeys(100_000, deps.secrets.maxSkewSeconds * 2000);
 
-  // Keep the raw bytes: signatures are computed over them, not over re-serialized JSON.
+  // Keep the raw bytes: signatures are computed over them, not over re-serialized JSON. Bad JSON is
+  // reported only after authentication, so an unauthenticated caller learns nothing but 401.
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
     req.rawBody = body as Buffer;
     if ((body as Buffer).length === 0) return done(null, undefined);
     try {
       done(null, JSON.parse((body as Buffer).toString('utf8')));
     } catch {
-      const err = new Error('body is not valid JSON') as Error & { statusCode: number };
-      err.statusCode = 400;
-      done(err, undefined);
+      done(null, INVALID_JSON);
     }
   });
 
@@ -74,6 +75,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
         metrics.authFailures.inc();
         return reply.code(401).send({ error: result.reason });
       }
+      if (req.body === INVALID_JSON) return reply.code(400).send({ error: 'body is not valid JSON' });
       if (result.method === 'hmac-grafana') {
         const signature = String(req.headers[deps.secrets.grafanaSignatureHeader.toLowerCase()]);
         if (!usedSignatures.firstSeen(signature, now())) {

@@ -45,6 +45,8 @@ export const timeoutsSchema = z.object({
   monitorIntervalSeconds: seconds.default(15),
   postRollbackMonitorSeconds: seconds.default(900),
   dockerUnavailableSeconds: seconds.default(120),
+  /** How long a silent activity may run before the server takes its worker for dead and retries elsewhere. */
+  activityHeartbeatSeconds: z.number().min(1).default(30),
 });
 export type Timeouts = z.infer<typeof timeoutsSchema>;
 

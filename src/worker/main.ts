@@ -7,7 +7,15 @@ async function main(): Promise<void> {
   const roles = (process.env.LIFELINE_WORKER_ROLES ?? 'orchestration,host').split(',').map((r) => r.trim()) as WorkerRole[];
   const host = process.env.LIFELINE_HOST ?? 'local';
   const connection = await NativeConnection.connect({ address: temporalAddress() });
-  const workers = await createWorkers({ connection, namespace: temporalNamespace(), host, roles, taskQueue: process.env.LIFELINE_TASK_QUEUE });
+  const workers = await createWorkers({
+    connection,
+    namespace: temporalNamespace(),
+    host,
+    roles,
+    taskQueue: process.env.LIFELINE_TASK_QUEUE,
+    workflowBundle: process.env.LIFELINE_WORKFLOW_BUNDLE ? { codePath: process.env.LIFELINE_WORKFLOW_BUNDLE } : undefined,
+    chaosActivityDelayMs: Number(process.env.LIFELINE_CHAOS_ACTIVITY_DELAY_MS ?? 0) || undefined,
+  });
   console.log(`lifeline worker: roles=${roles.join(',')} host=${host} temporal=${temporalAddress()}`);
   try {
     await runWorkers(workers);

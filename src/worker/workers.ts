@@ -1,5 +1,5 @@
 /** Builds Lifeline's workers: orchestration (workflows and notifications) and one Docker host's activities. */
-import { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
+import { ActivityExecuteInput, ActivityInboundCallsInterceptor, NativeConnection, Next, Worker, WorkerOptions } from '@temporalio/worker';
 import axios from 'axios';
 import Docker from 'dockerode';
 import { Agent } from 'node:http';
@@ -19,6 +19,8 @@ export interface WorkerSetup {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Orchestration task queue (default: lifeline). */
   taskQueue?: string;
+  /** Fault-injection only: every activity waits this long first, so a test can kill the worker inside one. */
+  chaosActivityDelayMs?: number;
 }
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
@@ -28,6 +30,7 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
   // No keep-alive: each check measures a fresh connection, and a reloaded nginx cannot hang up a reused one.
   const http = axios.create({ maxRedirects: 3, httpAgent: new Agent({ keepAlive: false }) });
   const workers: Worker[] = [];
+  const delay = setup.chaosActivityDelayMs;
   if (setup.roles.includes('orchestration')) {
     workers.push(
       await Worker.create({
@@ -48,10 +51,19 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
         namespace: setup.namespace,
         taskQueue: hostTaskQueue(setup.host),
         activities: createHostActivities({ docker: setup.docker ?? new Docker(), host: setup.host, http }),
+        interceptors: delay ? { activity: [() => ({ inbound: new DelayActivities(delay) })] } : undefined,
       }),
     );
   }
   return workers;
+}
+
+class DelayActivities implements ActivityInboundCallsInterceptor {
+  constructor(private readonly ms: number) {}
+  async execute(input: ActivityExecuteInput, next: Next<ActivityInboundCallsInterceptor, 'execute'>): Promise<unknown> {
+    await new Promise((r) => setTimeout(r, this.ms));
+    return next(input);
+  }
 }
 
 /** Runs the workers until one stops or fails; on SIGINT/SIGTERM the SDK shuts them down gracefully. */

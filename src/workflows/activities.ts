@@ -12,7 +12,7 @@ export function hostActivities(stack: ResolvedStack) {
     taskQueue: hostTaskQueue(stack.host),
     startToCloseTimeout: `${Math.max(60, stack.timeouts.stopGraceSeconds * 2 + 30)}s`,
     scheduleToCloseTimeout: `${Math.max(stack.timeouts.dockerUnavailableSeconds, stack.timeouts.stopGraceSeconds * 2 + 60)}s`,
-    heartbeatTimeout: '30s',
+    heartbeatTimeout: `${stack.timeouts.activityHeartbeatSeconds}s`,
     retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 30, nonRetryableErrorTypes: NON_RETRYABLE },
   });
 }
@@ -22,7 +22,7 @@ export function longHostActivities(stack: ResolvedStack, seconds: number) {
   return proxyActivities<HostActivities>({
     taskQueue: hostTaskQueue(stack.host),
     startToCloseTimeout: `${Math.ceil(seconds) + 60}s`,
-    heartbeatTimeout: '10s',
+    heartbeatTimeout: `${Math.min(stack.timeouts.activityHeartbeatSeconds, 10)}s`,
     retry: { initialInterval: '1s', maximumInterval: '10s', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
   });
 }

@@ -63,5 +63,11 @@ export function registerAlertRoutes(app: FastifyInstance, deps: RouteDeps): void
 
   route('/alerts/alertmanager', alertmanagerPayloadSchema, (p) => routeUpstreamAlerts('alertmanager', p.alerts, deps.config.alerts, stacks), 'alertmanager');
   route('/alerts/grafana', grafanaPayloadSchema, (p) => routeUpstreamAlerts('grafana', p.alerts, deps.config.alerts, stacks), 'grafana');
-  route('/alerts', genericAlertSchema, (p) => routeGenericAlert(p, stacks, new Date(deps.now())), 'generic');
+  app.post('/alerts', async (req, reply) => {
+    const parsed = genericAlertSchema.safeParse(req.body);
+    if (!parsed.success) return badRequest(reply, parsed.error);
+    // A single alert for a stack Lifeline does not know is the sender's mistake, unlike one alert in a batch.
+    if (!stacks.includes(parsed.data.stack)) return reply.code(404).send({ error: `unknown stack "${parsed.data.stack}"` });
+    return deliver(req, reply, 'generic', routeGenericAlert(parsed.data, new Date(deps.now())));
+  });
 }

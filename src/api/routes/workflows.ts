@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { readProgress } from '../../client/progress';
 import type { RouteDeps } from '../server';
-import { unavailable } from './replies';
+import { CALL_DEADLINE_MS, unavailable } from './replies';
 
 const WORKFLOW_ID = /^[A-Za-z0-9:_.-]{1,200}$/;
 
@@ -13,8 +13,7 @@ export function registerWorkflowRoutes(app: FastifyInstance, deps: RouteDeps): v
     if (!WORKFLOW_ID.test(id)) return reply.code(400).send({ error: 'invalid workflow ID' });
     const handle = deps.client.workflow.getHandle(id);
     try {
-      const desc = await handle.describe();
-      const progress = await readProgress(handle);
+      const [desc, progress] = await deps.client.withDeadline(deps.now() + CALL_DEADLINE_MS, () => Promise.all([handle.describe(), readProgress(handle)]));
       return {
         workflowId: id,
         type: desc.type,

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Baseline for the recovery-time benchmark: the runbook's container rollback done by hand with the docker
+# CLI, as fast as a script can: stop all, remove, recreate on the previous tag, start, poll health tightly.
+# Usage: baseline-rollback.sh <project> <tag> <port>...
+set -euo pipefail
+project=$1; tag=$2; shift 2
+i=0; names=()
+for port in "$@"; do names+=("$project-svc$i"); i=$((i + 1)); done
+docker stop -t 2 "${names[@]}" >/dev/null
+docker rm "${names[@]}" >/dev/null
+i=0
+for port in "$@"; do
+  docker run -d --name "$project-svc$i" --network host --init -e "PORT=$port" -e "SERVICE=svc$i" \
+    --label "com.docker.compose.project=$project" --label "com.docker.compose.service=svc$i" \
+    "lifeline-fixture/spacetime:$tag" >/dev/null &
+  i=$((i + 1))
+done
+wait
+for port in "$@"; do
+  until curl -sf -o /dev/null "http://127.0.0.1:$port/health/"; do sleep 0.02; done
+done

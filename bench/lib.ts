@@ -1,0 +1,95 @@
+/** Shared pieces of the benchmarks: a dev server, workers, fixture stacks, timing and reports. */
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import Docker from 'dockerode';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { configSchema, resolveStack, ResolvedStack } from '../src/domain/config';
+import { buildFixtureImages } from '../src/fixtures/images';
+import { createWorkers } from '../src/worker/workers';
+import { spawnDevServer, waitForTemporal } from '../test/harness/dev-server';
+
+export const ROOT = path.resolve(__dirname, '..');
+export const RESULTS = path.join(ROOT, 'bench/results');
+export const WORK = mkdtempSync(path.join(os.tmpdir(), 'lifeline-bench-'));
+export const BUNDLE_FILE = path.join(WORK, 'workflow-bundle.js');
+export const ADDRESS = '127.0.0.1:17333';
+
+export interface BenchEnv {
+  client: Client;
+  docker: Docker;
+  taskQueue: string;
+  host: string;
+  dataDir: string;
+  nativeConnection: NativeConnection;
+  stopServer(): void;
+}
+
+export async function setUp(): Promise<BenchEnv> {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const server = spawnDevServer({ port: 17333, uiPort: 18333, dbFile: path.join(WORK, 'temporal.db'), logFile: path.join(WORK, 'temporal.log') });
+  await waitForTemporal(ADDRESS, 60_000);
+  const docker = new Docker();
+  await buildFixtureImages(docker);
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../src/workflows'),
+    workflowInterceptorModules: [require.resolve('../src/workflows/step-summaries')],
+    logger: new DefaultLogger('ERROR'),
+  });
+  writeFileSync(BUNDLE_FILE, code);
+  const client = new Client({ connection: await Connection.connect({ address: ADDRESS }) });
+  return {
+    client,
+    docker,
+    taskQueue: 'bench',
+    host: 'bench',
+    dataDir: path.join(WORK, 'data'),
+    nativeConnection: await NativeConnection.connect({ address: ADDRESS }),
+    stopServer: () => server.kill('SIGTERM'),
+  };
+}
+
+export async function startWorkers(env: BenchEnv): Promise<() => Promise<void>> {
+  const workers: Worker[] = await createWorkers({
+    connection: env.nativeConnection,
+    namespace: 'default',
+    host: env.host,
+    roles: ['orchestration', 'host'],
+    docker: env.docker,
+    workflowBundle: { codePath: BUNDLE_FILE },
+    taskQueue: env.taskQueue,
+  });
+  const running = workers.map((w) => w.run());
+  return async () => {
+    workers.forEach((w) => w.shutdown());
+    await Promise.all(running);
+  };
+}
+
+export function benchStack(env: BenchEnv, name: string, ports: number[], timeouts: object = {}): ResolvedStack {
+  const services = ports.map((_, i) => `svc${i}`);
+  const config = configSchema.parse({
+    dataDir: env.dataDir,
+    stacks: {
+      [name]: {
+        host: env.host,
+        services: Object.fromEntries(services.map((s, i) => [s, { healthUrl: `http://127.0.0.1:${ports[i]}/health` }])),
+        timeouts: { stopGraceSeconds: 2, healthWaitSeconds: 60, monitorSeconds: 0, postRollbackMonitorSeconds: 0, ...timeouts },
+      },
+    },
+  });
+  return resolveStack(config, name);
+}
+
+export const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
+export const now = () => process.hrtime.bigint();
+export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+export function report(name: string, rows: Record<string, string | number>[], extra: object = {}): void {
+  mkdirSync(RESULTS, { recursive: true });
+  console.log(`\n== ${name}`);
+  console.table(rows);
+  const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version };
+  writeFileSync(path.join(RESULTS, `${name}.json`), JSON.stringify({ name, at: new Date().toISOString(), machine, rows, ...extra }, null, 2));
+}

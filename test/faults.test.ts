@@ -1,0 +1,149 @@
+/**
+ * Fault injection: the worker is SIGKILLed inside each step of the quick rollback and of the data-corruption
+ * procedure, and the Temporal server is killed and restarted on its database mid-rollback. A new worker
+ * takes over; every run must finish correctly with one container per service and no release lost.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { ReleaseStore } from '../src/activities/release-store';
+import type { ResolvedStack } from '../src/domain/config';
+import type { ReleaseSummary } from '../src/domain/release';
+import { removeFixtureStack, upFixtureStack, waitFixtureHealthy } from '../src/fixtures/stack';
+import { spawnDevServer, waitForTemporal } from './harness/dev-server';
+import { containersOf, createTestEnv, FAST_TIMEOUTS, harnessState, TestEnv } from './harness/env';
+import { STATE_FILE, TEST_DIR } from './harness/paths';
+import { inVolume, LISTING } from './harness/volume';
+import { waitFor } from './harness/waits';
+import { spawnWorker, WorkerProcess } from './harness/worker-process';
+import { writeFileSync } from 'node:fs';
+
+const PORTS = [19401, 19402];
+const STARTED = temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED;
+const TIMEOUTS = { ...FAST_TIMEOUTS, activityHeartbeatSeconds: 2 };
+let env: TestEnv;
+let worker: WorkerProcess | undefined;
+
+beforeAll(async () => {
+  env = await createTestEnv('faults', { roles: [] });
+});
+afterEach(async () => {
+  await worker?.stop();
+  worker = undefined;
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+
+const startWorker = async () => (worker = await spawnWorker({ host: env.host, taskQueue: env.taskQueue, chaosDelayMs: 150 }));
+const releaseHash = (stack: string, id: string) =>
+  createHash('sha256').update(readFileSync(path.join(new ReleaseStore(env.dataDir).releaseDir(stack, id), 'release.json'))).digest('hex');
+
+async function prepare(name: string, config: Record<string, unknown> = {}): Promise<{ stack: ResolvedStack; good: ReleaseSummary }> {
+  const stack = env.stack(name, { ports: PORTS, services: ['godot', 'api'], config: { timeouts: TIMEOUTS, ...config } });
+  await upFixtureStack(env.docker, stack, 'v2.4.9');
+  await waitFixtureHealthy(env.docker, stack);
+  const b = await env.start('backup', { stack, trigger: 'cli', requestedBy: 'test', reason: 'good', knownGood: true });
+  const good = ((await b.result()) as { release: ReleaseSummary }).release;
+  await upFixtureStack(env.docker, stack, 'v2.5.0');
+  return { stack, good };
+}
+
+/** Waits until an activity of `type` is running on the worker, then SIGKILLs the worker and starts a new one. */
+async function killInside(handle: WorkflowHandle, type: string): Promise<void> {
+  await waitFor(async () => {
+    const d = await handle.describe();
+    return d.raw.pendingActivities?.some((a) => a.activityType?.name === type && a.state === STARTED) ? true : undefined;
+  }, `${type} to start`, 60_000);
+  worker!.kill();
+  await startWorker();
+}
+
+async function retriedActivities(handle: WorkflowHandle): Promise<string[]> {
+  const history = await handle.fetchHistory();
+  const events = history.events ?? [];
+  const scheduled = new Map(events.filter((e) => e.activityTaskScheduledEventAttributes).map((e) => [String(e.eventId), e.activityTaskScheduledEventAttributes!.activityType!.name!]));
+  return events
+    .filter((e) => (e.activityTaskStartedEventAttributes?.attempt ?? 0) > 1)
+    .map((e) => scheduled.get(String(e.activityTaskStartedEventAttributes!.scheduledEventId))!);
+}
+
+const QUICK_ROLLBACK_KILL_POINTS = ['recordRelease', 'listReleases', 'getRelease', 'scanErrorLogs', 'stopContainers', 'recreateFromSpec', 'waitForStackHealthy', 'markRelease'];
+
+describe.each(QUICK_ROLLBACK_KILL_POINTS.map((p, i) => [p, i]))('quick rollback, worker killed inside %s', (point, i) => {
+  test('completes on a new worker with one container per service and no release lost', async () => {
+    await startWorker();
+    const name = `kill-${i}`;
+    const { stack, good } = await prepare(name);
+    const goodHash = releaseHash(name, good.id);
+    const handle = await env.start('quick-rollback', { stack, trigger: 'cli', requestedBy: 'test', reason: `kill inside ${point}` });
+    await killInside(handle, point as string);
+    expect(await handle.result()).toMatchObject({ status: 'completed', toRelease: good.id });
+    for (const s of stack.services) {
+      expect((await env.docker.getContainer(s.container).inspect()).Config.Image).toBe('lifeline-fixture/spacetime:v2.4.9');
+      expect(await containersOf(env.docker, name, s.name)).toHaveLength(1);
+    }
+    const releases = await new ReleaseStore(env.dataDir).list(name);
+    expect(releases).toHaveLength(2); // the good one and one capture of the broken state, however often retried
+    expect(releaseHash(name, good.id)).toBe(goodHash);
+    expect(await retriedActivities(handle)).toContain(point);
+    await removeFixtureStack(env.docker, stack);
+  });
+});
+
+describe.each(['snapshotVolumes', 'restoreVolume'])('data corruption, worker killed inside %s', (point) => {
+  const VOLUME = `lifeline-fault-${point.toLowerCase()}`;
+  test('restores the good data, keeps the corrupted snapshot, loses nothing', async () => {
+    await env.docker.getVolume(VOLUME).remove({ force: true }).catch(() => undefined);
+    await env.docker.createVolume({ Name: VOLUME });
+    await inVolume(env.docker, VOLUME, 'echo good-save > /data/save && head -c 200000 /dev/urandom > /data/blob');
+    const goodListing = await inVolume(env.docker, VOLUME, LISTING);
+    await startWorker();
+    const name = `kill-${point.toLowerCase()}`;
+    const { stack, good } = await prepare(name, { volumes: [VOLUME], backupVolumes: true, integrityCheck: { type: 'http', url: `http://127.0.0.1:${PORTS[0]}/status/` } });
+    const goodHash = releaseHash(name, good.id);
+    await inVolume(env.docker, VOLUME, 'echo CORRUPT > /data/save');
+    const corruptListing = await inVolume(env.docker, VOLUME, LISTING);
+    const handle = await env.start('data-corruption', { stack, trigger: 'cli', requestedBy: 'test', reason: 'corrupt', releaseId: good.id });
+    await killInside(handle, point);
+    const result = (await handle.result()) as { status: string; snapshot: { archive: string; sha256: string }[] };
+    expect(result.status).toBe('completed');
+    expect(await inVolume(env.docker, VOLUME, LISTING)).toBe(goodListing);
+    expect(releaseHash(name, good.id)).toBe(goodHash);
+    // The emergency snapshot verifies and, restored elsewhere, gives back the corrupted data exactly.
+    const snap = result.snapshot[0];
+    expect(createHash('sha256').update(readFileSync(snap.archive)).digest('hex')).toBe(snap.sha256);
+    const scratch = `${VOLUME}-scratch`;
+    await env.docker.createVolume({ Name: scratch });
+    const { createHostActivities } = await import('../src/activities');
+    const { MockActivityEnvironment } = await import('@temporalio/testing');
+    const axios = (await import('axios')).default;
+    await new MockActivityEnvironment().run(createHostActivities({ docker: env.docker, host: env.host, http: axios.create() }).restoreVolume, scratch, snap.archive, snap.sha256);
+    expect(await inVolume(env.docker, scratch, LISTING)).toBe(corruptListing);
+    expect(await retriedActivities(handle)).toContain(point);
+    for (const s of stack.services) expect(await containersOf(env.docker, name, s.name)).toHaveLength(1);
+    await removeFixtureStack(env.docker, stack);
+    await env.docker.getVolume(scratch).remove({ force: true });
+    await env.docker.getVolume(VOLUME).remove({ force: true });
+  });
+});
+
+test('the Temporal server is killed mid-rollback and restarted on the same database; the rollback completes', async () => {
+  const state = harnessState();
+  if (!state.pid) throw new Error('this test restarts the dev server the harness started; it cannot run against LIFELINE_TEST_TEMPORAL_ADDRESS');
+  await startWorker();
+  const { stack, good } = await prepare('server-kill');
+  const handle = await env.start('quick-rollback', { stack, trigger: 'cli', requestedBy: 'test', reason: 'server dies' });
+  await waitFor(async () => ((await handle.describe()).raw.pendingActivities?.some((a) => a.activityType?.name === 'recreateFromSpec') ? true : undefined), 'recreate to start');
+  process.kill(state.pid, 'SIGKILL');
+  await new Promise((r) => setTimeout(r, 1000));
+  const port = Number(state.address.split(':')[1]);
+  const child = spawnDevServer({ port, uiPort: state.uiPort, dbFile: state.dbFile, logFile: path.join(TEST_DIR, 'temporal.log') });
+  writeFileSync(STATE_FILE, JSON.stringify({ ...state, pid: child.pid }));
+  await waitForTemporal(state.address, 60_000);
+  expect(await handle.result()).toMatchObject({ status: 'completed', toRelease: good.id });
+  for (const s of stack.services) expect(await containersOf(env.docker, 'server-kill', s.name)).toHaveLength(1);
+  await removeFixtureStack(env.docker, stack);
+});

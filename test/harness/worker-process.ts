@@ -1,0 +1,45 @@
+/** A Lifeline worker in its own process, so a fault test can SIGKILL it like a crashed host. */
+import { ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { harnessState } from './env';
+import { BUNDLE_FILE, ROOT } from './paths';
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  kill(): void;
+  stop(): Promise<void>;
+}
+
+export async function spawnWorker(opts: { host: string; taskQueue: string; chaosDelayMs?: number; dockerHost?: string; address?: string; bundle?: string }): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist/worker/main.js')], {
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: opts.address ?? harnessState().address,
+      LIFELINE_HOST: opts.host,
+      LIFELINE_TASK_QUEUE: opts.taskQueue,
+      LIFELINE_WORKFLOW_BUNDLE: opts.bundle ?? BUNDLE_FILE,
+      ...(opts.chaosDelayMs ? { LIFELINE_CHAOS_ACTIVITY_DELAY_MS: String(opts.chaosDelayMs) } : {}),
+      ...(opts.dockerHost ? { DOCKER_HOST: opts.dockerHost } : {}),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      output += d;
+      if (output.includes('lifeline worker:')) resolve();
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (d) => (output += d));
+    child.once('exit', (code) => reject(new Error(`worker exited with ${code} before it started:\n${output}`)));
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    child,
+    kill: () => child.kill('SIGKILL'),
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
