@@ -1,8 +1,7 @@
 /** Per-test-file environment: real workers on their own task queues, a real client, a fixture stack builder. */
 import { Client, Connection, WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { temporal } from '@temporalio/proto';
 import Docker from 'dockerode';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -10,9 +9,7 @@ import { startProcedure, ProcedureName } from '../../src/client/procedures';
 import { configSchema, resolveStack, ResolvedStack, StackConfigInput } from '../../src/domain/config';
 import type { ProcedureInput } from '../../src/domain/procedure';
 import { createWorkers } from '../../src/worker/workers';
-import { BUNDLE_FILE, HarnessState, STATE_FILE, TEMPORAL_BIN, TEST_DIR } from './paths';
-
-const run = promisify(execFile);
+import { BUNDLE_FILE, HarnessState, STATE_FILE, TEST_DIR } from './paths';
 
 export const harnessState = (): HarnessState => JSON.parse(readFileSync(STATE_FILE, 'utf8'));
 
@@ -119,18 +116,18 @@ export async function containersOf(docker: Docker, project: string, service: str
 }
 
 /**
- * Saves one closed history per workflow type run on this task queue, for the replay test
- * (`LIFELINE_RECORD_HISTORIES=test/fixtures/histories npx jest`). Existing fixtures are kept.
+ * Saves one history per workflow type run on this task queue, as binary protobuf, for the replay test
+ * (`LIFELINE_RECORD_HISTORIES=test/fixtures/histories npm test`). Existing fixtures are kept.
  */
 async function recordHistories(client: Client, taskQueue: string, dir: string): Promise<void> {
   mkdirSync(dir, { recursive: true });
   // Closed runs first; a type that never closes here (triage) is recorded from its running history.
   for (const status of ['ExecutionStatus != "Running"', 'ExecutionStatus = "Running"']) {
     for await (const w of client.workflow.list({ query: `TaskQueue = "${taskQueue}" AND ${status}` })) {
-      const file = path.join(dir, `${w.type}.json`);
+      const file = path.join(dir, `${w.type}.pb`);
       if (existsSync(file)) continue;
-      const { stdout } = await run(TEMPORAL_BIN, ['workflow', 'show', '-w', w.workflowId, '-r', w.runId, '-o', 'json', '--address', harnessState().address], { maxBuffer: 64 << 20 });
-      writeFileSync(file, stdout);
+      const history = await client.workflow.getHandle(w.workflowId, w.runId).fetchHistory();
+      writeFileSync(file, temporal.api.history.v1.History.encode(history).finish());
     }
   }
 }
