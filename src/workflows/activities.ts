@@ -11,7 +11,8 @@ export function hostActivities(stack: ResolvedStack) {
   return proxyActivities<HostActivities>({
     taskQueue: hostTaskQueue(stack.host),
     startToCloseTimeout: `${Math.max(60, stack.timeouts.stopGraceSeconds * 2 + 30)}s`,
-    scheduleToCloseTimeout: `${Math.max(stack.timeouts.dockerUnavailableSeconds, stack.timeouts.stopGraceSeconds * 2 + 60)}s`,
+    // The bound on retrying an unreachable engine; never shorter than one stop with its grace period.
+    scheduleToCloseTimeout: `${Math.max(stack.timeouts.dockerUnavailableSeconds, stack.timeouts.stopGraceSeconds * 2 + 10)}s`,
     heartbeatTimeout: `${stack.timeouts.activityHeartbeatSeconds}s`,
     retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 30, nonRetryableErrorTypes: NON_RETRYABLE },
   });

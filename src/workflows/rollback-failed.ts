@@ -10,7 +10,7 @@ import { Procedure } from './procedure';
 import { announce } from './steps/announce';
 import { EscalatedResult, escalateAndFinish } from './steps/escalate';
 import { attemptRecovery } from './steps/attempt-recovery';
-import { completeRollback, RollbackResult } from './steps/finish-rollback';
+import { completeRollback, messageOf, RollbackResult } from './steps/finish-rollback';
 import { replaceStack, restoreRelease } from './steps/restore-release';
 
 export interface RollbackFailedInput extends ProcedureInput {
@@ -29,7 +29,10 @@ export async function rollbackFailed(input: RollbackFailedInput): Promise<Rollba
   const sinceUnix = Math.floor(Date.now() / 1000);
   p.tick('Incident logged', 'done', input.reason);
 
-  const info = await p.step('gather information', () => docker.collectEvidence(stack, `${workflowInfo().workflowId}-diagnostics`, 200));
+  // Diagnostics help people; their failure (an engine that is down) must not stop the recovery.
+  const info = await p
+    .step('gather information', () => docker.collectEvidence(stack, `${workflowInfo().workflowId}-diagnostics`, 200))
+    .catch((err) => (p.record('diagnostics unavailable', messageOf(err)), { dir: '(none)', files: [], summary: [] }));
   p.record('diagnostics', info.summary.join('; '));
 
   const attempt = async (label: string, run: () => Promise<unknown>): Promise<RollbackResult | undefined> => {

@@ -1,4 +1,4 @@
-import { ApplicationFailure, executeChild, ParentClosePolicy, startChild, workflowInfo } from '@temporalio/workflow';
+import { executeChild, ParentClosePolicy, startChild, workflowInfo } from '@temporalio/workflow';
 import type { ProcedureInput } from '../../domain/procedure';
 import type { VerificationReport } from '../../domain/verification';
 import { hostActivities } from '../activities';
@@ -91,5 +91,11 @@ export async function escalateFailedRollback(p: Procedure, input: ProcedureInput
 /** "verification failed: smoke: api ready (status 503, expected 200); ..." */
 export const verificationFailure = (v: VerificationReport): string =>
   `verification failed: ${v.checks.filter((c) => !c.passed).map((c) => `${c.name} (${c.detail})`).join('; ')}`;
-export const messageOf = (err: unknown): string =>
-  err instanceof ApplicationFailure || err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+/** What went wrong, through the failure's causes ("activity timeout: Docker engine unreachable"), without SDK wrappers. */
+export function messageOf(err: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if (!/^(Activity task failed|Child Workflow execution failed|Workflow execution failed)$/.test(e.message) && !parts.includes(e.message)) parts.push(e.message);
+  }
+  return parts.join(': ') || String(err);
+}

@@ -45,4 +45,3 @@ export async function rollBackToRelease(p: Procedure, input: ProcedureInput, pic
   return completeRollback(p, input, verification, { from: current?.id, to: targetId }, sinceUnix);
 }
 
-export { announce };
