@@ -1,13 +1,13 @@
 /** Shared pieces of the benchmarks: a dev server, workers, fixture stacks, timing and reports. */
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import Docker from 'dockerode';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { configSchema, resolveStack, ResolvedStack } from '../src/domain/config';
 import { buildFixtureImages } from '../src/fixtures/images';
-import { createWorkers } from '../src/worker/workers';
+import { bundleWorkflows, createWorkers } from '../src/worker/workers';
 import { spawnDevServer, waitForTemporal } from '../test/harness/dev-server';
 
 export const ROOT = path.resolve(__dirname, '..');
@@ -32,11 +32,7 @@ export async function setUp(): Promise<BenchEnv> {
   await waitForTemporal(ADDRESS, 60_000);
   const docker = new Docker();
   await buildFixtureImages(docker);
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../src/workflows'),
-    workflowInterceptorModules: [require.resolve('../src/workflows/step-summaries')],
-    logger: new DefaultLogger('ERROR'),
-  });
+  const code = await bundleWorkflows();
   writeFileSync(BUNDLE_FILE, code);
   const client = new Client({ connection: await Connection.connect({ address: ADDRESS }) });
   return {

@@ -1,5 +1,14 @@
 /** Builds Lifeline's workers: orchestration (workflows and notifications) and one Docker host's activities. */
-import { ActivityExecuteInput, ActivityInboundCallsInterceptor, NativeConnection, Next, Worker, WorkerOptions } from '@temporalio/worker';
+import {
+  ActivityExecuteInput,
+  ActivityInboundCallsInterceptor,
+  bundleWorkflowCode,
+  DefaultLogger,
+  NativeConnection,
+  Next,
+  Worker,
+  WorkerOptions,
+} from '@temporalio/worker';
 import axios from 'axios';
 import Docker from 'dockerode';
 import { Agent } from 'node:http';
@@ -23,8 +32,14 @@ export interface WorkerSetup {
   chaosActivityDelayMs?: number;
 }
 
-export const WORKFLOWS_PATH = require.resolve('../workflows');
-export const WORKFLOW_INTERCEPTOR_MODULES = [require.resolve('../workflows/step-summaries')];
+const WORKFLOWS_PATH = require.resolve('../workflows');
+const WORKFLOW_INTERCEPTOR_MODULES = [require.resolve('../workflows/step-summaries')];
+
+/** Bundles Lifeline's workflow code once, for workers that should not bundle it themselves (tests, benchmarks). */
+export async function bundleWorkflows(): Promise<string> {
+  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, logger: new DefaultLogger('WARN') });
+  return code;
+}
 
 export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
   // No keep-alive: each check measures a fresh connection, and a reloaded nginx cannot hang up a reused one.

@@ -2,11 +2,11 @@
  * Jest global setup: checks the real Docker engine, starts a real Temporal dev server, builds the fixture
  * images and the workflow bundle once. Missing prerequisites fail the run with a message saying how to fix them.
  */
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import Docker from 'dockerode';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildFixtureImages } from '../../src/fixtures/images';
+import { bundleWorkflows } from '../../src/worker/workers';
 import { spawnDevServer, waitForTemporal } from './dev-server';
 import { BUNDLE_FILE, HarnessState, STATE_FILE, TEMPORAL_BIN, TEST_DIR } from './paths';
 
@@ -40,10 +40,6 @@ export default async function globalSetup(): Promise<void> {
   }
   writeFileSync(STATE_FILE, JSON.stringify(state));
   await buildFixtureImages(docker);
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../../src/workflows'),
-    workflowInterceptorModules: [require.resolve('../../src/workflows/step-summaries')],
-    logger: new DefaultLogger('WARN'),
-  });
+  const code = await bundleWorkflows();
   writeFileSync(BUNDLE_FILE, code);
 }
