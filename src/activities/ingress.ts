@@ -25,6 +25,11 @@ export function createIngressActivities(deps: { docker: Docker; dockerActivities
     }
   }
 
+  async function workerPids(container: string): Promise<string[]> {
+    const ps = await exec(container, ['/bin/ps']);
+    return ps.output.split('\n').filter((l) => l.includes('nginx: worker')).map((l) => l.trim().split(/\s+/)[0]);
+  }
+
   return {
     /**
      * Points nginx's upstream at `servers`: writes the upstream file, checks the config with `nginx -t`,
@@ -40,8 +45,14 @@ export function createIngressActivities(deps: { docker: Docker; dockerActivities
         if (current.exitCode === 0) await writeFile(container, file, current.output);
         throw ApplicationFailure.nonRetryable(`nginx refused the new upstream: ${test.output.trim()}`, 'BadInput');
       }
+      const before = await workerPids(container);
       const reload = await exec(container, ['/usr/sbin/nginx', '-s', 'reload', '-c', '/etc/nginx/nginx.conf']);
       if (reload.exitCode !== 0) throw ApplicationFailure.create({ message: `nginx -s reload failed: ${reload.output.trim()}`, type: 'ReloadFailed' });
+      // `nginx -s reload` only signals the master; until the old workers are gone they may still proxy to
+      // the old upstream. Wait (bounded) for them to go, so verification sees the new routing only.
+      for (let i = 0; i < 100 && (await workerPids(container)).some((p) => before.includes(p)); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
       return { changed: true };
     },
   };
