@@ -268,6 +268,7 @@ describe('security breach', () => {
     }));
     const cliEnv = { LIFELINE_CONFIG: configFile, TEMPORAL_ADDRESS: harnessState().address, LIFELINE_TASK_QUEUE: env.taskQueue };
     await upFixtureStack(env.docker, stack, 'v2.4.9');
+    await upNginx(env.docker, 'breach-nginx', '127.0.0.1:19930', ['127.0.0.1:19931']); // on its own, not from an earlier test
     const started = await lifeline(['--json', 'emergency', 'security-breach', 'breach', '--reason', 'leaked token', '--no-wait'], cliEnv);
     expect(started.code).toBe(0);
     const { workflowId } = JSON.parse(started.stdout);

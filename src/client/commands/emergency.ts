@@ -2,11 +2,9 @@
 import type { Command } from 'commander';
 import { assertReleaseId } from '../../domain/names';
 import type { CommandContext } from '../context';
-import { colour, UsageError } from '../output';
-import { follow } from '../progress';
-import { startProcedure } from '../procedures';
+import { UsageError } from '../output';
 import { renderResult } from '../render';
-import { operatorName, run } from './run';
+import { operatorName, run, startAndFollow } from './run';
 
 const EMERGENCIES = ['complete-service-outage', 'data-corruption', 'security-breach', 'rollback-failed'] as const;
 type Emergency = (typeof EMERGENCIES)[number];
@@ -32,10 +30,7 @@ export function registerEmergency(program: Command, ctx: () => CommandContext): 
           ...(o.release ? { releaseId: assertReleaseId(o.release) } : {}),
           ...(procedure === 'rollback-failed' ? { triedReleases: [] } : {}),
         };
-        const handle = await startProcedure(await c.client(), procedure as Emergency, args);
-        c.out.info(`${colour.bold(procedure)} started: ${handle.workflowId}`);
-        if (!o.wait) return { workflowId: handle.workflowId };
-        return { workflowId: handle.workflowId, result: await follow(c.out, handle) };
+        return startAndFollow(c, procedure as Emergency, args, o.wait);
       }, renderResult),
     );
 
@@ -50,10 +45,8 @@ export function registerEmergency(program: Command, ctx: () => CommandContext): 
       run(ctx(), async (c) => {
         const level = Number(o.level);
         if (!Number.isInteger(level) || level < 1) throw new UsageError('--level is a whole number from 1');
-        const handle = await startProcedure(await c.client(), 'escalation', { stack: c.stack(stackName), trigger: 'cli', reason: o.reason, requestedBy: operatorName(o.as), fromLevel: level });
-        c.out.info(`${colour.bold('escalation')} started: ${handle.workflowId}`);
-        if (!o.wait) return { workflowId: handle.workflowId };
-        return { workflowId: handle.workflowId, result: await follow(c.out, handle) };
+        const args = { stack: c.stack(stackName), trigger: 'cli' as const, reason: o.reason, requestedBy: operatorName(o.as), fromLevel: level };
+        return startAndFollow(c, 'escalation', args, o.wait);
       }, renderResult),
     );
 }

@@ -1,4 +1,5 @@
 /** `lifeline rollback` (methods 1, 2, 3, 5 and 6) and `lifeline deploy` (the guarded deploy with automatic rollback). */
+import type { WorkflowHandle } from '@temporalio/client';
 import type { Command } from 'commander';
 import { createInterface } from 'node:readline/promises';
 import { assertImageTag, assertReleaseId } from '../../domain/names';
@@ -7,10 +8,10 @@ import { ReleaseStore } from '../../activities/release-store';
 import { abortUpdate, chooseReleaseUpdate } from '../../workflows/definitions';
 import type { CommandContext } from '../context';
 import { UsageError, colour } from '../output';
-import { follow, readProgress } from '../progress';
-import { ProcedureName, startProcedure } from '../procedures';
+import { readProgress } from '../progress';
+import type { ProcedureName } from '../procedures';
 import { renderResult } from '../render';
-import { operatorName, run } from './run';
+import { operatorName, run, startAndFollow } from './run';
 
 interface RollbackOptions {
   quick?: boolean;
@@ -52,12 +53,8 @@ export function registerRollback(program: Command, ctx: () => CommandContext): v
           }
           procedure = 'interactive-rollback';
         }
-        const handle = await startProcedure(await c.client(), procedure, args);
-        c.out.info(`${colour.bold(procedure)} started: ${handle.workflowId}`);
-        if (!o.wait) return { workflowId: handle.workflowId };
-        if (procedure === 'interactive-rollback') await chooseInteractively(c, handle, base.requestedBy);
-        const result = await follow(c.out, handle);
-        return { workflowId: handle.workflowId, result };
+        const dialogue = procedure === 'interactive-rollback' ? (h: WorkflowHandle) => chooseInteractively(c, h, base.requestedBy) : undefined;
+        return startAndFollow(c, procedure, args, o.wait, dialogue);
       }, renderResult),
     );
 
@@ -72,16 +69,13 @@ export function registerRollback(program: Command, ctx: () => CommandContext): v
       run(ctx(), async (c) => {
         const stack = c.stack(stackName);
         const args = { stack, trigger: 'cli' as const, reason: o.reason, requestedBy: operatorName(o.as), imageTag: assertImageTag(o.imageTag) };
-        const handle = await startProcedure(await c.client(), 'automatic-rollback', args);
-        c.out.info(`${colour.bold('guarded deploy')} of ${o.imageTag} started: ${handle.workflowId}`);
-        if (!o.wait) return { workflowId: handle.workflowId };
-        return { workflowId: handle.workflowId, result: await follow(c.out, handle) };
+        return startAndFollow(c, 'automatic-rollback', args, o.wait);
       }, renderResult),
     );
 }
 
 /** Method 2's dialogue: a numbered list, a number, then "yes". 'q' aborts the procedure. */
-async function chooseInteractively(c: CommandContext, handle: Awaited<ReturnType<typeof startProcedure>>, by: string): Promise<void> {
+async function chooseInteractively(c: CommandContext, handle: WorkflowHandle, by: string): Promise<void> {
   let options: string[] | undefined;
   for (let i = 0; i < 100 && !options; i++) {
     const p = await readProgress(handle);
