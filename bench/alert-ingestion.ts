@@ -5,7 +5,8 @@ import { buildApi } from '../src/api/server';
 import { configSchema } from '../src/domain/config';
 import { startProcedure } from '../src/client/procedures';
 import { removeFixtureStack, upFixtureStack, waitFixtureHealthy } from '../src/fixtures/stack';
-import { triageStateQuery } from '../src/workflows/triage';
+import { ownerStateQuery } from '../src/workflows/definitions';
+import { rollbacksOf } from '../test/harness/owner';
 import { BenchEnv, benchStack, report } from './lib';
 
 const TOKEN = 'bench-token';
@@ -42,23 +43,23 @@ export async function alertIngestion(env: BenchEnv): Promise<void> {
 
   await upFixtureStack(env.docker, storm, 'v2.4.9');
   await waitFixtureHealthy(env.docker, storm);
-  await (await startProcedure(env.client, 'backup', { stack: storm, trigger: 'cli', reason: 'bench', requestedBy: 'bench', knownGood: true }, { taskQueue: env.taskQueue, workflowId: 'bench-storm-backup' })).result();
+  await (await startProcedure(env.client, 'backup', { stack: storm, trigger: 'cli', reason: 'bench', requestedBy: 'bench', knownGood: true }, { taskQueue: env.taskQueue })).handle.result();
   await upFixtureStack(env.docker, storm, 'v2.5.0');
   const dup = payload('storm', 'ErrorRateAbove10Percent', 'storm-1', 'critical');
   const stormRun = await autocannon({ url, method: 'POST', connections: 50, amount: 10_000, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: dup });
-  const triage = env.client.workflow.getHandle('triage:storm');
-  let state = await triage.query(triageStateQuery);
-  for (let i = 0; i < 600 && (state.rollbacks.length === 0 || state.rollbackRunning); i++) {
+  const triage = env.client.workflow.getHandle('stack:storm');
+  let state = await triage.query(ownerStateQuery);
+  for (let i = 0; i < 600 && (rollbacksOf(state).length === 0 || state.running); i++) {
     await new Promise((r) => setTimeout(r, 100));
-    state = await triage.query(triageStateQuery);
+    state = await triage.query(ownerStateQuery);
   }
   await new Promise((r) => setTimeout(r, 2000));
-  state = await triage.query(triageStateQuery);
+  state = await triage.query(ownerStateQuery);
   await removeFixtureStack(env.docker, storm);
   await app.close();
   report('alert-ingestion', [
     { run: 'unique alerts at 500 req/s for 10 s', requests: rated.requests.total, rps: Math.round(rated.requests.average), p50ms: rated.latency.p50, p99ms: rated.latency.p99, non2xx: rated.non2xx, errors: rated.errors },
     { run: '10,000 duplicates of one critical alert', requests: stormRun.requests.total, rps: Math.round(stormRun.requests.average), p50ms: stormRun.latency.p50, p99ms: stormRun.latency.p99, non2xx: stormRun.non2xx, errors: stormRun.errors },
-    { run: 'rollbacks started by the storm (must be 1)', requests: state.rollbacks.length, rps: 0, p50ms: 0, p99ms: 0, non2xx: 0, errors: 0 },
+    { run: 'rollbacks started by the storm (must be 1)', requests: rollbacksOf(state).length, rps: 0, p50ms: 0, p99ms: 0, non2xx: 0, errors: 0 },
   ]);
 }

@@ -11,14 +11,14 @@ async function prepare(env: BenchEnv, stacks: ResolvedStack[], round: string): P
   await Promise.all(stacks.map((s) => waitFixtureHealthy(env.docker, s, 60_000)));
   await Promise.all(
     stacks.map(async (s) =>
-      (await startProcedure(env.client, 'backup', { stack: s, trigger: 'cli', reason: 'bench', requestedBy: 'bench', knownGood: true }, { taskQueue: env.taskQueue, workflowId: `bench-cc-backup-${round}-${s.name}` })).result(),
+      (await startProcedure(env.client, 'backup', { stack: s, trigger: 'cli', reason: 'bench', requestedBy: 'bench', knownGood: true }, { taskQueue: env.taskQueue })).handle.result(),
     ),
   );
   await Promise.all(stacks.map((s) => upFixtureStack(env.docker, s, 'v2.5.0')));
 }
 
 const rollBack = async (env: BenchEnv, s: ResolvedStack, round: string) =>
-  (await startProcedure(env.client, 'quick-rollback', { stack: s, trigger: 'cli', reason: 'bench', requestedBy: 'bench' }, { taskQueue: env.taskQueue, workflowId: `bench-cc-${round}-${s.name}` })).result();
+  (await startProcedure(env.client, 'quick-rollback', { stack: s, trigger: 'cli', reason: 'bench', requestedBy: 'bench' }, { taskQueue: env.taskQueue })).handle.result();
 
 export async function concurrency(env: BenchEnv): Promise<void> {
   const stacks = Array.from({ length: STACKS }, (_, i) => benchStack(env, `cc${i}`, [18900 + 2 * i, 18901 + 2 * i]));

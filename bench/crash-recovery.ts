@@ -18,9 +18,9 @@ export async function crashRecovery(env: BenchEnv): Promise<void> {
     const s = { ...stack, host: 'bench-crash' };
     await upFixtureStack(env.docker, s, 'v2.4.9');
     await waitFixtureHealthy(env.docker, s);
-    await (await startProcedure(env.client, 'backup', { stack: s, trigger: 'cli', reason: 'bench', requestedBy: 'bench', knownGood: true }, { taskQueue, workflowId: `bench-crash-backup-${round}` })).result();
+    await (await startProcedure(env.client, 'backup', { stack: s, trigger: 'cli', reason: 'bench', requestedBy: 'bench', knownGood: true }, { taskQueue })).handle.result();
     await upFixtureStack(env.docker, s, 'v2.5.0');
-    const h = await startProcedure(env.client, 'quick-rollback', { stack: s, trigger: 'cli', reason: 'bench', requestedBy: 'bench' }, { taskQueue, workflowId: `bench-crash-${round}` });
+    const h = (await startProcedure(env.client, 'quick-rollback', { stack: s, trigger: 'cli', reason: 'bench', requestedBy: 'bench' }, { taskQueue })).handle;
     const pending = async () => (await h.describe()).raw.pendingActivities ?? [];
     while (!(await pending()).some((a) => a.activityType?.name === 'stopContainers' && a.state === STARTED)) await new Promise((r) => setTimeout(r, 20));
     worker.kill();

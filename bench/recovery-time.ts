@@ -35,11 +35,11 @@ export async function recoveryTime(env: BenchEnv): Promise<void> {
   for (let round = 0; round < ROUNDS; round++) {
     await upFixtureStack(env.docker, stack, 'v2.4.9');
     await waitFixtureHealthy(env.docker, stack);
-    const b = await startProcedure(env.client, 'backup', { stack, trigger: 'cli', reason: 'bench', requestedBy: 'bench', knownGood: true }, { taskQueue: env.taskQueue, workflowId: `bench-backup-${round}` });
+    const b = (await startProcedure(env.client, 'backup', { stack, trigger: 'cli', reason: 'bench', requestedBy: 'bench', knownGood: true }, { taskQueue: env.taskQueue })).handle;
     await b.result();
     await upFixtureStack(env.docker, stack, 'v2.5.0');
     const t0 = now();
-    const h = await startProcedure(env.client, 'quick-rollback', { stack, trigger: 'cli', reason: 'bench', requestedBy: 'bench' }, { taskQueue: env.taskQueue, workflowId: `bench-rt-${round}` });
+    const h = (await startProcedure(env.client, 'quick-rollback', { stack, trigger: 'cli', reason: 'bench', requestedBy: 'bench' }, { taskQueue: env.taskQueue })).handle;
     await untilHealthy(env, stack, 'v2.4.9');
     lifeline.push(ms(t0));
     await h.result();

@@ -2,7 +2,8 @@
 import axios from 'axios';
 import { removeFixtureStack, upFixtureStack, waitFixtureHealthy } from '../src/fixtures/stack';
 import type { ReleaseSummary } from '../src/domain/release';
-import { triageStateQuery } from '../src/workflows/triage';
+import { ownerStateQuery } from '../src/workflows/definitions';
+import { rollbacksOf } from './harness/owner';
 import { API_TOKEN, RunningApi, startApi } from './harness/api';
 import { createTestEnv, FAST_TIMEOUTS, TestEnv } from './harness/env';
 import { Peer, startAlertmanager } from './harness/peers';
@@ -44,12 +45,12 @@ test('Alertmanager → webhook (Bearer) → triage → quick rollback of the fix
   ]);
 
   const state = await waitFor(async () => {
-    const s = await env.client.workflow.getHandle('triage:amstack').query(triageStateQuery);
-    return s.rollbacks.length === 1 && !s.rollbackRunning ? s : undefined;
+    const s = await env.client.workflow.getHandle('stack:amstack').query(ownerStateQuery);
+    return rollbacksOf(s).length === 1 && !s.running ? s : undefined;
   }, 'Alertmanager to deliver and the rollback to finish', 90_000);
-  const rollback = env.client.workflow.getHandle(state.rollbacks[0]);
+  const rollback = env.client.workflow.getHandle(rollbacksOf(state)[0]);
   expect(await rollback.result()).toMatchObject({ status: 'completed', toRelease: good.id });
-  const firing = state.active.find((a) => a.name === 'ErrorRateAbove10Percent');
+  const firing = state.alerts.find((a) => a.name === 'ErrorRateAbove10Percent');
   expect(firing).toMatchObject({ severity: 'critical', action: 'rollback-now' });
   for (const s of stack.services) expect((await env.docker.getContainer(s.container).inspect()).Config.Image).toBe('lifeline-fixture/spacetime:v2.4.9');
   await removeFixtureStack(env.docker, stack);

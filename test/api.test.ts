@@ -5,7 +5,8 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { removeFixtureStack, upFixtureStack, waitFixtureHealthy } from '../src/fixtures/stack';
 import type { ResolvedStack } from '../src/domain/config';
 import type { ReleaseSummary } from '../src/domain/release';
-import { triageStateQuery } from '../src/workflows/triage';
+import { ownerStateQuery } from '../src/workflows/definitions';
+import { rollbacksOf } from './harness/owner';
 import { API_TOKEN, HMAC_SECRET, RunningApi, startApi } from './harness/api';
 import { createTestEnv, FAST_TIMEOUTS, TestEnv } from './harness/env';
 import { waitFor, waitForPending } from './harness/waits';
@@ -55,7 +56,7 @@ function amPayload(alerts: { name: string; stack?: string; status?: 'firing' | '
   };
 }
 
-const triageState = (name: string) => env.client.workflow.getHandle(`triage:${name}`).query(triageStateQuery);
+const triageState = (name: string) => env.client.workflow.getHandle(`stack:${name}`).query(ownerStateQuery);
 
 async function goodThenBroken(): Promise<ReleaseSummary> {
   await upFixtureStack(env.docker, stack, 'v2.4.9');
@@ -74,7 +75,7 @@ describe('credentials', () => {
     const r = await post('/v1/rollbacks', { stack: 'other' }, { headers: { authorization: '', 'x-hub-signature-256': 'sha256=00' } });
     expect(r.status).toBe(401);
     expect(r.data).toEqual({ error: 'invalid signature' });
-    await expect(env.client.workflow.getHandle('triage:other').describe()).rejects.toThrow(WorkflowNotFoundError);
+    await expect(env.client.workflow.getHandle('stack:other').describe()).rejects.toThrow(WorkflowNotFoundError);
   });
 
   test('GitHub-style and Grafana-style HMAC signatures are accepted; stale and replayed ones are not', async () => {
@@ -131,7 +132,7 @@ describe('alerts into triage', () => {
     const payload = amPayload([{ name: 'ErrorRateAbove10Percent', stack: 'apistack', fingerprint: 'am-critical' }]);
     const first = await post('/v1/alerts/alertmanager', payload);
     expect(first.status).toBe(202);
-    expect(first.data).toEqual({ accepted: 1, deduplicated: 0, unrouted: [], workflowIds: ['triage:apistack'] });
+    expect(first.data).toEqual({ accepted: 1, deduplicated: 0, unrouted: [], workflowIds: ['stack:apistack'] });
     expect((await post('/v1/alerts/alertmanager', payload)).data).toMatchObject({ accepted: 0, deduplicated: 1 });
     const twin = await startApi(env, { apistack: stackConfig });
     expect((await axios.post(`${twin.url}/v1/alerts/alertmanager`, payload, { headers: { authorization: `Bearer ${API_TOKEN}` } })).data).toMatchObject({ accepted: 1 });
@@ -139,17 +140,17 @@ describe('alerts into triage', () => {
 
     const state = await waitFor(async () => {
       const s = await triageState('apistack');
-      return s.rollbacks.length === 1 && !s.rollbackRunning ? s : undefined;
+      return rollbacksOf(s).length === 1 && !s.running ? s : undefined;
     }, 'the triage rollback to finish', 60_000);
     expect(state.deduplicated).toBe(1);
-    const rollback = env.client.workflow.getHandle(state.rollbacks[0]);
+    const rollback = env.client.workflow.getHandle(rollbacksOf(state)[0]);
     expect((await rollback.result()) as { toRelease: string }).toMatchObject({ status: 'completed', toRelease: good.id });
     const desc = await rollback.describe();
     expect(desc.searchAttributes.LifelineTrigger).toEqual(['alert']);
     for (const s of stack.services) expect((await env.docker.getContainer(s.container).inspect()).Config.Image).toBe('lifeline-fixture/spacetime:v2.4.9');
     // The same alert again later (still firing) does not start a second rollback.
     expect((await post('/v1/alerts/alertmanager', payload)).data.accepted).toBe(0);
-    expect((await triageState('apistack')).rollbacks).toHaveLength(1);
+    expect(rollbacksOf(await triageState('apistack'))).toHaveLength(1);
   });
 
   test('unknown stacks are reported, not routed', async () => {
@@ -164,33 +165,33 @@ describe('alerts into triage', () => {
     await post('/v1/alerts/alertmanager', amPayload([{ name: 'ResponseTimeAbove2s', stack: 'apistack', startsAt: recent, fingerprint: 'high-1' }]));
     const monitoring = await waitFor(async () => {
       const s = await triageState('apistack');
-      return s.active.find((a) => a.name === 'ResponseTimeAbove2s' && a.action === 'monitor-closely') ? s : undefined;
+      return s.alerts.find((a) => a.name === 'ResponseTimeAbove2s' && a.action === 'monitor-closely') ? s : undefined;
     }, 'monitor-closely');
-    const before = monitoring.rollbacks.length;
+    const before = rollbacksOf(monitoring).length;
     await post('/v1/alerts/alertmanager', amPayload([{ name: 'ResponseTimeAbove2s', stack: 'apistack', startsAt: recent, fingerprint: 'high-1', status: 'resolved' }]));
-    await waitFor(async () => ((await triageState('apistack')).active.some((a) => a.name === 'ResponseTimeAbove2s') ? undefined : true), 'resolution');
+    await waitFor(async () => ((await triageState('apistack')).alerts.some((a) => a.name === 'ResponseTimeAbove2s') ? undefined : true), 'resolution');
 
     const old = new Date(Date.now() - 6 * 60_000).toISOString();
     await post('/v1/alerts/alertmanager', amPayload([{ name: 'ErrorRateAbove5Percent', stack: 'apistack', startsAt: old, fingerprint: 'high-2' }]));
     const after = await waitFor(async () => {
       const s = await triageState('apistack');
-      return s.rollbacks.length === before + 1 && !s.rollbackRunning ? s : undefined;
+      return rollbacksOf(s).length === before + 1 && !s.running ? s : undefined;
     }, 'rollback after 5 minutes of a high alert', 60_000);
-    expect(after.active.find((a) => a.name === 'ErrorRateAbove5Percent')?.action).toBe('rollback');
+    expect(after.alerts.find((a) => a.name === 'ErrorRateAbove5Percent')?.action).toBe('rollback');
   });
 
   test('medium over 15 minutes asks a person; the resolved alert withdraws the question', async () => {
     const old = new Date(Date.now() - 16 * 60_000).toISOString();
     await post('/v1/alerts/alertmanager', amPayload([{ name: 'MemoryLeak', stack: 'other', startsAt: old, fingerprint: 'med-1' }]));
-    const handle = env.client.workflow.getHandle('triage:other');
+    const handle = env.client.workflow.getHandle('stack:other');
     const asking = await waitForPending(handle, 'approval');
     expect(asking.pending?.prompt).toBe('MemoryLeak (medium) has lasted over 15 minutes: roll back other?');
     await post('/v1/alerts/alertmanager', amPayload([{ name: 'MemoryLeak', stack: 'other', startsAt: old, fingerprint: 'med-1', status: 'resolved' }]));
     const withdrawn = await waitFor(async () => {
       const s = await triageState('other');
-      return s.awaitingApprovalFor === undefined && !s.active.some((a) => a.name === 'MemoryLeak' && a.severity === 'medium') ? s : undefined;
+      return s.awaitingApprovalFor === undefined && !s.alerts.some((a) => a.name === 'MemoryLeak' && a.severity === 'medium') ? s : undefined;
     }, 'question withdrawn');
-    expect(withdrawn.rollbacks).toEqual([]);
+    expect(rollbacksOf(withdrawn)).toEqual([]);
   });
 });
 

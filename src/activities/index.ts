@@ -1,4 +1,5 @@
 /** Activity factories: host activities reach one Docker engine; orchestration activities reach people. */
+import type { Client } from '@temporalio/client';
 import Docker from 'dockerode';
 import type { AxiosInstance } from 'axios';
 import { createDockerActivities } from './docker';
@@ -7,6 +8,7 @@ import { createHealthActivities } from './health';
 import { createHostMachineActivities } from './host';
 import { createIngressActivities } from './ingress';
 import { createNotifyActivities } from './notify';
+import { createProcedureStatusActivities } from './procedures';
 import { createReleaseActivities } from './releases';
 import { createVolumeActivities } from './volumes';
 
@@ -24,8 +26,8 @@ export function createHostActivities(deps: { docker: Docker; host: string; http:
   };
 }
 
-export function createOrchestrationActivities(deps: { http: AxiosInstance; githubToken?: () => string | undefined }) {
-  return createNotifyActivities(deps);
+export function createOrchestrationActivities(deps: { http: AxiosInstance; githubToken?: () => string | undefined; client: Client }) {
+  return { ...createNotifyActivities(deps), ...createProcedureStatusActivities(deps) };
 }
 
 export type HostActivities = ReturnType<typeof createHostActivities>;

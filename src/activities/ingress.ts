@@ -6,6 +6,9 @@ import { pack } from 'tar-stream';
 import type { DockerActivities } from './docker';
 import { dockerFailure } from './errors';
 
+/** Beside the upstream file: the upstream nginx was last reloaded with. */
+const LOADED_SUFFIX = '.lifeline-loaded';
+
 export function nginxUpstream(name: string, servers: string[]): string {
   return `upstream ${name} {${servers.map((s) => ` server ${s};`).join('')} }\n`;
 }
@@ -38,8 +41,11 @@ export function createIngressActivities(deps: { docker: Docker; dockerActivities
     async switchNginxUpstream(container: string, file: string, upstreamName: string, servers: string[]): Promise<{ changed: boolean }> {
       const wanted = nginxUpstream(upstreamName, servers);
       const current = await exec(container, ['/bin/cat', file]);
-      if (current.exitCode === 0 && current.output === wanted) return { changed: false };
-      await writeFile(container, file, wanted);
+      // What the running nginx serves is what was last reloaded, recorded beside the file; the file alone
+      // can say "blue" while nginx still serves green (a retry after the write, before the reload).
+      const loaded = await exec(container, ['/bin/cat', `${file}${LOADED_SUFFIX}`]);
+      if (loaded.exitCode === 0 && loaded.output === wanted && current.output === wanted) return { changed: false };
+      if (current.output !== wanted) await writeFile(container, file, wanted);
       const test = await exec(container, ['/usr/sbin/nginx', '-t', '-c', '/etc/nginx/nginx.conf']);
       if (test.exitCode !== 0) {
         if (current.exitCode === 0) await writeFile(container, file, current.output);
@@ -48,6 +54,7 @@ export function createIngressActivities(deps: { docker: Docker; dockerActivities
       const before = await workerPids(container);
       const reload = await exec(container, ['/usr/sbin/nginx', '-s', 'reload', '-c', '/etc/nginx/nginx.conf']);
       if (reload.exitCode !== 0) throw ApplicationFailure.create({ message: `nginx -s reload failed: ${reload.output.trim()}`, type: 'ReloadFailed' });
+      await writeFile(container, `${file}${LOADED_SUFFIX}`, wanted);
       // `nginx -s reload` only signals the master; until the old workers are gone they may still proxy to
       // the old upstream. Wait (bounded) for them to go, so verification sees the new routing only.
       for (let i = 0; i < 100 && (await workerPids(container)).some((p) => before.includes(p)); i++) {

@@ -9,7 +9,7 @@ import { renderIncidentReport, IncidentReport } from '../domain/incident';
 import { writeFileAtomic } from './files';
 
 export interface LifelineEvent {
-  kind: 'started' | 'escalated' | 'waiting' | 'completed' | 'failed' | 'alert';
+  kind: 'started' | 'escalated' | 'waiting' | 'completed' | 'failed' | 'alert' | 'aborted' | 'cancelled' | 'preempted';
   workflowId: string;
   stack: string;
   procedure: string;

@@ -6,9 +6,12 @@ import { InvalidNameError } from '../domain/names';
 import { UnknownReleaseError } from '../activities/release-store';
 import { TemporalUnreachableError } from './temporal';
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 3 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 3, busy: 4 } as const;
 
 export class UsageError extends Error {}
+
+/** Another procedure holds the stack (exit code 4). */
+export class StackBusyError extends Error {}
 
 const useColour = () => Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
 const paint = (code: number) => (s: string) => (useColour() ? `\x1b[${code}m${s}\x1b[0m` : s);
@@ -35,6 +38,7 @@ export function makeOutput(json: boolean): Output {
 
 export function exitCodeFor(err: unknown): number {
   if (err instanceof TemporalUnreachableError) return EXIT.unreachable;
+  if (err instanceof StackBusyError) return EXIT.busy;
   if (err instanceof ConfigError || err instanceof UnknownStackError || err instanceof InvalidNameError || err instanceof UsageError || err instanceof UnknownReleaseError) return EXIT.usage;
   if ((err as { code?: string }).code?.startsWith('commander.')) return EXIT.usage;
   return EXIT.failed;

@@ -1,24 +1,65 @@
-/** Starting procedures from the CLI and the API. */
-import { Client, WorkflowHandle, WorkflowIdConflictPolicy } from '@temporalio/client';
-import type { ProcedureInput } from '../domain/procedure';
-import { PROCEDURES, ProcedureName, procedureStartMetadata, procedureWorkflowId } from '../domain/procedures';
+/**
+ * Starting procedures from the CLI and the API: every request goes to the stack's owner by
+ * update-with-start, which answers started, joined, queued or busy.
+ */
+import { Client, WithStartWorkflowOperation, WorkflowHandle, WorkflowIdConflictPolicy } from '@temporalio/client';
+import type { ResolvedStack } from '../domain/config';
+import type { OwnerReply, ProcedureRequest } from '../domain/owner';
+import type { OwnedProcedure, WhenBusy } from '../domain/ownership';
+import { ownerWorkflowId, procedureStartMetadata } from '../domain/procedures';
 import { ORCHESTRATION_TASK_QUEUE } from '../domain/task-queues';
+import { requestProcedureUpdate } from '../workflows/definitions';
+import type { StackOwnerInput } from '../workflows/stack-owner';
 
-export type { ProcedureName };
+export interface OwnerOptions {
+  taskQueue?: string;
+  /** Triage's approval timeout, used only when this request is the one that starts the owner. */
+  approvalTimeoutSeconds?: number;
+}
 
-export async function startProcedure<A extends ProcedureInput>(
-  client: Client,
-  procedure: ProcedureName,
-  args: A,
-  opts: { workflowId?: string; taskQueue?: string } = {},
-): Promise<WorkflowHandle> {
-  const workflowId = opts.workflowId ?? procedureWorkflowId(procedure, args.stack.name, new Date());
-  return client.workflow.start(PROCEDURES[procedure], {
+/** How the stack's owner workflow is started when it is not running yet (by update- or signal-with-start). */
+export function ownerStartOptions(stack: ResolvedStack, opts: OwnerOptions) {
+  const input: StackOwnerInput = { stack, approvalTimeoutSeconds: opts.approvalTimeoutSeconds ?? 1800 };
+  return {
+    workflowId: ownerWorkflowId(stack.name),
     taskQueue: opts.taskQueue ?? process.env.LIFELINE_TASK_QUEUE ?? ORCHESTRATION_TASK_QUEUE,
-    workflowId,
-    args: [args],
-    // A second start within the same second (a double click) gets the running procedure, not a second one.
-    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-    ...procedureStartMetadata(procedure, args),
+    args: [input] as [StackOwnerInput],
+    ...procedureStartMetadata('stack-owner', { stack, trigger: 'api', reason: 'owns the stack: one procedure at a time, alert triage', requestedBy: 'lifeline' }),
+  };
+}
+
+export interface StartedProcedure {
+  reply: OwnerReply;
+  /** The procedure that runs this request (for `busy`, the one holding the stack). */
+  handle: WorkflowHandle;
+}
+
+export async function startProcedure(
+  client: Client,
+  procedure: OwnedProcedure,
+  args: ProcedureRequest['args'],
+  opts: OwnerOptions & { whenBusy?: WhenBusy; requestKey?: string } = {},
+): Promise<StartedProcedure> {
+  const request: ProcedureRequest = { procedure, args, whenBusy: opts.whenBusy ?? 'refuse', requestKey: opts.requestKey };
+  const reply = await client.workflow.executeUpdateWithStart(requestProcedureUpdate, {
+    args: [request],
+    startWorkflowOperation: new WithStartWorkflowOperation('stackOwner', {
+      ...ownerStartOptions(args.stack, opts),
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    }),
   });
+  return { reply, handle: client.workflow.getHandle(reply.workflowId) };
+}
+
+/** Waits until a queued procedure has been started by the owner, so it can be followed. */
+export async function waitUntilStarted(handle: WorkflowHandle, pollMs = 500): Promise<void> {
+  for (;;) {
+    try {
+      await handle.describe();
+      return;
+    } catch (err) {
+      if ((err as Error).name !== 'WorkflowNotFoundError') throw err;
+    }
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
 }

@@ -36,7 +36,7 @@ export interface Decision {
 export interface ProcedureProgress {
   procedure: string;
   stack: string;
-  status: 'running' | 'waiting' | 'completed' | 'failed' | 'aborted';
+  status: 'running' | 'waiting' | 'completed' | 'failed' | 'aborted' | 'cancelled' | 'preempted';
   step: string;
   startedAt: string;
   checklist: ChecklistEntry[];
@@ -53,4 +53,13 @@ export interface DecisionInput {
   by: string;
   reason?: string;
   releaseId?: string;
+}
+
+/** How a procedure ended, as it reports to the stack owner. */
+export interface ProcedureEnd {
+  workflowId: string;
+  status: ProcedureProgress['status'];
+  detail?: string;
+  /** The procedure the stack is handed to, with no gap (a failed rollback hands over to rollback-failed). */
+  followUp?: { procedure: 'rollback-failed'; args: ProcedureInput & { triedReleases: string[] } };
 }

@@ -15,7 +15,7 @@ export const PROCEDURES = {
   'data-corruption': 'dataCorruption',
   'security-breach': 'securityBreach',
   escalation: 'escalation',
-  triage: 'triage',
+  'stack-owner': 'stackOwner',
   backup: 'backup',
 } as const;
 export type ProcedureName = keyof typeof PROCEDURES;
@@ -27,8 +27,8 @@ export function procedureWorkflowId(procedure: ProcedureName, stack: string, at:
   return `${EMERGENCIES.includes(procedure) ? 'emergency:' : ''}${procedure}:${stack}:${formatReleaseId(at)}`;
 }
 
-/** One long-lived triage workflow per stack. */
-export const triageWorkflowId = (stack: string): string => `triage:${stack}`;
+/** One long-lived owner workflow per stack: every procedure on the stack is its child. */
+export const ownerWorkflowId = (stack: string): string => `stack:${stack}`;
 
 /** Search attributes and Web UI summary every procedure starts with, from the CLI, the API or triage. */
 export function procedureStartMetadata(procedure: ProcedureName, args: ProcedureInput) {

@@ -9,6 +9,7 @@ import {
   Worker,
   WorkerOptions,
 } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
 import axios from 'axios';
 import Docker from 'dockerode';
 import { Agent } from 'node:http';
@@ -55,7 +56,11 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
         ...(setup.workflowBundle
           ? { workflowBundle: setup.workflowBundle }
           : { workflowsPath: WORKFLOWS_PATH, interceptors: { workflowModules: WORKFLOW_INTERCEPTOR_MODULES } }),
-        activities: createOrchestrationActivities({ http, githubToken: () => readSecret('GITHUB_TOKEN') }),
+        activities: createOrchestrationActivities({
+          http,
+          githubToken: () => readSecret('GITHUB_TOKEN'),
+          client: new Client({ connection: setup.connection, namespace: setup.namespace }),
+        }),
       }),
     );
   }

@@ -33,3 +33,13 @@ export const orchestration = proxyActivities<OrchestrationActivities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 5, nonRetryableErrorTypes: ['ConfigMissing', 'GithubRejected'] },
 });
+
+/** Configured host commands (firewall, Docker restart): one attempt only, so a side effect on the host happens at most once. */
+export function hostCommandActivities(stack: ResolvedStack, seconds: number) {
+  return proxyActivities<Pick<HostActivities, 'runHostCommand'>>({
+    taskQueue: hostTaskQueue(stack.host),
+    startToCloseTimeout: `${Math.ceil(seconds) + 30}s`,
+    heartbeatTimeout: `${Math.min(stack.timeouts.activityHeartbeatSeconds, 10)}s`,
+    retry: { maximumAttempts: 1 },
+  });
+}

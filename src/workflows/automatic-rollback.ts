@@ -6,6 +6,7 @@
  */
 import type { ProcedureInput } from '../domain/procedure';
 import { hostActivities, longHostActivities } from './activities';
+import { runOwned, rethrowIfStopped } from './steps/owned';
 import { Procedure, requestKey } from './procedure';
 import { announce } from './steps/announce';
 import { completeRollback, escalateFailedRollback, messageOf, verificationFailure, verify } from './steps/finish-rollback';
@@ -22,8 +23,12 @@ export interface DeployResult {
 }
 
 export async function automaticRollback(input: ProcedureInput & { imageTag: string }): Promise<DeployResult> {
+  const p: Procedure = new Procedure('automatic-rollback', input.stack.name);
+  return runOwned(p, input, { handOver: 'rollback-failed' }, () => automaticRollbackSteps(p, input));
+}
+
+async function automaticRollbackSteps(p: Procedure, input: ProcedureInput & { imageTag: string }): Promise<DeployResult> {
   const { stack } = input;
-  const p: Procedure = new Procedure('automatic-rollback', stack.name);
   const docker = hostActivities(stack);
   const sinceUnix = Math.floor(Date.now() / 1000);
   const previous = await p.step('record current release', () =>
@@ -46,6 +51,7 @@ export async function automaticRollback(input: ProcedureInput & { imageTag: stri
     p.finish('completed', `deployed ${input.imageTag}`);
     return { status: 'deployed', release: deployed?.id ?? previous.id, imageTag: input.imageTag };
   } catch (err) {
+    rethrowIfStopped(p, err);
     trigger = messageOf(err);
   }
 
@@ -61,6 +67,7 @@ export async function automaticRollback(input: ProcedureInput & { imageTag: stri
   try {
     await restoreRelease(p, stack, release);
   } catch (err) {
+    rethrowIfStopped(p, err);
     p.tick('No errors during rollback', 'failed', messageOf(err));
     return escalateFailedRollback(p, input, `previous release ${previous.id} did not come back: ${messageOf(err)}`, [previous.id]);
   }

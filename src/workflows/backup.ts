@@ -2,11 +2,16 @@
 import type { ProcedureInput } from '../domain/procedure';
 import type { ReleaseSummary } from '../domain/release';
 import { hostActivities, longHostActivities } from './activities';
+import { runOwned } from './steps/owned';
 import { Procedure, requestKey } from './procedure';
 
 export async function backup(input: ProcedureInput & { knownGood?: boolean }): Promise<{ release: ReleaseSummary; pruned: string[] }> {
+  const p: Procedure = new Procedure('backup', input.stack.name);
+  return runOwned(p, input, { escalateFromLevel: 1 }, () => backupSteps(p, input));
+}
+
+async function backupSteps(p: Procedure, input: ProcedureInput & { knownGood?: boolean }): Promise<{ release: ReleaseSummary; pruned: string[] }> {
   const { stack } = input;
-  const p: Procedure = new Procedure('backup', stack.name);
   const release = await p.step('record release', () =>
     longHostActivities(stack, 3600).recordRelease(stack, { reason: input.reason, requestKey: requestKey('backup'), knownGood: input.knownGood }),
   );

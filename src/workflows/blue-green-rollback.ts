@@ -4,13 +4,18 @@
  */
 import type { ProcedureInput } from '../domain/procedure';
 import { hostActivities, longHostActivities } from './activities';
+import { runOwned, rethrowIfStopped } from './steps/owned';
 import { Procedure } from './procedure';
 import { announce } from './steps/announce';
 import { completeRollback, escalateFailedRollback, messageOf, verificationFailure, RollbackResult, verify } from './steps/finish-rollback';
 
 export async function blueGreenRollback(input: ProcedureInput): Promise<RollbackResult> {
+  const p: Procedure = new Procedure('blue-green-rollback', input.stack.name);
+  return runOwned(p, input, { handOver: 'rollback-failed' }, () => blueGreenRollbackSteps(p, input));
+}
+
+async function blueGreenRollbackSteps(p: Procedure, input: ProcedureInput): Promise<RollbackResult> {
   const { stack } = input;
-  const p: Procedure = new Procedure('blue-green-rollback', stack.name);
   const bg = stack.blueGreen;
   if (!bg) p.fail(`stack ${stack.name} has no blueGreen section in its config`, 'BadInput');
   const docker = hostActivities(stack);
@@ -25,6 +30,7 @@ export async function blueGreenRollback(input: ProcedureInput): Promise<Rollback
   const blue = await docker.containersOfProject(bg.blue.project);
   if (blue.length === 0) p.fail(`blue environment ${bg.blue.project} has no containers; nothing to switch back to`, 'NoBlueEnvironment');
   const green = await docker.containersOfProject(bg.green.project);
+  p.markChanged();
   await p.step('stop green environment', () => docker.stopContainers(green.map((c) => c.name), stack.timeouts.stopGraceSeconds));
   p.tick('Rollback initiated');
   try {
@@ -42,6 +48,7 @@ export async function blueGreenRollback(input: ProcedureInput): Promise<Rollback
     );
     p.tick('Progress monitored');
   } catch (err) {
+    rethrowIfStopped(p, err);
     p.tick('No errors during rollback', 'failed', messageOf(err));
     return escalateFailedRollback(p, input, `blue-green switch-back failed: ${messageOf(err)}`, []);
   }

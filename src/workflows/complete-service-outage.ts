@@ -5,7 +5,8 @@
  */
 import type { ProcedureInput } from '../domain/procedure';
 import { lastKnownGood } from '../domain/release';
-import { hostActivities, longHostActivities } from './activities';
+import { hostActivities, hostCommandActivities } from './activities';
+import { runOwned, rethrowIfStopped } from './steps/owned';
 import { Procedure } from './procedure';
 import { announce } from './steps/announce';
 import { attemptRecovery } from './steps/attempt-recovery';
@@ -18,9 +19,13 @@ const GiB = 2 ** 30;
 const gib = (bytes: number) => `${(bytes / GiB).toFixed(1)} GiB`;
 
 export async function completeServiceOutage(input: ProcedureInput & { releaseId?: string }): Promise<RollbackResult | EscalatedResult> {
+  const p: Procedure = new Procedure('complete-service-outage', input.stack.name);
+  return runOwned(p, input, { escalateFromLevel: SENIOR_OPS_LEVEL }, () => completeServiceOutageSteps(p, input));
+}
+
+async function completeServiceOutageSteps(p: Procedure, input: ProcedureInput & { releaseId?: string }): Promise<RollbackResult | EscalatedResult> {
   const { stack } = input;
   const em = stack.emergency;
-  const p: Procedure = new Procedure('complete-service-outage', stack.name);
   const docker = hostActivities(stack);
   const sinceUnix = Math.floor(Date.now() / 1000);
   p.tick('Incident logged', 'done', input.reason);
@@ -55,7 +60,10 @@ export async function completeServiceOutage(input: ProcedureInput & { releaseId?
     }
     if (em.dockerRestartCommand) {
       const cmd = em.dockerRestartCommand;
-      await p.step('restart Docker daemon', () => longHostActivities(stack, 180).runHostCommand(cmd, 120)).catch((err) => p.record('restart failed', String(err)));
+      await p.step('restart Docker daemon', () => hostCommandActivities(stack, 120).runHostCommand(cmd, 120)).catch((err) => {
+        rethrowIfStopped(p, err);
+        p.record('restart failed', String(err));
+      });
     } else {
       const d = await p.ask('confirm-step', 'Restart the Docker daemon (sudo systemctl restart docker), then confirm', 'on-call engineer', { timeoutSeconds: em.personTimeoutSeconds });
       if (d.kind === 'timeout') return escalateAndFinish(p, stack, SENIOR_OPS_LEVEL, `outage of ${stack.name}: nobody confirmed a Docker restart`);

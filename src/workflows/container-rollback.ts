@@ -1,6 +1,7 @@
 /** Runbook "Method 5: Container Rollback": recreate the services with a previous image tag (IMAGE_TAG=v2.4.9). */
 import type { ProcedureInput } from '../domain/procedure';
 import { hostActivities } from './activities';
+import { runOwned, rethrowIfStopped } from './steps/owned';
 import { Procedure, requestKey } from './procedure';
 import { announce } from './steps/announce';
 import { completeRollback, escalateFailedRollback, messageOf, verificationFailure, RollbackResult, verify } from './steps/finish-rollback';
@@ -8,8 +9,12 @@ import { replaceStack, requireImages } from './steps/restore-release';
 import { retagSpecs } from './steps/retag-specs';
 
 export async function containerRollback(input: ProcedureInput & { imageTag: string }): Promise<RollbackResult> {
+  const p: Procedure = new Procedure('container-rollback', input.stack.name);
+  return runOwned(p, input, { handOver: 'rollback-failed' }, () => containerRollbackSteps(p, input));
+}
+
+async function containerRollbackSteps(p: Procedure, input: ProcedureInput & { imageTag: string }): Promise<RollbackResult> {
   const { stack } = input;
-  const p: Procedure = new Procedure('container-rollback', stack.name);
   const docker = hostActivities(stack);
   const sinceUnix = Math.floor(Date.now() / 1000);
   p.tick('Incident logged');
@@ -28,6 +33,7 @@ export async function containerRollback(input: ProcedureInput & { imageTag: stri
   try {
     await replaceStack(p, stack, specs, `image:${input.imageTag}`, stack.timeouts.healthWaitSeconds);
   } catch (err) {
+    rethrowIfStopped(p, err);
     p.tick('No errors during rollback', 'failed', messageOf(err));
     return escalateFailedRollback(p, input, `image tag ${input.imageTag} did not come up healthy: ${messageOf(err)}`, []);
   }

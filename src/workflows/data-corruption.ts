@@ -7,6 +7,7 @@ import { workflowInfo } from '@temporalio/workflow';
 import type { ProcedureInput } from '../domain/procedure';
 import { rollbackCandidates } from '../domain/release';
 import { hostActivities, longHostActivities } from './activities';
+import { runOwned, rethrowIfStopped } from './steps/owned';
 import { Procedure } from './procedure';
 import { announce } from './steps/announce';
 import { EscalatedResult, escalateAndFinish } from './steps/escalate';
@@ -20,8 +21,12 @@ export interface DataCorruptionResult {
 }
 
 export async function dataCorruption(input: ProcedureInput & { releaseId?: string }): Promise<(RollbackResult | EscalatedResult) & DataCorruptionResult> {
+  const p: Procedure = new Procedure('data-corruption', input.stack.name);
+  return runOwned(p, input, { escalateFromLevel: SENIOR_OPS_LEVEL }, () => dataCorruptionSteps(p, input));
+}
+
+async function dataCorruptionSteps(p: Procedure, input: ProcedureInput & { releaseId?: string }): Promise<(RollbackResult | EscalatedResult) & DataCorruptionResult> {
   const { stack } = input;
-  const p: Procedure = new Procedure('data-corruption', stack.name);
   const docker = hostActivities(stack);
   const long = longHostActivities(stack, 3600);
   const sinceUnix = Math.floor(Date.now() / 1000);
@@ -29,6 +34,7 @@ export async function dataCorruption(input: ProcedureInput & { releaseId?: strin
   await announce(stack, p.state.procedure, 'started', input.reason);
   p.tick('Stakeholders notified');
 
+  p.markChanged();
   await p.step('STOP ALL SERVICES', () => docker.stopContainers(stack.services.map((s) => s.container), stack.timeouts.stopGraceSeconds));
   const snapshot = await p.step('snapshot current volumes', () => long.snapshotVolumes(stack.dataDir, stack.name, workflowInfo().workflowId, stack.volumes));
   p.tick('Backup of current state created', 'done', snapshot.map((s) => `${s.volume} sha256:${s.sha256.slice(0, 12)}`).join(', '));
@@ -67,6 +73,7 @@ export async function dataCorruption(input: ProcedureInput & { releaseId?: strin
   try {
     await restoreRelease(p, stack, release);
   } catch (err) {
+    rethrowIfStopped(p, err);
     p.tick('No errors during rollback', 'failed', messageOf(err));
     return withSnapshot(await escalateAndFinish(p, stack, SENIOR_OPS_LEVEL, `services did not come back after restoring ${release.id}: ${messageOf(err)}`));
   }

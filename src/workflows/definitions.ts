@@ -1,7 +1,8 @@
 /** Every signal, query and update Lifeline's workflows understand. */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { Decision, DecisionInput, ProcedureProgress } from '../domain/procedure';
+import type { Decision, DecisionInput, ProcedureEnd, ProcedureProgress } from '../domain/procedure';
 import type { AlertEvent } from '../domain/alerts';
+import type { OwnerReply, OwnerState, ProcedureRequest } from '../domain/owner';
 
 export const progressQuery = defineQuery<ProcedureProgress>('progress');
 
@@ -12,4 +13,12 @@ export const chooseReleaseUpdate = defineUpdate<Decision, [DecisionInput]>('choo
 export const confirmStepUpdate = defineUpdate<Decision, [DecisionInput]>('confirmStep');
 export const abortUpdate = defineUpdate<Decision, [DecisionInput]>('abort');
 
+/** Sent by the stack owner to the procedure it preempts; the procedure stops at its next safe point. */
+export const preemptSignal = defineSignal<[{ by: string; procedure: string }]>('preempt');
+
+// The stack owner (one per stack, `stack:<name>`): every entry point reaches it.
 export const alertSignal = defineSignal<[AlertEvent]>('alert');
+export const requestProcedureUpdate = defineUpdate<OwnerReply, [ProcedureRequest]>('requestProcedure');
+/** A procedure reports its end (and any follow-up it hands the stack to) to its owner. */
+export const procedureEndedSignal = defineSignal<[ProcedureEnd]>('procedureEnded');
+export const ownerStateQuery = defineQuery<OwnerState>('ownerState');

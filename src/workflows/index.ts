@@ -12,4 +12,4 @@ export { completeServiceOutage } from './complete-service-outage';
 export { dataCorruption } from './data-corruption';
 export { securityBreach } from './security-breach';
 export { escalation } from './escalation';
-export { triage } from './triage';
+export { stackOwner } from './stack-owner';

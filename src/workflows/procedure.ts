@@ -4,6 +4,7 @@
  */
 import {
   ApplicationFailure,
+  CancellationScope,
   condition,
   setCurrentDetails,
   setHandler,
@@ -11,12 +12,13 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { ChecklistItem, ItemState, mark, newChecklist, renderChecklist } from '../domain/checklist';
-import type { Decision, DecisionInput, DecisionKind, PendingDecision, ProcedureProgress } from '../domain/procedure';
+import type { Decision, DecisionInput, DecisionKind, PendingDecision, ProcedureEnd, ProcedureProgress } from '../domain/procedure';
 import { SA } from '../domain/search-attributes';
 import { setCurrentStep } from './step-summaries';
 import {
   abortUpdate,
   acknowledgeUpdate,
+  preemptSignal,
   approveUpdate,
   chooseReleaseUpdate,
   confirmStepUpdate,
@@ -26,14 +28,31 @@ import {
 
 const now = () => new Date().toISOString(); // deterministic inside workflows: the SDK fixes Date to workflow time
 
+/** Why a procedure stopped before its end: a person's abort, a higher-priority procedure, or a cancel (Web UI). */
+export type StopReason = { kind: 'aborted'; by: string; reason: string } | { kind: 'preempted'; by: string; procedure: string };
+
+/**
+ * A procedure's state and its message handlers. The handlers are registered here, in the constructor,
+ * so every procedure answers the same queries and updates (see definitions.ts for the list).
+ */
 export class Procedure {
   readonly state: ProcedureProgress;
   /** Error lines of the version being replaced, kept for the incident report before its containers go. */
   errorLines: { service: string; line: string }[] = [];
+  /** Set once the procedure has changed the stack: from then on any failure escalates. */
+  stackChanged = false;
+  /** Set by runOwned: abort and preemption cancel it, which interrupts the current step. */
+  scope: CancellationScope | undefined;
+  stopReason: StopReason | undefined;
+  /** The procedure this one hands the stack to when it ends (set by a failed rollback). */
+  followUp: ProcedureEnd['followUp'];
   private answer: Decision | undefined;
+  private answeredPending: PendingDecision | undefined;
   private aborted: Decision | undefined;
+  private readonly timelineLimit: number | undefined;
 
-  constructor(procedure: string, stack: string) {
+  constructor(procedure: string, stack: string, opts: { timelineLimit?: number } = {}) {
+    this.timelineLimit = opts.timelineLimit;
     this.state = {
       procedure,
       stack,
@@ -55,10 +74,34 @@ export class Procedure {
       (input) => {
         this.aborted = { kind: 'abort', by: input.by, reason: input.reason ?? '', at: now() };
         this.state.decisions.push(this.aborted);
+        this.stop({ kind: 'aborted', by: input.by, reason: input.reason ?? '' });
         return this.aborted;
       },
-      { validator: (input) => validatePerson(input, true) },
+      {
+        validator: (input) => {
+          validatePerson(input, true);
+          if (this.aborted) throw new Error(`already aborted by ${this.aborted.by} at ${this.aborted.at}`);
+          if (this.isEnded) throw new Error(`the procedure has already ended (${this.state.status})`);
+        },
+      },
     );
+    setHandler(preemptSignal, ({ by, procedure: higher }) => this.stop({ kind: 'preempted', by, procedure: higher }));
+  }
+
+  private get isEnded(): boolean {
+    return ['completed', 'failed', 'aborted', 'cancelled', 'preempted'].includes(this.state.status);
+  }
+
+  /** Stops the procedure at its current step; the first reason counts. Without a scope (legacy runs) the next step throws. */
+  private stop(reason: StopReason): void {
+    if (this.stopReason) return;
+    this.stopReason = reason;
+    this.record(reason.kind === 'aborted' ? `abort requested by ${reason.by}` : `preempted by ${reason.by} (${reason.procedure})`, reason.kind === 'aborted' ? reason.reason : undefined);
+    this.scope?.cancel();
+  }
+
+  markChanged(): void {
+    this.stackChanged = true;
   }
 
   private answerWith(update: typeof approveUpdate, kind: DecisionKind, approved?: boolean): void {
@@ -67,6 +110,7 @@ export class Procedure {
       (input) => {
         const decision: Decision = { kind, by: input.by, reason: input.reason ?? '', at: now(), approved, releaseId: input.releaseId };
         this.answer = decision;
+        this.answeredPending = this.state.pending;
         this.state.decisions.push(decision);
         return decision;
       },
@@ -74,6 +118,10 @@ export class Procedure {
         validator: (input) => {
           validatePerson(input, kind === 'approval');
           const pending = this.state.pending;
+          // Two answers delivered together: the first handler has already run when the second is validated.
+          if (pending && this.answer && this.answeredPending === pending) {
+            throw new Error(`already answered by ${this.answer.by} at ${this.answer.at} (${this.answer.kind}${this.answer.approved === false ? ', denied' : ''})`);
+          }
           if (!pending || pending.kind !== kind) {
             throw new Error(`nothing is waiting for ${update.name}; ${pending ? `waiting for ${pending.kind}` : 'no decision is pending'}`);
           }
@@ -84,10 +132,6 @@ export class Procedure {
         },
       },
     );
-  }
-
-  get isAborted(): boolean {
-    return this.aborted !== undefined;
   }
 
   /** Runs one named step of the procedure, recording it in the timeline. */
@@ -105,6 +149,7 @@ export class Procedure {
 
   record(step: string, detail?: string): void {
     this.state.timeline.push({ at: now(), step, detail });
+    if (this.timelineLimit && this.state.timeline.length > this.timelineLimit) this.state.timeline.shift();
     this.publish();
   }
 
@@ -142,7 +187,7 @@ export class Procedure {
     upsertSearchAttributes([{ key: SA.waitingFor, value: waitingFor }]);
     this.record(`waiting for ${waitingFor}`, prompt);
     const timeout = opts.timeoutSeconds === undefined ? undefined : opts.timeoutSeconds * 1000;
-    const settled = () => this.answer !== undefined || this.isAborted;
+    const settled = () => this.answer !== undefined || this.aborted !== undefined;
     let answered = true;
     try {
       if (timeout === undefined) await condition(settled);
@@ -165,9 +210,12 @@ export class Procedure {
     return answer;
   }
 
-  /** An abort ends the procedure as failed (type Aborted), leaving everything as it is at this step. */
+  /**
+   * Runs started before stack ownership have no cancellation scope: there an abort ends the procedure at
+   * its next step as failed (type Aborted). Owned runs are interrupted through their scope instead.
+   */
   throwIfAborted(): void {
-    if (!this.aborted) return;
+    if (!this.aborted || this.scope) return;
     this.state.status = 'aborted';
     this.record('aborted', `by ${this.aborted.by}: ${this.aborted.reason}`);
     throw ApplicationFailure.create({ message: `aborted by ${this.aborted.by}: ${this.aborted.reason}`, type: 'Aborted', nonRetryable: true });

@@ -6,6 +6,7 @@ import { workflowInfo } from '@temporalio/workflow';
 import type { ProcedureInput } from '../domain/procedure';
 import { rollbackCandidates } from '../domain/release';
 import { hostActivities } from './activities';
+import { runOwned, rethrowIfStopped } from './steps/owned';
 import { Procedure } from './procedure';
 import { announce } from './steps/announce';
 import { EscalatedResult, escalateAndFinish } from './steps/escalate';
@@ -23,8 +24,12 @@ export type RollbackFailedResult = RollbackResult | (EscalatedResult & { evidenc
 const INFRASTRUCTURE_LEVEL = 3;
 
 export async function rollbackFailed(input: RollbackFailedInput): Promise<RollbackFailedResult> {
+  const p: Procedure = new Procedure('rollback-failed', input.stack.name);
+  return runOwned(p, input, { escalateFromLevel: INFRASTRUCTURE_LEVEL }, () => rollbackFailedSteps(p, input));
+}
+
+async function rollbackFailedSteps(p: Procedure, input: RollbackFailedInput): Promise<RollbackFailedResult> {
   const { stack } = input;
-  const p: Procedure = new Procedure('rollback-failed', stack.name);
   const docker = hostActivities(stack);
   const sinceUnix = Math.floor(Date.now() / 1000);
   p.tick('Incident logged', 'done', input.reason);
@@ -32,7 +37,11 @@ export async function rollbackFailed(input: RollbackFailedInput): Promise<Rollba
   // Diagnostics help people; their failure (an engine that is down) must not stop the recovery.
   const info = await p
     .step('gather information', () => docker.collectEvidence(stack, `${workflowInfo().workflowId}-diagnostics`, 200))
-    .catch((err) => (p.record('diagnostics unavailable', messageOf(err)), { dir: '(none)', files: [], summary: [] }));
+    .catch((err) => {
+      rethrowIfStopped(p, err);
+      p.record('diagnostics unavailable', messageOf(err));
+      return { dir: '(none)', files: [] as string[], summary: [] as string[] };
+    });
   p.record('diagnostics', info.summary.join('; '));
 
   const attempt = async (label: string, run: () => Promise<unknown>): Promise<RollbackResult | undefined> => {

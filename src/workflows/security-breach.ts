@@ -7,32 +7,41 @@ import { workflowInfo } from '@temporalio/workflow';
 import type { ProcedureInput } from '../domain/procedure';
 import { rollbackCandidates } from '../domain/release';
 import type { EvidenceBundle } from '../activities/evidence';
-import { hostActivities, longHostActivities } from './activities';
+import { hostActivities, hostCommandActivities, longHostActivities } from './activities';
+import { runOwned, rethrowIfStopped } from './steps/owned';
 import { Procedure, requestKey } from './procedure';
 import { announce } from './steps/announce';
 import { completeRollback, escalateFailedRollback, messageOf, RollbackResult, verificationFailure, verify } from './steps/finish-rollback';
 import { requireImages, restoreRelease } from './steps/restore-release';
+
+/** The breach's people: the security team is reached through the escalation path's senior level. */
+const SECURITY_ESCALATION_LEVEL = 2;
 
 export type SecurityBreachResult =
   | (RollbackResult & { evidence: EvidenceBundle })
   | { status: 'isolated'; deniedBy: string; reason: string; evidence: EvidenceBundle };
 
 export async function securityBreach(input: ProcedureInput): Promise<SecurityBreachResult> {
+  const p: Procedure = new Procedure('security-breach', input.stack.name);
+  return runOwned(p, input, { escalateFromLevel: SECURITY_ESCALATION_LEVEL }, () => securityBreachSteps(p, input));
+}
+
+async function securityBreachSteps(p: Procedure, input: ProcedureInput): Promise<SecurityBreachResult> {
   const { stack } = input;
   const em = stack.emergency;
-  const p: Procedure = new Procedure('security-breach', stack.name);
   const docker = hostActivities(stack);
   const long = longHostActivities(stack, 3600);
   const sinceUnix = Math.floor(Date.now() / 1000);
   p.tick('Incident logged', 'done', input.reason);
 
+  p.markChanged();
   await p.step('ISOLATE: stop ingress and services', async () => {
     if (em.ingressContainer) await docker.stopContainers([em.ingressContainer], stack.timeouts.stopGraceSeconds);
     await docker.stopContainers(stack.services.map((s) => s.container), stack.timeouts.stopGraceSeconds);
   });
   if (em.firewallCommand) {
     const cmd = em.firewallCommand;
-    await p.step('block external access (firewall)', () => long.runHostCommand(cmd, 60));
+    await p.step('block external access (firewall)', () => hostCommandActivities(stack, 60).runHostCommand(cmd, 60));
   }
   await announce(stack, p.state.procedure, 'started', `${input.reason}; ${stack.name} isolated`);
   p.tick('Stakeholders notified');
@@ -64,6 +73,7 @@ export async function securityBreach(input: ProcedureInput): Promise<SecurityBre
   try {
     await restoreRelease(p, stack, release);
   } catch (err) {
+    rethrowIfStopped(p, err);
     return escalateFailedRollback(p, input, `clean release ${targetId} did not come up: ${messageOf(err)}`, [targetId]);
   }
   p.tick('No errors during rollback');

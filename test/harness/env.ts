@@ -5,7 +5,9 @@ import { temporal } from '@temporalio/proto';
 import Docker from 'dockerode';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startProcedure, ProcedureName } from '../../src/client/procedures';
+import { StartedProcedure, startProcedure } from '../../src/client/procedures';
+import type { OwnedProcedure, WhenBusy } from '../../src/domain/ownership';
+import { PROCEDURES, procedureStartMetadata, procedureWorkflowId } from '../../src/domain/procedures';
 import { configSchema, resolveStack, ResolvedStack, StackConfigInput } from '../../src/domain/config';
 import type { ProcedureInput } from '../../src/domain/procedure';
 import { createWorkers } from '../../src/worker/workers';
@@ -30,7 +32,10 @@ export interface TestEnv {
   host: string;
   dataDir: string;
   stack(name: string, opts: StackOptions): ResolvedStack;
-  start(procedure: ProcedureName, args: ProcedureInput & Record<string, unknown>, workflowId?: string): Promise<WorkflowHandle>;
+  /** Starts a procedure the way the CLI does: owned ones through the stack owner (busy is an error), escalation directly. */
+  start(procedure: OwnedProcedure | 'escalation', args: ProcedureInput & Record<string, unknown>, opts?: { whenBusy?: WhenBusy; requestKey?: string }): Promise<WorkflowHandle>;
+  /** The stack owner's answer, for tests of busy, queue, join and preemption. */
+  request(procedure: OwnedProcedure, args: ProcedureInput & Record<string, unknown>, opts?: { whenBusy?: WhenBusy; requestKey?: string }): Promise<StartedProcedure>;
   teardown(): Promise<void>;
 }
 
@@ -96,7 +101,20 @@ export async function createTestEnv(name: string, opts: { roles?: ('orchestratio
       });
       return resolveStack(config, stackName);
     },
-    start: (procedure, args, workflowId) => startProcedure(client, procedure, args, { taskQueue, workflowId }),
+    async start(procedure, args, opts) {
+      if (procedure === 'escalation') {
+        return client.workflow.start(PROCEDURES[procedure], {
+          taskQueue,
+          workflowId: procedureWorkflowId(procedure, args.stack.name, new Date()),
+          args: [args],
+          ...procedureStartMetadata(procedure, args),
+        });
+      }
+      const { reply, handle } = await startProcedure(client, procedure, args, { taskQueue, ...opts });
+      if (reply.outcome === 'busy') throw new Error(reply.message);
+      return handle;
+    },
+    request: (procedure, args, opts) => startProcedure(client, procedure, args, { taskQueue, ...opts }),
     async teardown() {
       if (process.env.LIFELINE_RECORD_HISTORIES) await recordHistories(client, taskQueue, process.env.LIFELINE_RECORD_HISTORIES);
       workers.forEach((w) => w.shutdown());

@@ -1,14 +1,13 @@
 /**
- * Alert webhooks: Alertmanager (v4), Grafana and a generic form. Each alert goes to its stack's triage
- * workflow by signal-with-start; repeats are dropped here and again, durably, in the workflow.
+ * Alert webhooks: Alertmanager (v4), Grafana and a generic form. Each alert goes to its stack's owner
+ * workflow (which triages it) by signal-with-start; repeats are dropped here and again, durably, there.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z, ZodTypeAny } from 'zod';
 import { alertmanagerPayloadSchema, dedupKey, genericAlertSchema, grafanaPayloadSchema, routeGenericAlert, Routed, routeUpstreamAlerts } from '../../domain/alert-payloads';
 import type { AlertEvent } from '../../domain/alerts';
 import { resolveStack } from '../../domain/config';
-import { procedureStartMetadata, triageWorkflowId } from '../../domain/procedures';
-import { ORCHESTRATION_TASK_QUEUE } from '../../domain/task-queues';
+import { ownerStartOptions } from '../../client/procedures';
 import { alertSignal } from '../../workflows/definitions';
 import { RecentKeys } from '../dedup';
 import type { RouteDeps } from '../server';
@@ -33,17 +32,11 @@ export function registerAlertRoutes(app: FastifyInstance, deps: RouteDeps): void
     try {
       for (const e of fresh) {
         const stack = resolveStack(deps.config, e.stack);
-        const args = { stack, trigger: 'alert' as const, reason: 'alert triage', requestedBy: source };
-        const handle = await deps.client.withDeadline(deps.now() + CALL_DEADLINE_MS, () => deps.client.workflow.signalWithStart('triage', {
-          workflowId: triageWorkflowId(e.stack),
-          taskQueue: deps.taskQueue ?? ORCHESTRATION_TASK_QUEUE,
-          args: [{ stack, approvalTimeoutSeconds: deps.config.alerts.approvalTimeoutSeconds }],
-          signal: alertSignal,
-          signalArgs: [e],
-          ...procedureStartMetadata('triage', args),
-        }));
+        const owner = ownerStartOptions(stack, { taskQueue: deps.taskQueue, approvalTimeoutSeconds: deps.config.alerts.approvalTimeoutSeconds });
+        const handle = await deps.client.withDeadline(deps.now() + CALL_DEADLINE_MS, () =>
+          deps.client.workflow.signalWithStart('stackOwner', { ...owner, signal: alertSignal, signalArgs: [e] }),
+        );
         workflowIds.add(handle.workflowId);
-        deps.metrics.workflowsStarted.inc({ procedure: 'triage' });
       }
     } catch (err) {
       // Let the sender retry everything: forget what we took as seen in this request.

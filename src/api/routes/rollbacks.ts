@@ -1,10 +1,15 @@
-/** POST /v1/rollbacks: the runbook's "trigger rollback from anywhere" (method 4). */
+/**
+ * POST /v1/rollbacks: the runbook's "trigger rollback from anywhere" (method 4), through the stack's owner.
+ * 202 started or queued (or joined: a retry with the same Idempotency-Key); 409 when another procedure
+ * holds the stack and `whenBusy` is not "queue".
+ */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { ReleaseStore } from '../../activities/release-store';
 import { resolveStack } from '../../domain/config';
 import { imageTagSchema, releaseIdSchema, stackNameSchema } from '../../domain/names';
-import { ProcedureName, startProcedure } from '../../client/procedures';
+import { startProcedure } from '../../client/procedures';
+import type { OwnedProcedure } from '../../domain/ownership';
 import type { RouteDeps } from '../server';
 import { badRequest, CALL_DEADLINE_MS, unavailable } from './replies';
 
@@ -16,6 +21,7 @@ const rollbackRequest = z
     environment: z.string().regex(/^[a-z0-9-]{1,32}$/).default('production'),
     reason: z.string().min(1).max(2000).default('remote trigger'),
     requestedBy: z.string().min(1).max(200).default('api'),
+    whenBusy: z.enum(['refuse', 'queue']).default('refuse'),
   })
   .strict()
   .refine((r) => !(r.releaseId && r.imageTag), { message: 'give releaseId or imageTag, not both', path: ['imageTag'] });
@@ -31,15 +37,29 @@ export function registerRollbackRoutes(app: FastifyInstance, deps: RouteDeps): v
       return reply.code(404).send({ error: `unknown release ${r.releaseId} for stack ${r.stack}` });
     }
     const base = { stack, trigger: 'api' as const, reason: `${r.reason} (environment ${r.environment})`, requestedBy: r.requestedBy };
-    const [procedure, args]: [ProcedureName, typeof base & { releaseId?: string; imageTag?: string }] = r.releaseId
+    const [procedure, args]: [OwnedProcedure, typeof base & { releaseId?: string; imageTag?: string }] = r.releaseId
       ? ['specific-version-rollback', { ...base, releaseId: r.releaseId }]
       : r.imageTag
         ? ['container-rollback', { ...base, imageTag: r.imageTag }]
         : ['quick-rollback', base];
+    const key = req.headers['idempotency-key'];
+    if (key !== undefined && (typeof key !== 'string' || !/^[\x21-\x7e]{1,200}$/.test(key))) {
+      return reply.code(400).send({ error: 'invalid request: Idempotency-Key: 1 to 200 printable characters', fields: [{ field: 'Idempotency-Key', message: '1 to 200 printable characters' }] });
+    }
     try {
-      const handle = await deps.client.withDeadline(deps.now() + CALL_DEADLINE_MS, () => startProcedure(deps.client, procedure, args, { taskQueue: deps.taskQueue }));
-      deps.metrics.workflowsStarted.inc({ procedure });
-      return reply.code(202).send({ workflowId: handle.workflowId, procedure });
+      const { reply: owner } = await deps.client.withDeadline(deps.now() + CALL_DEADLINE_MS, () =>
+        startProcedure(deps.client, procedure, args, {
+          taskQueue: deps.taskQueue,
+          whenBusy: r.whenBusy,
+          requestKey: key ? `api:${key}` : undefined,
+          approvalTimeoutSeconds: deps.config.alerts.approvalTimeoutSeconds,
+        }),
+      );
+      if (owner.outcome === 'busy') {
+        return reply.code(409).send({ error: owner.message, workflowId: owner.workflowId, running: owner.running });
+      }
+      if (owner.outcome === 'started') deps.metrics.workflowsStarted.inc({ procedure });
+      return reply.code(202).send({ workflowId: owner.workflowId, procedure, outcome: owner.outcome, preempted: owner.preempted });
     } catch (err) {
       return unavailable(reply, req.log, err);
     }

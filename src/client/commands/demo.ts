@@ -5,8 +5,7 @@ import { buildFixtureImages } from '../../fixtures/images';
 import { removeFixtureStack, upFixtureStack, waitFixtureHealthy } from '../../fixtures/stack';
 import type { CommandContext } from '../context';
 import { follow } from '../progress';
-import { startProcedure } from '../procedures';
-import { operatorName, run } from './run';
+import { operatorName, requestProcedure, run } from './run';
 
 export function registerDemo(program: Command, ctx: () => CommandContext): void {
   const demo = program.command('demo').description('the fixture SpaceTime stack on the local Docker engine');
@@ -22,7 +21,8 @@ export function registerDemo(program: Command, ctx: () => CommandContext): void 
         c.out.info(`starting ${stack.services.length} services on v2.4.9...`);
         await upFixtureStack(docker, stack, 'v2.4.9');
         await waitFixtureHealthy(docker, stack);
-        const handle = await startProcedure(await c.client(), 'backup', { stack, trigger: 'cli', reason: 'demo: good release v2.4.9', requestedBy: operatorName(), knownGood: true });
+        const args = { stack, trigger: 'cli' as const, reason: 'demo: good release v2.4.9', requestedBy: operatorName(), knownGood: true };
+        const { handle } = await requestProcedure(c, 'backup', args, { wait: true });
         const { release } = await follow<{ release: { id: string } }>(c.out, handle, { quiet: true });
         c.out.info(`recorded good release ${release.id}; deploying broken v2.5.0...`);
         await upFixtureStack(docker, stack, 'v2.5.0');

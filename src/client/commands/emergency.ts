@@ -4,7 +4,7 @@ import { assertReleaseId } from '../../domain/names';
 import type { CommandContext } from '../context';
 import { UsageError } from '../output';
 import { renderResult } from '../render';
-import { operatorName, run, startAndFollow } from './run';
+import { operatorName, run, startAndFollow, startStandalone } from './run';
 
 const EMERGENCIES = ['complete-service-outage', 'data-corruption', 'security-breach', 'rollback-failed'] as const;
 type Emergency = (typeof EMERGENCIES)[number];
@@ -17,7 +17,8 @@ export function registerEmergency(program: Command, ctx: () => CommandContext): 
     .option('--reason <text>', 'what happened', 'emergency')
     .option('--as <name>', 'who starts it (default: $USER)')
     .option('--no-wait', 'start and print the workflow ID without following it')
-    .action((procedure: string, stackName: string, o: { release?: string; reason: string; as?: string; wait: boolean }) =>
+    .option('--queue', 'when a higher-priority procedure holds the stack, run after it instead of refusing')
+    .action((procedure: string, stackName: string, o: { release?: string; reason: string; as?: string; wait: boolean; queue?: boolean }) =>
       run(ctx(), async (c) => {
         if (!(EMERGENCIES as readonly string[]).includes(procedure)) throw new UsageError(`unknown emergency procedure "${procedure}"; one of: ${EMERGENCIES.join(', ')}`);
         const stack = c.stack(stackName);
@@ -30,7 +31,7 @@ export function registerEmergency(program: Command, ctx: () => CommandContext): 
           ...(o.release ? { releaseId: assertReleaseId(o.release) } : {}),
           ...(procedure === 'rollback-failed' ? { triedReleases: [] } : {}),
         };
-        return startAndFollow(c, procedure as Emergency, args, o.wait);
+        return startAndFollow(c, procedure as Emergency, args, o);
       }, renderResult),
     );
 
@@ -46,7 +47,7 @@ export function registerEmergency(program: Command, ctx: () => CommandContext): 
         const level = Number(o.level);
         if (!Number.isInteger(level) || level < 1) throw new UsageError('--level is a whole number from 1');
         const args = { stack: c.stack(stackName), trigger: 'cli' as const, reason: o.reason, requestedBy: operatorName(o.as), fromLevel: level };
-        return startAndFollow(c, 'escalation', args, o.wait);
+        return startStandalone(c, 'escalation', args, o.wait);
       }, renderResult),
     );
 }

@@ -6,8 +6,7 @@ import type { CommandContext } from '../context';
 import { assertReleaseId } from '../../domain/names';
 import { colour, UsageError } from '../output';
 import { follow } from '../progress';
-import { startProcedure } from '../procedures';
-import { operatorName, run } from './run';
+import { operatorName, requestProcedure, run } from './run';
 
 export function registerReleases(program: Command, ctx: () => CommandContext): void {
   program
@@ -35,10 +34,12 @@ export function registerReleases(program: Command, ctx: () => CommandContext): v
     .option('--known-good', 'mark the release as known good')
     .option('--reason <text>', 'why', 'manual backup')
     .option('--as <name>', 'who records it')
-    .action((stackName: string, o: { knownGood?: boolean; reason: string; as?: string }) =>
+    .option('--queue', 'when another procedure holds the stack, record after it instead of refusing')
+    .action((stackName: string, o: { knownGood?: boolean; reason: string; as?: string; queue?: boolean }) =>
       run(ctx(), async (c) => {
         const stack = c.stack(stackName);
-        const handle = await startProcedure(await c.client(), 'backup', { stack, trigger: 'cli', reason: o.reason, requestedBy: operatorName(o.as), knownGood: o.knownGood });
+        const args = { stack, trigger: 'cli' as const, reason: o.reason, requestedBy: operatorName(o.as), knownGood: o.knownGood };
+        const { handle } = await requestProcedure(c, 'backup', args, { wait: true, queue: o.queue });
         return follow<{ release: ReleaseSummary; pruned: string[] }>(c.out, handle, { quiet: true });
       }, (r) => `recorded release ${colour.bold(r.release.id)} (${r.release.services} services)${r.pruned.length ? `; retention removed ${r.pruned.join(', ')}` : ''}`),
     );

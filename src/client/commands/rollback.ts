@@ -9,7 +9,7 @@ import { abortUpdate, chooseReleaseUpdate } from '../../workflows/definitions';
 import type { CommandContext } from '../context';
 import { UsageError, colour } from '../output';
 import { readProgress } from '../progress';
-import type { ProcedureName } from '../procedures';
+import type { OwnedProcedure } from '../../domain/ownership';
 import { renderResult } from '../render';
 import { operatorName, run, startAndFollow } from './run';
 
@@ -21,6 +21,7 @@ interface RollbackOptions {
   reason: string;
   as?: string;
   wait: boolean;
+  queue?: boolean;
 }
 
 export function registerRollback(program: Command, ctx: () => CommandContext): void {
@@ -34,6 +35,7 @@ export function registerRollback(program: Command, ctx: () => CommandContext): v
     .option('--reason <text>', 'why (goes into the incident report)', 'manual rollback')
     .option('--as <name>', 'who is rolling back (default: $USER)')
     .option('--no-wait', 'start and print the workflow ID without following it')
+    .option('--queue', 'when another procedure holds the stack, run after it instead of refusing')
     .addHelpText('after', '\nExamples:\n  lifeline rollback spacetime --quick\n  lifeline rollback spacetime --release 20251202-143022\n  lifeline rollback spacetime --image-tag v2.4.9')
     .action((stackName: string, o: RollbackOptions) =>
       run(ctx(), async (c) => {
@@ -41,7 +43,7 @@ export function registerRollback(program: Command, ctx: () => CommandContext): v
         if (modes > 1) throw new UsageError('choose one of --quick, --release, --image-tag, --blue-green');
         const stack = c.stack(stackName);
         const base: ProcedureInput = { stack, trigger: 'cli', reason: o.reason, requestedBy: operatorName(o.as) };
-        let procedure: ProcedureName;
+        let procedure: OwnedProcedure;
         let args: ProcedureInput & { releaseId?: string; imageTag?: string } = base;
         if (o.quick) procedure = 'quick-rollback';
         else if (o.release) [procedure, args] = ['specific-version-rollback', { ...base, releaseId: assertReleaseId(o.release) }];
@@ -54,7 +56,7 @@ export function registerRollback(program: Command, ctx: () => CommandContext): v
           procedure = 'interactive-rollback';
         }
         const dialogue = procedure === 'interactive-rollback' ? (h: WorkflowHandle) => chooseInteractively(c, h, base.requestedBy) : undefined;
-        return startAndFollow(c, procedure, args, o.wait, dialogue);
+        return startAndFollow(c, procedure, args, o, dialogue);
       }, renderResult),
     );
 
@@ -65,11 +67,12 @@ export function registerRollback(program: Command, ctx: () => CommandContext): v
     .option('--reason <text>', 'why', 'deploy')
     .option('--as <name>', 'who deploys (default: $USER)')
     .option('--no-wait', 'start and print the workflow ID without following it')
-    .action((stackName: string, o: { imageTag: string; reason: string; as?: string; wait: boolean }) =>
+    .option('--queue', 'when another procedure holds the stack, run after it instead of refusing')
+    .action((stackName: string, o: { imageTag: string; reason: string; as?: string; wait: boolean; queue?: boolean }) =>
       run(ctx(), async (c) => {
         const stack = c.stack(stackName);
         const args = { stack, trigger: 'cli' as const, reason: o.reason, requestedBy: operatorName(o.as), imageTag: assertImageTag(o.imageTag) };
-        return startAndFollow(c, 'automatic-rollback', args, o.wait);
+        return startAndFollow(c, 'automatic-rollback', args, o);
       }, renderResult),
     );
 }

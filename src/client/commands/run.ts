@@ -1,11 +1,15 @@
 /** Runs a command body with the shared output, error reporting and exit codes. */
-import type { WorkflowHandle } from '@temporalio/client';
+import { WorkflowHandle, WorkflowIdConflictPolicy } from '@temporalio/client';
 import os from 'node:os';
 import type { ProcedureInput } from '../../domain/procedure';
 import type { CommandContext } from '../context';
-import { colour, EXIT, reportError } from '../output';
-import { follow } from '../progress';
-import { ProcedureName, startProcedure } from '../procedures';
+import type { ProcedureRequest } from '../../domain/owner';
+import { busyMessage, type OwnedProcedure } from '../../domain/ownership';
+import { PROCEDURES, procedureStartMetadata, procedureWorkflowId } from '../../domain/procedures';
+import { ORCHESTRATION_TASK_QUEUE } from '../../domain/task-queues';
+import { colour, EXIT, reportError, StackBusyError } from '../output';
+import { follow, readProgress } from '../progress';
+import { StartedProcedure, startProcedure, waitUntilStarted } from '../procedures';
 
 export async function run<T>(ctx: CommandContext, body: (c: CommandContext) => Promise<T>, human: (r: T) => string): Promise<void> {
   try {
@@ -21,20 +25,59 @@ export async function run<T>(ctx: CommandContext, body: (c: CommandContext) => P
 
 export const operatorName = (as?: string): string => as ?? process.env.USER ?? os.userInfo().username ?? 'operator';
 
+/** How a command that starts a procedure waits: follow it or not, and queue behind a running one or not. */
+export interface StartOptions {
+  wait: boolean;
+  queue?: boolean;
+}
+
 /**
- * Starts a procedure and, unless `wait` is false, follows it to its result. `beforeFollow` runs first
- * (the interactive rollback's dialogue).
+ * Asks the stack's owner to run a procedure and, unless `wait` is false, follows it to its result.
+ * A busy stack is an error (exit 4) naming who holds it; `queue` waits for its turn instead.
+ * `beforeFollow` runs first (the interactive rollback's dialogue).
  */
 export async function startAndFollow(
   c: CommandContext,
-  procedure: ProcedureName,
-  args: ProcedureInput,
-  wait: boolean,
+  procedure: OwnedProcedure,
+  args: ProcedureRequest['args'],
+  opts: StartOptions,
   beforeFollow?: (handle: WorkflowHandle) => Promise<void>,
-): Promise<{ workflowId: string; result?: unknown }> {
-  const handle = await startProcedure(await c.client(), procedure, args);
+): Promise<{ workflowId: string; outcome: string; result?: unknown }> {
+  const { reply, handle } = await requestProcedure(c, procedure, args, opts);
+  if (!opts.wait) return { workflowId: reply.workflowId, outcome: reply.outcome };
+  await beforeFollow?.(handle);
+  return { workflowId: reply.workflowId, outcome: reply.outcome, result: await follow(c.out, handle) };
+}
+
+/** Asks the owner; a busy stack throws (exit 4); a queued or preempting request is waited for until it starts, when `wait`. */
+export async function requestProcedure(c: CommandContext, procedure: OwnedProcedure, args: ProcedureRequest['args'], opts: StartOptions): Promise<StartedProcedure> {
+  const started = await startProcedure(await c.client(), procedure, args, {
+    whenBusy: opts.queue ? 'queue' : 'refuse',
+    approvalTimeoutSeconds: c.config.alerts.approvalTimeoutSeconds,
+  });
+  const { reply, handle } = started;
+  if (reply.outcome === 'busy') {
+    const step = (await readProgress(handle))?.step;
+    throw new StackBusyError(busyMessage(args.stack.name, reply.running!, step));
+  }
+  c.out.info(`${colour.bold(procedure)} ${reply.outcome}: ${reply.workflowId}${reply.preempted ? ` (preempts ${reply.preempted})` : ''}`);
+  if (opts.wait && (reply.outcome === 'queued' || reply.preempted)) {
+    c.out.info(`waiting for ${reply.running?.workflowId ?? reply.preempted} to end first...`);
+    await waitUntilStarted(handle);
+  }
+  return started;
+}
+
+/** Starts a procedure that changes no container (the escalation path) directly, and follows it. */
+export async function startStandalone(c: CommandContext, procedure: 'escalation', args: ProcedureInput & Record<string, unknown>, wait: boolean) {
+  const handle = await (await c.client()).workflow.start(PROCEDURES[procedure], {
+    taskQueue: process.env.LIFELINE_TASK_QUEUE ?? ORCHESTRATION_TASK_QUEUE,
+    workflowId: procedureWorkflowId(procedure, args.stack.name, new Date()),
+    args: [args],
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    ...procedureStartMetadata(procedure, args),
+  });
   c.out.info(`${colour.bold(procedure)} started: ${handle.workflowId}`);
   if (!wait) return { workflowId: handle.workflowId };
-  await beforeFollow?.(handle);
   return { workflowId: handle.workflowId, result: await follow(c.out, handle) };
 }

@@ -2,6 +2,7 @@ import type { ProcedureInput } from '../../domain/procedure';
 import type { VerificationReport } from '../../domain/verification';
 import type { Procedure } from '../procedure';
 import { messageOf, verificationFailure, verify } from './finish-rollback';
+import { rethrowIfStopped } from './owned';
 
 /**
  * One recovery attempt of an emergency procedure: run it, then verify. A failure is recorded in the
@@ -11,6 +12,7 @@ export async function attemptRecovery(p: Procedure, input: ProcedureInput, label
   try {
     await p.step(label, run);
   } catch (err) {
+    rethrowIfStopped(p, err);
     p.record(`${label} failed`, messageOf(err));
     return undefined;
   }

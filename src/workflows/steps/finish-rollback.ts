@@ -5,6 +5,8 @@ import { hostActivities } from '../activities';
 import type { Procedure } from '../procedure';
 import { announce } from './announce';
 
+export { messageOf } from './messages';
+
 export interface RollbackResult {
   status: 'completed';
   fromRelease?: string;
@@ -78,6 +80,12 @@ export async function completeRollback(
  * workflow (it outlives this one), and this workflow fails saying where to look.
  */
 export async function escalateFailedRollback(p: Procedure, input: ProcedureInput, why: string, triedReleases: string[]): Promise<never> {
+  if (p.scope) {
+    // Owned: the stack owner starts rollback-failed the moment this procedure reports its end.
+    p.followUp = { procedure: 'rollback-failed', args: { ...input, reason: `${input.reason}; rollback failed: ${why}`, triedReleases } };
+    await announce(input.stack, p.state.procedure, 'failed', `${why}; handing the stack to the rollback-failed procedure`);
+    p.fail(`rollback failed: ${why}; rollback-failed takes over`, 'RollbackFailed');
+  }
   const emergencyId = `emergency:rollback-failed:${input.stack.name}:${workflowInfo().workflowId.replace(/[^A-Za-z0-9:_-]/g, '_')}`;
   await startChild('rollbackFailed', {
     workflowId: emergencyId,
@@ -91,11 +99,3 @@ export async function escalateFailedRollback(p: Procedure, input: ProcedureInput
 /** "verification failed: smoke: api ready (status 503, expected 200); ..." */
 export const verificationFailure = (v: VerificationReport): string =>
   `verification failed: ${v.checks.filter((c) => !c.passed).map((c) => `${c.name} (${c.detail})`).join('; ')}`;
-/** What went wrong, through the failure's causes ("activity timeout: Docker engine unreachable"), without SDK wrappers. */
-export function messageOf(err: unknown): string {
-  const parts: string[] = [];
-  for (let e: unknown = err; e instanceof Error; e = e.cause) {
-    if (!/^(Activity task failed|Child Workflow execution failed|Workflow execution failed)$/.test(e.message) && !parts.includes(e.message)) parts.push(e.message);
-  }
-  return parts.join(': ') || String(err);
-}

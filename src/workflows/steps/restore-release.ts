@@ -23,6 +23,7 @@ export async function replaceStack(
 ): Promise<HealthReport> {
   const docker = hostActivities(stack);
   p.errorLines.push(...(await docker.scanErrorLogs(stack)).slice(-50));
+  p.markChanged();
   await p.step('stop current version', () =>
     docker.stopContainers(stack.services.map((s) => s.container), stack.timeouts.stopGraceSeconds),
   );
@@ -44,6 +45,7 @@ export async function replaceStack(
 /** Restores a recorded release: its config files, then its containers. */
 export async function restoreRelease(p: Procedure, stack: ResolvedStack, release: Release): Promise<HealthReport> {
   if (release.configFiles.length) {
+    p.markChanged();
     await p.step('restore previous config', () => hostActivities(stack).restoreConfigFiles(stack.dataDir, stack.name, release.id));
   }
   return replaceStack(p, stack, release.services, release.id, stack.timeouts.healthWaitSeconds);

@@ -4,6 +4,7 @@ import { hostActivities } from '../activities';
 import { requestKey, type Procedure } from '../procedure';
 import { announce } from './announce';
 import { completeRollback, escalateFailedRollback, messageOf, verificationFailure, RollbackResult, verify } from './finish-rollback';
+import { rethrowIfStopped } from './owned';
 import { requireImages, restoreRelease } from './restore-release';
 
 /** Chooses the target among the candidates (newest first, known-bad and the current state left out). */
@@ -35,6 +36,7 @@ export async function rollBackToRelease(p: Procedure, input: ProcedureInput, pic
   try {
     await restoreRelease(p, stack, target);
   } catch (err) {
+    rethrowIfStopped(p, err);
     p.tick('No errors during rollback', 'failed', messageOf(err));
     await docker.markRelease(stack.dataDir, stack.name, targetId, { knownBad: `rollback to it failed: ${messageOf(err)}` });
     return escalateFailedRollback(p, input, `release ${targetId} did not come up healthy: ${messageOf(err)}`, [targetId]);

@@ -1,0 +1,41 @@
+/** The stack owner's vocabulary: requests to run a procedure, its replies and its queryable state. */
+import type { Admission, OwnedProcedure, RunningProcedure, WhenBusy } from './ownership';
+import type { ProcedureInput } from './procedure';
+
+/** Inputs some procedures take besides the common ones. */
+export interface ProcedureOptions {
+  releaseId?: string;
+  imageTag?: string;
+  knownGood?: boolean;
+  choiceTimeoutSeconds?: number;
+  triedReleases?: string[];
+}
+
+export interface ProcedureRequest {
+  procedure: OwnedProcedure;
+  args: ProcedureInput & ProcedureOptions;
+  /** A repeat of the same request (same key: an API retry's Idempotency-Key, the same alert) joins the first. */
+  requestKey?: string;
+  whenBusy: WhenBusy;
+}
+
+export interface OwnerReply {
+  outcome: Exclude<Admission, 'preempting'>;
+  /** The procedure that runs (or will run) this request; for `busy`, the one holding the stack. */
+  workflowId: string;
+  procedure: OwnedProcedure;
+  running?: RunningProcedure;
+  /** The lower-priority procedure this request stopped. */
+  preempted?: string;
+  message: string;
+}
+
+export interface OwnerState {
+  stack: string;
+  running?: RunningProcedure;
+  queued: { workflowId: string; procedure: OwnedProcedure; requestedBy: string }[];
+  alerts: { name: string; severity: string; startsAt: string; action?: string }[];
+  started: string[];
+  deduplicated: number;
+  awaitingApprovalFor?: string;
+}

@@ -1,0 +1,65 @@
+/**
+ * The stack's owner: one long-lived workflow per stack (`stack:<name>`) that every entry point reaches,
+ * the CLI and API by update-with-start, alerts by signal-with-start. Exactly one procedure that changes
+ * the stack runs at a time, as its child; others are joined, queued, refused, or preempted by priority.
+ * It also triages the stack's alerts (the runbook's decision matrix). It continues-as-new with its state,
+ * never blocked by a running child: the child reports its end by signal to whichever run is current.
+ */
+import { allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { ResolvedStack } from '../domain/config';
+import { isOwnedProcedure } from '../domain/ownership';
+import { orchestration } from './activities';
+import { alertSignal, ownerStateQuery, procedureEndedSignal, requestProcedureUpdate } from './definitions';
+import { AlertTriage, TriageCarry } from './owner/alert-triage';
+import { Ownership, OwnershipCarry } from './owner/ownership';
+import { Procedure } from './procedure';
+
+export interface StackOwnerInput {
+  stack: ResolvedStack;
+  approvalTimeoutSeconds: number;
+  carry?: { ownership: OwnershipCarry; triage: TriageCarry };
+}
+
+/** A run continues as new past this many history events; the triage test asserts the bound. */
+export const OWNER_HISTORY_LIMIT = 2000;
+/** How often a procedure inherited from an earlier run is checked, in case it ended without reporting (terminated). */
+const INHERITED_CHECK_MS = 30_000;
+const TIMELINE_KEPT = 200;
+
+export async function stackOwner(input: StackOwnerInput): Promise<void> {
+  const { stack } = input;
+  const p: Procedure = new Procedure('stack-owner', stack.name, { timelineLimit: TIMELINE_KEPT });
+  let changes = 0;
+  const changed = () => void changes++;
+  const ownership = new Ownership(stack, p, changed, input.carry?.ownership);
+  const triage = new AlertTriage(stack, input.approvalTimeoutSeconds, p, (r) => ownership.request(r), changed, input.carry?.triage);
+
+  setHandler(requestProcedureUpdate, (request) => ownership.request(request), {
+    validator: (request) => {
+      if (!request || !isOwnedProcedure(request.procedure)) throw new Error(`not a procedure that acts on a stack: ${JSON.stringify(request?.procedure)}`);
+      if (request.args?.stack?.name !== stack.name) throw new Error(`this owner holds stack ${stack.name}, not ${JSON.stringify(request.args?.stack?.name)}`);
+      if (request.whenBusy !== 'refuse' && request.whenBusy !== 'queue') throw new Error('whenBusy is "refuse" or "queue"');
+    },
+  });
+  setHandler(procedureEndedSignal, (end) => ownership.ended(end));
+  setHandler(alertSignal, (e) => triage.receive(e));
+  setHandler(ownerStateQuery, () => ({ stack: stack.name, ...ownership.view(), ...triage.view() }));
+
+  for (;;) {
+    const seen = changes;
+    const nextMs = triage.evaluate();
+    const info = workflowInfo();
+    if ((info.continueAsNewSuggested || info.historyLength > OWNER_HISTORY_LIMIT) && triage.idle) {
+      await triage.settle();
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof stackOwner>({ ...input, carry: { ownership: ownership.carry(), triage: triage.carry() } });
+    }
+    const timeouts = [nextMs, ownership.runningInherited ? INHERITED_CHECK_MS : undefined].filter((t): t is number => t !== undefined);
+    const woken = await (timeouts.length ? condition(() => changes !== seen, Math.min(...timeouts)) : condition(() => changes !== seen).then(() => true));
+    if (!woken && ownership.runningInherited && ownership.running) {
+      const { workflowId } = ownership.running;
+      const status = await orchestration.procedureStatus(workflowId);
+      if (!status.open) ownership.ended({ workflowId, status: status.status === 'COMPLETED' ? 'completed' : 'failed', detail: `ended as ${status.status} without reporting` });
+    }
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * One path for every way an owned procedure ends (after the saga sample's single compensation path):
+ * completed; stopped (abort, preemption, Web UI cancel: the step is interrupted, the state reported,
+ * nothing marked, no follow-up); failed before anything changed ("nothing was changed"); failed after
+ * the stack changed (handed over to rollback-failed, or escalated to people). Each end is reported to
+ * the stack owner, which frees the stack or hands it to the follow-up with no gap.
+ */
+import {
+  ApplicationFailure,
+  CancellationScope,
+  getExternalWorkflowHandle,
+  isCancellation,
+  log,
+  patched,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { ProcedureEnd, ProcedureInput } from '../../domain/procedure';
+import { ownerWorkflowId } from '../../domain/procedures';
+import { hostActivities } from '../activities';
+import { procedureEndedSignal } from '../definitions';
+import type { Procedure } from '../procedure';
+import { announce } from './announce';
+import { escalate } from './escalate';
+import { messageOf } from './messages';
+
+/** Marks histories written since stack ownership; older runs replay along their old path. */
+export const OWNER_PATCH = 'stack-owner';
+
+/** What a failure after the stack changed leads to: the rollback-failed procedure, or people (the escalation path). */
+export type OnFailureAfterChange = { handOver: 'rollback-failed' } | { escalateFromLevel: number };
+
+export async function runOwned<R>(p: Procedure, input: ProcedureInput, onFailure: OnFailureAfterChange, body: () => Promise<R>): Promise<R> {
+  if (!patched(OWNER_PATCH)) return body();
+  const ownerId = ownerWorkflowId(input.stack.name);
+  const { workflowId } = workflowInfo();
+  if (workflowInfo().parent?.workflowId !== ownerId) {
+    p.fail(`${p.state.procedure} runs only as a child of the stack owner ${ownerId} (use the lifeline CLI or API); nothing was changed`, 'NotOwner');
+  }
+  const scope = new CancellationScope();
+  p.scope = scope;
+  let end: ProcedureEnd = { workflowId, status: 'failed' };
+  try {
+    const result = await scope.run(body);
+    end = { workflowId, status: 'completed' };
+    return result;
+  } catch (err) {
+    if (p.stopReason || isCancellation(err) || CancellationScope.current().consideredCancelled) {
+      end = await CancellationScope.nonCancellable(() => wrapUpStopped(p, input));
+      if (!p.stopReason) throw err; // a cancel: the workflow ends Cancelled
+      throw ApplicationFailure.create({ message: end.detail, type: p.stopReason.kind === 'aborted' ? 'Aborted' : 'Preempted', nonRetryable: true, details: [end] });
+    }
+    const why = messageOf(err);
+    const type = (err instanceof ApplicationFailure && err.type) || 'ProcedureFailed';
+    if (!p.stackChanged) {
+      const detail = /nothing was changed/.test(why) ? why : `${why}; nothing was changed`;
+      end = { workflowId, status: 'failed', detail };
+    } else if (p.followUp) {
+      end = { workflowId, status: 'failed', detail: why, followUp: p.followUp };
+    } else if ('handOver' in onFailure) {
+      const triedReleases = p.state.toRelease ? [p.state.toRelease] : [];
+      end = { workflowId, status: 'failed', detail: `${why}; rollback-failed takes over`, followUp: { procedure: onFailure.handOver, args: { ...input, reason: `${input.reason}; ${p.state.procedure} failed after changing the stack: ${why}`, triedReleases } } };
+      await announce(input.stack, p.state.procedure, 'failed', end.detail!);
+    } else {
+      const ack = await escalateAfterFailure(p, input, onFailure.escalateFromLevel, why);
+      end = { workflowId, status: 'failed', detail: `${why}; escalated, taken by ${ack}` };
+    }
+    if (p.state.status !== 'failed') p.finish('failed', end.detail);
+    throw ApplicationFailure.create({ message: end.detail, type, nonRetryable: true, details: [end] });
+  } finally {
+    await CancellationScope.nonCancellable(() => reportEnd(ownerId, end));
+  }
+}
+
+/** After a stop: which containers run which release, announced and recorded; nothing is marked. */
+async function wrapUpStopped(p: Procedure, input: ProcedureInput): Promise<ProcedureEnd> {
+  const stop = p.stopReason;
+  const status = stop?.kind ?? 'cancelled';
+  const who = stop ? (stop.kind === 'aborted' ? `aborted by ${stop.by}: ${stop.reason}` : `preempted by ${stop.by} (${stop.procedure})`) : 'cancelled';
+  let state: string;
+  try {
+    const services = await hostActivities(input.stack).inspectStack(input.stack);
+    state = services.map((s) => `${s.service}: ${s.exists ? `${s.image ?? '?'}${s.release ? ` (release ${s.release})` : ''} ${s.status}/${s.health}` : 'no container'}`).join('; ');
+  } catch (err) {
+    state = `unknown (${messageOf(err)})`;
+  }
+  const detail = `${who} at "${p.state.step}"${p.stackChanged ? '' : '; nothing was changed'}. Containers now: ${state}`;
+  p.finish(status, detail);
+  await announce(input.stack, p.state.procedure, status, detail);
+  return { workflowId: workflowInfo().workflowId, status, detail };
+}
+
+/** A failure after the stack changed, in a procedure that has no follow-up procedure: people take it. */
+async function escalateAfterFailure(p: Procedure, input: ProcedureInput, fromLevel: number, why: string): Promise<string> {
+  p.record('failed after changing the stack', why);
+  const scope = new CancellationScope();
+  p.scope = scope; // an abort now ends the wait for an acknowledgement
+  const ack = await scope.run(() => escalate(p, input.stack, fromLevel, `${p.state.procedure} of ${input.stack.name} failed after changing the stack: ${why}`));
+  return `${ack.by} (${ack.level})`;
+}
+
+async function reportEnd(ownerId: string, end: ProcedureEnd): Promise<void> {
+  try {
+    await getExternalWorkflowHandle(ownerId).signal(procedureEndedSignal, end);
+  } catch (err) {
+    log.warn('could not report the end to the stack owner', { ownerId, error: String(err) });
+  }
+}
+
+/** Inside a procedure's catch block: a stop (abort, preemption, cancel) is not a failure to handle. */
+export function rethrowIfStopped(p: Procedure, err: unknown): void {
+  if (p.stopReason || isCancellation(err) || CancellationScope.current().consideredCancelled) throw err;
+}
