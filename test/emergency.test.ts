@@ -254,7 +254,7 @@ describe('security breach', () => {
     await h.executeUpdate(abortUpdate, { args: [{ by: 'sec', reason: 'handled by the IR team' }] });
     const err = await h.result().catch((e) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
-    expect(err.cause).toMatchObject({ type: 'Aborted', message: 'aborted by sec: handled by the IR team' });
+    expect(err.cause).toMatchObject({ type: 'Aborted', message: expect.stringContaining('aborted by sec: handled by the IR team at "waiting for security team"') });
     expect(await allStopped()).toBe(true);
   });
 

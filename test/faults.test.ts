@@ -17,6 +17,9 @@ import { containersOf, createTestEnv, FAST_TIMEOUTS, harnessState, TestEnv } fro
 import { STATE_FILE, TEST_DIR } from './harness/paths';
 import { inVolume, LISTING } from './harness/volume';
 import { waitFor } from './harness/waits';
+import { rollbacksOf } from './harness/owner';
+import { ownerWorkflowId } from '../src/domain/procedures';
+import { abortUpdate, ownerStateQuery } from '../src/workflows/definitions';
 import { spawnWorker, WorkerProcess } from './harness/worker-process';
 import { writeFileSync } from 'node:fs';
 
@@ -145,5 +148,51 @@ test('the Temporal server is killed mid-rollback and restarted on the same datab
   await waitForTemporal(state.address, 60_000);
   expect(await handle.result()).toMatchObject({ status: 'completed', toRelease: good.id });
   for (const s of stack.services) expect(await containersOf(env.docker, 'server-kill', s.name)).toHaveLength(1);
+  await removeFixtureStack(env.docker, stack);
+});
+
+test('worker SIGKILLed during the handover from a failed rollback to rollback-failed: one owner throughout, no gap, one rollback-failed', async () => {
+  await startWorker();
+  const name = 'kill-handover';
+  const stack = env.stack(name, { ports: PORTS, services: ['godot', 'api'], config: { timeouts: { ...TIMEOUTS, healthWaitSeconds: 4 } } });
+  // The release recorded as good is the failing v2.5.0, so the rollback to it fails and hands over.
+  await upFixtureStack(env.docker, stack, 'v2.5.0');
+  const b = await env.start('backup', { stack, trigger: 'cli', requestedBy: 'test', reason: 'looked good', knownGood: true });
+  await b.result();
+  await upFixtureStack(env.docker, stack, 'v2.4.9');
+  const owner = env.client.workflow.getHandle(ownerWorkflowId(name));
+  const handle = await env.start('quick-rollback', { stack, trigger: 'cli', requestedBy: 'test', reason: 'handover' });
+
+  // Sample the owner throughout: from the rollback's start until rollback-failed runs, someone holds the stack.
+  const holders: (string | undefined)[] = [];
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      holders.push((await owner.query(ownerStateQuery)).running?.workflowId);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  await killInside(handle, 'markRelease'); // marking the target known-bad is the last activity before the handover
+  const failed = await handle.result().then(() => undefined, (e) => e);
+  expect(failed?.cause).toMatchObject({ type: 'RollbackFailed' });
+  const emergencyId = await waitFor(async () => {
+    const running = (await owner.query(ownerStateQuery)).running?.workflowId;
+    return running?.startsWith('emergency:rollback-failed:') ? running : undefined;
+  }, 'rollback-failed to hold the stack', 60_000);
+  sampling = false;
+  await sampler;
+
+  const state = await owner.query(ownerStateQuery);
+  expect(rollbacksOf(state)).toEqual([handle.workflowId, emergencyId]);
+  const emergencies = [];
+  for await (const w of env.client.workflow.list({ query: `WorkflowType = "rollbackFailed" AND TaskQueue = "${env.taskQueue}"` })) emergencies.push(w.workflowId);
+  expect(emergencies).toEqual([emergencyId]);
+  expect((await env.client.workflow.getHandle(emergencyId).describe()).parentExecution?.workflowId).toBe(ownerWorkflowId(name));
+  // No gap: every sample names the rollback or rollback-failed, never nobody.
+  expect(holders.length).toBeGreaterThan(5);
+  expect(holders.filter((h) => h !== handle.workflowId && h !== emergencyId)).toEqual([]);
+  expect(await retriedActivities(handle)).toContain('markRelease');
+
+  await env.client.workflow.getHandle(emergencyId).executeUpdate(abortUpdate, { args: [{ by: 'test', reason: 'test over' }] });
   await removeFixtureStack(env.docker, stack);
 });

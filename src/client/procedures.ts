@@ -2,7 +2,9 @@
  * Starting procedures from the CLI and the API: every request goes to the stack's owner by
  * update-with-start, which answers started, joined, queued or busy.
  */
-import { Client, WithStartWorkflowOperation, WorkflowHandle, WorkflowIdConflictPolicy } from '@temporalio/client';
+import { status } from '@grpc/grpc-js';
+import { Client, isGrpcServiceError, WithStartWorkflowOperation, WorkflowHandle, WorkflowIdConflictPolicy } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
 import type { ResolvedStack } from '../domain/config';
 import type { OwnerReply, ProcedureRequest } from '../domain/owner';
 import type { OwnedProcedure, WhenBusy } from '../domain/ownership';
@@ -41,15 +43,29 @@ export async function startProcedure(
   opts: OwnerOptions & { whenBusy?: WhenBusy; requestKey?: string } = {},
 ): Promise<StartedProcedure> {
   const request: ProcedureRequest = { procedure, args, whenBusy: opts.whenBusy ?? 'refuse', requestKey: opts.requestKey };
-  const reply = await client.workflow.executeUpdateWithStart(requestProcedureUpdate, {
-    args: [request],
-    startWorkflowOperation: new WithStartWorkflowOperation('stackOwner', {
-      ...ownerStartOptions(args.stack, opts),
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-    }),
-  });
-  return { reply, handle: client.workflow.getHandle(reply.workflowId) };
+  // One update ID for every attempt: the server answers a repeat with the first attempt's outcome.
+  const updateId = randomUUID();
+  const deadline = Date.now() + UPDATE_WITH_START_PATIENCE_MS;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const reply = await client.workflow.executeUpdateWithStart(requestProcedureUpdate, {
+        args: [request],
+        updateId,
+        startWorkflowOperation: new WithStartWorkflowOperation('stackOwner', {
+          ...ownerStartOptions(args.stack, opts),
+          workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+        }),
+      });
+      return { reply, handle: client.workflow.getHandle(reply.workflowId) };
+    } catch (err) {
+      // The server gives up on an update that no worker has accepted yet (a worker starting cold): ask again.
+      if (!isGrpcServiceError(err) || err.code !== status.UNAVAILABLE || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, Math.min(200 * attempt, 2000)));
+    }
+  }
 }
+
+const UPDATE_WITH_START_PATIENCE_MS = 60_000;
 
 /** Waits until a queued procedure has been started by the owner, so it can be followed. */
 export async function waitUntilStarted(handle: WorkflowHandle, pollMs = 500): Promise<void> {

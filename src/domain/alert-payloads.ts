@@ -99,11 +99,11 @@ export function routeUpstreamAlerts(source: 'alertmanager' | 'grafana', alerts: 
   return out;
 }
 
-/** A generic alert for a known stack (the caller checks the stack). */
-export function routeGenericAlert(a: z.infer<typeof genericAlertSchema>, receivedAt: Date): Routed {
+/** A generic alert for a known stack (the caller checks the stack); its name picks the procedure, as for Alertmanager. */
+export function routeGenericAlert(a: z.infer<typeof genericAlertSchema>, receivedAt: Date, routing: AlertRouting): Routed {
   const startsAt = a.startsAt ? new Date(a.startsAt).toISOString() : receivedAt.toISOString();
   return {
-    events: [{ source: 'generic', stack: a.stack, name: a.name, severity: a.severity, status: a.status, fingerprint: a.fingerprint ?? `${a.stack}/${a.name}`, startsAt, summary: a.summary, labels: {} }],
+    events: [{ source: 'generic', stack: a.stack, name: a.name, severity: a.severity, status: a.status, fingerprint: a.fingerprint ?? `${a.stack}/${a.name}`, startsAt, summary: a.summary, labels: {}, procedure: procedureOf(routing, a.name) }],
     unrouted: [],
   };
 }

@@ -1,5 +1,5 @@
 /** Activity stubs with the timeouts and retry bounds each kind of work needs. */
-import { proxyActivities } from '@temporalio/workflow';
+import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
 import type { HostActivities, OrchestrationActivities } from '../activities';
 import type { ResolvedStack } from '../domain/config';
 import { hostTaskQueue } from '../domain/task-queues';
@@ -14,6 +14,8 @@ export function hostActivities(stack: ResolvedStack) {
     // The bound on retrying an unreachable engine; never shorter than one stop with its grace period.
     scheduleToCloseTimeout: `${Math.max(stack.timeouts.dockerUnavailableSeconds, stack.timeouts.stopGraceSeconds * 2 + 10)}s`,
     heartbeatTimeout: `${stack.timeouts.activityHeartbeatSeconds}s`,
+    // A stopped procedure reports the state its last Docker step left, so it waits for that step to end.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 30, nonRetryableErrorTypes: NON_RETRYABLE },
   });
 }
@@ -24,6 +26,7 @@ export function longHostActivities(stack: ResolvedStack, seconds: number) {
     taskQueue: hostTaskQueue(stack.host),
     startToCloseTimeout: `${Math.ceil(seconds) + 60}s`,
     heartbeatTimeout: `${Math.min(stack.timeouts.activityHeartbeatSeconds, 10)}s`,
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry: { initialInterval: '1s', maximumInterval: '10s', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
   });
 }

@@ -187,7 +187,8 @@ export class Procedure {
     upsertSearchAttributes([{ key: SA.waitingFor, value: waitingFor }]);
     this.record(`waiting for ${waitingFor}`, prompt);
     const timeout = opts.timeoutSeconds === undefined ? undefined : opts.timeoutSeconds * 1000;
-    const settled = () => this.answer !== undefined || this.aborted !== undefined;
+    // Owned runs end the wait through their cancelled scope; older runs through the predicate.
+    const settled = () => this.answer !== undefined || (this.aborted !== undefined && !this.scope);
     let answered = true;
     try {
       if (timeout === undefined) await condition(settled);

@@ -51,7 +51,7 @@ export const FAST_TIMEOUTS = {
 
 let runtimeInstalled = false;
 
-export async function createTestEnv(name: string, opts: { roles?: ('orchestration' | 'host')[] } = {}): Promise<TestEnv> {
+export async function createTestEnv(name: string, opts: { roles?: ('orchestration' | 'host')[]; chaosActivityDelayMs?: number } = {}): Promise<TestEnv> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('ERROR') });
     runtimeInstalled = true;
@@ -72,6 +72,7 @@ export async function createTestEnv(name: string, opts: { roles?: ('orchestratio
     docker,
     workflowBundle: { codePath: BUNDLE_FILE },
     taskQueue,
+    chaosActivityDelayMs: opts.chaosActivityDelayMs,
   });
   const running = workers.map((w) => w.run());
   return {

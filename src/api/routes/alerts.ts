@@ -61,6 +61,6 @@ export function registerAlertRoutes(app: FastifyInstance, deps: RouteDeps): void
     if (!parsed.success) return badRequest(reply, parsed.error);
     // A single alert for a stack Lifeline does not know is the sender's mistake, unlike one alert in a batch.
     if (!stacks.includes(parsed.data.stack)) return reply.code(404).send({ error: `unknown stack "${parsed.data.stack}"` });
-    return deliver(req, reply, 'generic', routeGenericAlert(parsed.data, new Date(deps.now())));
+    return deliver(req, reply, 'generic', routeGenericAlert(parsed.data, new Date(deps.now()), deps.config.alerts));
   });
 }
