@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { startProcedure } from '../src/client/procedures';
 import type { ResolvedStack } from '../src/domain/config';
-import { removeFixtureStack, upFixtureStack, waitFixtureHealthy } from '../src/fixtures/stack';
+import { removeFixtureStack, upFixtureStack, waitFixtureHealthy, fixtureContainer } from '../src/fixtures/stack';
 import { BenchEnv, benchStack, median, ms, now, report, ROOT } from './lib';
 
 const run = promisify(execFile);
@@ -15,7 +15,7 @@ const ROUNDS = 5;
 async function allHealthyOn(env: BenchEnv, stack: ResolvedStack, tag: string): Promise<boolean> {
   const checks = await Promise.all(
     stack.services.map(async (s, i) => {
-      const info = await env.docker.getContainer(s.container).inspect().catch(() => undefined);
+      const info = await env.docker.getContainer(fixtureContainer(stack, s)).inspect().catch(() => undefined);
       if (!info?.State.Running || info.Config.Image !== `lifeline-fixture/spacetime:${tag}`) return false;
       return axios.get(`http://127.0.0.1:${PORTS[i]}/health/`, { timeout: 500, validateStatus: () => true }).then((r) => r.status === 200, () => false);
     }),

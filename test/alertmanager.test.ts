@@ -1,6 +1,6 @@
 /** A real Prometheus Alertmanager, with a bearer token, delivers an alert to Lifeline, which rolls the stack back. */
 import axios from 'axios';
-import { removeFixtureStack, upFixtureStack, waitFixtureHealthy } from '../src/fixtures/stack';
+import { removeFixtureStack, upFixtureStack, waitFixtureHealthy, fixtureContainer } from '../src/fixtures/stack';
 import type { ReleaseSummary } from '../src/domain/release';
 import { ownerStateQuery } from '../src/workflows/definitions';
 import { rollbacksOf } from './harness/owner';
@@ -52,6 +52,6 @@ test('Alertmanager → webhook (Bearer) → triage → quick rollback of the fix
   expect(await rollback.result()).toMatchObject({ status: 'completed', toRelease: good.id });
   const firing = state.alerts.find((a) => a.name === 'ErrorRateAbove10Percent');
   expect(firing).toMatchObject({ severity: 'critical', action: 'rollback-now' });
-  for (const s of stack.services) expect((await env.docker.getContainer(s.container).inspect()).Config.Image).toBe('lifeline-fixture/spacetime:v2.4.9');
+  for (const s of stack.services) expect((await env.docker.getContainer(fixtureContainer(stack, s)).inspect()).Config.Image).toBe('lifeline-fixture/spacetime:v2.4.9');
   await removeFixtureStack(env.docker, stack);
 });

@@ -2,7 +2,7 @@
 import axios, { AxiosRequestConfig } from 'axios';
 import { createHmac } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { removeFixtureStack, upFixtureStack, waitFixtureHealthy } from '../src/fixtures/stack';
+import { removeFixtureStack, upFixtureStack, waitFixtureHealthy, fixtureContainer } from '../src/fixtures/stack';
 import type { ResolvedStack } from '../src/domain/config';
 import type { ReleaseSummary } from '../src/domain/release';
 import { ownerStateQuery } from '../src/workflows/definitions';
@@ -147,7 +147,7 @@ describe('alerts into triage', () => {
     expect((await rollback.result()) as { toRelease: string }).toMatchObject({ status: 'completed', toRelease: good.id });
     const desc = await rollback.describe();
     expect(desc.searchAttributes.LifelineTrigger).toEqual(['alert']);
-    for (const s of stack.services) expect((await env.docker.getContainer(s.container).inspect()).Config.Image).toBe('lifeline-fixture/spacetime:v2.4.9');
+    for (const s of stack.services) expect((await env.docker.getContainer(fixtureContainer(stack, s)).inspect()).Config.Image).toBe('lifeline-fixture/spacetime:v2.4.9');
     // The same alert again later (still firing) does not start a second rollback.
     expect((await post('/v1/alerts/alertmanager', payload)).data.accepted).toBe(0);
     expect(rollbacksOf(await triageState('apistack'))).toHaveLength(1);

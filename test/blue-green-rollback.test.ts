@@ -1,6 +1,6 @@
 /** Method 6 with a real nginx: traffic goes back from green to blue through an upstream rewrite and reload. */
 import axios from 'axios';
-import { removeFixtureStack, upFixtureStack, upNginx, waitFixtureHealthy } from '../src/fixtures/stack';
+import { removeFixtureStack, upFixtureStack, upNginx, waitFixtureHealthy, fixtureContainer } from '../src/fixtures/stack';
 import type { RollbackResult } from '../src/workflows/steps/finish-rollback';
 import { createTestEnv, TestEnv } from './harness/env';
 
@@ -49,8 +49,8 @@ test('green is stopped, blue serves through nginx, and verification passes', asy
   expect(result.status).toBe('completed');
   expect(result.verification.checks.find((c) => c.name === 'smoke: through nginx')?.passed).toBe(true);
 
-  for (const s of green.services) expect((await env.docker.getContainer(s.container).inspect()).State.Running).toBe(false);
-  for (const s of blue.services) expect((await env.docker.getContainer(s.container).inspect()).State.Running).toBe(true);
+  for (const s of green.services) expect((await env.docker.getContainer(fixtureContainer(green, s)).inspect()).State.Running).toBe(false);
+  for (const s of blue.services) expect((await env.docker.getContainer(fixtureContainer(blue, s)).inspect()).State.Running).toBe(true);
   const nginx = await env.docker.getContainer('bg-nginx').inspect();
   expect(nginx.State.Running).toBe(true);
   expect(nginx.State.StartedAt).toBe(nginxStartedAt); // reloaded in place, not restarted

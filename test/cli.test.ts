@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { removeFixtureStack, upFixtureStack, waitFixtureHealthy } from '../src/fixtures/stack';
+import { removeFixtureStack, upFixtureStack, waitFixtureHealthy, fixtureContainer } from '../src/fixtures/stack';
 import { lifeline, lifelineOnTty } from './harness/cli';
 import { createTestEnv, FAST_TIMEOUTS, harnessState, TestEnv } from './harness/env';
 
@@ -146,7 +146,7 @@ test('interactive rollback on a terminal: numbered list, a number, then yes', as
   expect(r.stdout).toContain(`Rollback to ${good}? (yes/no)`);
   expect(r.stdout).toContain(`[SUCCESS] Rollback complete! Now on ${good}.`);
   expect(r.code).toBe(0);
-  for (const s of stack.services) expect((await env.docker.getContainer(s.container).inspect()).Config.Image).toBe('lifeline-fixture/spacetime:v2.4.8');
+  for (const s of stack.services) expect((await env.docker.getContainer(fixtureContainer(stack, s)).inspect()).Config.Image).toBe('lifeline-fixture/spacetime:v2.4.8');
   await removeFixtureStack(env.docker, stack);
 });
 

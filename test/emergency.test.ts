@@ -9,7 +9,7 @@ import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/clie
 import { ReleaseStore } from '../src/activities/release-store';
 import type { ResolvedStack } from '../src/domain/config';
 import type { ReleaseSummary } from '../src/domain/release';
-import { removeFixtureStack, upFixtureStack, upNginx, waitFixtureHealthy } from '../src/fixtures/stack';
+import { removeFixtureStack, upFixtureStack, upNginx, waitFixtureHealthy, fixtureContainer } from '../src/fixtures/stack';
 import { abortUpdate, acknowledgeUpdate, approveUpdate, chooseReleaseUpdate, confirmStepUpdate, denyUpdate, progressQuery } from '../src/workflows/definitions';
 import { lifeline } from './harness/cli';
 import { createTestEnv, FAST_TIMEOUTS, harnessState, TestEnv } from './harness/env';
@@ -79,7 +79,7 @@ describe('complete service outage', () => {
     );
     expect(p.timeline.some((t) => t.step === 'prune unused volumes (approved)')).toBe(false);
     expect(p.decisions.map((d) => [d.kind, d.by, d.approved])).toEqual([['approval', 'bob', false], ['confirm-step', 'carol', undefined]]);
-    for (const s of stack.services) expect((await env.docker.getContainer(s.container).inspect()).State.Health?.Status).not.toBe('unhealthy');
+    for (const s of stack.services) expect((await env.docker.getContainer(fixtureContainer(stack, s)).inspect()).State.Health?.Status).not.toBe('unhealthy');
     await removeFixtureStack(env.docker, stack);
   });
 
@@ -149,7 +149,7 @@ describe('data corruption', () => {
     const choose = await waitForPending(h, 'choose-release', 'on-call engineer');
     expect(choose.pending?.options).toContain(good.id);
     // Services were stopped before anything else.
-    expect((await env.docker.getContainer(stack.services[0].container).inspect()).State.Running).toBe(false);
+    expect((await env.docker.getContainer(fixtureContainer(stack, stack.services[0])).inspect()).State.Running).toBe(false);
     await expect(h.executeUpdate(chooseReleaseUpdate, { args: [{ by: 'erin', releaseId: '20000101-000000' }] })).rejects.toThrow(WorkflowUpdateFailedError);
     await h.executeUpdate(chooseReleaseUpdate, { args: [{ by: 'erin', releaseId: good.id, reason: 'verified the date' }] });
     const result = (await h.result()) as { status: string; snapshot: { archive: string; sha256: string }[]; verification: { checks: { name: string; passed: boolean }[] } };
@@ -206,7 +206,7 @@ describe('security breach', () => {
   }
 
   async function allStopped(): Promise<boolean> {
-    const names = [...stack.services.map((s) => s.container), 'breach-nginx'];
+    const names = [...stack.services.map((s) => fixtureContainer(stack, s)), 'breach-nginx'];
     return (await Promise.all(names.map(async (n) => (await env.docker.getContainer(n).inspect()).State.Running))).every((r) => !r);
   }
 

@@ -11,7 +11,7 @@ import { temporal } from '@temporalio/proto';
 import { ReleaseStore } from '../src/activities/release-store';
 import type { ResolvedStack } from '../src/domain/config';
 import type { ReleaseSummary } from '../src/domain/release';
-import { removeFixtureStack, upFixtureStack, waitFixtureHealthy } from '../src/fixtures/stack';
+import { removeFixtureStack, upFixtureStack, waitFixtureHealthy, fixtureContainer } from '../src/fixtures/stack';
 import { spawnDevServer, waitForTemporal } from './harness/dev-server';
 import { containersOf, createTestEnv, FAST_TIMEOUTS, harnessState, TestEnv } from './harness/env';
 import { STATE_FILE, TEST_DIR } from './harness/paths';
@@ -85,7 +85,7 @@ describe.each(QUICK_ROLLBACK_KILL_POINTS.map((p, i) => [p, i]))('quick rollback,
     await killInside(handle, point as string);
     expect(await handle.result()).toMatchObject({ status: 'completed', toRelease: good.id });
     for (const s of stack.services) {
-      expect((await env.docker.getContainer(s.container).inspect()).Config.Image).toBe('lifeline-fixture/spacetime:v2.4.9');
+      expect((await env.docker.getContainer(fixtureContainer(stack, s)).inspect()).Config.Image).toBe('lifeline-fixture/spacetime:v2.4.9');
       expect(await containersOf(env.docker, name, s.name)).toHaveLength(1);
     }
     const releases = await new ReleaseStore(env.dataDir).list(name);

@@ -3,7 +3,7 @@ import axios from 'axios';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createHostActivities } from '../src/activities';
 import type { HealthReport } from '../src/activities/health';
-import { removeFixtureStack, upFixtureStack, waitFixtureHealthy } from '../src/fixtures/stack';
+import { removeFixtureStack, upFixtureStack, waitFixtureHealthy, fixtureContainer } from '../src/fixtures/stack';
 import { createTestEnv, TestEnv } from './harness/env';
 
 let env: TestEnv;
@@ -19,7 +19,7 @@ test('health is declared only after the flapping stops and the stable window has
   await upFixtureStack(env.docker, stack, 'v2.4.9');
   await waitFixtureHealthy(env.docker, stack);
   const acts = createHostActivities({ docker: env.docker, host: env.host, http: axios.create() });
-  const container = stack.services[0].container;
+  const container = fixtureContainer(stack, stack.services[0]);
   const exec = (cmd: string) => acts.execInContainer(container, ['/bin/sh', '-c', cmd]);
 
   // Flap every 400 ms for about 4 s, then stay healthy.

@@ -93,8 +93,8 @@ test('an engine that stays down past the bound ends in escalation, not a hang', 
   await waitFor(async () => ((await h.describe()).raw.pendingActivities?.some((x) => x.activityType?.name === 'recreateFromSpec') ? true : undefined), 'recreate to start');
   await engine2.stop();
   const failure = await h.result().then(() => undefined, (err) => err);
-  expect(failure?.cause?.message).toMatch(/Docker engine unreachable.*emergency procedure (\S+) started/);
-  const emergencyId = /emergency procedure (\S+) started/.exec(failure.cause.message)![1];
+  expect(failure?.cause?.message).toMatch(/Docker engine unreachable.*emergency procedure (\S+) takes over/);
+  const emergencyId = /emergency procedure (\S+) takes over/.exec(failure.cause.message)![1];
   await env.client.workflow.getHandle(emergencyId).terminate('test: engine comes back');
   await engine2.start();
   await removeFixtureStack(engine2.docker, b);

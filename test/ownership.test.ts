@@ -12,7 +12,7 @@ import { ReleaseStore } from '../src/activities/release-store';
 import type { ProcedureProgress } from '../src/domain/procedure';
 import { ownerWorkflowId } from '../src/domain/procedures';
 import type { ReleaseSummary } from '../src/domain/release';
-import { removeFixtureStack, upFixtureStack, waitFixtureHealthy } from '../src/fixtures/stack';
+import { removeFixtureStack, upFixtureStack, waitFixtureHealthy, fixtureContainer } from '../src/fixtures/stack';
 import { abortUpdate, alertSignal, approveUpdate, denyUpdate, ownerStateQuery, progressQuery } from '../src/workflows/definitions';
 import { OWNER_HISTORY_LIMIT } from '../src/workflows/stack-owner';
 import { API_TOKEN, RunningApi, startApi } from './harness/api';
@@ -53,7 +53,7 @@ async function goodThenRunning(e: TestEnv, stack: ReturnType<TestEnv['stack']>, 
 }
 
 async function imagesOf(e: TestEnv, stack: ReturnType<TestEnv['stack']>): Promise<string[]> {
-  return Promise.all(stack.services.map(async (s) => (await e.docker.getContainer(s.container).inspect()).Config.Image));
+  return Promise.all(stack.services.map(async (s) => (await e.docker.getContainer(fixtureContainer(stack, s)).inspect()).Config.Image));
 }
 
 test('race: two CLI quick rollbacks and a critical alert within one second; exactly one acts, the rest are refused with who holds the stack', async () => {
@@ -197,7 +197,7 @@ test('preemption: a SecurityBreach alert during a rollback health wait stops the
   expect(rollbacksOf(state)).toEqual([rollback.workflowId, breachId]); // no rollback-failed
   const breach = slow.client.workflow.getHandle(breachId);
   await waitForPending(breach, 'approval', 'security team', 60_000);
-  for (const s of stack.services) expect((await slow.docker.getContainer(s.container).inspect()).State.Running).toBe(false); // isolated
+  for (const s of stack.services) expect((await slow.docker.getContainer(fixtureContainer(stack, s)).inspect()).State.Running).toBe(false); // isolated
 
   // A lower-priority request during the emergency is refused.
   const refused = await slow.request('quick-rollback', { stack, trigger: 'cli', requestedBy: 'test', reason: 'too early' });

@@ -1,5 +1,5 @@
 /** Foundation slice: a broken v2.5.0 is rolled back to the recorded v2.4.9 by the quick-rollback workflow. */
-import { upFixtureStack, waitFixtureHealthy, removeFixtureStack } from '../src/fixtures/stack';
+import { upFixtureStack, waitFixtureHealthy, removeFixtureStack, fixtureContainer } from '../src/fixtures/stack';
 import type { ReleaseSummary } from '../src/domain/release';
 import type { RollbackResult } from '../src/workflows/steps/finish-rollback';
 import { ReleaseStore } from '../src/activities/release-store';
@@ -33,7 +33,7 @@ test('quick rollback brings the v2.4.9 release back, healthy, one container per 
   expect(result.verification.healthy).toBe('4/4 services healthy');
   await waitFixtureHealthy(env.docker, stack, 15_000); // Docker's own healthcheck agrees with the HTTP probes
   for (const s of stack.services) {
-    const info = await env.docker.getContainer(s.container).inspect();
+    const info = await env.docker.getContainer(fixtureContainer(stack, s)).inspect();
     expect(info.Config.Image).toBe('lifeline-fixture/spacetime:v2.4.9');
     expect(info.State.Running).toBe(true);
     expect(info.State.Health?.Status).toBe('healthy');

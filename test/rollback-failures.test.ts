@@ -7,7 +7,7 @@ import { createHostActivities } from '../src/activities';
 import { ReleaseStore } from '../src/activities/release-store';
 import type { ResolvedStack } from '../src/domain/config';
 import type { ReleaseSummary } from '../src/domain/release';
-import { removeFixtureStack, upFixtureStack, waitFixtureHealthy } from '../src/fixtures/stack';
+import { removeFixtureStack, upFixtureStack, waitFixtureHealthy, fixtureContainer } from '../src/fixtures/stack';
 import { acknowledgeUpdate, progressQuery } from '../src/workflows/definitions';
 import type { RollbackFailedResult } from '../src/workflows/rollback-failed';
 import { containersOf, createTestEnv, TestEnv } from './harness/env';
@@ -53,8 +53,8 @@ test('previous release broken too: the rollback fails, rollback-failed runs, and
   await upFixtureStack(env.docker, stack, 'v2.5.3');
   const h = await env.start('quick-rollback', { stack, trigger: 'cli', requestedBy: 'test', reason: 'errors' });
   const failure = await h.result().then(() => undefined, (err) => err);
-  expect(failure?.cause?.message).toMatch(new RegExp(`release ${bad.id} did not come up healthy: not healthy after 4s.*emergency procedure (\\S+) started`));
-  const emergencyId = /emergency procedure (\S+) started/.exec(failure.cause.message)![1];
+  expect(failure?.cause?.message).toMatch(new RegExp(`release ${bad.id} did not come up healthy: not healthy after 4s.*emergency procedure (\\S+) takes over`));
+  const emergencyId = /emergency procedure (\S+) takes over/.exec(failure.cause.message)![1];
   expect(emergencyId).toMatch(/^emergency:rollback-failed:broken:/);
 
   const emergency = env.client.workflow.getHandle(emergencyId);
@@ -89,11 +89,11 @@ test('rollback-failed recovers with an older good release when the newest one is
   await upFixtureStack(env.docker, stack, 'v2.5.3');
   const h = await env.start('quick-rollback', { stack, trigger: 'cli', requestedBy: 'test', reason: 'errors' });
   const failure = await h.result().then((r) => { throw new Error(`rollback unexpectedly succeeded: ${JSON.stringify(r).slice(0, 600)}`); }, (err) => err);
-  const emergencyId = /emergency procedure (\S+) started/.exec(failure.cause.message)![1];
+  const emergencyId = /emergency procedure (\S+) takes over/.exec(failure.cause.message)![1];
   const result = (await env.client.workflow.getHandle(emergencyId).result()) as RollbackFailedResult;
   expect(result.status).toBe('completed');
   for (const s of stack.services) {
-    expect((await env.docker.getContainer(s.container).inspect()).Config.Image).toBe('lifeline-fixture/spacetime:v2.4.8');
+    expect((await env.docker.getContainer(fixtureContainer(stack, s)).inspect()).Config.Image).toBe('lifeline-fixture/spacetime:v2.4.8');
     expect(await containersOf(env.docker, 'older', s.name)).toHaveLength(1);
   }
   expect(result).toMatchObject({ toRelease: good.id });

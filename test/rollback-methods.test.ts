@@ -1,6 +1,6 @@
 /** Methods 2, 3 and 5 and the guarded deploy, end to end on the real engine and server. */
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { removeFixtureStack, upFixtureStack, waitFixtureHealthy } from '../src/fixtures/stack';
+import { removeFixtureStack, upFixtureStack, waitFixtureHealthy, fixtureContainer } from '../src/fixtures/stack';
 import type { ReleaseSummary } from '../src/domain/release';
 import type { ResolvedStack } from '../src/domain/config';
 import type { RollbackResult } from '../src/workflows/steps/finish-rollback';
@@ -31,7 +31,7 @@ async function recordTag(tag: string, knownGood = true): Promise<ReleaseSummary>
 }
 
 async function imagesRunning(): Promise<string[]> {
-  return Promise.all(stack.services.map(async (s) => (await env.docker.getContainer(s.container).inspect()).Config.Image));
+  return Promise.all(stack.services.map(async (s) => (await env.docker.getContainer(fixtureContainer(stack, s)).inspect()).Config.Image));
 }
 
 
@@ -46,12 +46,12 @@ test('method 3: a specific older release, skipping the newer one', async () => {
 });
 
 test('method 3: an unknown release fails before any container is touched', async () => {
-  const before = await Promise.all(stack.services.map(async (s) => (await env.docker.getContainer(s.container).inspect()).Id));
+  const before = await Promise.all(stack.services.map(async (s) => (await env.docker.getContainer(fixtureContainer(stack, s)).inspect()).Id));
   const h = await env.start('specific-version-rollback', { ...input(), releaseId: '20200101-000000' });
   await expect(h.result()).rejects.toThrow('Workflow execution failed');
   const desc = await h.describe();
   expect(desc.status.name).toBe('FAILED');
-  const after = await Promise.all(stack.services.map(async (s) => (await env.docker.getContainer(s.container).inspect()).Id));
+  const after = await Promise.all(stack.services.map(async (s) => (await env.docker.getContainer(fixtureContainer(stack, s)).inspect()).Id));
   expect(after).toEqual(before);
 });
 
@@ -86,7 +86,7 @@ test('method 5: image-tag rollback keeps everything but the tag', async () => {
   const r = (await h.result()) as RollbackResult;
   expect(r.toRelease).toBe('image:v2.4.9');
   expect(await imagesRunning()).toEqual(Array(4).fill('lifeline-fixture/spacetime:v2.4.9'));
-  const godot = await env.docker.getContainer(stack.services[0].container).inspect();
+  const godot = await env.docker.getContainer(fixtureContainer(stack, stack.services[0])).inspect();
   expect(godot.Config.Env).toEqual(expect.arrayContaining(['WORLD=alpha', 'PORT=19401', 'SERVICE=godot', 'FIXTURE_VERSION=v2.4.9']));
   expect(godot.Config.Env).not.toContain('FIXTURE_VERSION=v2.5.0'); // the image's own env comes from the new image
   expect(godot.Config.Labels['com.docker.compose.project']).toBe('methods');
@@ -94,10 +94,10 @@ test('method 5: image-tag rollback keeps everything but the tag', async () => {
 });
 
 test('method 5: an image tag that does not exist fails before anything is stopped', async () => {
-  const before = await Promise.all(stack.services.map(async (s) => (await env.docker.getContainer(s.container).inspect()).State.StartedAt));
+  const before = await Promise.all(stack.services.map(async (s) => (await env.docker.getContainer(fixtureContainer(stack, s)).inspect()).State.StartedAt));
   const h = await env.start('container-rollback', { ...input(), imageTag: 'v9.9.9' });
   await expect(h.result()).rejects.toMatchObject({ cause: { message: expect.stringContaining('lifeline-fixture/spacetime:v9.9.9; nothing was changed') } });
-  const after = await Promise.all(stack.services.map(async (s) => (await env.docker.getContainer(s.container).inspect()).State.StartedAt));
+  const after = await Promise.all(stack.services.map(async (s) => (await env.docker.getContainer(fixtureContainer(stack, s)).inspect()).State.StartedAt));
   expect(after).toEqual(before);
   const history = await h.fetchHistory();
   const scheduled = (history.events ?? []).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);

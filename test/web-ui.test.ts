@@ -1,11 +1,12 @@
 /** Operators in the Temporal Web UI: find, open and read a procedure in a real browser; retry by reset. */
+import { ownerStateQuery } from '../src/workflows/definitions';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { chromium, Browser, Page } from 'playwright-core';
 import { stringify } from 'yaml';
-import { removeFixtureStack, upFixtureStack, waitFixtureHealthy } from '../src/fixtures/stack';
+import { removeFixtureStack, upFixtureStack, waitFixtureHealthy, fixtureContainer } from '../src/fixtures/stack';
 import type { ReleaseSummary } from '../src/domain/release';
 import { lifeline } from './harness/cli';
 import { createTestEnv, FAST_TIMEOUTS, harnessState, TestEnv } from './harness/env';
@@ -113,7 +114,8 @@ test('a failed rollback is retried by resetting it after the fixture is fixed; t
   const h = await env.start('specific-version-rollback', { stack, trigger: 'cli', requestedBy: 'test', reason: 'bad deploy', releaseId: good.id });
   const failure = await h.result().then(() => undefined, (e) => e);
   expect(failure?.cause?.message).toMatch(/not healthy after 4s/);
-  const emergencyId = /emergency procedure (\S+) started/.exec(failure.cause.message)![1];
+  expect(failure?.cause?.message).toContain('rollback-failed takes over');
+  const emergencyId = await waitFor(async () => (await env.client.workflow.getHandle('stack:resetstack').query(ownerStateQuery)).running?.workflowId, 'rollback-failed to take over');
   await env.client.workflow.getHandle(emergencyId).terminate('operator takes over by resetting the rollback');
   await tagAs('v2.4.9'); // fixed
 
@@ -129,7 +131,7 @@ test('a failed rollback is retried by resetting it after the fixture is fixed; t
   });
   const reset = env.client.workflow.getHandle(h.workflowId, runId!);
   expect(await reset.result()).toMatchObject({ status: 'completed', toRelease: good.id });
-  const info = await env.docker.getContainer(stack.services[0].container).inspect();
+  const info = await env.docker.getContainer(fixtureContainer(stack, stack.services[0])).inspect();
   expect(info.Config.Env).toContain('FIXTURE_VERSION=v2.4.9');
   await removeFixtureStack(env.docker, stack);
   await env.docker.getImage('lifeline-fixture/spacetime:reset-good').remove();

@@ -5,7 +5,8 @@ import { PassThrough } from 'node:stream';
 import type { ResolvedStack } from '../domain/config';
 import type { ContainerSpec } from '../domain/release';
 import { badInput, dockerFailure, statusCodeOf } from './errors';
-import { createOptionsFromSpec, LIFELINE_LABELS, specFromInspect, specHash } from './docker-specs';
+import { COMPOSE_LABELS } from '../domain/compose';
+import { CreatePlan, createPlanFromSpec, LIFELINE_LABELS, specFromInspect, specHash } from './docker-specs';
 
 export interface ServiceState {
   service: string;
@@ -17,6 +18,12 @@ export interface ServiceState {
   exitCode?: number;
   image?: string;
   release?: string;
+}
+
+/** A service and one of its containers (undefined: the service has none now). */
+export interface ServiceContainer {
+  service: string;
+  container: string | undefined;
 }
 
 export type RecreateOutcome = 'created' | 'replaced' | 'unchanged';
@@ -71,6 +78,18 @@ export function createDockerActivities(docker: Docker) {
     }
   }
 
+  /** Attaches the container to its further networks, before it starts, skipping those it is already on. */
+  async function connectAll(name: string, connect: CreatePlan['connect'], existing?: Docker.ContainerInspectInfo): Promise<void> {
+    for (const { network, endpoint } of connect) {
+      if (existing?.NetworkSettings?.Networks?.[network]) continue;
+      try {
+        await docker.getNetwork(network).connect({ Container: name, EndpointConfig: endpoint });
+      } catch (err) {
+        throw dockerFailure(`connect ${name} to network ${network}`, err);
+      }
+    }
+  }
+
   function stateOf(service: string, container: string, c?: Docker.ContainerInspectInfo): ServiceState {
     if (!c) return { service, container, exists: false, running: false, status: 'missing', health: 'none' };
     const health = (c.State.Health?.Status ?? 'none') as ServiceState['health'];
@@ -87,9 +106,38 @@ export function createDockerActivities(docker: Docker) {
     };
   }
 
+  /**
+   * The containers of each service: the configured name, or else every container compose labelled with the
+   * project and service (replicas in container-number order, one-off `run` containers left out).
+   */
+  async function serviceContainers(stack: ResolvedStack): Promise<ServiceContainer[]> {
+    const byLabel = new Map<string, { name: string; number: number }[]>();
+    if (stack.services.some((s) => !s.container)) {
+      let list: Docker.ContainerInfo[];
+      try {
+        list = await docker.listContainers({ all: true, filters: { label: [`${COMPOSE_LABELS.project}=${stack.project}`] } });
+      } catch (err) {
+        throw dockerFailure(`list project ${stack.project}`, err);
+      }
+      for (const c of list) {
+        if (c.Labels[COMPOSE_LABELS.oneoff] === 'True') continue;
+        const service = c.Labels[COMPOSE_LABELS.service] ?? '';
+        byLabel.set(service, [...(byLabel.get(service) ?? []), { name: c.Names[0]?.replace(/^\//, '') ?? c.Id, number: Number(c.Labels[COMPOSE_LABELS.number] ?? 1) }]);
+      }
+    }
+    return stack.services.flatMap((s): ServiceContainer[] => {
+      if (s.container) return [{ service: s.name, container: s.container }];
+      const found = (byLabel.get(s.name) ?? []).sort((a, b) => a.number - b.number);
+      return found.length ? found.map((c) => ({ service: s.name, container: c.name })) : [{ service: s.name, container: undefined }];
+    });
+  }
+
   return {
+    serviceContainers,
+
     async inspectStack(stack: ResolvedStack): Promise<ServiceState[]> {
-      return Promise.all(stack.services.map(async (s) => stateOf(s.name, s.container, await inspectOrUndefined(s.container))));
+      const containers = await serviceContainers(stack);
+      return Promise.all(containers.map(async (s) => stateOf(s.service, s.container ?? '(none)', s.container ? await inspectOrUndefined(s.container) : undefined)));
     },
 
     /** All containers on the engine, stopped ones included (`docker ps -a`). */
@@ -122,15 +170,17 @@ export function createDockerActivities(docker: Docker) {
     /** Specs of the stack's existing containers, as docker inspect shows them now. */
     async captureSpecs(stack: ResolvedStack): Promise<ContainerSpec[]> {
       const specs: ContainerSpec[] = [];
-      for (const s of stack.services) {
-        const c = await inspectOrUndefined(s.container);
+      for (const s of await serviceContainers(stack)) {
+        const c = s.container ? await inspectOrUndefined(s.container) : undefined;
         if (!c) continue;
-        specs.push(specFromInspect(s.name, c, await imageOrUndefined(c.Image)));
+        specs.push(specFromInspect(s.service, c, await imageOrUndefined(c.Image)));
       }
       return specs;
     },
 
-    async stopContainers(names: string[], graceSeconds: number): Promise<string[]> {
+    /** Stops the named containers, or every container of a stack's services. */
+    async stopContainers(target: string[] | { stack: ResolvedStack }, graceSeconds: number): Promise<string[]> {
+      const names = Array.isArray(target) ? target : (await serviceContainers(target.stack)).flatMap((s) => (s.container ? [s.container] : []));
       const stopped = await Promise.all(names.map(async (n) => ((await stopOne(n, graceSeconds)) ? n : undefined)));
       return stopped.filter((n): n is string => n !== undefined);
     },
@@ -155,7 +205,10 @@ export function createDockerActivities(docker: Docker) {
       const existing = await inspectOrUndefined(spec.name);
       const labels = existing?.Config.Labels ?? {};
       const same = labels[LIFELINE_LABELS.specHash] === wanted && labels[LIFELINE_LABELS.release] === releaseId && existing?.Image === image.Id;
+      const plan = createPlanFromSpec(spec, stack, releaseId);
       if (existing && same) {
+        // A retry after the create: finish what the first attempt may not have (networks, start).
+        await connectAll(spec.name, plan.connect, existing);
         if (!existing.State.Running) await startOne(spec.name);
         return 'unchanged';
       }
@@ -164,11 +217,12 @@ export function createDockerActivities(docker: Docker) {
         await removeOne(spec.name);
       }
       try {
-        await docker.createContainer(createOptionsFromSpec(spec, stack, releaseId));
+        await docker.createContainer(plan.options);
       } catch (err) {
         // 409: a container with this name appeared meanwhile; the next attempt inspects it again.
         throw dockerFailure(`create ${spec.name}`, err);
       }
+      await connectAll(spec.name, plan.connect);
       await startOne(spec.name);
       return existing ? 'replaced' : 'created';
     },

@@ -32,11 +32,15 @@ export function createEvidenceActivities(deps: { docker: Docker; dockerActivitie
         files.push({ name, ...(await sha256File(file)) });
       };
       const summary: string[] = [];
-      for (const s of stack.services) {
+      const containers = await deps.dockerActivities.serviceContainers(stack);
+      for (const { service, container } of containers) {
+        // One file set per container: named by service, and by container too for a scaled service.
+        const replicas = containers.filter((c) => c.service === service).length;
+        const s = { name: replicas > 1 && container ? `${service}.${container}` : service };
         Context.current().heartbeat(s.name);
-        const c = deps.docker.getContainer(s.container);
-        const info = await c.inspect().catch(() => undefined);
-        if (!info) {
+        const c = container ? deps.docker.getContainer(container) : undefined;
+        const info = await c?.inspect().catch(() => undefined);
+        if (!c || !info) {
           summary.push(`${s.name}: no container`);
           continue;
         }

@@ -157,7 +157,7 @@ export function createHealthActivities(deps: { docker: DockerActivities; http: A
           return { name: 'data integrity', passed: false, detail: `request failed: ${(err as Error).message}` };
         }
       }
-      const container = stack.services.find((s) => s.name === check.service)?.container;
+      const container = (await docker.serviceContainers(stack)).find((s) => s.service === check.service)?.container;
       if (!container) return { name: 'data integrity', passed: false, detail: `no service ${check.service} in the stack` };
       const r = await docker.execInContainer(container, check.command);
       return { name: 'data integrity', passed: r.exitCode === 0, detail: `exit ${r.exitCode}: ${r.output.trim().slice(-300)}` };
@@ -166,9 +166,10 @@ export function createHealthActivities(deps: { docker: DockerActivities; http: A
     /** `docker-compose logs --tail=N | grep -i error` across the stack. */
     async scanErrorLogs(stack: ResolvedStack, sinceUnix?: number): Promise<{ service: string; line: string }[]> {
       const found: { service: string; line: string }[] = [];
-      for (const s of stack.services) {
+      for (const s of await docker.serviceContainers(stack)) {
+        if (!s.container) continue;
         const lines = await docker.containerLogs(s.container, stack.errorLogLines, sinceUnix);
-        for (const line of matchErrorLines(lines, stack.errorLogPatterns)) found.push({ service: s.name, line });
+        for (const line of matchErrorLines(lines, stack.errorLogPatterns)) found.push({ service: s.service, line });
       }
       return found;
     },

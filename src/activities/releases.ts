@@ -1,11 +1,13 @@
 /** Release activities: record the running stack, and read or mark recorded releases. */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import { COMPOSE_LABELS, composeFilesOf, dependsOnFromCompose, dependsOnFromLabel } from '../domain/compose';
 import path from 'node:path';
 import type { ResolvedStack } from '../domain/config';
 import { InvalidNameError } from '../domain/names';
-import { imageTagOf, nextReleaseId, Release, ReleaseSummary, summarize } from '../domain/release';
+import { ContainerSpec, imageTagOf, nextReleaseId, Release, ReleaseSummary, summarize } from '../domain/release';
 import type { DockerActivities } from './docker';
 import { specHash } from './docker-specs';
 import { sha256File, writeFileAtomic } from './files';
@@ -17,6 +19,25 @@ export interface RecordOptions {
   /** Identifies the request; a retried request finds the release it already recorded. */
   requestKey: string;
   knownGood?: boolean;
+}
+
+/** The files of `paths` that exist (a project need not have a .env). */
+async function existingFiles(paths: string[]): Promise<string[]> {
+  const found = await Promise.all(paths.map((p) => stat(p).then((s) => s.isFile(), () => false)));
+  return paths.filter((_, i) => found[i]);
+}
+
+/** Each spec's compose depends_on: from compose v2's label, or else from the project's compose files. */
+async function withDependsOn(specs: ContainerSpec[], composeFiles: string[]): Promise<ContainerSpec[]> {
+  const parsed = await Promise.all(
+    composeFiles.filter((f) => /\.ya?ml$/.test(f)).map(async (f) => parseYaml(await readFile(f, 'utf8')) as unknown),
+  );
+  return specs.map((s) => {
+    const dependsOn =
+      dependsOnFromLabel(s.labels[COMPOSE_LABELS.dependsOn]) ??
+      parsed.map((doc) => dependsOnFromCompose(doc, s.labels[COMPOSE_LABELS.service] ?? s.service)).find((d) => d !== undefined);
+    return dependsOn?.length ? { ...s, dependsOn } : s;
+  });
 }
 
 /** Store errors as Temporal failures: bad names and unknown releases are never worth a retry. */
@@ -50,14 +71,18 @@ export function createReleaseActivities(deps: { docker: DockerActivities; volume
         await mkdir(dir, { recursive: true });
         const existing = await s.all(stack.name);
         for (const r of existing) if ((await requestKeyOf(s, stack.name, r.id)) === opts.requestKey) return summarize(r);
-        const services = await deps.docker.captureSpecs(stack);
-        if (services.length === 0) return null;
+        const captured = await deps.docker.captureSpecs(stack);
+        if (captured.length === 0) return null;
+        const composeFiles = await existingFiles(composeFilesOf(captured[0].labels, path.join));
+        const services = await withDependsOn(captured, composeFiles);
         const id = nextReleaseId(now(), new Set(existing.map((r) => r.id)));
         const tmp = path.join(dir, `.tmp-${id}-${process.pid}`);
         await rm(tmp, { recursive: true, force: true });
         await mkdir(path.join(tmp, 'files'), { recursive: true });
         const configFiles = [];
-        for (const [i, source] of stack.configFiles.entries()) {
+        // The stack's configured files, and the compose project's own files and .env found from its labels.
+        const sources = [...new Set([...stack.configFiles, ...composeFiles])];
+        for (const [i, source] of sources.entries()) {
           const stored = `files/${i}-${path.basename(source)}`;
           await copyFile(source, path.join(tmp, stored)).catch((err: Error) => {
             throw ApplicationFailure.nonRetryable(`config file ${source} cannot be copied: ${err.message}`, 'BadInput');

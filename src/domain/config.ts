@@ -28,7 +28,7 @@ export const metricCheckSchema = z.object({
 export type MetricCheck = z.infer<typeof metricCheckSchema>;
 
 export const serviceSchema = z.object({
-  /** Container name; defaults to "<project>-<service>". */
+  /** Container name. Without it, the service's containers are found by their compose labels (project and service). */
   container: z.string().optional(),
   /** HTTP probe that lets health be seen before Docker's own healthcheck interval comes round. */
   healthUrl: loopbackUrl.optional(),
@@ -189,7 +189,8 @@ export interface ResolvedStack {
   project: string;
   host: string;
   dataDir: string;
-  services: { name: string; container: string; healthUrl?: string; appImage: boolean }[];
+  /** `container` when configured; otherwise found by compose labels at run time (replicas included). */
+  services: { name: string; container?: string; healthUrl?: string; appImage: boolean }[];
   configFiles: string[];
   volumes: string[];
   backupVolumes: boolean;
@@ -226,7 +227,7 @@ export function resolveStack(config: LifelineConfig, name: string): ResolvedStac
     dataDir: config.dataDir,
     services: Object.entries(s.services).map(([svc, v]) => ({
       name: svc,
-      container: v.container ?? `${project}-${svc}`,
+      container: v.container,
       healthUrl: v.healthUrl,
       appImage: v.appImage,
     })),

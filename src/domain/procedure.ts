@@ -61,5 +61,5 @@ export interface ProcedureEnd {
   status: ProcedureProgress['status'];
   detail?: string;
   /** The procedure the stack is handed to, with no gap (a failed rollback hands over to rollback-failed). */
-  followUp?: { procedure: 'rollback-failed'; args: ProcedureInput & { triedReleases: string[] } };
+  followUp?: { procedure: 'rollback-failed'; workflowId: string; args: ProcedureInput & { triedReleases: string[] } };
 }

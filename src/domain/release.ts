@@ -17,6 +17,15 @@ export const healthcheckSchema = z.object({
   retries: z.number().int().nonnegative().optional(),
 });
 
+export const endpointSchema = z.object({
+  aliases: z.array(z.string()).optional(),
+  ipv4Address: z.string().optional(),
+  ipv6Address: z.string().optional(),
+  links: z.array(z.string()).optional(),
+  driverOpts: z.record(z.string()).optional(),
+});
+export type EndpointSpec = z.infer<typeof endpointSchema>;
+
 /** One container as docker inspect showed it, minus what the image supplies by itself. */
 export const containerSpecSchema = z.object({
   service: serviceNameSchema,
@@ -35,6 +44,16 @@ export const containerSpecSchema = z.object({
   user: z.string().optional(),
   workingDir: z.string().optional(),
   stopGraceSeconds: z.number().int().nonnegative().optional(),
+  /** The rest of docker inspect's Config (hostname, exposed ports, stop signal, tty, ...), image defaults left out. */
+  config: z.record(z.unknown()).optional(),
+  /** docker inspect's HostConfig as created (ports, limits, capabilities, read-only root, tmpfs, ulimits, log options, ...). */
+  hostConfig: z.record(z.unknown()).optional(),
+  /** Every network the container is attached to, with its endpoint settings (aliases, static addresses, links). */
+  networks: z.record(endpointSchema).optional(),
+  /** Anonymous volumes by name, so a recreate re-attaches them instead of making new empty ones. */
+  anonymousVolumes: z.array(z.object({ name: z.string(), target: z.string() })).optional(),
+  /** Compose `depends_on` of this service: started after these, and after they are healthy when so conditioned. */
+  dependsOn: z.array(z.object({ service: z.string(), condition: z.enum(['service_started', 'service_healthy', 'service_completed_successfully']) })).optional(),
 });
 export type ContainerSpec = z.infer<typeof containerSpecSchema>;
 

@@ -35,7 +35,7 @@ async function dataCorruptionSteps(p: Procedure, input: ProcedureInput & { relea
   p.tick('Stakeholders notified');
 
   p.markChanged();
-  await p.step('STOP ALL SERVICES', () => docker.stopContainers(stack.services.map((s) => s.container), stack.timeouts.stopGraceSeconds));
+  await p.step('STOP ALL SERVICES', () => docker.stopContainers({ stack }, stack.timeouts.stopGraceSeconds));
   const snapshot = await p.step('snapshot current volumes', () => long.snapshotVolumes(stack.dataDir, stack.name, workflowInfo().workflowId, stack.volumes));
   p.tick('Backup of current state created', 'done', snapshot.map((s) => `${s.volume} sha256:${s.sha256.slice(0, 12)}`).join(', '));
   const withSnapshot = <T>(r: T) => ({ ...r, snapshot: snapshot.map(({ volume, archive, sha256 }) => ({ volume, archive, sha256 })) });

@@ -37,7 +37,7 @@ async function securityBreachSteps(p: Procedure, input: ProcedureInput): Promise
   p.markChanged();
   await p.step('ISOLATE: stop ingress and services', async () => {
     if (em.ingressContainer) await docker.stopContainers([em.ingressContainer], stack.timeouts.stopGraceSeconds);
-    await docker.stopContainers(stack.services.map((s) => s.container), stack.timeouts.stopGraceSeconds);
+    await docker.stopContainers({ stack }, stack.timeouts.stopGraceSeconds);
   });
   if (em.firewallCommand) {
     const cmd = em.firewallCommand;

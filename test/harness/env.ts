@@ -135,15 +135,16 @@ export async function containersOf(docker: Docker, project: string, service: str
 }
 
 /**
- * Saves one history per workflow type run on this task queue, as binary protobuf, for the replay test
- * (`LIFELINE_RECORD_HISTORIES=test/fixtures/histories npm test`). Existing fixtures are kept.
+ * Saves one history per workflow type and way of ending (completed, failed, cancelled, or still running)
+ * run on this task queue, as binary protobuf, for the replay test (`npm run fixtures:record`). Existing
+ * fixtures are kept, so the first path recorded in a suite run wins.
  */
 async function recordHistories(client: Client, taskQueue: string, dir: string): Promise<void> {
   mkdirSync(dir, { recursive: true });
   // Closed runs first; a type that never closes here (triage) is recorded from its running history.
   for (const status of ['ExecutionStatus != "Running"', 'ExecutionStatus = "Running"']) {
     for await (const w of client.workflow.list({ query: `TaskQueue = "${taskQueue}" AND ${status}` })) {
-      const file = path.join(dir, `${w.type}.pb`);
+      const file = path.join(dir, `${w.type}-${w.status.name.toLowerCase()}.pb`);
       if (existsSync(file)) continue;
       const history = await client.workflow.getHandle(w.workflowId, w.runId).fetchHistory();
       writeFileSync(file, temporal.api.history.v1.History.encode(history).finish());

@@ -124,7 +124,7 @@ export class Ownership {
     this.runningInherited = false;
     if (end.followUp) {
       const request: ProcedureRequest = { procedure: end.followUp.procedure, args: end.followUp.args, whenBusy: 'refuse' };
-      void this.startInBackground(request, this.assignId(request));
+      void this.startInBackground(request, end.followUp.workflowId);
     } else {
       this.startNext();
     }

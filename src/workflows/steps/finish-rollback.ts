@@ -80,13 +80,13 @@ export async function completeRollback(
  * workflow (it outlives this one), and this workflow fails saying where to look.
  */
 export async function escalateFailedRollback(p: Procedure, input: ProcedureInput, why: string, triedReleases: string[]): Promise<never> {
+  const emergencyId = rollbackFailedWorkflowId(input);
   if (p.scope) {
     // Owned: the stack owner starts rollback-failed the moment this procedure reports its end.
-    p.followUp = { procedure: 'rollback-failed', args: { ...input, reason: `${input.reason}; rollback failed: ${why}`, triedReleases } };
-    await announce(input.stack, p.state.procedure, 'failed', `${why}; handing the stack to the rollback-failed procedure`);
-    p.fail(`rollback failed: ${why}; rollback-failed takes over`, 'RollbackFailed');
+    p.followUp = { procedure: 'rollback-failed', workflowId: emergencyId, args: { ...input, reason: `${input.reason}; rollback failed: ${why}`, triedReleases } };
+    await announce(input.stack, p.state.procedure, 'failed', `${why}; emergency procedure ${emergencyId} takes over`);
+    p.fail(`rollback failed: ${why}; emergency procedure ${emergencyId} takes over`, 'RollbackFailed');
   }
-  const emergencyId = `emergency:rollback-failed:${input.stack.name}:${workflowInfo().workflowId.replace(/[^A-Za-z0-9:_-]/g, '_')}`;
   await startChild('rollbackFailed', {
     workflowId: emergencyId,
     parentClosePolicy: ParentClosePolicy.ABANDON,
@@ -95,6 +95,10 @@ export async function escalateFailedRollback(p: Procedure, input: ProcedureInput
   await announce(input.stack, p.state.procedure, 'failed', `${why}; emergency procedure ${emergencyId} started`);
   p.fail(`rollback failed: ${why}; emergency procedure ${emergencyId} started`, 'RollbackFailed');
 }
+
+/** The rollback-failed procedure that follows this rollback: one per failed rollback, named after it. */
+export const rollbackFailedWorkflowId = (input: ProcedureInput): string =>
+  `emergency:rollback-failed:${input.stack.name}:${workflowInfo().workflowId.replace(/[^A-Za-z0-9:_-]/g, '_')}`;
 
 /** "verification failed: smoke: api ready (status 503, expected 200); ..." */
 export const verificationFailure = (v: VerificationReport): string =>

@@ -21,6 +21,7 @@ import { procedureEndedSignal } from '../definitions';
 import type { Procedure } from '../procedure';
 import { announce } from './announce';
 import { escalate } from './escalate';
+import { rollbackFailedWorkflowId } from './finish-rollback';
 import { messageOf } from './messages';
 
 /** Marks histories written since stack ownership; older runs replay along their old path. */
@@ -58,7 +59,9 @@ export async function runOwned<R>(p: Procedure, input: ProcedureInput, onFailure
       end = { workflowId, status: 'failed', detail: why, followUp: p.followUp };
     } else if ('handOver' in onFailure) {
       const triedReleases = p.state.toRelease ? [p.state.toRelease] : [];
-      end = { workflowId, status: 'failed', detail: `${why}; rollback-failed takes over`, followUp: { procedure: onFailure.handOver, args: { ...input, reason: `${input.reason}; ${p.state.procedure} failed after changing the stack: ${why}`, triedReleases } } };
+      const emergencyId = rollbackFailedWorkflowId(input);
+      const args = { ...input, reason: `${input.reason}; ${p.state.procedure} failed after changing the stack: ${why}`, triedReleases };
+      end = { workflowId, status: 'failed', detail: `${why}; emergency procedure ${emergencyId} takes over`, followUp: { procedure: onFailure.handOver, workflowId: emergencyId, args } };
       await announce(input.stack, p.state.procedure, 'failed', end.detail!);
     } else {
       const ack = await escalateAfterFailure(p, input, onFailure.escalateFromLevel, why);

@@ -1,6 +1,7 @@
 import type { HealthReport } from '../../activities/health';
 import type { ResolvedStack } from '../../domain/config';
 import type { ContainerSpec, Release } from '../../domain/release';
+import { startWaves } from '../../domain/compose';
 import { hostActivities, longHostActivities } from '../activities';
 import type { Procedure } from '../procedure';
 
@@ -25,12 +26,19 @@ export async function replaceStack(
   p.errorLines.push(...(await docker.scanErrorLogs(stack)).slice(-50));
   p.markChanged();
   await p.step('stop current version', () =>
-    docker.stopContainers(stack.services.map((s) => s.container), stack.timeouts.stopGraceSeconds),
+    docker.stopContainers({ stack }, stack.timeouts.stopGraceSeconds),
   );
   p.tick('Rollback initiated');
-  await p.step('start target version', () =>
-    Promise.all(specs.map((spec) => docker.recreateFromSpec(stack.name, spec, label, stack.timeouts.stopGraceSeconds))),
-  );
+  await p.step('start target version', async () => {
+    // Compose's depends_on order; a service_healthy dependency is waited for before its dependents start.
+    for (const wave of startWaves(specs)) {
+      if (wave.healthyFirst.length) {
+        const first = { ...stack, services: stack.services.filter((s) => wave.healthyFirst.includes(s.name)) };
+        await longHostActivities(stack, healthSeconds).waitForStackHealthy(first, { timeoutSeconds: healthSeconds, stableSeconds: 0 });
+      }
+      await Promise.all(wave.specs.map((spec) => docker.recreateFromSpec(stack.name, spec, label, stack.timeouts.stopGraceSeconds)));
+    }
+  });
   p.tick('Services restarted');
   const report = await p.step(`wait for health (${healthSeconds}s)`, () =>
     longHostActivities(stack, healthSeconds).waitForStackHealthy(stack, {
