@@ -32,9 +32,12 @@ let worker: WorkerProcess | undefined;
 beforeAll(async () => {
   env = await createTestEnv('faults', { roles: [] });
 });
+/** Cleanup registered where a test creates something, so a failed assertion leaks nothing into the next test. */
+const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   await worker?.stop();
   worker = undefined;
+  for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
 });
 afterAll(async () => {
   await env?.teardown();
@@ -46,6 +49,7 @@ const releaseHash = (stack: string, id: string) =>
 
 async function prepare(name: string, config: Record<string, unknown> = {}): Promise<{ stack: ResolvedStack; good: ReleaseSummary }> {
   const stack = env.stack(name, { ports: PORTS, services: ['godot', 'api'], config: { timeouts: TIMEOUTS, ...config } });
+  cleanups.push(() => removeFixtureStack(env.docker, stack));
   await upFixtureStack(env.docker, stack, 'v2.4.9');
   await waitFixtureHealthy(env.docker, stack);
   const b = await env.start('backup', { stack, trigger: 'cli', requestedBy: 'test', reason: 'good', knownGood: true });
@@ -155,6 +159,7 @@ test('worker SIGKILLed during the handover from a failed rollback to rollback-fa
   await startWorker();
   const name = 'kill-handover';
   const stack = env.stack(name, { ports: PORTS, services: ['godot', 'api'], config: { timeouts: { ...TIMEOUTS, healthWaitSeconds: 4 } } });
+  cleanups.push(() => removeFixtureStack(env.docker, stack));
   // The release recorded as good is the failing v2.5.0, so the rollback to it fails and hands over.
   await upFixtureStack(env.docker, stack, 'v2.5.0');
   const b = await env.start('backup', { stack, trigger: 'cli', requestedBy: 'test', reason: 'looked good', knownGood: true });

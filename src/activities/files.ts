@@ -3,10 +3,10 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 
-export async function sha256File(file: string): Promise<{ sha256: string; bytes: number }> {
+export async function sha256File(file: string, signal?: AbortSignal): Promise<{ sha256: string; bytes: number }> {
   const hash = createHash('sha256');
   let bytes = 0;
-  for await (const chunk of createReadStream(file)) {
+  for await (const chunk of createReadStream(file, { signal })) {
     hash.update(chunk as Buffer);
     bytes += (chunk as Buffer).length;
   }

@@ -1,9 +1,9 @@
 /** Volume backup and restore, streamed through a helper container, with sha256 checks. */
 import type Docker from 'dockerode';
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { access, mkdir, readFile, rename } from 'node:fs/promises';
+import { access, mkdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -12,6 +12,7 @@ import { createReadStream } from 'node:fs';
 import { assertStackName } from '../domain/names';
 import { dockerFailure, statusCodeOf } from './errors';
 import { sha256File, writeFileAtomic } from './files';
+import { heartbeating } from './heartbeat';
 
 export const TOOLBOX_IMAGE = 'lifeline/toolbox:1';
 const MOUNT_POINT = '/data';
@@ -51,6 +52,9 @@ export function createVolumeActivities(deps: { docker: Docker }) {
     }
   }
 
+  /** sha256 of a (large) file, heartbeating while it reads. */
+  const hashing = (file: string) => heartbeating(() => ({ hashing: path.basename(file) }), (signal) => sha256File(file, signal));
+
   /** Reads a `<archive>.sha256` sidecar and checks the archive against it. */
   async function verifiedArchive(archive: string): Promise<VolumeArchive | undefined> {
     let recorded: { volume: string; sha256: string; bytes: number };
@@ -59,7 +63,7 @@ export function createVolumeActivities(deps: { docker: Docker }) {
     } catch {
       return undefined;
     }
-    const actual = await sha256File(archive).catch(() => undefined);
+    const actual = await hashing(archive).catch(() => undefined);
     if (!actual || actual.sha256 !== recorded.sha256) return undefined;
     return { volume: recorded.volume, archive, sha256: actual.sha256, bytes: actual.bytes };
   }
@@ -71,22 +75,31 @@ export function createVolumeActivities(deps: { docker: Docker }) {
   async function backupVolume(volume: string, archive: string): Promise<VolumeArchive> {
     const existing = await verifiedArchive(archive);
     if (existing) return existing;
-    const ctx = Context.current();
     await mkdir(path.dirname(archive), { recursive: true });
-    const tmp = `${archive}.partial`;
+    // Each attempt writes its own partial file: a retry never appends to, or renames, another attempt's.
+    const tmp = `${archive}.partial-${Context.current().info.attempt}-${randomUUID().slice(0, 8)}`;
     return withHelper(volume, undefined, async (helper) => {
-      const tar = (await helper.getArchive({ path: `${MOUNT_POINT}/.` })) as NodeJS.ReadableStream;
       const hash = createHash('sha256');
       let bytes = 0;
       const tap = new Transform({
         transform(chunk: Buffer, _enc, cb) {
           hash.update(chunk);
           bytes += chunk.length;
-          if (bytes % (64 << 20) < chunk.length) ctx.heartbeat({ volume, bytes });
           cb(null, chunk);
         },
       });
-      await pipeline(tar, createGzip({ level: 1 }), tap, createWriteStream(tmp));
+      try {
+        await heartbeating(
+          () => ({ volume, bytes }),
+          async (signal) => {
+            const tar = (await helper.getArchive({ path: `${MOUNT_POINT}/.` })) as NodeJS.ReadableStream;
+            await pipeline(tar, createGzip({ level: 1 }), tap, createWriteStream(tmp, { mode: 0o600 }), { signal });
+          },
+        );
+      } catch (err) {
+        await rm(tmp, { force: true });
+        throw err;
+      }
       const sha256 = hash.digest('hex');
       await rename(tmp, archive);
       await writeFileAtomic(`${archive}.sha256.json`, JSON.stringify({ volume, sha256, bytes }));
@@ -106,7 +119,7 @@ export function createVolumeActivities(deps: { docker: Docker }) {
       const out: VolumeArchive[] = [];
       for (const v of volumes) {
         const archive = await backupVolume(v, path.join(dir, `${v}.tar.gz`));
-        if ((await sha256File(archive.archive)).sha256 !== archive.sha256) {
+        if ((await hashing(archive.archive)).sha256 !== archive.sha256) {
           throw ApplicationFailure.create({ message: `snapshot of ${v} does not verify`, type: 'SnapshotFailed' });
         }
         out.push(archive);
@@ -121,7 +134,7 @@ export function createVolumeActivities(deps: { docker: Docker }) {
       } catch {
         return { ok: false };
       }
-      const actual = await sha256File(archive);
+      const actual = await hashing(archive);
       return { ok: actual.sha256 === sha256, actual: actual.sha256 };
     },
 
@@ -130,7 +143,7 @@ export function createVolumeActivities(deps: { docker: Docker }) {
      * nothing in the volume is touched if it does not match.
      */
     async restoreVolume(volume: string, archive: string, sha256: string): Promise<{ bytes: number }> {
-      const actual = await sha256File(archive).catch(() => undefined);
+      const actual = await hashing(archive).catch(() => undefined);
       if (!actual || actual.sha256 !== sha256) {
         throw ApplicationFailure.create({
           message: `archive ${path.basename(archive)} fails its checksum (expected ${sha256.slice(0, 12)}, got ${actual?.sha256.slice(0, 12) ?? 'missing'}); volume ${volume} left untouched`,
@@ -138,14 +151,20 @@ export function createVolumeActivities(deps: { docker: Docker }) {
           nonRetryable: true,
         });
       }
-      Context.current().heartbeat('wiping');
       const wipe = ['/bin/busybox', 'find', MOUNT_POINT, '-mindepth', '1', '-maxdepth', '1', '-exec', '/bin/busybox', 'rm', '-rf', '{}', '+'];
       await withHelper(volume, wipe, async (helper) => {
-        await helper.start();
-        const res = (await helper.wait()) as { StatusCode: number };
+        const res = await heartbeating(
+          () => ({ volume, phase: 'wiping' }),
+          async () => {
+            await helper.start();
+            return (await helper.wait()) as { StatusCode: number };
+          },
+        );
         if (res.StatusCode !== 0) throw ApplicationFailure.create({ message: `wiping ${volume} exited ${res.StatusCode}`, type: 'RestoreFailed' });
-        Context.current().heartbeat('extracting');
-        await helper.putArchive(createReadStream(archive), { path: MOUNT_POINT });
+        await heartbeating(
+          () => ({ volume, phase: 'extracting' }),
+          (signal) => helper.putArchive(createReadStream(archive, { signal }), { path: MOUNT_POINT }),
+        );
       });
       return { bytes: actual.bytes };
     },

@@ -25,6 +25,8 @@ export function longHostActivities(stack: ResolvedStack, seconds: number) {
   return proxyActivities<HostActivities>({
     taskQueue: hostTaskQueue(stack.host),
     startToCloseTimeout: `${Math.ceil(seconds) + 60}s`,
+    // Room for one retry after a worker crash, and no more: long work must not repeat for hours.
+    scheduleToCloseTimeout: `${(Math.ceil(seconds) + 60) * 2}s`,
     heartbeatTimeout: `${Math.min(stack.timeouts.activityHeartbeatSeconds, 10)}s`,
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry: { initialInterval: '1s', maximumInterval: '10s', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
@@ -45,4 +47,9 @@ export function hostCommandActivities(stack: ResolvedStack, seconds: number) {
     heartbeatTimeout: `${Math.min(stack.timeouts.activityHeartbeatSeconds, 10)}s`,
     retry: { maximumAttempts: 1 },
   });
+}
+
+/** Recording a release archives the stack's volumes when so configured: then it is long work, with heartbeats. */
+export function releaseRecorder(stack: ResolvedStack) {
+  return stack.backupVolumes && stack.volumes.length ? longHostActivities(stack, 3600) : hostActivities(stack);
 }

@@ -5,7 +5,7 @@
  * wait for health, verify; and on failure the rollback-failed emergency procedure.
  */
 import type { ProcedureInput } from '../domain/procedure';
-import { hostActivities, longHostActivities } from './activities';
+import { hostActivities, longHostActivities, releaseRecorder } from './activities';
 import { runOwned, rethrowIfStopped } from './steps/owned';
 import { Procedure, requestKey } from './procedure';
 import { announce } from './steps/announce';
@@ -32,7 +32,7 @@ async function automaticRollbackSteps(p: Procedure, input: ProcedureInput & { im
   const docker = hostActivities(stack);
   const sinceUnix = Math.floor(Date.now() / 1000);
   const previous = await p.step('record current release', () =>
-    docker.recordRelease(stack, { reason: `before deploy of ${input.imageTag}`, requestKey: requestKey('previous'), knownGood: true }),
+    releaseRecorder(stack).recordRelease(stack, { reason: `before deploy of ${input.imageTag}`, requestKey: requestKey('previous'), knownGood: true }),
   );
   if (!previous) p.fail(`no container of ${stack.name} exists; deploy needs a running stack to take the spec from`, 'NothingRunning');
   const release = await docker.getRelease(stack.dataDir, stack.name, previous.id);
@@ -47,7 +47,7 @@ async function automaticRollbackSteps(p: Procedure, input: ProcedureInput & { im
       const failed = smoke.filter((c) => !c.passed);
       if (failed.length) throw new Error(`smoke tests failed: ${failed.map((c) => `${c.name} (${c.detail})`).join('; ')}`);
     });
-    const deployed = await docker.recordRelease(stack, { reason: `deployed ${input.imageTag}`, requestKey: requestKey('deployed'), knownGood: true });
+    const deployed = await releaseRecorder(stack).recordRelease(stack, { reason: `deployed ${input.imageTag}`, requestKey: requestKey('deployed'), knownGood: true });
     p.finish('completed', `deployed ${input.imageTag}`);
     return { status: 'deployed', release: deployed?.id ?? previous.id, imageTag: input.imageTag };
   } catch (err) {
@@ -60,7 +60,7 @@ async function automaticRollbackSteps(p: Procedure, input: ProcedureInput & { im
   p.tick('Incident logged', 'done', trigger);
   await announce(stack, p.state.procedure, 'alert', `deploy of ${input.imageTag} failed: ${trigger}; rolling back to ${previous.id}`);
   p.tick('Stakeholders notified');
-  const failedState = await docker.recordRelease(stack, { reason: `failed deploy of ${input.imageTag}: ${trigger}`, requestKey: requestKey('failed') });
+  const failedState = await releaseRecorder(stack).recordRelease(stack, { reason: `failed deploy of ${input.imageTag}: ${trigger}`, requestKey: requestKey('failed') });
   p.tick('Backup of current state created', failedState ? 'done' : 'skipped', failedState?.id);
   p.setReleases(failedState?.id, previous.id);
   p.tick('Rollback version identified', 'done', previous.id);

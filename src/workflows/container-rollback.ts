@@ -1,6 +1,6 @@
 /** Runbook "Method 5: Container Rollback": recreate the services with a previous image tag (IMAGE_TAG=v2.4.9). */
 import type { ProcedureInput } from '../domain/procedure';
-import { hostActivities } from './activities';
+import { hostActivities, releaseRecorder } from './activities';
 import { runOwned, rethrowIfStopped } from './steps/owned';
 import { Procedure, requestKey } from './procedure';
 import { announce } from './steps/announce';
@@ -21,7 +21,7 @@ async function containerRollbackSteps(p: Procedure, input: ProcedureInput & { im
   await announce(stack, p.state.procedure, 'started', `${input.reason} (to image tag ${input.imageTag})`);
   p.tick('Stakeholders notified');
   const current = await p.step('back up current state', () =>
-    docker.recordRelease(stack, { reason: `state before container rollback: ${input.reason}`, requestKey: requestKey('current') }),
+    releaseRecorder(stack).recordRelease(stack, { reason: `state before container rollback: ${input.reason}`, requestKey: requestKey('current') }),
   );
   if (!current) p.fail(`no container of ${stack.name} exists to take the spec from; use a release rollback instead`, 'NothingRunning');
   p.tick('Backup of current state created', 'done', current.id);
@@ -40,6 +40,6 @@ async function containerRollbackSteps(p: Procedure, input: ProcedureInput & { im
   p.tick('No errors during rollback');
   const verification = await verify(p, input, sinceUnix);
   if (!verification.passed) return escalateFailedRollback(p, input, verificationFailure(verification), []);
-  const after = await docker.recordRelease(stack, { reason: `image-tag rollback to ${input.imageTag}`, requestKey: requestKey('after'), knownGood: true });
+  const after = await releaseRecorder(stack).recordRelease(stack, { reason: `image-tag rollback to ${input.imageTag}`, requestKey: requestKey('after'), knownGood: true });
   return completeRollback(p, input, verification, { from: current.id, to: after?.id ?? current.id, label: `image:${input.imageTag}` }, sinceUnix);
 }

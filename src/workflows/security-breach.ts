@@ -7,7 +7,7 @@ import { workflowInfo } from '@temporalio/workflow';
 import type { ProcedureInput } from '../domain/procedure';
 import { rollbackCandidates } from '../domain/release';
 import type { EvidenceBundle } from '../activities/evidence';
-import { hostActivities, hostCommandActivities, longHostActivities } from './activities';
+import { hostActivities, hostCommandActivities, longHostActivities, releaseRecorder } from './activities';
 import { runOwned, rethrowIfStopped } from './steps/owned';
 import { Procedure, requestKey } from './procedure';
 import { announce } from './steps/announce';
@@ -50,7 +50,7 @@ async function securityBreachSteps(p: Procedure, input: ProcedureInput): Promise
   p.record('evidence', `${evidence.files.length} files in ${evidence.dir}`);
   const compromised = await p.step('take system snapshot', async () => {
     await long.snapshotVolumes(stack.dataDir, stack.name, workflowInfo().workflowId, stack.volumes);
-    return docker.recordRelease(stack, { reason: `compromised state: ${input.reason}`, requestKey: requestKey('compromised') });
+    return releaseRecorder(stack).recordRelease(stack, { reason: `compromised state: ${input.reason}`, requestKey: requestKey('compromised') });
   });
   if (compromised) await docker.markRelease(stack.dataDir, stack.name, compromised.id, { knownBad: `security breach: ${input.reason}` });
   p.tick('Backup of current state created', compromised ? 'done' : 'skipped', compromised?.id);

@@ -26,6 +26,9 @@ export default async function globalSetup(): Promise<void> {
         '  sudo dockerd --bridge=none --iptables=false --ip6tables=false &',
     );
   }
+  // Containers an interrupted earlier run left behind would hold ports and join compose projects by label.
+  const leftovers = await docker.listContainers({ all: true, filters: { label: ['lifeline.fixture-hash'] } });
+  await Promise.all(leftovers.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
   let state: HarnessState;
   if (process.env.LIFELINE_TEST_TEMPORAL_ADDRESS) {
     state = { address: process.env.LIFELINE_TEST_TEMPORAL_ADDRESS, dbFile: '', uiPort: 8233 };

@@ -1,6 +1,6 @@
 import type { ProcedureInput } from '../../domain/procedure';
 import { rollbackCandidates, ReleaseSummary } from '../../domain/release';
-import { hostActivities } from '../activities';
+import { hostActivities, releaseRecorder } from '../activities';
 import { requestKey, type Procedure } from '../procedure';
 import { announce } from './announce';
 import { completeRollback, escalateFailedRollback, messageOf, verificationFailure, RollbackResult, verify } from './finish-rollback';
@@ -21,7 +21,7 @@ export async function rollBackToRelease(p: Procedure, input: ProcedureInput, pic
   p.tick('Stakeholders notified');
 
   const current = await p.step('back up current state', () =>
-    docker.recordRelease(stack, { reason: `state before ${p.state.procedure}: ${input.reason}`, requestKey: requestKey('current') }),
+    releaseRecorder(stack).recordRelease(stack, { reason: `state before ${p.state.procedure}: ${input.reason}`, requestKey: requestKey('current') }),
   );
   p.tick('Backup of current state created', current ? 'done' : 'skipped', current ? current.id : 'no container was running');
 

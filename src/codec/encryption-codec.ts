@@ -1,0 +1,59 @@
+/**
+ * Payload encryption, following Temporal's convention (samples-typescript `encryption`): each payload is
+ * serialized whole and sealed with AES-256-GCM; metadata says `binary/encrypted` and names the key, so keys
+ * can rotate (new payloads use the current key; older keys still decode). Histories then hold ciphertext:
+ * container env, webhook URLs and every other input or result are unreadable without the key.
+ */
+import { METADATA_ENCODING_KEY, Payload, PayloadCodec, ValueError } from '@temporalio/common';
+import { decode, encode } from '@temporalio/common/lib/encoding';
+import { temporal } from '@temporalio/proto';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+
+export const ENCRYPTED_ENCODING = 'binary/encrypted';
+export const KEY_ID_METADATA = 'encryption-key-id';
+const NONCE_BYTES = 12;
+const TAG_BYTES = 16;
+
+export interface CodecKeys {
+  /** The key new payloads are sealed with. */
+  currentKeyId: string;
+  /** Every key that may have sealed a stored payload, by ID (32 bytes each). */
+  keys: Map<string, Buffer>;
+}
+
+export class EncryptionCodec implements PayloadCodec {
+  constructor(private readonly keys: CodecKeys) {
+    for (const [id, key] of keys.keys) if (key.length !== 32) throw new Error(`codec key ${id} must be 32 bytes (AES-256), not ${key.length}`);
+    if (!keys.keys.has(keys.currentKeyId)) throw new Error(`codec key ${keys.currentKeyId} is not among the loaded keys`);
+  }
+
+  async encode(payloads: Payload[]): Promise<Payload[]> {
+    const key = this.keys.keys.get(this.keys.currentKeyId)!;
+    return payloads.map((payload) => {
+      const nonce = randomBytes(NONCE_BYTES);
+      const cipher = createCipheriv('aes-256-gcm', key, nonce);
+      const sealed = Buffer.concat([cipher.update(temporal.api.common.v1.Payload.encode(payload).finish()), cipher.final()]);
+      return {
+        metadata: { [METADATA_ENCODING_KEY]: encode(ENCRYPTED_ENCODING), [KEY_ID_METADATA]: encode(this.keys.currentKeyId) },
+        data: Buffer.concat([nonce, sealed, cipher.getAuthTag()]),
+      };
+    });
+  }
+
+  async decode(payloads: Payload[]): Promise<Payload[]> {
+    return payloads.map((payload) => {
+      if (!payload.metadata || decode(payload.metadata[METADATA_ENCODING_KEY]) !== ENCRYPTED_ENCODING) return payload;
+      const keyIdBytes = payload.metadata[KEY_ID_METADATA];
+      if (!keyIdBytes) throw new ValueError('encrypted payload without an encryption-key-id');
+      const keyId = decode(keyIdBytes);
+      const key = this.keys.keys.get(keyId);
+      if (!key) throw new ValueError(`no codec key "${keyId}" is loaded: add it to the key file to read this payload`);
+      const data = Buffer.from(payload.data ?? []);
+      if (data.length < NONCE_BYTES + TAG_BYTES) throw new ValueError('encrypted payload is too short');
+      const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, NONCE_BYTES));
+      decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
+      const plain = Buffer.concat([decipher.update(data.subarray(NONCE_BYTES, data.length - TAG_BYTES)), decipher.final()]);
+      return temporal.api.common.v1.Payload.decode(plain);
+    });
+  }
+}
