@@ -7,7 +7,7 @@ import { startProcedure } from '../src/client/procedures';
 import { removeFixtureStack, upFixtureStack, waitFixtureHealthy } from '../src/fixtures/stack';
 import { ownerStateQuery } from '../src/workflows/definitions';
 import { rollbacksOf } from '../test/harness/owner';
-import { BenchEnv, benchStack, report } from './lib';
+import { BenchEnv, benchStack, report, codec } from './lib';
 
 const TOKEN = 'bench-token';
 
@@ -24,6 +24,7 @@ export async function alertIngestion(env: BenchEnv): Promise<void> {
   const app = await buildApi({
     config,
     client: env.client,
+    codec,
     taskQueue: env.taskQueue,
     logLevel: 'silent',
     secrets: { bearerToken: TOKEN, grafanaSignatureHeader: 'x', grafanaTimestampHeader: 'y', maxSkewSeconds: 300 },

@@ -8,6 +8,9 @@ import path from 'node:path';
 import { configSchema, resolveStack, ResolvedStack } from '../src/domain/config';
 import { buildFixtureImages } from '../src/fixtures/images';
 import { bundleWorkflows, createWorkers } from '../src/worker/workers';
+import { lifelineDataConverter } from '../src/codec/data-converter';
+import { EncryptionCodec } from '../src/codec/encryption-codec';
+import { ensureCodecKeyFile, loadCodecKeys } from '../src/codec/keys';
 import { spawnDevServer, waitForTemporal } from '../test/harness/dev-server';
 
 export const ROOT = path.resolve(__dirname, '..');
@@ -15,6 +18,11 @@ export const RESULTS = path.join(ROOT, 'bench/results');
 export const WORK = mkdtempSync(path.join(os.tmpdir(), 'lifeline-bench-'));
 export const BUNDLE_FILE = path.join(WORK, 'workflow-bundle.js');
 export const ADDRESS = '127.0.0.1:17333';
+/** The benchmark's own payload key: every client and worker encrypts, as in production. */
+export const CODEC_ENV = { LIFELINE_CODEC_KEYS_FILE: path.join(WORK, 'codec-keys') };
+ensureCodecKeyFile(CODEC_ENV.LIFELINE_CODEC_KEYS_FILE);
+export const dataConverter = lifelineDataConverter(WORK, CODEC_ENV);
+export const codec = new EncryptionCodec(loadCodecKeys(WORK, CODEC_ENV));
 
 export interface BenchEnv {
   client: Client;
@@ -34,7 +42,7 @@ export async function setUp(): Promise<BenchEnv> {
   await buildFixtureImages(docker);
   const code = await bundleWorkflows();
   writeFileSync(BUNDLE_FILE, code);
-  const client = new Client({ connection: await Connection.connect({ address: ADDRESS }) });
+  const client = new Client({ connection: await Connection.connect({ address: ADDRESS }), dataConverter });
   return {
     client,
     docker,
@@ -52,6 +60,7 @@ export async function startWorkers(env: BenchEnv): Promise<() => Promise<void>> 
     namespace: 'default',
     host: env.host,
     roles: ['orchestration', 'host'],
+    dataConverter,
     docker: env.docker,
     workflowBundle: { codePath: BUNDLE_FILE },
     taskQueue: env.taskQueue,

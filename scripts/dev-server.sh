@@ -11,5 +11,7 @@ attrs=()
 for a in $(node -e 'console.log(require("./dist/domain/search-attributes").SEARCH_ATTRIBUTE_DECLARATIONS.join(" "))'); do
   attrs+=(--search-attribute "$a")
 done
+# The Web UI decodes Lifeline's encrypted payloads through the API's codec endpoint (log in at /codec/login).
+CODEC="${LIFELINE_UI_CODEC_ENDPOINT:-http://127.0.0.1:${LIFELINE_API_PORT:-8787}/codec}"
 exec .tools/bin/temporal server start-dev --ip 127.0.0.1 --port "$PORT" --ui-port "$UI_PORT" \
-  --db-filename "$DB" --log-level warn "${attrs[@]}"
+  --db-filename "$DB" --log-level warn --ui-codec-endpoint "$CODEC" "${attrs[@]}"

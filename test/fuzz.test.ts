@@ -3,6 +3,7 @@
  * credentials. Temporal is deliberately unreachable here, so anything that got past validation would show
  * as a 503: every answer must be a 4xx, and nothing may crash.
  */
+import { testCodec } from './harness/env';
 import fc from 'fast-check';
 import { createHmac } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
@@ -25,6 +26,7 @@ beforeAll(async () => {
   app = await buildApi({
     config: configSchema.parse({ dataDir: '/nonexistent', stacks: { fuzzstack: { services: { godot: {} } } } }),
     client: new Client({ connection }),
+    codec: testCodec(),
     logLevel: 'silent',
     secrets: { bearerToken: TOKEN, hmacSecret: SECRET, grafanaSignatureHeader: 'X-Grafana-Alerting-Signature', grafanaTimestampHeader: 'X-Grafana-Alerting-Signature-Timestamp', maxSkewSeconds: 300 },
   });

@@ -8,7 +8,7 @@ import type { ReleaseSummary } from '../src/domain/release';
 import { buildFixtureImages } from '../src/fixtures/images';
 import { removeFixtureStack, upFixtureStack, waitFixtureHealthy } from '../src/fixtures/stack';
 import { createWorkers } from '../src/worker/workers';
-import { containersOf, createTestEnv, FAST_TIMEOUTS, harnessState, TestEnv } from './harness/env';
+import { containersOf, createTestEnv, FAST_TIMEOUTS, harnessState, TestEnv, testDataConverter } from './harness/env';
 import { SecondEngine } from './harness/second-engine';
 import { waitFor } from './harness/waits';
 import type Docker from 'dockerode';
@@ -27,7 +27,7 @@ beforeAll(async () => {
   await buildFixtureImages(engine2.docker);
   connection = await NativeConnection.connect({ address: harnessState().address });
   // Activities on the second host are slowed a little, so a test can stop its engine inside one.
-  [worker2] = await createWorkers({ connection, namespace: 'default', host: HOST2, roles: ['host'], docker: engine2.docker, taskQueue: env.taskQueue, chaosActivityDelayMs: 300 });
+  [worker2] = await createWorkers({ connection, namespace: 'default', host: HOST2, roles: ['host'], dataConverter: testDataConverter(), docker: engine2.docker, taskQueue: env.taskQueue, chaosActivityDelayMs: 300 });
   running = worker2.run();
 });
 afterAll(async () => {

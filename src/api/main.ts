@@ -2,15 +2,20 @@
 import { configFilePath, loadConfig } from '../config/load';
 import { connectClient } from '../client/temporal';
 import { apiToken, readSecret } from '../config/secrets';
+import { EncryptionCodec } from '../codec/encryption-codec';
+import { ensureDefaultCodecKeyFile, loadCodecKeys } from '../codec/keys';
 import { buildApi } from './server';
 
 async function main(): Promise<void> {
   const config = loadConfig(configFilePath());
   const { token, source } = apiToken(config.dataDir);
-  const client = await connectClient();
+  ensureDefaultCodecKeyFile(config.dataDir);
+  const client = await connectClient(config.dataDir);
   const app = await buildApi({
     config,
     client,
+    codec: new EncryptionCodec(loadCodecKeys(config.dataDir)),
+    uiOrigins: process.env.LIFELINE_UI_ORIGINS?.split(',').map((o) => o.trim()).filter(Boolean),
     taskQueue: process.env.LIFELINE_TASK_QUEUE,
     secrets: {
       bearerToken: token,

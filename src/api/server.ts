@@ -1,5 +1,6 @@
 /** The HTTP API: authenticated alert webhooks and remote triggers, status, health and metrics. */
 import type { Client } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import Fastify, { FastifyInstance } from 'fastify';
 import type { LifelineConfig } from '../domain/config';
 import { authenticate, AuthSecrets } from './auth';
@@ -8,11 +9,16 @@ import { ApiMetrics } from './metrics';
 import { registerRollbackRoutes } from './routes/rollbacks';
 import { registerWorkflowRoutes } from './routes/workflows';
 import { registerAlertRoutes } from './routes/alerts';
+import { registerCodecRoutes } from './routes/codec';
 
 export interface ApiDeps {
   config: LifelineConfig;
   client: Client;
   secrets: AuthSecrets;
+  /** The payload codec served at /codec for the Web UI. */
+  codec: PayloadCodec;
+  /** Web UI origins that may call the codec from the browser (default: the dev server's UI). */
+  uiOrigins?: string[];
   taskQueue?: string;
   bodyLimitBytes?: number;
   logLevel?: string;
@@ -89,6 +95,14 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     registerWorkflowRoutes(v1, routeDeps);
     registerAlertRoutes(v1, routeDeps);
   }, { prefix: '/v1' });
+
+  await app.register(async (codec) => {
+    registerCodecRoutes(codec, {
+      codec: deps.codec,
+      bearerToken: deps.secrets.bearerToken,
+      uiOrigins: deps.uiOrigins ?? ['http://127.0.0.1:8233', 'http://localhost:8233'],
+    });
+  }, { prefix: '/codec' });
 
   return app;
 }

@@ -30,7 +30,7 @@ export class CommandContext {
   }
 
   async client(): Promise<Client> {
-    this.cachedClient ??= await connectClient();
+    this.cachedClient ??= await connectClient(this.config.dataDir);
     return this.cachedClient;
   }
 

@@ -1,5 +1,6 @@
 /** Connecting to Temporal, with an error that says how to start it. */
 import { Client, Connection } from '@temporalio/client';
+import { lifelineDataConverter } from '../codec/data-converter';
 
 export const temporalAddress = (): string => process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
 export const temporalNamespace = (): string => process.env.TEMPORAL_NAMESPACE ?? 'default';
@@ -14,12 +15,14 @@ export class TemporalUnreachableError extends Error {
   }
 }
 
-export async function connectClient(address = temporalAddress(), namespace = temporalNamespace()): Promise<Client> {
+/** A client whose payloads are encrypted with the keys of `dataDir` (or the environment's). */
+export async function connectClient(dataDir: string, address = temporalAddress(), namespace = temporalNamespace()): Promise<Client> {
+  const dataConverter = lifelineDataConverter(dataDir); // a missing key is reported before any connection
   let connection: Connection;
   try {
     connection = await Connection.connect({ address, connectTimeout: '3s' });
   } catch (err) {
     throw new TemporalUnreachableError(address, err);
   }
-  return new Client({ connection, namespace });
+  return new Client({ connection, namespace, dataConverter });
 }

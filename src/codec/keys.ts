@@ -55,6 +55,12 @@ export function loadCodecKeys(dataDir: string, env: NodeJS.ProcessEnv = process.
   return parseKeyFile(readFileSync(file, 'utf8'), file);
 }
 
+/** On first start (no key in the environment), creates `<dataDir>/codec-keys`, as the API token is created. */
+export function ensureDefaultCodecKeyFile(dataDir: string, env: NodeJS.ProcessEnv = process.env): void {
+  if (env.LIFELINE_CODEC_KEY?.trim() || env.LIFELINE_CODEC_KEYS_FILE) return;
+  ensureCodecKeyFile(path.join(dataDir, 'codec-keys'));
+}
+
 /** Creates the key file once, atomically and private (mode 600); an existing file is kept as it is. */
 export function ensureCodecKeyFile(file: string): void {
   if (existsSync(file)) return;

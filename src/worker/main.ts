@@ -1,17 +1,25 @@
 /** Worker process: LIFELINE_WORKER_ROLES (orchestration,host) on LIFELINE_HOST's Docker engine. */
 import { NativeConnection } from '@temporalio/worker';
+import { lifelineDataConverter } from '../codec/data-converter';
+import { ensureDefaultCodecKeyFile } from '../codec/keys';
+import { configFilePath, loadConfig } from '../config/load';
 import { temporalAddress, temporalNamespace } from '../client/temporal';
 import { createWorkers, runWorkers, WorkerRole } from './workers';
 
 async function main(): Promise<void> {
   const roles = (process.env.LIFELINE_WORKER_ROLES ?? 'orchestration,host').split(',').map((r) => r.trim()) as WorkerRole[];
   const host = process.env.LIFELINE_HOST ?? 'local';
+  // The worker's own configuration: where its data and keys live.
+  const config = loadConfig(configFilePath());
+  ensureDefaultCodecKeyFile(config.dataDir);
+  const dataConverter = lifelineDataConverter(config.dataDir);
   const connection = await NativeConnection.connect({ address: temporalAddress() });
   const workers = await createWorkers({
     connection,
     namespace: temporalNamespace(),
     host,
     roles,
+    dataConverter,
     taskQueue: process.env.LIFELINE_TASK_QUEUE,
     workflowBundle: process.env.LIFELINE_WORKFLOW_BUNDLE ? { codePath: process.env.LIFELINE_WORKFLOW_BUNDLE } : undefined,
     chaosActivityDelayMs: Number(process.env.LIFELINE_CHAOS_ACTIVITY_DELAY_MS ?? 0) || undefined,

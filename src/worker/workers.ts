@@ -10,6 +10,7 @@ import {
   WorkerOptions,
 } from '@temporalio/worker';
 import { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import axios from 'axios';
 import Docker from 'dockerode';
 import { Agent } from 'node:http';
@@ -29,6 +30,8 @@ export interface WorkerSetup {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Orchestration task queue (default: lifeline). */
   taskQueue?: string;
+  /** Payload encryption: the same keys as every client. */
+  dataConverter: DataConverter;
   /** Fault-injection only: every activity waits this long first, so a test can kill the worker inside one. */
   chaosActivityDelayMs?: number;
 }
@@ -52,6 +55,7 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
       await Worker.create({
         connection: setup.connection,
         namespace: setup.namespace,
+        dataConverter: setup.dataConverter,
         taskQueue: setup.taskQueue ?? ORCHESTRATION_TASK_QUEUE,
         ...(setup.workflowBundle
           ? { workflowBundle: setup.workflowBundle }
@@ -59,7 +63,7 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
         activities: createOrchestrationActivities({
           http,
           githubToken: () => readSecret('GITHUB_TOKEN'),
-          client: new Client({ connection: setup.connection, namespace: setup.namespace }),
+          client: new Client({ connection: setup.connection, namespace: setup.namespace, dataConverter: setup.dataConverter }),
         }),
       }),
     );
@@ -69,6 +73,7 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
       await Worker.create({
         connection: setup.connection,
         namespace: setup.namespace,
+        dataConverter: setup.dataConverter,
         taskQueue: hostTaskQueue(setup.host),
         activities: createHostActivities({ docker: setup.docker ?? new Docker(), host: setup.host, http }),
         interceptors: delay ? { activity: [() => ({ inbound: new DelayActivities(delay) })] } : undefined,

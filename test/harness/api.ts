@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import { buildApi } from '../../src/api/server';
 import { configSchema, LifelineConfig } from '../../src/domain/config';
-import { harnessState, TestEnv } from './env';
+import { harnessState, TestEnv, testCodec, testDataConverter } from './env';
 
 export const API_TOKEN = 'test-token-0123456789';
 export const HMAC_SECRET = 'test-hmac-secret';
@@ -20,7 +20,8 @@ export async function startApi(env: TestEnv, stacks: Record<string, unknown>, op
   const connection = opts.temporalAddress ? Connection.lazy({ address: opts.temporalAddress }) : await Connection.connect({ address: harnessState().address });
   const app = await buildApi({
     config,
-    client: new Client({ connection }),
+    client: new Client({ connection, dataConverter: testDataConverter() }),
+    codec: testCodec(),
     taskQueue: env.taskQueue,
     logLevel: 'silent',
     bodyLimitBytes: opts.bodyLimitBytes,

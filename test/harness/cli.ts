@@ -1,7 +1,7 @@
 /** Runs the real `lifeline` binary (built dist) as an operator would. */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { ROOT } from './paths';
+import { CODEC_ENV, ROOT } from './paths';
 
 export interface CliResult {
   code: number | null;
@@ -12,7 +12,7 @@ export interface CliResult {
 export function lifeline(args: string[], env: NodeJS.ProcessEnv = {}, input?: string): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(ROOT, 'bin/lifeline'), ...args], {
-      env: { ...process.env, NO_COLOR: '1', ...env },
+      env: { ...process.env, NO_COLOR: '1', ...CODEC_ENV, ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -30,7 +30,7 @@ export function lifelineOnTty(args: string[], env: NodeJS.ProcessEnv, input: str
   const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
   const cmd = [process.execPath, path.join(ROOT, 'bin/lifeline'), ...args].map(quote).join(' ');
   return new Promise((resolve, reject) => {
-    const child = spawn('script', ['-qec', cmd, '/dev/null'], { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('script', ['-qec', cmd, '/dev/null'], { env: { ...process.env, NO_COLOR: '1', ...CODEC_ENV, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.on('error', reject);

@@ -11,7 +11,14 @@ import { PROCEDURES, procedureStartMetadata, procedureWorkflowId } from '../../s
 import { configSchema, resolveStack, ResolvedStack, StackConfigInput } from '../../src/domain/config';
 import type { ProcedureInput } from '../../src/domain/procedure';
 import { createWorkers } from '../../src/worker/workers';
-import { BUNDLE_FILE, HarnessState, STATE_FILE, TEST_DIR } from './paths';
+import { lifelineDataConverter } from '../../src/codec/data-converter';
+import { EncryptionCodec } from '../../src/codec/encryption-codec';
+import { loadCodecKeys } from '../../src/codec/keys';
+import { BUNDLE_FILE, CODEC_ENV, HarnessState, STATE_FILE, TEST_DIR } from './paths';
+
+/** The test run's data converter (payloads encrypted with the run's keys). */
+export const testDataConverter = () => lifelineDataConverter(TEST_DIR, CODEC_ENV);
+export const testCodec = () => new EncryptionCodec(loadCodecKeys(TEST_DIR, CODEC_ENV));
 
 export const harnessState = (): HarnessState => JSON.parse(readFileSync(STATE_FILE, 'utf8'));
 
@@ -59,7 +66,8 @@ export async function createTestEnv(name: string, opts: { roles?: ('orchestratio
   const { address } = harnessState();
   const nativeConnection = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection });
+  const dataConverter = testDataConverter();
+  const client = new Client({ connection, dataConverter });
   const taskQueue = `test-${name}`;
   const host = `t-${name}`;
   const docker = new Docker();
@@ -69,6 +77,7 @@ export async function createTestEnv(name: string, opts: { roles?: ('orchestratio
     namespace: 'default',
     host,
     roles: opts.roles ?? ['orchestration', 'host'],
+    dataConverter,
     docker,
     workflowBundle: { codePath: BUNDLE_FILE },
     taskQueue,

@@ -8,7 +8,8 @@ import path from 'node:path';
 import { buildFixtureImages } from '../../src/fixtures/images';
 import { bundleWorkflows } from '../../src/worker/workers';
 import { spawnDevServer, waitForTemporal } from './dev-server';
-import { BUNDLE_FILE, HarnessState, STATE_FILE, TEMPORAL_BIN, TEST_DIR } from './paths';
+import { ensureCodecKeyFile } from '../../src/codec/keys';
+import { BUNDLE_FILE, CODEC_KEYS_FILE, HarnessState, STATE_FILE, TEMPORAL_BIN, TEST_DIR } from './paths';
 
 const PORT = 17233;
 const UI_PORT = 18233;
@@ -16,6 +17,7 @@ const UI_PORT = 18233;
 export default async function globalSetup(): Promise<void> {
   rmSync(TEST_DIR, { recursive: true, force: true });
   mkdirSync(TEST_DIR, { recursive: true });
+  ensureCodecKeyFile(CODEC_KEYS_FILE);
   const docker = new Docker();
   try {
     await docker.ping();

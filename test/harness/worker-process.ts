@@ -2,7 +2,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { harnessState } from './env';
-import { BUNDLE_FILE, ROOT } from './paths';
+import { BUNDLE_FILE, CODEC_ENV, ROOT } from './paths';
 
 export interface WorkerProcess {
   child: ChildProcess;
@@ -14,6 +14,7 @@ export async function spawnWorker(opts: { host: string; taskQueue: string; chaos
   const child = spawn(process.execPath, [path.join(ROOT, 'dist/worker/main.js')], {
     env: {
       ...process.env,
+      ...CODEC_ENV,
       TEMPORAL_ADDRESS: opts.address ?? harnessState().address,
       LIFELINE_HOST: opts.host,
       LIFELINE_TASK_QUEUE: opts.taskQueue,

@@ -1,0 +1,99 @@
+/**
+ * The codec server (Temporal's remote codec protocol): POST /codec/encode and /codec/decode turn payloads
+ * into and out of ciphertext, so the Web UI can show decoded inputs to whoever holds the API token. The UI
+ * calls it from the browser: CORS for the UI's origin, and a session cookie set by /codec/login (the UI
+ * cannot send a bearer token; it sends same-site cookies when "include cross-origin credentials" is on).
+ */
+import type { PayloadCodec } from '@temporalio/common';
+import { createHmac } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { safeEqual } from '../auth';
+import { badRequest } from './replies';
+
+export interface CodecRouteDeps {
+  codec: PayloadCodec;
+  bearerToken: string;
+  /** Web UI origins allowed to call from the browser. */
+  uiOrigins: string[];
+}
+
+const COOKIE = 'lifeline_codec';
+const SESSION_HOURS = 8;
+const jsonPayloads = z.object({
+  payloads: z
+    .array(z.object({ metadata: z.record(z.string().max(1 << 20)).default({}), data: z.string().max(16 << 20).default('') }))
+    .max(1000),
+});
+
+export function registerCodecRoutes(app: FastifyInstance, deps: CodecRouteDeps): void {
+  // A session is the token's HMAC: nothing to store, and it dies with the token.
+  const session = createHmac('sha256', deps.bearerToken).update('lifeline codec session').digest('hex');
+
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+
+  app.addHook('onRequest', async (req, reply) => {
+    const origin = req.headers.origin;
+    if (origin && deps.uiOrigins.includes(origin)) {
+      void reply.header('Access-Control-Allow-Origin', origin).header('Access-Control-Allow-Credentials', 'true').header('Vary', 'Origin');
+    }
+  });
+
+  app.options('/*', async (_req, reply) =>
+    reply
+      .header('Access-Control-Allow-Methods', 'POST, OPTIONS')
+      .header('Access-Control-Allow-Headers', 'Content-Type, X-Namespace, Authorization')
+      .code(204)
+      .send(),
+  );
+
+  const authorized = (req: FastifyRequest) => {
+    const m = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
+    if (m) return safeEqual(m[1].trim(), deps.bearerToken);
+    const cookie = (req.headers.cookie ?? '').split(';').map((c) => c.trim().split('=')).find(([k]) => k === COOKIE)?.[1];
+    return cookie !== undefined && safeEqual(cookie, session);
+  };
+
+  const convert = (direction: 'encode' | 'decode') => async (req: FastifyRequest, reply: FastifyReply) => {
+    if (!authorized(req)) return reply.code(401).send({ error: 'codec needs the API token (Authorization: Bearer, or log in at /codec/login)' });
+    const parsed = jsonPayloads.safeParse(req.body);
+    if (!parsed.success) return badRequest(reply, parsed.error);
+    const payloads = parsed.data.payloads.map((p) => ({
+      metadata: Object.fromEntries(Object.entries(p.metadata).map(([k, v]) => [k, Buffer.from(v, 'base64')])),
+      data: Buffer.from(p.data, 'base64'),
+    }));
+    try {
+      const out = direction === 'encode' ? await deps.codec.encode(payloads) : await deps.codec.decode(payloads);
+      return reply.send({
+        payloads: out.map((p) => ({
+          metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? []).toString('base64')])),
+          data: Buffer.from(p.data ?? []).toString('base64'),
+        })),
+      });
+    } catch (err) {
+      return reply.code(400).send({ error: `cannot ${direction}: ${(err as Error).message}` });
+    }
+  };
+  app.post('/encode', convert('encode'));
+  app.post('/decode', convert('decode'));
+
+  app.get('/login', async (_req, reply) =>
+    reply
+      .type('text/html')
+      .send(
+        '<!doctype html><title>Lifeline codec login</title><form method="post" action="/codec/login">' +
+          '<label>API token <input name="token" type="password" autofocus></label> <button>Log in</button></form>' +
+          '<p>Then, in the Web UI, set the codec endpoint to this server\'s /codec and turn on "include cross-origin credentials".</p>',
+      ),
+  );
+  app.post('/login', async (req, reply) => {
+    const token = (req.body as { token?: string } | undefined)?.token ?? '';
+    if (!safeEqual(token, deps.bearerToken)) return reply.code(401).type('text/html').send('<p>wrong token</p>');
+    return reply
+      .header('Set-Cookie', `${COOKIE}=${session}; HttpOnly; SameSite=Strict; Path=/codec; Max-Age=${SESSION_HOURS * 3600}`)
+      .type('text/html')
+      .send('<p>Logged in: the Web UI can now decode Lifeline payloads in this browser.</p>');
+  });
+}

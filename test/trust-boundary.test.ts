@@ -1,0 +1,99 @@
+/**
+ * Histories hold ciphertext: a container env secret and a Slack webhook token go through a rollback and an
+ * escalation, and then appear neither in the Temporal server's SQLite files nor in `temporal workflow show`
+ * without the codec; through Lifeline's codec endpoint (with the API token) they decode again.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import axios from 'axios';
+import { removeFixtureStack, upFixtureStack, waitFixtureHealthy } from '../src/fixtures/stack';
+import type { ReleaseSummary } from '../src/domain/release';
+import { acknowledgeUpdate } from '../src/workflows/definitions';
+import { API_TOKEN, startApi } from './harness/api';
+import { createTestEnv, FAST_TIMEOUTS, harnessState, TestEnv } from './harness/env';
+import { TEMPORAL_BIN } from './harness/paths';
+import { startRecorder } from './harness/recorder';
+import { waitForPending } from './harness/waits';
+
+const run = promisify(execFile);
+let env: TestEnv;
+
+beforeAll(async () => {
+  env = await createTestEnv('trust');
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+
+test('a canary env secret and a canary Slack token never reach the server in plain text; the codec endpoint decodes them', async () => {
+  const dbCanary = `canary-db-${randomBytes(8).toString('hex')}`;
+  const slackCanary = `canary-slack-${randomBytes(8).toString('hex')}`;
+  const slack = await startRecorder();
+  const slackUrl = `${slack.url}/services/${slackCanary}`;
+  const stack = env.stack('canary', {
+    ports: [19801],
+    services: ['godot'],
+    notifications: [{ kind: 'slack', url: slackUrl }],
+    escalation: [{ name: 'on-call engineer', ackTimeoutSeconds: 600, contacts: [{ kind: 'slack', url: slackUrl }] }],
+    config: { timeouts: FAST_TIMEOUTS },
+  });
+  const secretEnv = { godot: [`DB_PASSWORD=${dbCanary}`] };
+  await upFixtureStack(env.docker, stack, 'v2.4.9', secretEnv);
+  await waitFixtureHealthy(env.docker, stack);
+  const b = await env.start('backup', { stack, trigger: 'cli', requestedBy: 'test', reason: 'good', knownGood: true });
+  const { release: good } = (await b.result()) as { release: ReleaseSummary };
+  await upFixtureStack(env.docker, stack, 'v2.5.0', secretEnv);
+
+  const rollback = await env.start('quick-rollback', { stack, trigger: 'cli', requestedBy: 'test', reason: 'bad deploy' });
+  expect(await rollback.result()).toMatchObject({ status: 'completed', toRelease: good.id });
+  const escalation = await env.start('escalation', { stack, trigger: 'cli', requestedBy: 'test', reason: 'customer data at risk' });
+  await waitForPending(escalation, 'ack', 'on-call engineer');
+  await escalation.executeUpdate(acknowledgeUpdate, { args: [{ by: 'oncall' }] });
+  await escalation.result();
+  // The secrets were really used: the fixture ran with the env, Slack got the posts.
+  expect((await env.docker.getContainer('canary-godot-1').inspect()).Config.Env).toContain(`DB_PASSWORD=${dbCanary}`);
+  expect(slack.requests.filter((r) => r.url === `/services/${slackCanary}`).length).toBeGreaterThanOrEqual(2);
+
+  // The server's database (and its write-ahead log) holds neither canary.
+  const { dbFile, address } = harnessState();
+  const stored = [dbFile, `${dbFile}-wal`].filter(existsSync).map((f) => readFileSync(f));
+  expect(stored.length).toBeGreaterThan(0);
+  for (const bytes of stored) {
+    expect(bytes.includes(dbCanary)).toBe(false);
+    expect(bytes.includes(slackCanary)).toBe(false);
+  }
+  // Nor does the history as the temporal CLI shows it without the codec...
+  for (const id of [rollback.workflowId, escalation.workflowId]) {
+    const { stdout } = await run(TEMPORAL_BIN, ['workflow', 'show', '--address', address, '-w', id, '-o', 'json'], { maxBuffer: 64 << 20 });
+    expect(stdout).toContain(Buffer.from('binary/encrypted').toString('base64')); // payloads are sealed
+    expect(stdout.includes(dbCanary) || stdout.includes(slackCanary)).toBe(false);
+  }
+  // ...while Lifeline's codec endpoint, with the API token, gives them back (so the canaries were in there).
+  const api = await startApi(env, { canary: { host: env.host, services: { godot: {} } } });
+  try {
+    const { stdout } = await run(TEMPORAL_BIN, ['workflow', 'show', '--address', address, '-w', rollback.workflowId, '-o', 'json'], { maxBuffer: 64 << 20 });
+    const sealed: { metadata: Record<string, string>; data: string }[] = [];
+    const collect = (v: unknown): void => {
+      if (Array.isArray(v)) v.forEach(collect);
+      else if (v && typeof v === 'object') {
+        const o = v as { metadata?: Record<string, string>; data?: string };
+        if (o.metadata?.encoding === Buffer.from('binary/encrypted').toString('base64') && typeof o.data === 'string') sealed.push({ metadata: o.metadata, data: o.data });
+        else Object.values(v).forEach(collect);
+      }
+    };
+    collect(JSON.parse(stdout));
+    expect(sealed.length).toBeGreaterThan(10);
+    const decoded = await axios.post(`${api.url}/codec/decode`, { payloads: sealed }, { headers: { authorization: `Bearer ${API_TOKEN}`, 'x-namespace': 'default' } });
+    const plain = (decoded.data.payloads as { data: string }[]).map((p) => Buffer.from(p.data, 'base64').toString('utf8')).join('\n');
+    expect(plain).toContain(dbCanary);
+    expect(plain).toContain(slackCanary);
+    const refused = await axios.post(`${api.url}/codec/decode`, { payloads: sealed }, { validateStatus: () => true });
+    expect(refused.status).toBe(401);
+  } finally {
+    await api.close();
+    await slack.close();
+    await removeFixtureStack(env.docker, stack);
+  }
+});
