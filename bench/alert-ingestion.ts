@@ -9,7 +9,7 @@ import { ownerStateQuery } from '../src/workflows/definitions';
 import { rollbacksOf } from '../test/harness/owner';
 import { BenchEnv, benchStack, report, codec } from './lib';
 
-const TOKEN = 'bench-token';
+const TOKEN = 'bench-token-0123456789abcdefghijklmnop';
 
 function payload(stack: string, alertname: string, fingerprint: string, severity: string) {
   return JSON.stringify({

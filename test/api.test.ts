@@ -78,21 +78,42 @@ describe('credentials', () => {
     await expect(env.client.workflow.getHandle('stack:other').describe()).rejects.toThrow(WorkflowNotFoundError);
   });
 
-  test('GitHub-style and Grafana-style HMAC signatures are accepted; stale and replayed ones are not', async () => {
+  test('HMAC signatures over timestamp, method, path and body work once: case changes, GitHub replays, other routes and a restart all get 401', async () => {
+    const sig = (ts: number, method: string, url: string, body: string) => createHmac('sha256', HMAC_SECRET).update(`${ts}:${method}:${url}:${body}`).digest('hex');
+    const now = Math.floor(Date.now() / 1000);
     const raw = JSON.stringify({ stack: 'other', name: 'MemoryLeak', severity: 'low', fingerprint: 'hmac-1' });
-    const gh = `sha256=${createHmac('sha256', HMAC_SECRET).update(raw).digest('hex')}`;
-    expect((await post('/v1/alerts', raw, { headers: { authorization: '', 'x-hub-signature-256': gh } })).status).toBe(202);
-    const grafana = (ts: number, body: string) => ({
+    const gh = { authorization: '', 'x-hub-signature-256': `sha256=${sig(now, 'POST', '/v1/alerts', raw)}`, 'x-lifeline-timestamp': String(now) };
+    expect((await post('/v1/alerts', raw, { headers: gh })).status).toBe(202);
+    expect((await post('/v1/alerts', raw, { headers: gh })).data).toEqual({ error: 'replayed signature' });
+    // The same signature on another route opens nothing.
+    const elsewhere = await axios.get(`${api.url}/v1/workflows/stack:other`, { headers: gh, validateStatus: () => true });
+    expect(elsewhere.status).toBe(401);
+
+    const grafana = (ts: number, body: string, hex = sig(ts, 'POST', '/v1/alerts', body)) => ({
       authorization: '',
-      'X-Grafana-Alerting-Signature': createHmac('sha256', HMAC_SECRET).update(`${ts}:${body}`).digest('hex'),
+      'X-Grafana-Alerting-Signature': hex,
       'X-Grafana-Alerting-Signature-Timestamp': String(ts),
     });
-    const now = Math.floor(Date.now() / 1000);
     const raw2 = JSON.stringify({ stack: 'other', name: 'MemoryLeak', severity: 'low', fingerprint: 'hmac-2' });
     const headers = grafana(now, raw2);
     expect((await post('/v1/alerts', raw2, { headers })).status).toBe(202);
     expect((await post('/v1/alerts', raw2, { headers })).data).toEqual({ error: 'replayed signature' });
+    const upper = grafana(now, raw2, sig(now, 'POST', '/v1/alerts', raw2).toUpperCase());
+    expect((await post('/v1/alerts', raw2, { headers: upper })).data).toEqual({ error: 'replayed signature' });
     expect((await post('/v1/alerts', raw2, { headers: grafana(now - 301, raw2) })).data).toEqual({ error: 'stale signature timestamp' });
+
+    // After a restart (a new API process on the same data folder) the signature is still spent.
+    const raw3 = JSON.stringify({ stack: 'other', name: 'MemoryLeak', severity: 'low', fingerprint: 'hmac-3' });
+    const once = grafana(now, raw3);
+    expect((await post('/v1/alerts', raw3, { headers: once })).status).toBe(202);
+    const restarted = await startApi(env, { apistack: stackConfig, other: stackConfig });
+    try {
+      const replay = await axios.post(`${restarted.url}/v1/alerts`, raw3, { headers: { 'content-type': 'application/json', ...once }, validateStatus: () => true });
+      expect(replay.status).toBe(401);
+      expect(replay.data).toEqual({ error: 'replayed signature' });
+    } finally {
+      await restarted.close();
+    }
   });
 });
 

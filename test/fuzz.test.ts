@@ -6,6 +6,9 @@
 import { testCodec } from './harness/env';
 import fc from 'fast-check';
 import { createHmac } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import axios from 'axios';
 import type { FastifyInstance } from 'fastify';
@@ -14,7 +17,7 @@ import type { AddressInfo } from 'node:net';
 import { buildApi } from '../src/api/server';
 import { configSchema } from '../src/domain/config';
 
-const TOKEN = 'fuzz-token';
+const TOKEN = 'fuzz-token-0123456789abcdefghijklmnop';
 const SECRET = 'fuzz-secret';
 let app: FastifyInstance;
 let connection: Connection;
@@ -24,7 +27,7 @@ const http = axios.create({ httpAgent: new Agent({ keepAlive: true, maxSockets: 
 beforeAll(async () => {
   connection = Connection.lazy({ address: '127.0.0.1:1' });
   app = await buildApi({
-    config: configSchema.parse({ dataDir: '/nonexistent', stacks: { fuzzstack: { services: { godot: {} } } } }),
+    config: configSchema.parse({ dataDir: mkdtempSync(path.join(os.tmpdir(), 'fuzz-')), stacks: { fuzzstack: { services: { godot: {} } } } }),
     client: new Client({ connection }),
     codec: testCodec(),
     logLevel: 'silent',

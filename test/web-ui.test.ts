@@ -8,6 +8,7 @@ import { chromium, Browser, Page } from 'playwright-core';
 import { stringify } from 'yaml';
 import { removeFixtureStack, upFixtureStack, waitFixtureHealthy, fixtureContainer } from '../src/fixtures/stack';
 import type { ReleaseSummary } from '../src/domain/release';
+import { API_TOKEN, startApi } from './harness/api';
 import { lifeline } from './harness/cli';
 import { createTestEnv, FAST_TIMEOUTS, harnessState, TestEnv } from './harness/env';
 import { ROOT } from './harness/paths';
@@ -18,6 +19,10 @@ const ARTIFACTS = path.join(ROOT, 'test-artifacts', 'web-ui');
 const CHROMIUM = process.env.LIFELINE_CHROMIUM ?? '/usr/bin/chromium';
 let env: TestEnv;
 let browser: Browser;
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
+});
 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -72,7 +77,20 @@ test('find a waiting procedure by search attributes, read its summary and step, 
   await waitForPending(env.client.workflow.getHandle(workflowId), 'approval', 'security team');
 
   const ui = `http://127.0.0.1:${harnessState().uiPort}`;
+  // Payloads are encrypted: the UI decodes them through Lifeline's codec endpoint, as an operator sets it up.
+  const api = await startApi(env, { uistack: { host: env.host, services: { godot: {} } } }, { uiOrigins: [ui] });
+  cleanups.push(() => api.close());
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  await page.goto(`${api.url}/codec/login`);
+  await page.fill('input[name=token]', API_TOKEN);
+  await Promise.all([page.waitForNavigation(), page.click('button')]);
+  expect(await page.locator('body').innerText()).toContain('Logged in');
+  await page.goto(ui);
+  // The UI's own codec settings (Data Encoder), kept in the browser's local storage.
+  await page.evaluate(
+    `localStorage.setItem('endpoint', ${JSON.stringify(JSON.stringify(`${api.url}/codec`))});` +
+      `localStorage.setItem('includeCredentials', 'true'); localStorage.setItem('overrideRemoteCodecConfiguration', 'true');`,
+  );
   const query = 'LifelineStack="uistack" AND LifelineWaitingFor="security team" AND ExecutionStatus="Running"';
   const link = page.locator(`a:has-text("${workflowId}")`).first();
   await waitFor(async () => {
@@ -114,7 +132,7 @@ test('a failed rollback is retried by resetting it after the fixture is fixed; t
   const h = await env.start('specific-version-rollback', { stack, trigger: 'cli', requestedBy: 'test', reason: 'bad deploy', releaseId: good.id });
   const failure = await h.result().then(() => undefined, (e) => e);
   expect(failure?.cause?.message).toMatch(/not healthy after 4s/);
-  expect(failure?.cause?.message).toContain('rollback-failed takes over');
+  expect(failure?.cause?.message).toMatch(/emergency procedure emergency:rollback-failed:resetstack:\S+ takes over/);
   const emergencyId = await waitFor(async () => (await env.client.workflow.getHandle('stack:resetstack').query(ownerStateQuery)).running?.workflowId, 'rollback-failed to take over');
   await env.client.workflow.getHandle(emergencyId).terminate('operator takes over by resetting the rollback');
   await tagAs('v2.4.9'); // fixed

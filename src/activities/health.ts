@@ -18,6 +18,10 @@ export interface HealthReport {
   services: (ServiceState & { probeOk?: boolean })[];
 }
 
+/** Error lines kept per scan, and characters kept per line. */
+const ERROR_LINES_KEPT = 100;
+const ERROR_LINE_CHARS = 1000;
+
 export function createHealthActivities(deps: { docker: DockerActivities; http: AxiosInstance }) {
   const { docker, http } = deps;
 
@@ -169,9 +173,10 @@ export function createHealthActivities(deps: { docker: DockerActivities; http: A
       for (const s of await docker.serviceContainers(stack)) {
         if (!s.container) continue;
         const lines = await docker.containerLogs(s.container, stack.errorLogLines, sinceUnix);
-        for (const line of matchErrorLines(lines, stack.errorLogPatterns)) found.push({ service: s.service, line });
+        for (const line of matchErrorLines(lines, stack.errorLogPatterns)) found.push({ service: s.service, line: line.slice(0, ERROR_LINE_CHARS) });
       }
-      return found;
+      // Bounded: a noisy service (100 lines of 16 KB) must not push the rollback's history past its limits.
+      return found.slice(-ERROR_LINES_KEPT);
     },
   };
 }

@@ -17,6 +17,9 @@ export interface LifelineEvent {
   level?: string;
 }
 
+/** Slack's control characters in message text: &, < and > (https://api.slack.com/reference/surfaces/formatting#escaping). */
+export const escapeSlack = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
 export function createNotifyActivities(deps: { http: AxiosInstance; githubToken?: () => string | undefined }) {
   const { http } = deps;
 
@@ -26,7 +29,8 @@ export function createNotifyActivities(deps: { http: AxiosInstance; githubToken?
       const text = `[lifeline] ${event.procedure} ${event.kind} for ${event.stack}: ${event.message} (${event.workflowId})`;
       const results = await Promise.allSettled(
         targets.map(async (t) => {
-          const body = t.kind === 'slack' ? { text } : { ...event, text };
+          // Slack reads <...> as links and mentions (<!channel>): escape, as its API asks.
+          const body = t.kind === 'slack' ? { text: escapeSlack(text) } : { ...event, text };
           const res = await http.post(t.url, body, { timeout: 5000, validateStatus: () => true });
           if (res.status >= 500) throw new Error(`${new URL(t.url).host} answered ${res.status}`);
           return res.status;

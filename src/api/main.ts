@@ -4,11 +4,12 @@ import { connectClient } from '../client/temporal';
 import { apiToken, readSecret } from '../config/secrets';
 import { EncryptionCodec } from '../codec/encryption-codec';
 import { ensureDefaultCodecKeyFile, loadCodecKeys } from '../codec/keys';
-import { buildApi } from './server';
+import { assertStrongToken, buildApi } from './server';
 
 async function main(): Promise<void> {
   const config = loadConfig(configFilePath());
   const { token, source } = apiToken(config.dataDir);
+  assertStrongToken(token, source);
   ensureDefaultCodecKeyFile(config.dataDir);
   const client = await connectClient(config.dataDir);
   const app = await buildApi({

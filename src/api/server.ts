@@ -2,9 +2,11 @@
 import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import Fastify, { FastifyInstance } from 'fastify';
+import { ConfigError } from '../config/load';
 import type { LifelineConfig } from '../domain/config';
 import { authenticate, AuthSecrets } from './auth';
-import { RecentKeys } from './dedup';
+import path from 'node:path';
+import { SignatureLedger } from './signature-ledger';
 import { ApiMetrics } from './metrics';
 import { registerRollbackRoutes } from './routes/rollbacks';
 import { registerWorkflowRoutes } from './routes/workflows';
@@ -33,7 +35,15 @@ declare module 'fastify' {
   }
 }
 
+/** A token anyone could guess, or a blank one, would open the API: refuse to start with it. */
+export function assertStrongToken(token: string, source: string): void {
+  if (!/^[\x21-\x7e]{32,}$/.test(token)) {
+    throw new ConfigError(`the API token from ${source} is ${token.trim() ? 'too short or has spaces' : 'empty'}: use 32 or more visible characters (openssl rand -base64 32)`);
+  }
+}
+
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
+  assertStrongToken(deps.secrets.bearerToken, 'the API configuration');
   const app = Fastify({
     bodyLimit: deps.bodyLimitBytes ?? 1 << 20,
     logger: {
@@ -44,8 +54,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   });
   const metrics = new ApiMetrics();
   const now = deps.now ?? (() => Date.now());
-  // A timestamped signature is good once: a captured request cannot be replayed within its window.
-  const usedSignatures = new RecentKeys(100_000, deps.secrets.maxSkewSeconds * 2000);
+  // A signature is good once, across restarts and API processes: a captured request cannot be replayed.
+  const usedSignatures = new SignatureLedger(path.join(deps.config.dataDir, 'api-signatures'), deps.secrets.maxSkewSeconds * 1000);
 
   // Keep the raw bytes: signatures are computed over them, not over re-serialized JSON. Bad JSON is
   // reported only after authentication, so an unauthenticated caller learns nothing but 401.
@@ -76,15 +86,14 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   // Everything under /v1 needs a credential.
   await app.register(async (v1) => {
     v1.addHook('preHandler', async (req, reply) => {
-      const result = authenticate(req.headers, req.rawBody ?? Buffer.alloc(0), deps.secrets, Math.floor(now() / 1000));
+      const result = authenticate(req, req.rawBody ?? Buffer.alloc(0), deps.secrets, Math.floor(now() / 1000));
       if (!result.ok) {
         metrics.authFailures.inc();
         return reply.code(401).send({ error: result.reason });
       }
       if (req.body === INVALID_JSON) return reply.code(400).send({ error: 'body is not valid JSON' });
-      if (result.method === 'hmac-grafana') {
-        const signature = String(req.headers[deps.secrets.grafanaSignatureHeader.toLowerCase()]);
-        if (!usedSignatures.firstSeen(signature, now())) {
+      if (result.method !== 'bearer') {
+        if (!usedSignatures.claim(result.signature, now())) {
           metrics.authFailures.inc();
           return reply.code(401).send({ error: 'replayed signature' });
         }

@@ -15,6 +15,10 @@ export class StackBusyError extends Error {}
 
 const useColour = () => Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
 const paint = (code: number) => (s: string) => (useColour() ? `\x1b[${code}m${s}\x1b[0m` : s);
+/** Text from a workflow (reasons, steps, answers, failures) is shown, never obeyed: terminal escapes and controls go. */
+export const shown = (s: string | undefined): string =>
+  (s ?? '').replace(/\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b.|[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, '');
+
 export const colour = { red: paint(31), green: paint(32), yellow: paint(33), dim: paint(2), bold: paint(1) };
 
 export interface Output {
@@ -56,6 +60,6 @@ export function reportError(out: Output, err: unknown): number {
   const code = exitCodeFor(err);
   const message = describeError(err);
   if (out.json) process.stdout.write(`${JSON.stringify({ error: message, exitCode: code })}\n`);
-  else process.stderr.write(`${colour.red('error:')} ${message}\n`);
+  else process.stderr.write(`${colour.red('error:')} ${shown(message)}\n`);
   return code;
 }

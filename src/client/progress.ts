@@ -2,7 +2,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type { ProcedureProgress } from '../domain/procedure';
 import { progressQuery } from '../workflows/definitions';
-import { colour, Output } from './output';
+import { colour, Output, shown } from './output';
 
 const POLL_MS = 300;
 
@@ -41,7 +41,7 @@ export async function follow<T>(out: Output, handle: WorkflowHandle, opts: { qui
     if (!p || opts.quiet) return;
     for (; printed < p.timeline.length; printed++) {
       const e = p.timeline[printed];
-      out.info(`${elapsed()} ${e.step}${e.detail ? colour.dim(` — ${e.detail}`) : ''}`);
+      out.info(`${elapsed()} ${shown(e.step)}${e.detail ? colour.dim(` — ${shown(e.detail)}`) : ''}`);
     }
     const hint = decisionHint(handle.workflowId, p);
     if (hint && hint !== lastHint) out.info(colour.yellow(hint));

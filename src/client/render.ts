@@ -2,7 +2,7 @@
 import { renderChecklist } from '../domain/checklist';
 import type { ProcedureProgress } from '../domain/procedure';
 import { renderVerification, VerificationReport } from '../domain/verification';
-import { colour } from './output';
+import { colour, shown } from './output';
 import { decisionHint } from './progress';
 
 interface Outcome {
@@ -42,7 +42,7 @@ export function renderResult({ workflowId, result }: Outcome): string {
 export function renderProgress(workflowId: string, p: ProcedureProgress, closedStatus?: string): string {
   const lines = [
     `${colour.bold(p.procedure)} on ${p.stack}  (${workflowId})`,
-    `status: ${closedStatus ?? p.status}   step: ${p.step}   started: ${p.startedAt}`,
+    `status: ${closedStatus ?? p.status}   step: ${shown(p.step)}   started: ${p.startedAt}`,
   ];
   if (p.fromRelease || p.toRelease) lines.push(`release: ${p.fromRelease ?? '?'} -> ${p.toRelease ?? '?'}`);
   if (p.escalationLevel) lines.push(`escalation level: ${p.escalationLevel}`);
@@ -51,7 +51,7 @@ export function renderProgress(workflowId: string, p: ProcedureProgress, closedS
   lines.push('', renderChecklist(p.checklist));
   if (p.decisions.length) {
     lines.push('', 'decisions:');
-    for (const d of p.decisions) lines.push(`  ${d.at} ${d.kind}${d.approved === false ? ' (denied)' : ''} by ${d.by}${d.reason ? `: ${d.reason}` : ''}`);
+    for (const d of p.decisions) lines.push(`  ${d.at} ${d.kind}${d.approved === false ? ' (denied)' : ''} by ${shown(d.by)}${d.reason ? `: ${shown(d.reason)}` : ''}`);
   }
   return lines.join('\n');
 }

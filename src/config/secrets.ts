@@ -1,6 +1,6 @@
 /** Secrets come from the environment or from files (NAME or NAME_FILE), never from the config file. */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 export function readSecret(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
@@ -20,8 +20,18 @@ export function apiToken(dataDir: string, env: NodeJS.ProcessEnv = process.env):
   if (fromEnv) return { token: fromEnv, source: env.LIFELINE_API_TOKEN_FILE ? env.LIFELINE_API_TOKEN_FILE : 'LIFELINE_API_TOKEN' };
   const file = path.join(dataDir, 'api-token');
   if (!existsSync(file)) {
-    mkdirSync(dataDir, { recursive: true });
-    writeFileSync(file, `${randomBytes(24).toString('base64url')}\n`, { mode: 0o600 });
+    // Written whole under a temporary name, then linked into place: a reader never sees a partial token,
+    // and of two processes starting together, the first link wins and both use it.
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600 });
+    try {
+      linkSync(tmp, file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    } finally {
+      rmSync(tmp, { force: true });
+    }
   }
   chmodSync(file, 0o600);
   return { token: readFileSync(file, 'utf8').trim(), source: file };

@@ -14,7 +14,8 @@ const timestamp = z.string().datetime({ offset: true });
 const upstreamAlert = z.object({
   status: z.enum(['firing', 'resolved']),
   labels,
-  annotations: z.record(z.string()).default({}),
+  // Bounded, so an alert always fits in a workflow payload: a 400 names the field instead of a 503 retried for ever.
+  annotations: z.record(z.string().max(4096)).refine((a) => Object.keys(a).length <= 32, 'at most 32 annotations').default({}),
   startsAt: timestamp,
   endsAt: z.string().optional(),
   generatorURL: z.string().optional(),
@@ -29,7 +30,7 @@ export const alertmanagerPayloadSchema = z.object({
   truncatedAlerts: z.number().int().nonnegative().optional(),
   groupLabels: labels.default({}),
   commonLabels: labels.default({}),
-  commonAnnotations: z.record(z.string()).default({}),
+  commonAnnotations: z.record(z.string().max(4096)).refine((a) => Object.keys(a).length <= 32, 'at most 32 annotations').default({}),
   externalURL: z.string().default(''),
   alerts: z.array(upstreamAlert).min(1).max(1000),
 });
@@ -37,9 +38,9 @@ export const alertmanagerPayloadSchema = z.object({
 export const grafanaPayloadSchema = alertmanagerPayloadSchema.extend({
   version: z.literal('1'),
   orgId: z.number().int().optional(),
-  title: z.string().optional(),
-  state: z.string().optional(),
-  message: z.string().optional(),
+  state: z.string().max(64).optional(),
+  title: z.string().max(4096).optional(),
+  message: z.string().max(16_384).optional(),
   alerts: z.array(upstreamAlert.extend({ values: z.record(z.number().nullable()).nullable().optional() }).passthrough()).min(1).max(1000),
 });
 

@@ -216,8 +216,11 @@ export class UnknownStackError extends Error {
   }
 }
 
+export const hasStack = (config: LifelineConfig, name: string): boolean => Object.prototype.hasOwnProperty.call(config.stacks, name);
+
 export function resolveStack(config: LifelineConfig, name: string): ResolvedStack {
-  const s = config.stacks[name];
+  // Own properties only: "constructor" or "__proto__" is no stack.
+  const s = hasStack(config, name) ? config.stacks[name] : undefined;
   if (!s) throw new UnknownStackError(name, Object.keys(config.stacks));
   const project = s.project ?? name;
   return {

@@ -20,9 +20,13 @@ export interface IncidentReport {
   errorLines: { service: string; line: string }[];
 }
 
-export function renderIncidentReport(r: IncidentReport): string {
-  const timeline = r.timeline.map((t) => `- ${t.at} ${t.step}${t.detail ? `: ${t.detail}` : ''}`).join('\n');
-  const errors = r.errorLines.length ? r.errorLines.map((e) => `    [${e.service}] ${e.line}`).join('\n') : '    (none)';
+/** One line of text: control characters (newlines and carriage returns included) cannot forge report lines. */
+export const oneLine = (s: string | undefined): string => (s ?? '').replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ');
+
+export function renderIncidentReport(raw: IncidentReport): string {
+  const r = { ...raw, reason: oneLine(raw.reason), outcome: oneLine(raw.outcome), fromRelease: raw.fromRelease && oneLine(raw.fromRelease), toRelease: raw.toRelease && oneLine(raw.toRelease) };
+  const timeline = r.timeline.map((t) => `- ${oneLine(t.at)} ${oneLine(t.step)}${t.detail ? `: ${oneLine(t.detail)}` : ''}`).join('\n');
+  const errors = r.errorLines.length ? r.errorLines.map((e) => `    [${oneLine(e.service)}] ${oneLine(e.line)}`).join('\n') : '    (none)';
   return [
     `# Production Rollback: ${r.reason}`,
     '',

@@ -6,7 +6,7 @@ import { buildApi } from '../../src/api/server';
 import { configSchema, LifelineConfig } from '../../src/domain/config';
 import { harnessState, TestEnv, testCodec, testDataConverter } from './env';
 
-export const API_TOKEN = 'test-token-0123456789';
+export const API_TOKEN = 'test-token-0123456789abcdefghijklmnop';
 export const HMAC_SECRET = 'test-hmac-secret';
 
 export interface RunningApi {
@@ -15,13 +15,18 @@ export interface RunningApi {
   close(): Promise<void>;
 }
 
-export async function startApi(env: TestEnv, stacks: Record<string, unknown>, opts: { temporalAddress?: string; bodyLimitBytes?: number; alerts?: object } = {}): Promise<RunningApi> {
+export async function startApi(
+  env: TestEnv,
+  stacks: Record<string, unknown>,
+  opts: { temporalAddress?: string; bodyLimitBytes?: number; alerts?: object; uiOrigins?: string[] } = {},
+): Promise<RunningApi> {
   const config: LifelineConfig = configSchema.parse({ dataDir: env.dataDir, stacks, alerts: opts.alerts ?? {} });
   const connection = opts.temporalAddress ? Connection.lazy({ address: opts.temporalAddress }) : await Connection.connect({ address: harnessState().address });
   const app = await buildApi({
     config,
     client: new Client({ connection, dataConverter: testDataConverter() }),
     codec: testCodec(),
+    uiOrigins: opts.uiOrigins,
     taskQueue: env.taskQueue,
     logLevel: 'silent',
     bodyLimitBytes: opts.bodyLimitBytes,

@@ -15,6 +15,10 @@ const PORT = 17233;
 const UI_PORT = 18233;
 
 export default async function globalSetup(): Promise<void> {
+  // A server on the port belongs to another run (or one left by an interrupted run): its files are not ours to delete.
+  if (!process.env.LIFELINE_TEST_TEMPORAL_ADDRESS && (await waitForTemporal(`127.0.0.1:${PORT}`, 1000).then(() => true, () => false))) {
+    throw new Error(`a Temporal server already answers on 127.0.0.1:${PORT} (another test run, or one left by an interrupted run); stop it: pkill -f 'start-dev --ip 127.0.0.1 --port ${PORT}'`);
+  }
   rmSync(TEST_DIR, { recursive: true, force: true });
   mkdirSync(TEST_DIR, { recursive: true });
   ensureCodecKeyFile(CODEC_KEYS_FILE);
@@ -38,9 +42,6 @@ export default async function globalSetup(): Promise<void> {
     if (!existsSync(TEMPORAL_BIN)) {
       throw new Error(`No temporal binary at ${TEMPORAL_BIN}.\nRun \`npm test\` (it builds one) or \`bash scripts/provision-temporal.sh\`.`);
     }
-    // A server left on the port by an interrupted run would answer for the new one, on a deleted database.
-    const stale = await waitForTemporal(`127.0.0.1:${PORT}`, 1000).then(() => true, () => false);
-    if (stale) throw new Error(`a Temporal server already answers on 127.0.0.1:${PORT} (left by an interrupted test run?); stop it: pkill -f 'start-dev --ip 127.0.0.1 --port ${PORT}'`);
     const dbFile = path.join(TEST_DIR, 'temporal.db');
     const child = spawnDevServer({ port: PORT, uiPort: UI_PORT, dbFile, logFile: path.join(TEST_DIR, 'temporal.log') });
     state = { address: `127.0.0.1:${PORT}`, pid: child.pid, dbFile, uiPort: UI_PORT };

@@ -1,8 +1,12 @@
 import { createHmac } from 'node:crypto';
-import { authenticate, AuthSecrets } from '../../src/api/auth';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { authenticate, AuthSecrets, signedText } from '../../src/api/auth';
+import { SignatureLedger } from '../../src/api/signature-ledger';
 
 const secrets: AuthSecrets = {
-  bearerToken: 'tok-123',
+  bearerToken: 'tok-0123456789abcdefghijklmnopqrstuv',
   hmacSecret: "It's a Secret to Everybody",
   grafanaSignatureHeader: 'X-Grafana-Alerting-Signature',
   grafanaTimestampHeader: 'X-Grafana-Alerting-Signature-Timestamp',
@@ -10,25 +14,47 @@ const secrets: AuthSecrets = {
 };
 const body = Buffer.from('Hello, World!');
 const NOW = 1_800_000_000;
+const req = (headers: Record<string, string>, method = 'POST', url = '/v1/alerts') => ({ method, url, headers });
+const sign = (ts: number, method = 'POST', url = '/v1/alerts', data = body) => createHmac('sha256', secrets.hmacSecret!).update(signedText(String(ts), method, url, data)).digest('hex');
 
-test('GitHub-style signature matches the published test vector', () => {
-  const headers = { 'x-hub-signature-256': 'sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17' };
-  expect(authenticate(headers, body, secrets, NOW)).toEqual({ ok: true, method: 'hmac-github' });
-  expect(authenticate(headers, Buffer.from('Hello, World?'), secrets, NOW).ok).toBe(false);
+test('the signed text is timestamp, method, path and body', () => {
+  expect(signedText('1', 'post', '/v1/alerts?x=1', body).toString()).toBe('1:POST:/v1/alerts?x=1:Hello, World!');
 });
 
-test('bearer tokens are compared exactly', () => {
-  expect(authenticate({ authorization: 'Bearer tok-123' }, body, secrets, NOW).ok).toBe(true);
-  expect(authenticate({ authorization: 'Bearer tok-12' }, body, secrets, NOW).ok).toBe(false);
-  expect(authenticate({ authorization: 'Basic dG9rLTEyMw==' }, body, secrets, NOW).ok).toBe(false);
-  expect(authenticate({}, body, secrets, NOW)).toEqual({ ok: false, reason: expect.stringMatching(/missing credentials/) });
+test('GitHub style: sha256=<hex> over the signed text, with its timestamp; another path, method, body or time fails', () => {
+  const gh = (ts: number, sig = sign(ts)) => ({ 'x-hub-signature-256': `sha256=${sig}`, 'x-lifeline-timestamp': String(ts) });
+  expect(authenticate(req(gh(NOW)), body, secrets, NOW)).toEqual({ ok: true, method: 'hmac-github', signature: sign(NOW) });
+  expect(authenticate(req(gh(NOW), 'POST', '/v1/rollbacks'), body, secrets, NOW).ok).toBe(false);
+  expect(authenticate(req(gh(NOW), 'GET'), body, secrets, NOW).ok).toBe(false);
+  expect(authenticate(req(gh(NOW)), Buffer.from('Hello, World?'), secrets, NOW).ok).toBe(false);
+  expect(authenticate(req({ 'x-hub-signature-256': `sha256=${sign(NOW)}` }), body, secrets, NOW)).toEqual({ ok: false, reason: 'missing or malformed x-lifeline-timestamp' });
+  expect(authenticate(req(gh(NOW - 301)), body, secrets, NOW)).toEqual({ ok: false, reason: 'stale signature timestamp' });
 });
 
-test('Grafana-style signatures cover timestamp:body and go stale after 5 minutes', () => {
-  const sign = (ts: number) => createHmac('sha256', secrets.hmacSecret!).update(`${ts}:`).update(body).digest('hex');
+test('bearer tokens are compared exactly: no blank, no non-breaking space, no other scheme', () => {
+  expect(authenticate(req({ authorization: `Bearer ${secrets.bearerToken}` }), body, secrets, NOW).ok).toBe(true);
+  expect(authenticate(req({ authorization: `Bearer ${secrets.bearerToken.slice(1)}` }), body, secrets, NOW).ok).toBe(false);
+  expect(authenticate(req({ authorization: 'Bearer \u00a0' }), body, { ...secrets, bearerToken: '' }, NOW).ok).toBe(false);
+  expect(authenticate(req({ authorization: 'Bearer ' }), body, { ...secrets, bearerToken: '' }, NOW).ok).toBe(false);
+  expect(authenticate(req({ authorization: `Basic ${Buffer.from(secrets.bearerToken).toString('base64')}` }), body, secrets, NOW).ok).toBe(false);
+  expect(authenticate(req({}), body, secrets, NOW)).toEqual({ ok: false, reason: expect.stringMatching(/missing credentials/) });
+});
+
+test('Grafana style: the canonical (lower-case) signature is what a single-use ledger keys on', () => {
   const h = (ts: number, sig = sign(ts)) => ({ 'x-grafana-alerting-signature': sig, 'x-grafana-alerting-signature-timestamp': String(ts) });
-  expect(authenticate(h(NOW), body, secrets, NOW).ok).toBe(true);
-  expect(authenticate(h(NOW - 301), body, secrets, NOW)).toEqual({ ok: false, reason: 'stale signature timestamp' });
-  expect(authenticate(h(NOW, sign(NOW - 1)), body, secrets, NOW).ok).toBe(false);
-  expect(authenticate({ 'x-grafana-alerting-signature': sign(NOW) }, body, secrets, NOW).ok).toBe(false);
+  const lower = authenticate(req(h(NOW)), body, secrets, NOW);
+  const upper = authenticate(req(h(NOW, sign(NOW).toUpperCase())), body, secrets, NOW);
+  expect(lower).toEqual({ ok: true, method: 'hmac-grafana', signature: sign(NOW) });
+  expect(upper).toEqual(lower);
+  expect(authenticate(req(h(NOW - 301)), body, secrets, NOW)).toEqual({ ok: false, reason: 'stale signature timestamp' });
+  expect(authenticate(req({ 'x-grafana-alerting-signature': sign(NOW) }), body, secrets, NOW).ok).toBe(false);
+});
+
+test('the ledger refuses a second claim, also from another instance on the same folder (a restart, a second API)', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ledger-'));
+  const a = new SignatureLedger(dir, 300_000);
+  expect(a.claim('abc', 1000)).toBe(true);
+  expect(a.claim('abc', 1001)).toBe(false);
+  expect(new SignatureLedger(dir, 300_000).claim('abc', 1002)).toBe(false);
+  expect(new SignatureLedger(dir, 300_000).claim('abd', 1003)).toBe(true);
 });

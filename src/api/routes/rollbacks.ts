@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { ReleaseStore } from '../../activities/release-store';
-import { resolveStack } from '../../domain/config';
+import { hasStack, resolveStack } from '../../domain/config';
 import { imageTagSchema, releaseIdSchema, stackNameSchema } from '../../domain/names';
 import { startProcedure } from '../../client/procedures';
 import type { OwnedProcedure } from '../../domain/ownership';
@@ -31,7 +31,7 @@ export function registerRollbackRoutes(app: FastifyInstance, deps: RouteDeps): v
     const parsed = rollbackRequest.safeParse(req.body);
     if (!parsed.success) return badRequest(reply, parsed.error);
     const r = parsed.data;
-    if (!deps.config.stacks[r.stack]) return reply.code(404).send({ error: `unknown stack "${r.stack}"` });
+    if (!hasStack(deps.config, r.stack)) return reply.code(404).send({ error: `unknown stack "${r.stack}"` });
     const stack = resolveStack(deps.config, r.stack);
     if (r.releaseId && !(await new ReleaseStore(stack.dataDir).find(r.stack, r.releaseId))) {
       return reply.code(404).send({ error: `unknown release ${r.releaseId} for stack ${r.stack}` });
