@@ -2,6 +2,7 @@
  * More than one host: a second Docker engine with its own worker on its own host task queue, both steered
  * by one Temporal server; and that engine going down mid-rollback, briefly and for good.
  */
+import { followUp } from './harness/owner';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { ResolvedStack } from '../src/domain/config';
 import type { ReleaseSummary } from '../src/domain/release';
@@ -95,7 +96,7 @@ test('an engine that stays down past the bound ends in escalation, not a hang', 
   const failure = await h.result().then(() => undefined, (err) => err);
   expect(failure?.cause?.message).toMatch(/Docker engine unreachable.*emergency procedure (\S+) takes over/);
   const emergencyId = /emergency procedure (\S+) takes over/.exec(failure.cause.message)![1];
-  await env.client.workflow.getHandle(emergencyId).terminate('test: engine comes back');
+  await (await followUp(env.client, emergencyId)).terminate('test: engine comes back');
   await engine2.start();
   await removeFixtureStack(engine2.docker, b);
 });

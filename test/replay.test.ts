@@ -9,7 +9,8 @@ import { temporal } from '@temporalio/proto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PROCEDURES } from '../src/domain/procedures';
-import { BUNDLE_FILE } from './harness/paths';
+import { lifelineDataConverter } from '../src/codec/data-converter';
+import { BUNDLE_FILE, FIXTURE_CODEC_KEYS_FILE } from './harness/paths';
 
 const DIR = path.join(__dirname, 'fixtures/histories');
 const fixtures = (sub: string) => readdirSync(path.join(DIR, sub)).filter((f) => f.endsWith('.pb')).sort().map((f) => path.join(sub, f));
@@ -28,7 +29,8 @@ test.each(['owned', 'pre-owner'])('every history in %s/ replays without nondeter
     return { workflowId: history.events![0].workflowExecutionStartedEventAttributes!.workflowId!, history };
   });
   const failures: string[] = [];
-  for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: BUNDLE_FILE } }, histories)) {
+  const dataConverter = lifelineDataConverter(DIR, { LIFELINE_CODEC_KEYS_FILE: FIXTURE_CODEC_KEYS_FILE });
+  for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: BUNDLE_FILE }, dataConverter }, histories)) {
     if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
   }
   expect(failures).toEqual([]);

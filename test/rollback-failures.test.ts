@@ -1,4 +1,5 @@
 /** Failure paths: the previous release is broken too, escalation through the ladder, idempotent retries. */
+import { followUp } from './harness/owner';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -57,7 +58,7 @@ test('previous release broken too: the rollback fails, rollback-failed runs, and
   const emergencyId = /emergency procedure (\S+) takes over/.exec(failure.cause.message)![1];
   expect(emergencyId).toMatch(/^emergency:rollback-failed:broken:/);
 
-  const emergency = env.client.workflow.getHandle(emergencyId);
+  const emergency = await followUp(env.client, emergencyId);
   // Gathers information, force-recreates (fails again), finds no older good release, escalates to level 3 then 4.
   const atCto = await waitFor(async () => {
     const p = await emergency.query(progressQuery);
@@ -90,7 +91,7 @@ test('rollback-failed recovers with an older good release when the newest one is
   const h = await env.start('quick-rollback', { stack, trigger: 'cli', requestedBy: 'test', reason: 'errors' });
   const failure = await h.result().then((r) => { throw new Error(`rollback unexpectedly succeeded: ${JSON.stringify(r).slice(0, 600)}`); }, (err) => err);
   const emergencyId = /emergency procedure (\S+) takes over/.exec(failure.cause.message)![1];
-  const result = (await env.client.workflow.getHandle(emergencyId).result()) as RollbackFailedResult;
+  const result = (await (await followUp(env.client, emergencyId)).result()) as RollbackFailedResult;
   expect(result.status).toBe('completed');
   for (const s of stack.services) {
     expect((await env.docker.getContainer(fixtureContainer(stack, s)).inspect()).Config.Image).toBe('lifeline-fixture/spacetime:v2.4.8');

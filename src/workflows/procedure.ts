@@ -137,6 +137,8 @@ export class Procedure {
   /** Runs one named step of the procedure, recording it in the timeline. */
   async step<T>(name: string, fn: () => Promise<T>): Promise<T> {
     this.throwIfAborted();
+    // A stopped procedure starts no further step: the report names the step it was stopped in.
+    if (this.scope?.consideredCancelled) await this.scope.cancelRequested;
     this.state.step = name;
     this.record(name);
     const parent = setCurrentStep(name);

@@ -1,4 +1,13 @@
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { waitUntilStarted } from '../../src/client/procedures';
 import type { OwnerState } from '../../src/domain/owner';
+
+/** The follow-up procedure a failed one named: the stack's owner starts it right after the failure is reported. */
+export async function followUp(client: Client, workflowId: string): Promise<WorkflowHandle> {
+  const handle = client.workflow.getHandle(workflowId);
+  await waitUntilStarted(handle, 100);
+  return handle;
+}
 
 /** The procedures a stack's owner started that are rollbacks or emergencies (backups left out). */
 export const rollbacksOf = (s: OwnerState): string[] => s.started.filter((id) => !id.startsWith('backup:'));
