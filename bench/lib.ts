@@ -61,6 +61,7 @@ export async function startWorkers(env: BenchEnv): Promise<() => Promise<void>> 
     host: env.host,
     roles: ['orchestration', 'host'],
     dataConverter,
+    stacks: () => undefined, // benchmarks run no host commands
     docker: env.docker,
     workflowBundle: { codePath: BUNDLE_FILE },
     taskQueue: env.taskQueue,

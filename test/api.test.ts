@@ -1,4 +1,9 @@
 /** The HTTP API: credentials by default, clear 4xx for bad input, alerts into triage, remote rollbacks. */
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { CODEC_ENV, ROOT } from './harness/paths';
 import axios, { AxiosRequestConfig } from 'axios';
 import { createHmac } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
@@ -67,7 +72,26 @@ async function goodThenBroken(): Promise<ReleaseSummary> {
   return release;
 }
 
+const run = promisify(execFile);
+
 describe('credentials', () => {
+  test('the API refuses to start on an empty or short token, saying why', async () => {
+    const empty = path.join(env.dataDir, 'empty-token');
+    writeFileSync(empty, '\n');
+    const start = (extra: NodeJS.ProcessEnv) =>
+      run(process.execPath, [path.join(ROOT, 'dist/api/main.js')], { env: { ...process.env, ...CODEC_ENV, LIFELINE_API_PORT: '0', LIFELINE_API_TOKEN: '', ...extra }, timeout: 20_000 }).then(
+        () => ({ code: 0, stderr: '' }),
+        (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
+      );
+    const a = await start({ LIFELINE_API_TOKEN_FILE: empty });
+    expect(a.code).toBe(1);
+    expect(a.stderr).toContain(`lifeline api failed: LIFELINE_API_TOKEN_FILE (${empty}) is empty`);
+    const b = await start({ LIFELINE_API_TOKEN: 'short-token' });
+    expect(b.code).toBe(2);
+    expect(b.stderr).toContain('the API token from LIFELINE_API_TOKEN is too short or has spaces: use 32 or more visible characters');
+  });
+
+
   test('no credential, a wrong token or a bad signature get 401 and start nothing', async () => {
     const body = amPayload([{ name: 'ErrorRateAbove10Percent', stack: 'other' }]);
     expect((await post('/v1/alerts/alertmanager', body, { headers: { authorization: '' } })).status).toBe(401);

@@ -1,6 +1,6 @@
 /** The four emergency procedures with people in the loop, on the real engine and server. */
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { createGunzip } from 'node:zlib';
@@ -222,6 +222,9 @@ describe('security breach', () => {
     const sums = readFileSync(path.join(dir, 'SHA256SUMS'), 'utf8').trim().split('\n').map((l) => l.split(/\s+/));
     expect(sums.map(([, name]) => name).sort()).toEqual(['api.inspect.json', 'api.log', 'godot.inspect.json', 'godot.log', 'host.json']);
     for (const [hash, name] of sums) expect(createHash('sha256').update(readFileSync(path.join(dir, name))).digest('hex')).toBe(hash);
+    // Evidence is private: the folder 0700, every file 0600.
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    for (const [, name] of sums) expect(statSync(path.join(dir, name)).mode & 0o777).toBe(0o600);
 
     // Time passes; nothing restarts by itself.
     await new Promise((r) => setTimeout(r, 3000));

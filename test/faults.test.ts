@@ -127,7 +127,7 @@ describe.each(['snapshotVolumes', 'restoreVolume'])('data corruption, worker kil
     const { createHostActivities } = await import('../src/activities');
     const { MockActivityEnvironment } = await import('@temporalio/testing');
     const axios = (await import('axios')).default;
-    await new MockActivityEnvironment().run(createHostActivities({ docker: env.docker, host: env.host, http: axios.create() }).restoreVolume, scratch, snap.archive, snap.sha256);
+    await new MockActivityEnvironment().run(createHostActivities({ docker: env.docker, host: env.host, http: axios.create(), stacks: env.stackConfig }).restoreVolume, scratch, snap.archive, snap.sha256);
     expect(await inVolume(env.docker, scratch, LISTING)).toBe(corruptListing);
     expect(await retriedActivities(handle)).toContain(point);
     for (const s of stack.services) expect(await containersOf(env.docker, name, s.name)).toHaveLength(1);

@@ -28,7 +28,7 @@ beforeAll(async () => {
   await buildFixtureImages(engine2.docker);
   connection = await NativeConnection.connect({ address: harnessState().address });
   // Activities on the second host are slowed a little, so a test can stop its engine inside one.
-  [worker2] = await createWorkers({ connection, namespace: 'default', host: HOST2, roles: ['host'], dataConverter: testDataConverter(), docker: engine2.docker, taskQueue: env.taskQueue, chaosActivityDelayMs: 300 });
+  [worker2] = await createWorkers({ connection, namespace: 'default', host: HOST2, roles: ['host'], dataConverter: testDataConverter(), stacks: env.stackConfig, docker: engine2.docker, taskQueue: env.taskQueue, chaosActivityDelayMs: 300 });
   running = worker2.run();
 });
 afterAll(async () => {

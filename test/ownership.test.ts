@@ -255,21 +255,22 @@ test(`triage under 5,000 alerts: history bounded (${OWNER_HISTORY_LIMIT} events 
   await waitForPending(waiting, 'choose-release');
   const ownerStart = { ...(await owner(env, 'storm').describe()) };
   const now = Date.now();
+  // 5,000 unique alerts as Alertmanager delivers them: grouped, 5 per delivery, 1,000 deliveries, 4 at a time.
   const TOTAL = 5000;
-  for (let i = 0; i < TOTAL; i += 100) {
+  const GROUP = 5;
+  const alert = (n: number) => ({
+    source: 'generic' as const,
+    stack: 'storm',
+    name: `Noise${n}`,
+    severity: 'low' as const,
+    status: 'firing' as const,
+    fingerprint: `noise-${n}`,
+    startsAt: new Date(now - 1000).toISOString(),
+    labels: {},
+  });
+  for (let i = 0; i < TOTAL; i += GROUP * 4) {
     await Promise.all(
-      Array.from({ length: 100 }, (_, j) =>
-        owner(env, 'storm').signal(alertSignal, {
-          source: 'generic',
-          stack: 'storm',
-          name: `Noise${i + j}`,
-          severity: 'low',
-          status: 'firing',
-          fingerprint: `noise-${i + j}`,
-          startsAt: new Date(now - 1000).toISOString(),
-          labels: {},
-        }),
-      ),
+      Array.from({ length: 4 }, (_, k) => owner(env, 'storm').signal(alertSignal, Array.from({ length: GROUP }, (_, j) => alert(i + k * GROUP + j)))),
     );
   }
   const runs: { runId: string; status: string }[] = [];

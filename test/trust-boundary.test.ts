@@ -5,17 +5,19 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { ReleaseStore } from '../src/activities/release-store';
 import { promisify } from 'node:util';
 import axios from 'axios';
 import { removeFixtureStack, upFixtureStack, waitFixtureHealthy } from '../src/fixtures/stack';
 import type { ReleaseSummary } from '../src/domain/release';
-import { acknowledgeUpdate } from '../src/workflows/definitions';
+import { abortUpdate, acknowledgeUpdate, progressQuery } from '../src/workflows/definitions';
 import { API_TOKEN, startApi } from './harness/api';
 import { createTestEnv, FAST_TIMEOUTS, harnessState, TestEnv } from './harness/env';
 import { TEMPORAL_BIN } from './harness/paths';
 import { startRecorder } from './harness/recorder';
-import { waitForPending } from './harness/waits';
+import { waitFor, waitForPending } from './harness/waits';
 
 const run = promisify(execFile);
 let env: TestEnv;
@@ -55,6 +57,17 @@ test('a canary env secret and a canary Slack token never reach the server in pla
   // The secrets were really used: the fixture ran with the env, Slack got the posts.
   expect((await env.docker.getContainer('canary-godot-1').inspect()).Config.Env).toContain(`DB_PASSWORD=${dbCanary}`);
   expect(slack.requests.filter((r) => r.url === `/services/${slackCanary}`).length).toBeGreaterThanOrEqual(2);
+
+  // On disk, what holds the secret is private: release records, their folders, and the incident report.
+  const store = new ReleaseStore(env.dataDir);
+  const releaseDir = store.releaseDir('canary', good.id);
+  expect(statSync(releaseDir).mode & 0o777).toBe(0o700);
+  for (const f of ['release.json', 'request-key']) expect(statSync(path.join(releaseDir, f)).mode & 0o777).toBe(0o600);
+  expect(readFileSync(path.join(releaseDir, 'release.json'), 'utf8')).toContain(dbCanary); // the record needs it to recreate
+  const postActions = (await rollback.result()) as { postActionsWorkflowId: string };
+  const { reportPath } = (await env.client.workflow.getHandle(postActions.postActionsWorkflowId).result()) as { reportPath: string };
+  expect(statSync(reportPath).mode & 0o777).toBe(0o600);
+  expect(statSync(path.dirname(reportPath)).mode & 0o777).toBe(0o700);
 
   // The server's database (and its write-ahead log) holds neither canary.
   const { dbFile, address } = harnessState();
@@ -96,4 +109,33 @@ test('a canary env secret and a canary Slack token never reach the server in pla
     await slack.close();
     await removeFixtureStack(env.docker, stack);
   }
+});
+
+test('a host command forged into a workflow input never runs: the worker runs only what its own config holds', async () => {
+  const marker = path.join(env.dataDir, `forged-${randomBytes(4).toString('hex')}`);
+  // The worker's own config for this stack has no firewall command.
+  const stack = env.stack('forge', { ports: [19811], services: ['godot'], config: { timeouts: FAST_TIMEOUTS } });
+  const forged = { ...stack, emergency: { ...stack.emergency, firewallCommand: ['/bin/sh', '-c', `touch ${marker}`] } };
+  // Straight to Temporal, as anyone who can reach the server could: a breach with the forged stack.
+  const { reply, handle } = await env.request('security-breach', { stack: forged, trigger: 'api', requestedBy: 'intruder', reason: 'forged' });
+  expect(reply.outcome).toBe('started');
+  await waitFor(async () => {
+    const p = await handle.query(progressQuery);
+    return p.timeline.some((t) => (t.detail ?? '').includes("this worker's config has no firewallCommand for stack forge; nothing ran")) ? true : undefined;
+  }, 'the forged command refused', 60_000);
+  expect(existsSync(marker)).toBe(false);
+  await handle.executeUpdate(abortUpdate, { args: [{ by: 'test', reason: 'test over' }] });
+});
+
+test("the stack's own firewall command, from the worker's config, runs exactly once", async () => {
+  const marker = path.join(env.dataDir, `firewall-${randomBytes(4).toString('hex')}`);
+  const stack = env.stack('firewalled', {
+    ports: [19812],
+    services: ['godot'],
+    config: { timeouts: FAST_TIMEOUTS, emergency: { firewallCommand: ['/bin/sh', '-c', `echo blocked >> ${marker}`] } },
+  });
+  const h = await env.start('security-breach', { stack, trigger: 'cli', requestedBy: 'test', reason: 'key leaked' });
+  await waitForPending(h, 'approval', 'security team');
+  expect(readFileSync(marker, 'utf8')).toBe('blocked\n');
+  await h.executeUpdate(abortUpdate, { args: [{ by: 'test', reason: 'test over' }] });
 });

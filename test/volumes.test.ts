@@ -20,7 +20,7 @@ const backup = (volume: string, archive: string) => mock.run(acts.backupVolume, 
 
 beforeAll(async () => {
   env = await createTestEnv('volumes');
-  acts = createHostActivities({ docker: env.docker, host: env.host, http: axios.create() });
+  acts = createHostActivities({ docker: env.docker, host: env.host, http: axios.create(), stacks: env.stackConfig });
   await env.docker.getVolume(VOLUME).remove({ force: true }).catch(() => undefined);
   await env.docker.createVolume({ Name: VOLUME });
 });

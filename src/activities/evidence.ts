@@ -1,13 +1,13 @@
 /** Evidence and diagnostics: every container's logs and inspect output, disk and memory, with sha256 for each file. */
 import type Docker from 'dockerode';
 import { Context } from '@temporalio/activity';
-import { mkdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { ResolvedStack } from '../domain/config';
 import { assertStackName } from '../domain/names';
 import { demuxToLines, DockerActivities } from './docker';
-import { sha256File, writeFileAtomic } from './files';
+import { privateDir, sha256File, writeFileAtomic } from './files';
 
 export interface EvidenceBundle {
   dir: string;
@@ -23,7 +23,7 @@ export function createEvidenceActivities(deps: { docker: Docker; dockerActivitie
      */
     async collectEvidence(stack: ResolvedStack, bundle: string, logLines: number): Promise<EvidenceBundle> {
       const dir = path.join(stack.dataDir, 'evidence', assertStackName(stack.name), bundle.replace(/[^A-Za-z0-9_.:-]/g, '_'));
-      await mkdir(dir, { recursive: true });
+      await privateDir(dir);
       const files: EvidenceBundle['files'] = [];
       const put = async (name: string, content: string) => {
         const file = path.join(dir, name);

@@ -2,8 +2,15 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { execFile } from 'node:child_process';
 import { statfs } from 'node:fs/promises';
+import type { ResolvedStack } from '../domain/config';
 
-export function createHostMachineActivities() {
+/** The host commands a stack may configure; what each runs comes from the worker's own config only. */
+export type HostCommand = 'firewallCommand' | 'dockerRestartCommand';
+
+/** A stack as this worker's own configuration describes it (undefined: the worker does not know it). */
+export type StackResolver = (stack: string) => ResolvedStack | undefined;
+
+export function createHostMachineActivities(deps: { stacks: StackResolver }) {
   return {
     /** Free and total bytes of the file system holding `path` (`df -h`). */
     async diskFree(path: string): Promise<{ freeBytes: number; totalBytes: number }> {
@@ -15,9 +22,14 @@ export function createHostMachineActivities() {
       }
     },
 
-    /** Runs a command from the config (never a shell string), with a bound; a non-zero exit is a failure. */
-    async runHostCommand(argv: string[], timeoutSeconds: number): Promise<{ output: string }> {
-      if (argv.length === 0) throw ApplicationFailure.nonRetryable('empty host command', 'BadInput');
+    /**
+     * Runs a stack's configured host command, as this worker's config has it: the workflow names the command,
+     * never its argv, so whoever can start a workflow cannot run anything else here. Never a shell string;
+     * bounded; a non-zero exit is a failure.
+     */
+    async runHostCommand(stack: string, command: HostCommand, timeoutSeconds: number): Promise<{ output: string }> {
+      const argv = deps.stacks(stack)?.emergency[command];
+      if (!argv?.length) throw ApplicationFailure.nonRetryable(`this worker's config has no ${command} for stack ${stack}; nothing ran`, 'BadInput');
       const ctx = Context.current();
       const beat = setInterval(() => ctx.heartbeat(argv[0]), 2000);
       try {

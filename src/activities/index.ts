@@ -5,14 +5,14 @@ import type { AxiosInstance } from 'axios';
 import { createDockerActivities } from './docker';
 import { createEvidenceActivities } from './evidence';
 import { createHealthActivities } from './health';
-import { createHostMachineActivities } from './host';
+import { createHostMachineActivities, StackResolver } from './host';
 import { createIngressActivities } from './ingress';
 import { createNotifyActivities } from './notify';
 import { createProcedureStatusActivities } from './procedures';
 import { createReleaseActivities } from './releases';
 import { createVolumeActivities } from './volumes';
 
-export function createHostActivities(deps: { docker: Docker; host: string; http: AxiosInstance }) {
+export function createHostActivities(deps: { docker: Docker; host: string; http: AxiosInstance; stacks: StackResolver }) {
   const docker = createDockerActivities(deps.docker);
   const volumes = createVolumeActivities({ docker: deps.docker });
   return {
@@ -20,7 +20,7 @@ export function createHostActivities(deps: { docker: Docker; host: string; http:
     ...volumes,
     ...createEvidenceActivities({ docker: deps.docker, dockerActivities: docker }),
     ...createIngressActivities({ docker: deps.docker, dockerActivities: docker }),
-    ...createHostMachineActivities(),
+    ...createHostMachineActivities(deps),
     ...createHealthActivities({ docker, http: deps.http }),
     ...createReleaseActivities({ docker, volumes, host: deps.host }),
   };

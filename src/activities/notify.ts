@@ -1,12 +1,11 @@
 /** Activities that talk to people: chat/webhook notifications and incident reports. */
 import { ApplicationFailure } from '@temporalio/activity';
 import type { AxiosInstance } from 'axios';
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { NotificationTarget } from '../domain/config';
 import { assertStackName } from '../domain/names';
 import { renderIncidentReport, IncidentReport } from '../domain/incident';
-import { writeFileAtomic } from './files';
+import { privateDir, writeFileAtomic } from './files';
 
 export interface LifelineEvent {
   kind: 'started' | 'escalated' | 'waiting' | 'completed' | 'failed' | 'alert' | 'aborted' | 'cancelled' | 'preempted';
@@ -44,7 +43,7 @@ export function createNotifyActivities(deps: { http: AxiosInstance; githubToken?
     /** Writes the incident report as Markdown under <dataDir>/incidents; the same request always writes the same file. */
     async writeIncidentReport(dataDir: string, report: IncidentReport): Promise<string> {
       const dir = path.join(dataDir, 'incidents', assertStackName(report.stack));
-      await mkdir(dir, { recursive: true });
+      await privateDir(dir);
       const file = path.join(dir, `${report.workflowId.replace(/[^A-Za-z0-9_.-]/g, '_')}.md`);
       await writeFileAtomic(file, renderIncidentReport(report));
       return file;

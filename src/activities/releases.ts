@@ -1,7 +1,7 @@
 /** Release activities: record the running stack, and read or mark recorded releases. */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { chmod, copyFile, readFile, rename, rm, stat } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { COMPOSE_LABELS, composeFilesOf, dependsOnFromCompose, dependsOnFromLabel } from '../domain/compose';
 import path from 'node:path';
@@ -10,7 +10,7 @@ import { InvalidNameError } from '../domain/names';
 import { ContainerSpec, imageTagOf, nextReleaseId, Release, ReleaseSummary, summarize } from '../domain/release';
 import type { DockerActivities } from './docker';
 import { specHash } from './docker-specs';
-import { sha256File, writeFileAtomic } from './files';
+import { privateDir, sha256File, writeFileAtomic } from './files';
 import { ReleaseStore, UnknownReleaseError } from './release-store';
 import type { VolumeActivities } from './volumes';
 
@@ -68,7 +68,7 @@ export function createReleaseActivities(deps: { docker: DockerActivities; volume
       return storeCall(async () => {
         const s = store(stack.dataDir);
         const dir = s.stackDir(stack.name);
-        await mkdir(dir, { recursive: true });
+        await privateDir(dir);
         const existing = await s.all(stack.name);
         for (const r of existing) if ((await requestKeyOf(s, stack.name, r.id)) === opts.requestKey) return summarize(r);
         const captured = await deps.docker.captureSpecs(stack);
@@ -78,7 +78,7 @@ export function createReleaseActivities(deps: { docker: DockerActivities; volume
         const id = nextReleaseId(now(), new Set(existing.map((r) => r.id)));
         const tmp = path.join(dir, `.tmp-${id}-${process.pid}`);
         await rm(tmp, { recursive: true, force: true });
-        await mkdir(path.join(tmp, 'files'), { recursive: true });
+        await privateDir(path.join(tmp, 'files'));
         const configFiles = [];
         // The stack's configured files, and the compose project's own files and .env found from its labels.
         const sources = [...new Set([...stack.configFiles, ...composeFiles])];
@@ -87,6 +87,7 @@ export function createReleaseActivities(deps: { docker: DockerActivities; volume
           await copyFile(source, path.join(tmp, stored)).catch((err: Error) => {
             throw ApplicationFailure.nonRetryable(`config file ${source} cannot be copied: ${err.message}`, 'BadInput');
           });
+          await chmod(path.join(tmp, stored), 0o600); // a .env holds passwords
           configFiles.push({ source, stored, ...(await sha256File(path.join(tmp, stored))) });
         }
         const volumes = [];

@@ -3,7 +3,7 @@ import type Docker from 'dockerode';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { access, mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { access, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -11,7 +11,7 @@ import { createGzip } from 'node:zlib';
 import { createReadStream } from 'node:fs';
 import { assertStackName } from '../domain/names';
 import { dockerFailure, statusCodeOf } from './errors';
-import { sha256File, writeFileAtomic } from './files';
+import { privateDir, sha256File, writeFileAtomic } from './files';
 import { heartbeating } from './heartbeat';
 
 export const TOOLBOX_IMAGE = 'lifeline/toolbox:1';
@@ -75,7 +75,7 @@ export function createVolumeActivities(deps: { docker: Docker }) {
   async function backupVolume(volume: string, archive: string): Promise<VolumeArchive> {
     const existing = await verifiedArchive(archive);
     if (existing) return existing;
-    await mkdir(path.dirname(archive), { recursive: true });
+    await privateDir(path.dirname(archive));
     // Each attempt writes its own partial file: a retry never appends to, or renames, another attempt's.
     const tmp = `${archive}.partial-${Context.current().info.attempt}-${randomUUID().slice(0, 8)}`;
     return withHelper(volume, undefined, async (helper) => {

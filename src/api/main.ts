@@ -1,4 +1,5 @@
 /** HTTP API process. */
+import { ensurePrivateDataDir } from '../config/data-dir';
 import { configFilePath, loadConfig } from '../config/load';
 import { connectClient } from '../client/temporal';
 import { apiToken, readSecret } from '../config/secrets';
@@ -8,6 +9,7 @@ import { assertStrongToken, buildApi } from './server';
 
 async function main(): Promise<void> {
   const config = loadConfig(configFilePath());
+  ensurePrivateDataDir(config.dataDir);
   const { token, source } = apiToken(config.dataDir);
   assertStrongToken(token, source);
   ensureDefaultCodecKeyFile(config.dataDir);

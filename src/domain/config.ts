@@ -1,8 +1,24 @@
 /** Lifeline's configuration file: shape, defaults and the resolved per-stack view workflows receive. */
+import safeRegex from 'safe-regex2';
 import { z } from 'zod';
 import { serviceNameSchema, stackNameSchema } from './names';
 
 const seconds = z.number().nonnegative();
+
+/** Checked when the config loads, not when a rollback needs it: valid, and no catastrophic backtracking. */
+const errorLogPattern = z
+  .string()
+  .min(1)
+  .max(500)
+  .superRefine((pattern, ctx) => {
+    try {
+      new RegExp(pattern, 'i');
+    } catch (err) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `not a valid regular expression: ${(err as Error).message}` });
+      return;
+    }
+    if (!safeRegex(pattern)) ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'may backtrack catastrophically on a long log line (ReDoS); simplify it' });
+  });
 const loopbackUrl = z.string().url();
 
 export const smokeTestSchema = z.object({
@@ -86,7 +102,7 @@ export const stackSchema = z.object({
   retainReleases: z.number().int().min(1).default(10),
   statusUrl: loopbackUrl.optional(),
   smokeTests: z.array(smokeTestSchema).default([]),
-  errorLogPatterns: z.array(z.string()).default(['\\bERROR\\b', '\\bFATAL\\b', 'panic']),
+  errorLogPatterns: z.array(errorLogPattern).default(['\\bERROR\\b', '\\bFATAL\\b', 'panic']),
   errorLogLines: z.number().int().positive().default(100),
   prometheus: z
     .object({ url: loopbackUrl, checks: z.array(metricCheckSchema).default([]) })

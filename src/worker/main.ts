@@ -2,8 +2,10 @@
 import { NativeConnection } from '@temporalio/worker';
 import { lifelineDataConverter } from '../codec/data-converter';
 import { ensureDefaultCodecKeyFile } from '../codec/keys';
+import { ensurePrivateDataDir } from '../config/data-dir';
 import { configFilePath, loadConfig } from '../config/load';
 import { temporalAddress, temporalNamespace } from '../client/temporal';
+import { hasStack, resolveStack } from '../domain/config';
 import { createWorkers, runWorkers, WorkerRole } from './workers';
 
 async function main(): Promise<void> {
@@ -11,6 +13,7 @@ async function main(): Promise<void> {
   const host = process.env.LIFELINE_HOST ?? 'local';
   // The worker's own configuration: where its data and keys live.
   const config = loadConfig(configFilePath());
+  ensurePrivateDataDir(config.dataDir);
   ensureDefaultCodecKeyFile(config.dataDir);
   const dataConverter = lifelineDataConverter(config.dataDir);
   const connection = await NativeConnection.connect({ address: temporalAddress() });
@@ -20,6 +23,7 @@ async function main(): Promise<void> {
     host,
     roles,
     dataConverter,
+    stacks: (name) => (hasStack(config, name) ? resolveStack(config, name) : undefined),
     taskQueue: process.env.LIFELINE_TASK_QUEUE,
     workflowBundle: process.env.LIFELINE_WORKFLOW_BUNDLE ? { codePath: process.env.LIFELINE_WORKFLOW_BUNDLE } : undefined,
     chaosActivityDelayMs: Number(process.env.LIFELINE_CHAOS_ACTIVITY_DELAY_MS ?? 0) || undefined,

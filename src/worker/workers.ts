@@ -15,6 +15,7 @@ import axios from 'axios';
 import Docker from 'dockerode';
 import { Agent } from 'node:http';
 import { createHostActivities, createOrchestrationActivities } from '../activities';
+import type { StackResolver } from '../activities/host';
 import { readSecret } from '../config/secrets';
 import { hostTaskQueue, ORCHESTRATION_TASK_QUEUE } from '../domain/task-queues';
 
@@ -30,6 +31,8 @@ export interface WorkerSetup {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Orchestration task queue (default: lifeline). */
   taskQueue?: string;
+  /** The stacks as this worker's own config describes them: host commands come from here, never from workflow input. */
+  stacks: StackResolver;
   /** Payload encryption: the same keys as every client. */
   dataConverter: DataConverter;
   /** Fault-injection only: every activity waits this long first, so a test can kill the worker inside one. */
@@ -75,7 +78,7 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
         namespace: setup.namespace,
         dataConverter: setup.dataConverter,
         taskQueue: hostTaskQueue(setup.host),
-        activities: createHostActivities({ docker: setup.docker ?? new Docker(), host: setup.host, http }),
+        activities: createHostActivities({ docker: setup.docker ?? new Docker(), host: setup.host, http, stacks: setup.stacks }),
         interceptors: delay ? { activity: [() => ({ inbound: new DelayActivities(delay) })] } : undefined,
       }),
     );

@@ -59,8 +59,7 @@ async function completeServiceOutageSteps(p: Procedure, input: ProcedureInput & 
       }
     }
     if (em.dockerRestartCommand) {
-      const cmd = em.dockerRestartCommand;
-      await p.step('restart Docker daemon', () => hostCommandActivities(stack, 120).runHostCommand(cmd, 120)).catch((err) => {
+      await p.step('restart Docker daemon', () => hostCommandActivities(stack, 120).runHostCommand(stack.name, 'dockerRestartCommand', 120)).catch((err) => {
         rethrowIfStopped(p, err);
         p.record('restart failed', String(err));
       });

@@ -17,7 +17,8 @@ export const abortUpdate = defineUpdate<Decision, [DecisionInput]>('abort');
 export const preemptSignal = defineSignal<[{ by: string; procedure: string }]>('preempt');
 
 // The stack owner (one per stack, `stack:<name>`): every entry point reaches it.
-export const alertSignal = defineSignal<[AlertEvent]>('alert');
+/** Alerts for the stack: the API sends all of one webhook delivery's alerts for a stack in one signal. */
+export const alertSignal = defineSignal<[AlertEvent | AlertEvent[]]>('alert');
 export const requestProcedureUpdate = defineUpdate<OwnerReply, [ProcedureRequest]>('requestProcedure');
 /** A procedure reports its end (and any follow-up it hands the stack to) to its owner. */
 export const procedureEndedSignal = defineSignal<[ProcedureEnd]>('procedureEnded');

@@ -40,8 +40,7 @@ async function securityBreachSteps(p: Procedure, input: ProcedureInput): Promise
     await docker.stopContainers({ stack }, stack.timeouts.stopGraceSeconds);
   });
   if (em.firewallCommand) {
-    const cmd = em.firewallCommand;
-    await p.step('block external access (firewall)', () => hostCommandActivities(stack, 60).runHostCommand(cmd, 60));
+    await p.step('block external access (firewall)', () => hostCommandActivities(stack, 60).runHostCommand(stack.name, 'firewallCommand', 60));
   }
   await announce(stack, p.state.procedure, 'started', `${input.reason}; ${stack.name} isolated`);
   p.tick('Stakeholders notified');

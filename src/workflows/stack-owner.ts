@@ -42,7 +42,7 @@ export async function stackOwner(input: StackOwnerInput): Promise<void> {
     },
   });
   setHandler(procedureEndedSignal, (end) => ownership.ended(end));
-  setHandler(alertSignal, (e) => triage.receive(e));
+  setHandler(alertSignal, (alerts) => (Array.isArray(alerts) ? alerts : [alerts]).forEach((e) => triage.receive(e)));
   setHandler(ownerStateQuery, () => ({ stack: stack.name, ...ownership.view(), ...triage.view() }));
 
   for (;;) {

@@ -39,6 +39,8 @@ export interface TestEnv {
   host: string;
   dataDir: string;
   stack(name: string, opts: StackOptions): ResolvedStack;
+  /** The stacks this env's workers know (their "own config"): every stack made with stack(). */
+  stackConfig(name: string): ResolvedStack | undefined;
   /** Starts a procedure the way the CLI does: owned ones through the stack owner (busy is an error), escalation directly. */
   start(procedure: OwnedProcedure | 'escalation', args: ProcedureInput & Record<string, unknown>, opts?: { whenBusy?: WhenBusy; requestKey?: string }): Promise<WorkflowHandle>;
   /** The stack owner's answer, for tests of busy, queue, join and preemption. */
@@ -72,12 +74,14 @@ export async function createTestEnv(name: string, opts: { roles?: ('orchestratio
   const host = `t-${name}`;
   const docker = new Docker();
   const dataDir = mkdtempSync(path.join(TEST_DIR, `${name}-`));
+  const stacks = new Map<string, ResolvedStack>();
   const workers: Worker[] = await createWorkers({
     connection: nativeConnection,
     namespace: 'default',
     host,
     roles: opts.roles ?? ['orchestration', 'host'],
     dataConverter,
+    stacks: (n) => stacks.get(n),
     docker,
     workflowBundle: { codePath: BUNDLE_FILE },
     taskQueue,
@@ -109,8 +113,11 @@ export async function createTestEnv(name: string, opts: { roles?: ('orchestratio
         ...(o.escalation ? { escalation: { levels: o.escalation } } : {}),
         ...(o.github ? { github: o.github } : {}),
       });
-      return resolveStack(config, stackName);
+      const resolved = resolveStack(config, stackName);
+      stacks.set(stackName, resolved);
+      return resolved;
     },
+    stackConfig: (n) => stacks.get(n),
     async start(procedure, args, opts) {
       if (procedure === 'escalation') {
         return client.workflow.start(PROCEDURES[procedure], {

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../../src/config/load';
-import { resolveStack, UnknownStackError } from '../../src/domain/config';
+import { configSchema, resolveStack, UnknownStackError } from '../../src/domain/config';
 
 const write = (text: string) => {
   const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'cfg-')), 'lifeline.yaml');
@@ -43,4 +43,14 @@ test('an unknown stack names the configured ones', () => {
   const config = loadConfig(path.resolve(__dirname, '../../lifeline.yaml'));
   expect(() => resolveStack(config, 'nope')).toThrow(UnknownStackError);
   expect(() => resolveStack(config, 'nope')).toThrow(/configured stacks: spacetime/);
+});
+
+test('error-log patterns are checked at load: invalid and catastrophic ones are refused with their path', () => {
+  const withPattern = (p: string) => configSchema.safeParse({ stacks: { s: { host: 'h', services: { a: {} }, errorLogPatterns: [p] } } });
+  expect(withPattern('\\bERROR\\b').success).toBe(true);
+  const invalid = withPattern('(unclosed');
+  expect(invalid.success).toBe(false);
+  expect(invalid.error?.issues[0]).toMatchObject({ path: ['stacks', 's', 'errorLogPatterns', 0], message: expect.stringContaining('not a valid regular expression') });
+  const redos = withPattern('(a+)+$');
+  expect(redos.error?.issues[0].message).toContain('backtrack catastrophically');
 });

@@ -29,12 +29,15 @@ export function registerAlertRoutes(app: FastifyInstance, deps: RouteDeps): void
     }
     deps.metrics.deduplicated.inc(deduplicated);
     const workflowIds = new Set<string>();
+    // One signal per stack and delivery: a storm of grouped alerts is a few signals, not thousands.
+    const byStack = new Map<string, AlertEvent[]>();
+    for (const e of fresh) byStack.set(e.stack, [...(byStack.get(e.stack) ?? []), e]);
     try {
-      for (const e of fresh) {
-        const stack = resolveStack(deps.config, e.stack);
+      for (const [name, events] of byStack) {
+        const stack = resolveStack(deps.config, name);
         const owner = ownerStartOptions(stack, { taskQueue: deps.taskQueue, approvalTimeoutSeconds: deps.config.alerts.approvalTimeoutSeconds });
         const handle = await deps.client.withDeadline(deps.now() + CALL_DEADLINE_MS, () =>
-          deps.client.workflow.signalWithStart('stackOwner', { ...owner, signal: alertSignal, signalArgs: [e] }),
+          deps.client.workflow.signalWithStart('stackOwner', { ...owner, signal: alertSignal, signalArgs: [events] }),
         );
         workflowIds.add(handle.workflowId);
       }
