@@ -21,7 +21,7 @@ export interface StackOwnerInput {
 }
 
 /** A run continues as new past this many history events; the triage test asserts the bound. */
-export const OWNER_HISTORY_LIMIT = 2000;
+export const OWNER_HISTORY_LIMIT = 1000;
 /** How often a procedure inherited from an earlier run is checked, in case it ended without reporting (terminated). */
 const INHERITED_CHECK_MS = 30_000;
 const TIMELINE_KEPT = 200;
