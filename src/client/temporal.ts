@@ -1,6 +1,7 @@
 /** Connecting to Temporal, with an error that says how to start it. */
 import { Client, Connection } from '@temporalio/client';
 import { lifelineDataConverter } from '../codec/data-converter';
+import { temporalTls } from '../config/temporal-tls';
 
 export const temporalAddress = (): string => process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
 export const temporalNamespace = (): string => process.env.TEMPORAL_NAMESPACE ?? 'default';
@@ -17,10 +18,12 @@ export class TemporalUnreachableError extends Error {
 
 /** A client whose payloads are encrypted with the keys of `dataDir` (or the environment's). */
 export async function connectClient(dataDir: string, address = temporalAddress(), namespace = temporalNamespace()): Promise<Client> {
-  const dataConverter = lifelineDataConverter(dataDir); // a missing key is reported before any connection
+  // A missing key or an unreadable TLS file is reported as such, before any connection.
+  const dataConverter = lifelineDataConverter(dataDir);
+  const tls = temporalTls();
   let connection: Connection;
   try {
-    connection = await Connection.connect({ address, connectTimeout: '3s' });
+    connection = await Connection.connect({ address, connectTimeout: '3s', tls });
   } catch (err) {
     throw new TemporalUnreachableError(address, err);
   }

@@ -4,6 +4,7 @@ import { lifelineDataConverter } from '../codec/data-converter';
 import { ensureDefaultCodecKeyFile } from '../codec/keys';
 import { ensurePrivateDataDir } from '../config/data-dir';
 import { configFilePath, loadConfig } from '../config/load';
+import { temporalTls } from '../config/temporal-tls';
 import { temporalAddress, temporalNamespace } from '../client/temporal';
 import { hasStack, resolveStack } from '../domain/config';
 import { createWorkers, runWorkers, WorkerRole } from './workers';
@@ -16,7 +17,7 @@ async function main(): Promise<void> {
   ensurePrivateDataDir(config.dataDir);
   ensureDefaultCodecKeyFile(config.dataDir);
   const dataConverter = lifelineDataConverter(config.dataDir);
-  const connection = await NativeConnection.connect({ address: temporalAddress() });
+  const connection = await NativeConnection.connect({ address: temporalAddress(), tls: temporalTls() });
   const workers = await createWorkers({
     connection,
     namespace: temporalNamespace(),
