@@ -139,3 +139,26 @@ test("the stack's own firewall command, from the worker's config, runs exactly o
   expect(readFileSync(marker, 'utf8')).toBe('blocked\n');
   await h.executeUpdate(abortUpdate, { args: [{ by: 'test', reason: 'test over' }] });
 });
+
+test('a noisy service (100 error lines of 16 KB each) still rolls back; the lines kept are capped', async () => {
+  const stack = env.stack('noisy', { ports: [19813, 19814], config: { timeouts: FAST_TIMEOUTS } });
+  try {
+    await upFixtureStack(env.docker, stack, 'v2.4.9');
+    await waitFixtureHealthy(env.docker, stack);
+    const b = await env.start('backup', { stack, trigger: 'cli', requestedBy: 'test', reason: 'good', knownGood: true });
+    const { release: good } = (await b.result()) as { release: ReleaseSummary };
+    const noise = ['NOISY_LINES=100', 'NOISY_BYTES=16000'];
+    await upFixtureStack(env.docker, stack, 'v2.5.0', { godot: noise, api: noise });
+    await waitFor(async () => ((await env.docker.getContainer('noisy-godot-1').logs({ stderr: true, tail: 300 })).length > 1_600_000 ? true : undefined), 'the noise');
+    const h = await env.start('quick-rollback', { stack, trigger: 'cli', requestedBy: 'test', reason: 'noisy deploy' });
+    const result = (await h.result()) as { status: string; toRelease: string; postActionsWorkflowId: string };
+    expect(result).toMatchObject({ status: 'completed', toRelease: good.id });
+    const { reportPath } = (await env.client.workflow.getHandle(result.postActionsWorkflowId).result()) as { reportPath: string };
+    const kept = readFileSync(reportPath, 'utf8').split('\n').filter((l) => /^ {4}\[(godot|api)\] ERROR/.test(l));
+    expect(kept.length).toBeGreaterThan(0);
+    expect(kept.length).toBeLessThanOrEqual(50);
+    for (const line of kept) expect(line.length).toBeLessThanOrEqual(1100);
+  } finally {
+    await removeFixtureStack(env.docker, stack);
+  }
+});

@@ -44,11 +44,11 @@ export async function startPrometheus(port: number, targets: string[], metricsPa
   return { url, stop: stopper(child) };
 }
 
-export async function startAlertmanager(port: number, webhookUrl: string, token: string): Promise<Peer> {
+export async function startAlertmanager(port: number, webhookUrl: string, token: string, route: Record<string, string> = {}): Promise<Peer> {
   const dir = mkdtempSync(path.join(TEST_DIR, 'alertmanager-'));
   writeFileSync(path.join(dir, 'token'), token);
   const config = {
-    route: { receiver: 'lifeline', group_by: ['alertname', 'stack'], group_wait: '1s', group_interval: '1s', repeat_interval: '1h' },
+    route: { receiver: 'lifeline', group_by: ['alertname', 'stack'], group_wait: '1s', group_interval: '1s', repeat_interval: '1h', ...route },
     receivers: [
       { name: 'lifeline', webhook_configs: [{ url: webhookUrl, send_resolved: true, http_config: { authorization: { credentials_file: path.join(dir, 'token') } } }] },
     ],
