@@ -43,7 +43,8 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-const startWorker = async () => (worker = await spawnWorker({ host: env.host, taskQueue: env.taskQueue, chaosDelayMs: 150 }));
+// Every activity waits 500 ms first: a window wide enough for the kill to land inside the chosen one.
+const startWorker = async () => (worker = await spawnWorker({ host: env.host, taskQueue: env.taskQueue, chaosDelayMs: 500 }));
 const releaseHash = (stack: string, id: string) =>
   createHash('sha256').update(readFileSync(path.join(new ReleaseStore(env.dataDir).releaseDir(stack, id), 'release.json'))).digest('hex');
 
