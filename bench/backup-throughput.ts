@@ -21,7 +21,7 @@ export async function backupThroughput(env: BenchEnv): Promise<void> {
   await inVolume(env.docker, VOLUME, 'mkdir -p /data/bin /data/txt; i=0; while [ $i -lt 64 ]; do head -c 8388608 /dev/urandom > /data/bin/f$i; i=$((i+1)); done');
   await inVolume(env.docker, VOLUME, 'i=0; line="player=12345 x=1.25 y=-3.5 z=8.0 event=move level=7 $(date)"; while [ $i -lt 2048 ]; do yes "$line $i" | head -c 262144 > /data/txt/f$i; i=$((i+1)); done');
   const { Mountpoint } = await env.docker.getVolume(VOLUME).inspect();
-  const acts = createHostActivities({ docker: env.docker, host: env.host, http: axios.create(), stacks: () => undefined });
+  const acts = createHostActivities({ docker: env.docker, host: env.host, http: axios.create() });
   const mock = new MockActivityEnvironment();
   const dir = path.join(WORK, 'backup');
   mkdirSync(dir, { recursive: true });

@@ -3,19 +3,18 @@ import { temporal } from '@temporalio/proto';
 import { startProcedure } from '../src/client/procedures';
 import { removeFixtureStack, upFixtureStack, waitFixtureHealthy } from '../src/fixtures/stack';
 import { spawnWorker } from '../test/harness/worker-process';
-import { ADDRESS, BenchEnv, benchStack, median, ms, now, report, BUNDLE_FILE } from './lib';
+import { ADDRESS, BENCH_CONFIG_FILE, BenchEnv, benchStack, median, ms, now, report, BUNDLE_FILE } from './lib';
 
 const STARTED = temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED;
 const HEARTBEAT_SECONDS = 2;
 const ROUNDS = 3;
 
 export async function crashRecovery(env: BenchEnv): Promise<void> {
-  const stack = benchStack(env, 'crash', [18980, 18981], { activityHeartbeatSeconds: HEARTBEAT_SECONDS });
+  const s = benchStack(env, 'crash', [18980, 18981], { activityHeartbeatSeconds: HEARTBEAT_SECONDS }, 'bench-crash');
   const taskQueue = 'bench-crash';
   const times: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
-    let worker = await spawnWorker({ host: 'bench-crash', taskQueue, address: ADDRESS, bundle: BUNDLE_FILE, chaosDelayMs: 1500 });
-    const s = { ...stack, host: 'bench-crash' };
+    let worker = await spawnWorker({ host: 'bench-crash', taskQueue, configFile: BENCH_CONFIG_FILE, address: ADDRESS, bundle: BUNDLE_FILE, chaosDelayMs: 1500 });
     await upFixtureStack(env.docker, s, 'v2.4.9');
     await waitFixtureHealthy(env.docker, s);
     await (await startProcedure(env.client, 'backup', { stack: s, trigger: 'cli', reason: 'bench', requestedBy: 'bench', knownGood: true }, { taskQueue })).handle.result();
@@ -25,7 +24,7 @@ export async function crashRecovery(env: BenchEnv): Promise<void> {
     while (!(await pending()).some((a) => a.activityType?.name === 'stopContainers' && a.state === STARTED)) await new Promise((r) => setTimeout(r, 20));
     worker.kill();
     const t0 = now();
-    worker = await spawnWorker({ host: 'bench-crash', taskQueue, address: ADDRESS, bundle: BUNDLE_FILE });
+    worker = await spawnWorker({ host: 'bench-crash', taskQueue, configFile: BENCH_CONFIG_FILE, address: ADDRESS, bundle: BUNDLE_FILE });
     const ready = ms(t0);
     const t1 = now();
     // Moving on: the interrupted activity runs again (attempt 2) or the workflow has gone past it.
@@ -40,7 +39,7 @@ export async function crashRecovery(env: BenchEnv): Promise<void> {
     await worker.stop();
     console.log(`round ${round}: new worker ready in ${Math.round(ready)} ms, rollback moving again ${Math.round(times[round])} ms later`);
   }
-  await removeFixtureStack(env.docker, { ...stack, host: 'bench-crash' });
+  await removeFixtureStack(env.docker, s);
   report('crash-recovery', [
     { measure: 'new worker start → interrupted rollback moving on (median)', ms: Math.round(median(times)), runs: times.map(Math.round).join(' ') },
     { measure: `target: ≤ heartbeat timeout (${HEARTBEAT_SECONDS} s) + 1 s`, ms: HEARTBEAT_SECONDS * 1000 + 1000, runs: '' },

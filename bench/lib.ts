@@ -7,6 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { configSchema, resolveStack, ResolvedStack } from '../src/domain/config';
 import { buildFixtureImages } from '../src/fixtures/images';
+import { PinnedStacks } from '../src/config/pinned-stacks';
+import { stringify } from 'yaml';
 import { bundleWorkflows, createWorkers } from '../src/worker/workers';
 import { lifelineDataConverter } from '../src/codec/data-converter';
 import { EncryptionCodec } from '../src/codec/encryption-codec';
@@ -61,7 +63,7 @@ export async function startWorkers(env: BenchEnv): Promise<() => Promise<void>> 
     host: env.host,
     roles: ['orchestration', 'host'],
     dataConverter,
-    stacks: () => undefined, // benchmarks run no host commands
+    stacks: benchPinnedStacks,
     docker: env.docker,
     workflowBundle: { codePath: BUNDLE_FILE },
     taskQueue: env.taskQueue,
@@ -73,19 +75,25 @@ export async function startWorkers(env: BenchEnv): Promise<() => Promise<void>> 
   };
 }
 
-export function benchStack(env: BenchEnv, name: string, ports: number[], timeouts: object = {}): ResolvedStack {
+const benchStackInputs: Record<string, unknown> = {};
+const benchStacks = new Map<string, ResolvedStack>();
+/** The workers' own config: every stack made with benchStack(). */
+export const benchPinnedStacks = new PinnedStacks((n) => benchStacks.get(n));
+/** The same stacks as a file (LIFELINE_CONFIG) for a worker in its own process. */
+export const BENCH_CONFIG_FILE = path.join(WORK, 'bench-config.yaml');
+
+export function benchStack(env: BenchEnv, name: string, ports: number[], timeouts: object = {}, host = env.host): ResolvedStack {
   const services = ports.map((_, i) => `svc${i}`);
-  const config = configSchema.parse({
-    dataDir: env.dataDir,
-    stacks: {
-      [name]: {
-        host: env.host,
-        services: Object.fromEntries(services.map((s, i) => [s, { healthUrl: `http://127.0.0.1:${ports[i]}/health` }])),
-        timeouts: { stopGraceSeconds: 2, healthWaitSeconds: 60, monitorSeconds: 0, postRollbackMonitorSeconds: 0, ...timeouts },
-      },
-    },
-  });
-  return resolveStack(config, name);
+  benchStackInputs[name] = {
+    host,
+    services: Object.fromEntries(services.map((s, i) => [s, { healthUrl: `http://127.0.0.1:${ports[i]}/health` }])),
+    timeouts: { stopGraceSeconds: 2, healthWaitSeconds: 60, monitorSeconds: 0, postRollbackMonitorSeconds: 0, ...timeouts },
+  };
+  const config = configSchema.parse({ dataDir: env.dataDir, stacks: benchStackInputs });
+  writeFileSync(BENCH_CONFIG_FILE, stringify({ dataDir: env.dataDir, stacks: benchStackInputs }));
+  const stack = resolveStack(config, name);
+  benchStacks.set(name, stack);
+  return stack;
 }
 
 export const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;

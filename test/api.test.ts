@@ -32,6 +32,7 @@ beforeAll(async () => {
   stackConfig.host = env.host;
   api = await startApi(env, { apistack: stackConfig, other: stackConfig });
   stack = env.stack('apistack', { ports: PORTS, services: ['godot', 'api'] });
+  env.stack('other', { ports: PORTS, services: ['godot', 'api'] }); // the workers' own config holds both stacks
 });
 afterAll(async () => {
   await removeFixtureStack(env.docker, stack);

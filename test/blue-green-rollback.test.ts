@@ -60,3 +60,60 @@ test('green is stopped, blue serves through nginx, and verification passes', asy
   await removeFixtureStack(env.docker, blue);
   await removeFixtureStack(env.docker, green);
 });
+
+test('under live traffic through nginx, the switch to blue fails no request; afterwards only blue answers', async () => {
+  // Both environments healthy and telling their version apart, so any failed request is the switch's fault.
+  const blue = env.stack('livblue', { ports: [19321, 19322], services: ['godot', 'api'] });
+  const green = env.stack('livgreen', { ports: [19331, 19332], services: ['godot', 'api'] });
+  await upFixtureStack(env.docker, blue, 'v2.4.9');
+  await upFixtureStack(env.docker, green, 'v2.4.8');
+  await upNginx(env.docker, 'live-nginx', '127.0.0.1:19320', ['127.0.0.1:19331', '127.0.0.1:19332']);
+  await waitFixtureHealthy(env.docker, blue);
+  await waitFixtureHealthy(env.docker, green);
+  const url = 'http://127.0.0.1:19320/status/';
+  for (let i = 0; i < 100 && (await statusVia(url).catch(() => ({}) as { version?: string })).version !== 'v2.4.8'; i++) await new Promise((r) => setTimeout(r, 100));
+
+  const stack = env.stack('live', {
+    ports: [19320],
+    services: ['nginx'],
+    config: {
+      services: { nginx: { container: 'live-nginx', appImage: false } },
+      statusUrl: url,
+      smokeTests: [{ name: 'through nginx', url, jsonPath: 'version', jsonEquals: 'v2.4.9' }],
+      blueGreen: {
+        nginxContainer: 'live-nginx',
+        blue: { project: 'livblue', servers: ['127.0.0.1:19321', '127.0.0.1:19322'] },
+        green: { project: 'livgreen', servers: ['127.0.0.1:19331', '127.0.0.1:19332'] },
+      },
+    },
+  });
+  const nginxStartedAt = (await env.docker.getContainer('live-nginx').inspect()).State.StartedAt;
+  const outcomes = new Map<string, number>();
+  const count = (k: string) => outcomes.set(k, (outcomes.get(k) ?? 0) + 1);
+  let running = true;
+  const client = async () => {
+    while (running) {
+      const res = await axios.get(url, { timeout: 5000, validateStatus: () => true }).catch((err: { code?: string }) => ({ status: `error ${err.code}`, data: {} }));
+      count(res.status === 200 ? `200 ${(res.data as { version?: string }).version}` : String(res.status));
+    }
+  };
+  const clients = Array.from({ length: 4 }, client);
+  try {
+    const handle = await env.start('blue-green-rollback', { stack, trigger: 'cli', requestedBy: 'test', reason: 'green misbehaves' });
+    const result = (await handle.result()) as RollbackResult;
+    expect(result.status).toBe('completed');
+  } finally {
+    running = false;
+    await Promise.all(clients);
+  }
+  // Every request answered 200, first by green and then by blue: nothing failed during the switch.
+  expect([...outcomes.keys()].sort()).toEqual(['200 v2.4.8', '200 v2.4.9']);
+  expect(outcomes.get('200 v2.4.8')! + outcomes.get('200 v2.4.9')!).toBeGreaterThan(50);
+  for (let i = 0; i < 20; i++) expect((await statusVia(url)).version).toBe('v2.4.9');
+  for (const s of green.services) expect((await env.docker.getContainer(fixtureContainer(green, s)).inspect()).State.Running).toBe(false);
+  expect((await env.docker.getContainer('live-nginx').inspect()).State.StartedAt).toBe(nginxStartedAt); // reloaded, not restarted
+
+  await env.docker.getContainer('live-nginx').remove({ force: true });
+  await removeFixtureStack(env.docker, blue);
+  await removeFixtureStack(env.docker, green);
+});

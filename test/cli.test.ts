@@ -79,7 +79,9 @@ test('an unreachable Temporal exits 3 and says how to start it', async () => {
 });
 
 test('backup, releases and a quick rollback from the CLI, in human and JSON form', async () => {
-  const stack = env.stack('clistack', { ports: PORTS, services: ['godot', 'api'] });
+  // Short monitoring windows, so the countdowns show.
+  const timeouts = { ...FAST_TIMEOUTS, monitorSeconds: 2, monitorIntervalSeconds: 1, postRollbackMonitorSeconds: 2 };
+  const stack = env.stack('clistack', { ports: PORTS, services: ['godot', 'api'], config: { timeouts } });
   await upFixtureStack(env.docker, stack, 'v2.4.9');
   await waitFixtureHealthy(env.docker, stack);
   const backup = await lifeline(['--json', 'backup', 'clistack', '--known-good'], cliEnv);
@@ -97,6 +99,10 @@ test('backup, releases and a quick rollback from the CLI, in human and JSON form
   expect(human.stdout).toContain('PASSED: 2/2 services healthy');
   expect(human.stderr).toContain('stop current version');
   expect(human.stderr).toContain('wait for health');
+  // The monitoring windows count down instead of looking frozen, then the incident report is named.
+  expect(human.stderr).toMatch(/verification monitoring: \d+ s left of 2 s · \d sample\(s\) · 0 failure\(s\)/);
+  expect(human.stderr).toMatch(/post-rollback monitoring: \d+ s left of 2 s · \d sample\(s\) · 0 failure\(s\)/);
+  expect(human.stderr).toMatch(/incident report: \S+\.md/);
 
   // Rolled back to the good release, a second quick rollback has nothing newer-good to go to but older ones.
   const jsonList = await lifeline(['--json', 'releases', 'clistack'], cliEnv);

@@ -42,6 +42,9 @@ async function goodRelease(stack: ResolvedStack, tag = 'v2.4.9'): Promise<Releas
   return ((await h.result()) as { release: ReleaseSummary }).release;
 }
 
+/** Where a procedure's incident report is written. */
+const reportOf = (workflowId: string) => path.join(env.dataDir, 'incidents', workflowId.split(':').at(-2)!, `${workflowId.replace(/[^A-Za-z0-9_.-]/g, '_')}.md`);
+
 const input = (stack: ResolvedStack, reason: string) => ({ stack, trigger: 'cli' as const, requestedBy: 'test', reason, severity: 'critical' as const });
 
 /** Holds a port so the app cannot bind it: containers then exit at start, like a host in trouble. */
@@ -248,6 +251,12 @@ describe('security breach', () => {
     await h.executeUpdate(denyUpdate, { args: [{ by: 'sec', reason: 'forensics still running' }] });
     expect(await h.result()).toMatchObject({ status: 'isolated', deniedBy: 'sec', reason: 'forensics still running' });
     expect(await allStopped()).toBe(true);
+    // The isolated outcome has its incident report: outcome, the decision (who, when, why), open items for people.
+    const report = readFileSync(reportOf(h.workflowId), 'utf8');
+    expect(report).toContain('- Outcome: completed: kept isolated: denied by sec');
+    expect(report).toMatch(/## Decisions\n- \S+ approval \(denied\) by sec: forensics still running\n/);
+    expect(report).toContain('## Open items for people\n- [ ] Root cause analysis started\n- [ ] Fix tested in staging\n- [ ] Runbooks updated\n- [ ] Post-mortem scheduled');
+    expect(statSync(reportOf(h.workflowId)).mode & 0o777).toBe(0o600);
   });
 
   test('abort ends the procedure and leaves everything as it is', async () => {
@@ -259,6 +268,7 @@ describe('security breach', () => {
     expect(err).toBeInstanceOf(WorkflowFailedError);
     expect(err.cause).toMatchObject({ type: 'Aborted', message: expect.stringContaining('aborted by sec: handled by the IR team at "waiting for security team"') });
     expect(await allStopped()).toBe(true);
+    expect(readFileSync(reportOf(h.workflowId), 'utf8')).toContain('- Outcome: aborted: aborted by sec: handled by the IR team');
   });
 
   test('from the CLI: start, status shows whom it waits for, approve', async () => {
@@ -289,6 +299,34 @@ describe('security breach', () => {
     await env.client.workflow.getHandle(workflowId).result();
     const unknown = await lifeline(['emergency', 'meteor-strike', 'breach'], cliEnv);
     expect(unknown.code).toBe(2);
+  });
+
+  test('an approved release that fails isolates the stack again and escalates; no unapproved release ever starts', async () => {
+    // A second "known-good" release whose app crashes at start (v2.5.1), recorded as the newest.
+    await upFixtureStack(env.docker, stack, 'v2.5.1');
+    const b = await env.start('backup', { stack, trigger: 'cli', requestedBy: 'test', reason: 'looked fine', knownGood: true });
+    const crashing = ((await b.result()) as { release: ReleaseSummary }).release;
+    const h = await startBreach();
+    const waiting = await waitForPending(h, 'approval', 'security team');
+    expect(waiting.pending?.prompt).toContain(`Approve deploying clean release ${crashing.id}`);
+    await h.executeUpdate(approveUpdate, { args: [{ by: 'sec', reason: 'newest clean build', releaseId: crashing.id }] });
+    const paged = await waitForPending(h, 'ack', undefined, 120_000);
+    expect(paged.timeline.map((t) => t.step)).toContain('ISOLATE again: stop services');
+    await h.executeUpdate(acknowledgeUpdate, { args: [{ by: 'sec-lead' }] });
+    const result = (await h.result()) as { status: string; reason: string };
+    expect(result).toMatchObject({ status: 'escalated', acknowledgedBy: 'sec-lead' });
+    expect(result.reason).toContain(`approved release ${crashing.id}`);
+    expect(result.reason).toContain('no other release started');
+    expect(readFileSync(reportOf(h.workflowId), 'utf8')).toContain('- Outcome: completed: escalated; taken by sec-lead');
+    // Isolated: nothing runs, and the older known-good release (never approved) was never started.
+    expect(await allStopped()).toBe(true);
+    for (const s of stack.services) {
+      const c = await env.docker.getContainer(fixtureContainer(stack, s)).inspect();
+      expect(c.Config.Labels['lifeline.release']).toBe(crashing.id);
+    }
+    const followUps = [];
+    for await (const w of env.client.workflow.list({ query: `WorkflowType = "rollbackFailed" AND TaskQueue = "${env.taskQueue}"` })) followUps.push(w.workflowId);
+    expect(followUps.filter((id) => id.includes(':breach:'))).toEqual([]);
   });
 });
 

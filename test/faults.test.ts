@@ -44,13 +44,15 @@ afterAll(async () => {
 });
 
 // Every activity waits 500 ms first: a window wide enough for the kill to land inside the chosen one.
-const startWorker = async () => (worker = await spawnWorker({ host: env.host, taskQueue: env.taskQueue, chaosDelayMs: 500 }));
+const startWorker = async () => (worker = await spawnWorker({ host: env.host, taskQueue: env.taskQueue, configFile: env.configFile, chaosDelayMs: 500 }));
 const releaseHash = (stack: string, id: string) =>
   createHash('sha256').update(readFileSync(path.join(new ReleaseStore(env.dataDir).releaseDir(stack, id), 'release.json'))).digest('hex');
 
 async function prepare(name: string, config: Record<string, unknown> = {}): Promise<{ stack: ResolvedStack; good: ReleaseSummary }> {
   const stack = env.stack(name, { ports: PORTS, services: ['godot', 'api'], config: { timeouts: TIMEOUTS, ...config } });
   cleanups.push(() => removeFixtureStack(env.docker, stack));
+  // The worker reads the env's config file, which holds a stack from here on.
+  if (!worker) await startWorker();
   await upFixtureStack(env.docker, stack, 'v2.4.9');
   await waitFixtureHealthy(env.docker, stack);
   const b = await env.start('backup', { stack, trigger: 'cli', requestedBy: 'test', reason: 'good', knownGood: true });
@@ -82,7 +84,6 @@ const QUICK_ROLLBACK_KILL_POINTS = ['recordRelease', 'listReleases', 'getRelease
 
 describe.each(QUICK_ROLLBACK_KILL_POINTS.map((p, i) => [p, i]))('quick rollback, worker killed inside %s', (point, i) => {
   test('completes on a new worker with one container per service and no release lost', async () => {
-    await startWorker();
     const name = `kill-${i}`;
     const { stack, good } = await prepare(name);
     const goodHash = releaseHash(name, good.id);
@@ -108,7 +109,6 @@ describe.each(['snapshotVolumes', 'restoreVolume'])('data corruption, worker kil
     await env.docker.createVolume({ Name: VOLUME });
     await inVolume(env.docker, VOLUME, 'echo good-save > /data/save && head -c 200000 /dev/urandom > /data/blob');
     const goodListing = await inVolume(env.docker, VOLUME, LISTING);
-    await startWorker();
     const name = `kill-${point.toLowerCase()}`;
     const { stack, good } = await prepare(name, { volumes: [VOLUME], backupVolumes: true, integrityCheck: { type: 'http', url: `http://127.0.0.1:${PORTS[0]}/status/` } });
     const goodHash = releaseHash(name, good.id);
@@ -128,7 +128,7 @@ describe.each(['snapshotVolumes', 'restoreVolume'])('data corruption, worker kil
     const { createHostActivities } = await import('../src/activities');
     const { MockActivityEnvironment } = await import('@temporalio/testing');
     const axios = (await import('axios')).default;
-    await new MockActivityEnvironment().run(createHostActivities({ docker: env.docker, host: env.host, http: axios.create(), stacks: env.stackConfig }).restoreVolume, scratch, snap.archive, snap.sha256);
+    await new MockActivityEnvironment().run(createHostActivities({ docker: env.docker, host: env.host, http: axios.create() }).restoreVolume, scratch, snap.archive, snap.sha256);
     expect(await inVolume(env.docker, scratch, LISTING)).toBe(corruptListing);
     expect(await retriedActivities(handle)).toContain(point);
     for (const s of stack.services) expect(await containersOf(env.docker, name, s.name)).toHaveLength(1);
@@ -141,7 +141,6 @@ describe.each(['snapshotVolumes', 'restoreVolume'])('data corruption, worker kil
 test('the Temporal server is killed mid-rollback and restarted on the same database; the rollback completes', async () => {
   const state = harnessState();
   if (!state.pid) throw new Error('this test restarts the dev server the harness started; it cannot run against LIFELINE_TEST_TEMPORAL_ADDRESS');
-  await startWorker();
   const { stack, good } = await prepare('server-kill');
   const handle = await env.start('quick-rollback', { stack, trigger: 'cli', requestedBy: 'test', reason: 'server dies' });
   await waitFor(async () => ((await handle.describe()).raw.pendingActivities?.some((a) => a.activityType?.name === 'recreateFromSpec') ? true : undefined), 'recreate to start');
@@ -157,9 +156,9 @@ test('the Temporal server is killed mid-rollback and restarted on the same datab
 });
 
 test('worker SIGKILLed during the handover from a failed rollback to rollback-failed: one owner throughout, no gap, one rollback-failed', async () => {
-  await startWorker();
   const name = 'kill-handover';
   const stack = env.stack(name, { ports: PORTS, services: ['godot', 'api'], config: { timeouts: { ...TIMEOUTS, healthWaitSeconds: 4 } } });
+  await startWorker();
   cleanups.push(() => removeFixtureStack(env.docker, stack));
   // The release recorded as good is the failing v2.5.0, so the rollback to it fails and hands over.
   await upFixtureStack(env.docker, stack, 'v2.5.0');

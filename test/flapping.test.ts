@@ -18,7 +18,7 @@ test('health is declared only after the flapping stops and the stable window has
   const stack = env.stack('flap', { ports: [19961], services: ['godot'] });
   await upFixtureStack(env.docker, stack, 'v2.4.9');
   await waitFixtureHealthy(env.docker, stack);
-  const acts = createHostActivities({ docker: env.docker, host: env.host, http: axios.create(), stacks: env.stackConfig });
+  const acts = createHostActivities({ docker: env.docker, host: env.host, http: axios.create() });
   const container = fixtureContainer(stack, stack.services[0]);
   const exec = (cmd: string) => acts.execInContainer(container, ['/bin/sh', '-c', cmd]);
 

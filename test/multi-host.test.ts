@@ -13,6 +13,7 @@ import { containersOf, createTestEnv, FAST_TIMEOUTS, harnessState, TestEnv, test
 import { SecondEngine } from './harness/second-engine';
 import { waitFor } from './harness/waits';
 import type Docker from 'dockerode';
+import { PinnedStacks } from '../src/config/pinned-stacks';
 
 const HOST2 = 'second';
 let env: TestEnv;
@@ -28,7 +29,7 @@ beforeAll(async () => {
   await buildFixtureImages(engine2.docker);
   connection = await NativeConnection.connect({ address: harnessState().address });
   // Activities on the second host are slowed a little, so a test can stop its engine inside one.
-  [worker2] = await createWorkers({ connection, namespace: 'default', host: HOST2, roles: ['host'], dataConverter: testDataConverter(), stacks: env.stackConfig, docker: engine2.docker, taskQueue: env.taskQueue, chaosActivityDelayMs: 300 });
+  [worker2] = await createWorkers({ connection, namespace: 'default', host: HOST2, roles: ['host'], dataConverter: testDataConverter(), stacks: new PinnedStacks(env.stackConfig), docker: engine2.docker, taskQueue: env.taskQueue, chaosActivityDelayMs: 300 });
   running = worker2.run();
 });
 afterAll(async () => {
@@ -53,7 +54,7 @@ const onEngine = async (docker: Docker, stack: ResolvedStack) =>
 
 test('stacks on two engines roll back through one server, each container operation on its own engine', async () => {
   const a = env.stack('mha', { ports: [19851, 19852], services: ['godot', 'api'] });
-  const b = { ...env.stack('mhb', { ports: [19861, 19862], services: ['godot', 'api'] }), host: HOST2 };
+  const b = env.stack('mhb', { ports: [19861, 19862], services: ['godot', 'api'], host: HOST2 });
   const [goodA, goodB] = await Promise.all([prepare(env.docker, a), prepare(engine2.docker, b)]);
   const [ha, hb] = await Promise.all([
     env.start('quick-rollback', { stack: a, trigger: 'cli', requestedBy: 'test', reason: 'host 1' }),
@@ -73,7 +74,7 @@ test('stacks on two engines roll back through one server, each container operati
 });
 
 test('the engine stops mid-rollback and comes back a few seconds later: activities retry and the rollback completes', async () => {
-  const b = { ...env.stack('mhdown', { ports: [19871, 19872], services: ['godot', 'api'] }), host: HOST2 };
+  const b = env.stack('mhdown', { ports: [19871, 19872], services: ['godot', 'api'], host: HOST2 });
   const good = await prepare(engine2.docker, b);
   const h = await env.start('quick-rollback', { stack: b, trigger: 'cli', requestedBy: 'test', reason: 'engine flaps' });
   await waitFor(async () => ((await h.describe()).raw.pendingActivities?.some((x) => x.activityType?.name === 'recreateFromSpec') ? true : undefined), 'recreate to start');
@@ -88,7 +89,7 @@ test('the engine stops mid-rollback and comes back a few seconds later: activiti
 });
 
 test('an engine that stays down past the bound ends in escalation, not a hang', async () => {
-  const b = { ...env.stack('mhgone', { ports: [19881], services: ['godot'], config: { timeouts: { ...FAST_TIMEOUTS, stopGraceSeconds: 1, dockerUnavailableSeconds: 8 } } }), host: HOST2 };
+  const b = env.stack('mhgone', { ports: [19881], services: ['godot'], host: HOST2, config: { timeouts: { ...FAST_TIMEOUTS, stopGraceSeconds: 1, dockerUnavailableSeconds: 8 } } });
   await prepare(engine2.docker, b);
   const h = await env.start('quick-rollback', { stack: b, trigger: 'cli', requestedBy: 'test', reason: 'engine gone' });
   await waitFor(async () => ((await h.describe()).raw.pendingActivities?.some((x) => x.activityType?.name === 'recreateFromSpec') ? true : undefined), 'recreate to start');

@@ -56,6 +56,9 @@ test('a rollback leaves an incident report, a GitHub issue and stakeholder notic
   expect(report).toContain('[x] All containers healthy');
   expect(report).toMatch(/## Error lines since the deploy\n {4}\[godot\] ERROR health check failing \(mode=failing\)/);
   expect(report).toContain('[x] Incident report created');
+  // Ticked on evidence: both targets accepted the first notice and the status update.
+  expect(report).toContain('[x] Stakeholders notified (2 target(s) accepted)');
+  expect(report).toContain('[x] Stakeholders updated (2 target(s) accepted)');
 
   const issue = recorder.requests.find((q) => q.method === 'POST' && q.url === '/github/repos/spacetime/ops/issues')!;
   expect(issue.headers.authorization).toBe('Bearer ghp-test-token');
@@ -80,9 +83,30 @@ test('the incident issue is not opened twice for the same rollback', async () =>
   const { createNotifyActivities } = await import('../src/activities/notify');
   const axios = (await import('axios')).default;
   const notify = createNotifyActivities({ http: axios.create(), githubToken: () => 'ghp-test-token' });
-  const url = await notify.createGithubIssue({ apiUrl: `${recorder.url}/github`, repo: 'spacetime/ops' }, {
+  const url = await notify.createGithubIssue(env.stackConfig('post')!, {
     workflowId: marker, stack: 'post', procedure: 'quick-rollback', reason: 'HighErrorRate', outcome: 'ok', timeline: [], checklist: [], errorLines: [],
   });
   expect(url).toBe('https://github.example/spacetime/ops/issues/7');
   expect(recorder.requests.filter((q) => q.method === 'POST' && q.url.startsWith('/github')).length).toBe(before);
+});
+
+test('with no target, or none that accepts, the stakeholder items are skipped with the reason, never ticked', async () => {
+  recorder.reply('POST /refuses', 404, { error: 'no such hook' });
+  for (const [name, ports, notifications, why] of [
+    ['quiet', [19603, 19604], [], 'no notification target configured'],
+    ['refused', [19605, 19606], [{ kind: 'webhook' as const, url: `${recorder.url}/refuses` }], 'no target accepted the message'],
+  ] as const) {
+    const stack = env.stack(name, { ports: [...ports], services: ['godot', 'api'], notifications: [...notifications], config: { timeouts: { stopGraceSeconds: 1, healthWaitSeconds: 10, monitorSeconds: 0, postRollbackMonitorSeconds: 0 } } });
+    await upFixtureStack(env.docker, stack, 'v2.4.9');
+    await waitFixtureHealthy(env.docker, stack);
+    await (await env.start('backup', { stack, trigger: 'cli', requestedBy: 'test', reason: 'good', knownGood: true })).result();
+    await upFixtureStack(env.docker, stack, 'v2.5.0');
+    const r = (await (await env.start('quick-rollback', { stack, trigger: 'cli', requestedBy: 'test', reason: 'bad deploy' })).result()) as RollbackResult;
+    const post = (await env.client.workflow.getHandle(r.postActionsWorkflowId).result()) as PostRollbackResult;
+    const report = readFileSync(post.reportPath, 'utf8');
+    expect(report).toContain(`[-] Stakeholders notified (${why})`);
+    expect(report).toContain(`[-] Stakeholders updated (${why})`);
+    await removeFixtureStack(env.docker, stack);
+  }
+  expect(recorder.requests.filter((q) => q.url === '/refuses').length).toBeGreaterThanOrEqual(2);
 });

@@ -3,6 +3,8 @@
  * would break running workflows fails here; such a change needs the patching API (patched / deprecatePatch).
  * - `owned/`: histories of the current code, one per workflow type and way of ending (`npm run fixtures:record`).
  * - `pre-owner/`: histories recorded before stack ownership; they replay along the unpatched path.
+ * - `pre-worker-config/`: histories recorded before workers read stack settings from their own config (and
+ *   before the switch-first blue-green, breach-only-approved, watched-deploy and report-every-outcome patches).
  */
 import { Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
@@ -22,7 +24,7 @@ test('the current code has a recorded history for every workflow type', () => {
   expect(EVERY_TYPE.filter((t) => !types.has(t))).toEqual([]);
 });
 
-test.each(['owned', 'pre-owner'])('every history in %s/ replays without nondeterminism', async (sub) => {
+test.each(['owned', 'pre-worker-config', 'pre-owner'])('every history in %s/ replays without nondeterminism', async (sub) => {
   const histories = fixtures(sub).map((f) => {
     const history = temporal.api.history.v1.History.decode(readFileSync(path.join(DIR, f)));
     // Child workflow IDs derive from the parent's: replay under the recorded ID.

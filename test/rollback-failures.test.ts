@@ -123,7 +123,7 @@ test('a notification that fails once is retried, and the rollback still complete
 test('activities run twice leave one container and one release', async () => {
   const stack = makeStack('twice', [19531]);
   await upFixtureStack(env.docker, stack, 'v2.4.9');
-  const acts = createHostActivities({ docker: env.docker, host: env.host, http: axios.create(), stacks: env.stackConfig });
+  const acts = createHostActivities({ docker: env.docker, host: env.host, http: axios.create() });
   const mock = new MockActivityEnvironment();
   const [spec] = (await mock.run(acts.captureSpecs, stack)) as Awaited<ReturnType<typeof acts.captureSpecs>>;
   const first = await mock.run(acts.recreateFromSpec, 'twice', spec, '20250101-000000', 1);

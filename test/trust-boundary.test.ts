@@ -12,7 +12,10 @@ import { promisify } from 'node:util';
 import axios from 'axios';
 import { removeFixtureStack, upFixtureStack, waitFixtureHealthy } from '../src/fixtures/stack';
 import type { ReleaseSummary } from '../src/domain/release';
-import { abortUpdate, acknowledgeUpdate, progressQuery } from '../src/workflows/definitions';
+import { WithStartWorkflowOperation, WorkflowIdConflictPolicy } from '@temporalio/client';
+import { ownerStartOptions } from '../src/client/procedures';
+import { ownerWorkflowId } from '../src/domain/procedures';
+import { abortUpdate, acknowledgeUpdate, ownerStateQuery, requestProcedureUpdate } from '../src/workflows/definitions';
 import { API_TOKEN, startApi } from './harness/api';
 import { createTestEnv, FAST_TIMEOUTS, harnessState, TestEnv } from './harness/env';
 import { TEMPORAL_BIN } from './harness/paths';
@@ -111,20 +114,73 @@ test('a canary env secret and a canary Slack token never reach the server in pla
   }
 });
 
-test('a host command forged into a workflow input never runs: the worker runs only what its own config holds', async () => {
+test('a host command forged into a request never runs: the owner refuses settings its worker config does not hold', async () => {
   const marker = path.join(env.dataDir, `forged-${randomBytes(4).toString('hex')}`);
   // The worker's own config for this stack has no firewall command.
   const stack = env.stack('forge', { ports: [19811], services: ['godot'], config: { timeouts: FAST_TIMEOUTS } });
   const forged = { ...stack, emergency: { ...stack.emergency, firewallCommand: ['/bin/sh', '-c', `touch ${marker}`] } };
-  // Straight to Temporal, as anyone who can reach the server could: a breach with the forged stack.
-  const { reply, handle } = await env.request('security-breach', { stack: forged, trigger: 'api', requestedBy: 'intruder', reason: 'forged' });
-  expect(reply.outcome).toBe('started');
-  await waitFor(async () => {
-    const p = await handle.query(progressQuery);
-    return p.timeline.some((t) => (t.detail ?? '').includes("this worker's config has no firewallCommand for stack forge; nothing ran")) ? true : undefined;
-  }, 'the forged command refused', 60_000);
+  // Straight to Temporal, as anyone who can reach the server could: a breach request carrying the forged stack.
+  const request = { procedure: 'security-breach' as const, args: { stack: forged, trigger: 'api' as const, requestedBy: 'intruder', reason: 'forged' }, whenBusy: 'refuse' as const };
+  const refused = await env.client.workflow
+    .executeUpdateWithStart(requestProcedureUpdate, {
+      args: [request],
+      startWorkflowOperation: new WithStartWorkflowOperation('stackOwner', {
+        ...ownerStartOptions(stack, { taskQueue: env.taskQueue }),
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      }),
+    })
+    .then(() => undefined, (err: Error & { cause?: Error }) => err);
+  expect(String(refused?.cause?.message ?? refused?.message)).toContain(
+    "the request sets emergency.firewallCommand of stack forge, which this worker's config does not hold; nothing ran",
+  );
+  const owner = await env.client.workflow.getHandle(ownerWorkflowId('forge')).query(ownerStateQuery);
+  expect(owner.running).toBeUndefined(); // the stack is free again
   expect(existsSync(marker)).toBe(false);
-  await handle.executeUpdate(abortUpdate, { args: [{ by: 'test', reason: 'test over' }] });
+});
+
+test('a workflow started directly with settings that differ from the pinned config version is refused before any activity acts', async () => {
+  const stack = env.stack('pinned', { ports: [19813], services: ['godot'], config: { timeouts: FAST_TIMEOUTS } });
+  const recorder = await startRecorder();
+  try {
+    const pinned = env.pinned(stack);
+    // The hash of the real config, with a smoke test pointed elsewhere: the worker's interceptor compares, and refuses.
+    const forged = { ...pinned, smokeTests: [{ ...pinned.smokeTests[0], url: `${recorder.url}/forged` }] };
+    const verifying = env.client.workflow.execute('rollbackVerification', { taskQueue: env.taskQueue, workflowId: `forged-verify-${randomBytes(3).toString('hex')}`, args: [{ stack: forged }] });
+    await expect(verifying).rejects.toMatchObject({ cause: { cause: { type: 'BadInput', message: expect.stringContaining('the request sets smokeTests.0.url of stack pinned') } } });
+    // Without a pinned version at all: refused too.
+    const unpinned = env.client.workflow.execute('rollbackVerification', { taskQueue: env.taskQueue, workflowId: `unpinned-verify-${randomBytes(3).toString('hex')}`, args: [{ stack }] });
+    await expect(unpinned).rejects.toMatchObject({ cause: { cause: { type: 'BadInput', message: expect.stringContaining('stack pinned has no pinned config version') } } });
+    expect(recorder.requests.filter((r) => r.url === '/forged')).toHaveLength(0);
+  } finally {
+    await recorder.close();
+  }
+});
+
+test('a running escalation keeps the contacts it started with; one started after the config changed uses the new ones', async () => {
+  const recorder = await startRecorder();
+  const ladder = (tag: string, onCallSeconds: number) => [
+    { name: 'on-call engineer', ackTimeoutSeconds: onCallSeconds, contacts: [{ kind: 'webhook' as const, url: `${recorder.url}/${tag}/on-call` }] },
+    { name: 'senior ops', ackTimeoutSeconds: 600, contacts: [{ kind: 'webhook' as const, url: `${recorder.url}/${tag}/senior` }] },
+  ];
+  const paged = (url: string) => recorder.requests.filter((r) => r.url === url).length;
+  try {
+    const before = env.stack('repinned', { ports: [19814], services: ['godot'], escalation: ladder('before', 2), config: { timeouts: FAST_TIMEOUTS } });
+    const first = await env.start('escalation', { stack: before, trigger: 'cli', requestedBy: 'test', reason: 'first' });
+    await waitForPending(first, 'ack', 'on-call engineer');
+    // The operator edits the config while the first escalation waits.
+    const after = env.stack('repinned', { ports: [19814], services: ['godot'], escalation: ladder('after', 600), config: { timeouts: FAST_TIMEOUTS } });
+    await new Promise((r) => setTimeout(r, 1100)); // escalation workflow IDs are per second
+    const second = await env.start('escalation', { stack: after, trigger: 'cli', requestedBy: 'test', reason: 'second' });
+    await waitForPending(second, 'ack', 'on-call engineer');
+    // The first moves up to senior ops on silence, paging the contact of the version it pinned.
+    await waitForPending(first, 'ack', 'senior ops');
+    await waitFor(async () => (paged('/before/senior') === 1 ? true : undefined), 'senior ops paged from the pinned version');
+    expect(paged('/after/senior')).toBe(0);
+    expect([paged('/before/on-call'), paged('/after/on-call')]).toEqual([1, 1]);
+    for (const h of [first, second]) await h.executeUpdate(acknowledgeUpdate, { args: [{ by: 'oncall' }] });
+  } finally {
+    await recorder.close();
+  }
 });
 
 test("the stack's own firewall command, from the worker's config, runs exactly once", async () => {

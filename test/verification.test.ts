@@ -15,21 +15,26 @@ let stack: ResolvedStack;
 beforeAll(async () => {
   env = await createTestEnv('verify');
   prometheus = await startPrometheus(19790, PORTS.map((p) => `127.0.0.1:${p}`));
-  stack = env.stack('verify', {
+  stack = verifiedStack('verify', prometheus.url);
+});
+
+/** The fixture stack (compose project `verify`), checked by the Prometheus at `prometheusUrl`. */
+const verifiedStack = (name: string, prometheusUrl: string) =>
+  env.stack(name, {
     ports: PORTS,
     services: ['godot', 'api'],
     config: {
+      project: 'verify',
       prometheus: {
-        url: prometheus.url,
+        url: prometheusUrl,
         checks: [
           { name: 'all targets up', query: 'up{job="spacetime"}', op: '==', threshold: 1 },
           { name: 'error rate', query: ERROR_RATIO, op: '<', threshold: 0.1 },
         ],
       },
-      timeouts: { stopGraceSeconds: 1, healthWaitSeconds: 10, monitorSeconds: 2, monitorIntervalSeconds: 1, postRollbackMonitorSeconds: 0 },
+      timeouts: { stopGraceSeconds: 1, healthWaitSeconds: 10, deployHealthSeconds: 10, monitorSeconds: 2, monitorIntervalSeconds: 1, postRollbackMonitorSeconds: 0 },
     },
   });
-});
 afterAll(async () => {
   await removeFixtureStack(env.docker, stack);
   await prometheus?.stop();
@@ -46,8 +51,8 @@ async function waitForRatio(predicate: (v: number) => boolean): Promise<void> {
   throw new Error('Prometheus never saw the expected error ratio');
 }
 
-const verify = (id: string) =>
-  env.client.workflow.execute('rollbackVerification', { taskQueue: env.taskQueue, workflowId: id, args: [{ stack }] }) as Promise<VerificationReport>;
+const verify = (id: string, of = stack) =>
+  env.client.workflow.execute('rollbackVerification', { taskQueue: env.taskQueue, workflowId: id, args: [{ stack: env.pinned(of) }] }) as Promise<VerificationReport>;
 
 test('a healthy release passes every check, including Prometheus and the monitoring window', async () => {
   await upFixtureStack(env.docker, stack, 'v2.4.9');
@@ -73,10 +78,20 @@ test('a high error rate fails the metric check with the value', async () => {
 });
 
 test('an unreachable Prometheus is a failed check, not a crash', async () => {
-  const report = (await env.client.workflow.execute('rollbackVerification', {
-    taskQueue: env.taskQueue,
-    workflowId: 'verify-noprom',
-    args: [{ stack: { ...stack, prometheus: { url: 'http://127.0.0.1:1', checks: stack.prometheus!.checks } } }],
-  })) as VerificationReport;
+  // The same containers, configured (as a second stack) with a Prometheus URL nothing answers on.
+  const report = await verify('verify-noprom', verifiedStack('verify-noprom', 'http://127.0.0.1:1'));
   expect(report.checks.find((c) => c.name === 'metric: all targets up')?.detail).toMatch(/^Prometheus unreachable/);
+});
+
+test('a watched deploy: healthy containers but an error rate over the bound roll back, naming the value measured', async () => {
+  await upFixtureStack(env.docker, stack, 'v2.4.9');
+  await waitFixtureHealthy(env.docker, stack);
+  await waitForRatio((v) => v === 0);
+  const h = await env.start('automatic-rollback', { stack, trigger: 'cli', requestedBy: 'test', reason: 'deploy v2.5.3', imageTag: 'v2.5.3' });
+  const result = (await h.result()) as { status: string; trigger: string; rollback: { status: string } };
+  expect(result.status).toBe('rolled-back');
+  expect(result.trigger).toBe('metrics: error rate (values 0.2 not < 0.1)');
+  expect(result.rollback.status).toBe('completed');
+  const versions = await Promise.all(stack.services.map(async (s) => (await env.docker.getContainer(`verify-${s.name}-1`).inspect()).Config.Image));
+  expect(versions).toEqual(['lifeline-fixture/spacetime:v2.4.9', 'lifeline-fixture/spacetime:v2.4.9']);
 });

@@ -20,7 +20,7 @@ const backup = (volume: string, archive: string) => mock.run(acts.backupVolume, 
 
 beforeAll(async () => {
   env = await createTestEnv('volumes');
-  acts = createHostActivities({ docker: env.docker, host: env.host, http: axios.create(), stacks: env.stackConfig });
+  acts = createHostActivities({ docker: env.docker, host: env.host, http: axios.create() });
   await env.docker.getVolume(VOLUME).remove({ force: true }).catch(() => undefined);
   await env.docker.createVolume({ Name: VOLUME });
 });
@@ -86,7 +86,7 @@ test('a release records config files and volume archives with their sha256', asy
 
   // Config files come back from the release, checked.
   writeFileSync(path.join(cfgDir, '.env'), 'IMAGE_TAG=v2.5.0\n');
-  await mock.run(acts.restoreConfigFiles, env.dataDir, 'vols', release.id);
+  await mock.run(acts.restoreConfigFiles, stack, release.id);
   expect(readFileSync(path.join(cfgDir, '.env'), 'utf8')).toBe('IMAGE_TAG=v2.4.9\n');
   await removeFixtureStack(env.docker, stack);
 });

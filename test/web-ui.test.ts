@@ -134,6 +134,8 @@ test('a failed rollback is retried by resetting it after the fixture is fixed; t
   expect(failure?.cause?.message).toMatch(/not healthy after 4s/);
   expect(failure?.cause?.message).toMatch(/emergency procedure emergency:rollback-failed:resetstack:\S+ takes over/);
   const emergencyId = await waitFor(async () => (await env.client.workflow.getHandle('stack:resetstack').query(ownerStateQuery)).running?.workflowId, 'rollback-failed to take over');
+  // The owner holds the stack for it at once, and starts it once the worker has read the stack's config.
+  await waitFor(async () => ((await env.client.workflow.getHandle(emergencyId).describe().catch(() => undefined)) ? true : undefined), 'rollback-failed to start');
   await env.client.workflow.getHandle(emergencyId).terminate('operator takes over by resetting the rollback');
   await tagAs('v2.4.9'); // fixed
 

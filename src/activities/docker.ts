@@ -26,6 +26,12 @@ export interface ServiceContainer {
   container: string | undefined;
 }
 
+/**
+ * Containers an activity acts on: names found by an earlier activity (never from a request), the stack's
+ * configured ingress container, or every container of the stack's services.
+ */
+export type ContainerTarget = string[] | { stack: ResolvedStack; ingress?: boolean };
+
 export type RecreateOutcome = 'created' | 'replaced' | 'unchanged';
 
 export function createDockerActivities(docker: Docker) {
@@ -132,6 +138,12 @@ export function createDockerActivities(docker: Docker) {
     });
   }
 
+  async function targetNames(target: ContainerTarget): Promise<string[]> {
+    if (Array.isArray(target)) return target;
+    if (target.ingress) return target.stack.emergency.ingressContainer ? [target.stack.emergency.ingressContainer] : [];
+    return (await serviceContainers(target.stack)).flatMap((s) => (s.container ? [s.container] : []));
+  }
+
   return {
     serviceContainers,
 
@@ -157,8 +169,10 @@ export function createDockerActivities(docker: Docker) {
       return unique.filter((_, k) => !present[k]);
     },
 
-    /** Containers of a compose project (`docker-compose -p <project> ps -a`). */
-    async containersOfProject(project: string): Promise<{ name: string; service: string; state: string }[]> {
+    /** Containers of the stack's blue or green compose project (`docker-compose -p <project> ps -a`). */
+    async containersOfProject(stack: ResolvedStack, environment: 'blue' | 'green'): Promise<{ name: string; service: string; state: string }[]> {
+      const project = stack.blueGreen?.[environment].project;
+      if (!project) throw badInput(`stack ${stack.name} has no blueGreen section in its config`);
       try {
         const list = await docker.listContainers({ all: true, filters: { label: [`com.docker.compose.project=${project}`] } });
         return list.map((c) => ({ name: c.Names[0]?.replace(/^\//, '') ?? c.Id, service: c.Labels['com.docker.compose.service'] ?? '', state: c.State }));
@@ -178,9 +192,9 @@ export function createDockerActivities(docker: Docker) {
       return specs;
     },
 
-    /** Stops the named containers, or every container of a stack's services. */
-    async stopContainers(target: string[] | { stack: ResolvedStack }, graceSeconds: number): Promise<string[]> {
-      const names = Array.isArray(target) ? target : (await serviceContainers(target.stack)).flatMap((s) => (s.container ? [s.container] : []));
+    /** Stops containers found by an earlier activity, the stack's ingress container, or every container of its services. */
+    async stopContainers(target: ContainerTarget, graceSeconds: number): Promise<string[]> {
+      const names = await targetNames(target);
       const stopped = await Promise.all(names.map(async (n) => ((await stopOne(n, graceSeconds)) ? n : undefined)));
       return stopped.filter((n): n is string => n !== undefined);
     },
@@ -189,8 +203,8 @@ export function createDockerActivities(docker: Docker) {
       await Promise.all(names.map(removeOne));
     },
 
-    async startContainers(names: string[]): Promise<void> {
-      await Promise.all(names.map(startOne));
+    async startContainers(target: ContainerTarget): Promise<void> {
+      await Promise.all((await targetNames(target)).map(startOne));
     },
 
     /**

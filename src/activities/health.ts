@@ -1,7 +1,7 @@
 /** Activities that judge whether a stack is well: health polling, smoke tests, status API, metrics, error logs. */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { AxiosInstance } from 'axios';
-import type { MetricCheck, ResolvedStack, SmokeTest } from '../domain/config';
+import type { ResolvedStack } from '../domain/config';
 import { CheckResult, evaluateMetric, evaluateSmokeTest, jsonPathGet, matchErrorLines } from '../domain/smoke';
 import type { DockerActivities, ServiceState } from './docker';
 
@@ -9,6 +9,10 @@ export interface HealthWaitOptions {
   timeoutSeconds: number;
   stableSeconds: number;
   pollMs?: number;
+  /** Only these services (a compose `service_healthy` dependency waited for before its dependents). */
+  services?: string[];
+  /** The blue environment of a blue-green stack instead of the stack's own services. */
+  environment?: 'blue';
 }
 
 export interface HealthReport {
@@ -47,6 +51,16 @@ export function createHealthActivities(deps: { docker: DockerActivities; http: A
     );
   }
 
+  /** The part of the stack a health wait watches. */
+  async function watched(stack: ResolvedStack, opts: HealthWaitOptions): Promise<ResolvedStack> {
+    if (opts.environment === 'blue') {
+      const blue = await docker.containersOfProject(stack, 'blue');
+      return { ...stack, project: stack.blueGreen!.blue.project, services: blue.map((c) => ({ name: c.service || c.name, container: c.name, appImage: true })) };
+    }
+    const only = opts.services;
+    return only ? { ...stack, services: stack.services.filter((s) => only.includes(s.name)) } : stack;
+  }
+
   const isHealthy = (s: HealthReport['services'][number]) =>
     s.running && s.health !== 'unhealthy' && (s.probeOk ?? (s.health === 'healthy' || s.health === 'none'));
 
@@ -55,7 +69,8 @@ export function createHealthActivities(deps: { docker: DockerActivities; http: A
      * Polls until every service is running and healthy, continuously for `stableSeconds`.
      * A container that has exited fails at once: it will not become healthy by waiting.
      */
-    async waitForStackHealthy(stack: ResolvedStack, opts: HealthWaitOptions): Promise<HealthReport> {
+    async waitForStackHealthy(whole: ResolvedStack, opts: HealthWaitOptions): Promise<HealthReport> {
+      const stack = await watched(whole, opts);
       const ctx = Context.current();
       const pollMs = opts.pollMs ?? 200;
       const start = Date.now();
@@ -92,9 +107,9 @@ export function createHealthActivities(deps: { docker: DockerActivities; http: A
       }
     },
 
-    async runSmokeTests(tests: SmokeTest[]): Promise<CheckResult[]> {
+    async runSmokeTests(stack: ResolvedStack): Promise<CheckResult[]> {
       return Promise.all(
-        tests.map(async (t) => {
+        stack.smokeTests.map(async (t) => {
           const started = performance.now();
           try {
             const res = await http.request({
@@ -114,7 +129,9 @@ export function createHealthActivities(deps: { docker: DockerActivities; http: A
     },
 
     /** The runbook's `curl /status | jq`: ready when the JSON says overall_ready: true. */
-    async checkStatusApi(url: string): Promise<CheckResult> {
+    async checkStatusApi(stack: ResolvedStack): Promise<CheckResult | undefined> {
+      const url = stack.statusUrl;
+      if (!url) return undefined;
       try {
         const res = await http.get(url, { timeout: 5000, validateStatus: () => true, responseType: 'text', transformResponse: (x) => x });
         let ready: unknown;
@@ -129,9 +146,11 @@ export function createHealthActivities(deps: { docker: DockerActivities; http: A
       }
     },
 
-    async queryPrometheus(baseUrl: string, checks: MetricCheck[]): Promise<CheckResult[]> {
+    async queryPrometheus(stack: ResolvedStack): Promise<CheckResult[]> {
+      if (!stack.prometheus) return [];
+      const baseUrl = stack.prometheus.url;
       return Promise.all(
-        checks.map(async (c) => {
+        stack.prometheus.checks.map(async (c) => {
           try {
             const res = await http.get(`${baseUrl.replace(/\/$/, '')}/api/v1/query`, {
               params: { query: c.query },

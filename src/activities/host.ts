@@ -7,13 +7,11 @@ import type { ResolvedStack } from '../domain/config';
 /** The host commands a stack may configure; what each runs comes from the worker's own config only. */
 export type HostCommand = 'firewallCommand' | 'dockerRestartCommand';
 
-/** A stack as this worker's own configuration describes it (undefined: the worker does not know it). */
-export type StackResolver = (stack: string) => ResolvedStack | undefined;
-
-export function createHostMachineActivities(deps: { stacks: StackResolver }) {
+export function createHostMachineActivities() {
   return {
-    /** Free and total bytes of the file system holding `path` (`df -h`). */
-    async diskFree(path: string): Promise<{ freeBytes: number; totalBytes: number }> {
+    /** Free and total bytes of the file system holding the stack's Docker data root (`df -h`). */
+    async diskFree(stack: ResolvedStack): Promise<{ freeBytes: number; totalBytes: number }> {
+      const path = stack.emergency.dockerDataRoot;
       try {
         const s = await statfs(path);
         return { freeBytes: s.bavail * s.bsize, totalBytes: s.blocks * s.bsize };
@@ -23,13 +21,13 @@ export function createHostMachineActivities(deps: { stacks: StackResolver }) {
     },
 
     /**
-     * Runs a stack's configured host command, as this worker's config has it: the workflow names the command,
-     * never its argv, so whoever can start a workflow cannot run anything else here. Never a shell string;
-     * bounded; a non-zero exit is a failure.
+     * Runs a stack's configured host command. The stack is this worker's own pinned copy (the worker's
+     * PinnedStackInterceptor refuses any other), so whoever can start a workflow cannot run anything else
+     * here. Never a shell string; bounded; a non-zero exit is a failure.
      */
-    async runHostCommand(stack: string, command: HostCommand, timeoutSeconds: number): Promise<{ output: string }> {
-      const argv = deps.stacks(stack)?.emergency[command];
-      if (!argv?.length) throw ApplicationFailure.nonRetryable(`this worker's config has no ${command} for stack ${stack}; nothing ran`, 'BadInput');
+    async runHostCommand(stack: ResolvedStack, command: HostCommand, timeoutSeconds: number): Promise<{ output: string }> {
+      const argv = stack.emergency[command];
+      if (!argv?.length) throw ApplicationFailure.nonRetryable(`this worker's config has no ${command} for stack ${stack.name}; nothing ran`, 'BadInput');
       const ctx = Context.current();
       const beat = setInterval(() => ctx.heartbeat(argv[0]), 2000);
       try {

@@ -5,14 +5,16 @@ import type { AxiosInstance } from 'axios';
 import { createDockerActivities } from './docker';
 import { createEvidenceActivities } from './evidence';
 import { createHealthActivities } from './health';
-import { createHostMachineActivities, StackResolver } from './host';
+import { createHostMachineActivities } from './host';
 import { createIngressActivities } from './ingress';
 import { createNotifyActivities } from './notify';
 import { createProcedureStatusActivities } from './procedures';
 import { createReleaseActivities } from './releases';
 import { createVolumeActivities } from './volumes';
+import { createStackSettingsActivities } from './stack-settings';
+import type { PinnedStacks } from '../config/pinned-stacks';
 
-export function createHostActivities(deps: { docker: Docker; host: string; http: AxiosInstance; stacks: StackResolver }) {
+export function createHostActivities(deps: { docker: Docker; host: string; http: AxiosInstance }) {
   const docker = createDockerActivities(deps.docker);
   const volumes = createVolumeActivities({ docker: deps.docker });
   return {
@@ -20,14 +22,14 @@ export function createHostActivities(deps: { docker: Docker; host: string; http:
     ...volumes,
     ...createEvidenceActivities({ docker: deps.docker, dockerActivities: docker }),
     ...createIngressActivities({ docker: deps.docker, dockerActivities: docker }),
-    ...createHostMachineActivities(deps),
+    ...createHostMachineActivities(),
     ...createHealthActivities({ docker, http: deps.http }),
     ...createReleaseActivities({ docker, volumes, host: deps.host }),
   };
 }
 
-export function createOrchestrationActivities(deps: { http: AxiosInstance; githubToken?: () => string | undefined; client: Client }) {
-  return { ...createNotifyActivities(deps), ...createProcedureStatusActivities(deps) };
+export function createOrchestrationActivities(deps: { http: AxiosInstance; githubToken?: () => string | undefined; client: Client; stacks: PinnedStacks }) {
+  return { ...createNotifyActivities(deps), ...createProcedureStatusActivities(deps), ...createStackSettingsActivities(deps) };
 }
 
 export type HostActivities = ReturnType<typeof createHostActivities>;

@@ -3,6 +3,7 @@ import type Docker from 'dockerode';
 import { ApplicationFailure } from '@temporalio/activity';
 import path from 'node:path';
 import { pack } from 'tar-stream';
+import type { ResolvedStack } from '../domain/config';
 import type { DockerActivities } from './docker';
 import { dockerFailure } from './errors';
 
@@ -35,11 +36,14 @@ export function createIngressActivities(deps: { docker: Docker; dockerActivities
 
   return {
     /**
-     * Points nginx's upstream at `servers`: writes the upstream file, checks the config with `nginx -t`,
-     * and reloads (`nginx -s reload`). A config nginx refuses is put back as it was, so traffic keeps flowing.
+     * Points the stack's nginx upstream at blue's servers: writes the upstream file, checks the config with
+     * `nginx -t`, and reloads (`nginx -s reload`). A config nginx refuses is put back as it was, so traffic keeps flowing.
      */
-    async switchNginxUpstream(container: string, file: string, upstreamName: string, servers: string[]): Promise<{ changed: boolean }> {
-      const wanted = nginxUpstream(upstreamName, servers);
+    async switchNginxUpstream(stack: ResolvedStack): Promise<{ changed: boolean }> {
+      const bg = stack.blueGreen;
+      if (!bg) throw ApplicationFailure.nonRetryable(`stack ${stack.name} has no blueGreen section in its config`, 'BadInput');
+      const { nginxContainer: container, upstreamFile: file } = bg;
+      const wanted = nginxUpstream(bg.upstreamName, bg.blue.servers);
       const current = await exec(container, ['/bin/cat', file]);
       // What the running nginx serves is what was last reloaded, recorded beside the file; the file alone
       // can say "blue" while nginx still serves green (a retry after the write, before the reload).

@@ -2,7 +2,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { AxiosInstance } from 'axios';
 import path from 'node:path';
-import type { NotificationTarget } from '../domain/config';
+import type { ResolvedStack } from '../domain/config';
 import { assertStackName } from '../domain/names';
 import { renderIncidentReport, IncidentReport } from '../domain/incident';
 import { privateDir, writeFileAtomic } from './files';
@@ -19,12 +19,20 @@ export interface LifelineEvent {
 /** Slack's control characters in message text: &, < and > (https://api.slack.com/reference/surfaces/formatting#escaping). */
 export const escapeSlack = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
+/** Who hears of an event: the stack's stakeholders, or the contacts of one escalation level. */
+export type Audience = 'stakeholders' | { escalationLevel: string };
+
 export function createNotifyActivities(deps: { http: AxiosInstance; githubToken?: () => string | undefined }) {
   const { http } = deps;
 
   return {
-    /** Posts the event to every target; fails (and so retries) only when a target answers with a server error or not at all. */
-    async notify(targets: NotificationTarget[], event: LifelineEvent): Promise<number> {
+    /**
+     * Posts the event to the stack's stakeholders, or to one escalation level's contacts; fails (and so
+     * retries) only when a target answers with a server error or not at all. Returns how many targets
+     * accepted it (a 2xx answer): the checklist ticks "notified" on that evidence only.
+     */
+    async notify(stack: ResolvedStack, event: LifelineEvent, to: Audience = 'stakeholders'): Promise<{ accepted: number; targets: number }> {
+      const targets = to === 'stakeholders' ? stack.notifications : (stack.escalation.find((l) => l.name === to.escalationLevel)?.contacts ?? []);
       const text = `[lifeline] ${event.procedure} ${event.kind} for ${event.stack}: ${event.message} (${event.workflowId})`;
       const results = await Promise.allSettled(
         targets.map(async (t) => {
@@ -37,12 +45,13 @@ export function createNotifyActivities(deps: { http: AxiosInstance; githubToken?
       );
       const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed.length) throw ApplicationFailure.create({ message: `notification failed: ${failed.map((f) => String(f.reason?.message ?? f.reason)).join('; ')}`, type: 'NotifyFailed' });
-      return results.length;
+      const accepted = results.filter((r) => r.status === 'fulfilled' && r.value >= 200 && r.value < 300).length;
+      return { accepted, targets: results.length };
     },
 
     /** Writes the incident report as Markdown under <dataDir>/incidents; the same request always writes the same file. */
-    async writeIncidentReport(dataDir: string, report: IncidentReport): Promise<string> {
-      const dir = path.join(dataDir, 'incidents', assertStackName(report.stack));
+    async writeIncidentReport(stack: ResolvedStack, report: IncidentReport): Promise<string> {
+      const dir = path.join(stack.dataDir, 'incidents', assertStackName(stack.name));
       await privateDir(dir);
       const file = path.join(dir, `${report.workflowId.replace(/[^A-Za-z0-9_.-]/g, '_')}.md`);
       await writeFileAtomic(file, renderIncidentReport(report));
@@ -50,7 +59,9 @@ export function createNotifyActivities(deps: { http: AxiosInstance; githubToken?
     },
 
     /** Opens the incident as a GitHub issue (REST API). Needs GITHUB_TOKEN in the worker's environment. */
-    async createGithubIssue(github: { apiUrl: string; repo: string }, report: IncidentReport): Promise<string> {
+    async createGithubIssue(stack: ResolvedStack, report: IncidentReport): Promise<string> {
+      const { github } = stack;
+      if (!github) throw ApplicationFailure.nonRetryable('no github section in the config', 'ConfigMissing');
       const token = deps.githubToken?.();
       if (!token) throw ApplicationFailure.nonRetryable('GITHUB_TOKEN is not set in the worker environment', 'ConfigMissing');
       const base = `${github.apiUrl.replace(/\/$/, '')}/repos/${github.repo}/issues`;

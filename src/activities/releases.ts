@@ -119,36 +119,36 @@ export function createReleaseActivities(deps: { docker: DockerActivities; volume
       });
     },
 
-    async listReleases(dataDir: string, stack: string): Promise<ReleaseSummary[]> {
-      return storeCall(() => store(dataDir).list(stack));
+    async listReleases(stack: ResolvedStack): Promise<ReleaseSummary[]> {
+      return storeCall(() => store(stack.dataDir).list(stack.name));
     },
 
-    async getRelease(dataDir: string, stack: string, id: string): Promise<Release> {
-      return storeCall(() => store(dataDir).get(stack, id));
+    async getRelease(stack: ResolvedStack, id: string): Promise<Release> {
+      return storeCall(() => store(stack.dataDir).get(stack.name, id));
     },
 
     /** Absolute path of a file stored in a release (volume archives, config copies); never outside it. */
-    async releaseFilePath(dataDir: string, stack: string, id: string, stored: string): Promise<string> {
+    async releaseFilePath(stack: ResolvedStack, id: string, stored: string): Promise<string> {
       return storeCall(async () => {
-        const base = store(dataDir).releaseDir(stack, id);
+        const base = store(stack.dataDir).releaseDir(stack.name, id);
         const full = path.resolve(base, stored);
         if (!full.startsWith(base + path.sep)) throw ApplicationFailure.nonRetryable(`path ${stored} leaves the release folder`, 'BadInput');
         return full;
       });
     },
 
-    async markRelease(dataDir: string, stack: string, id: string, mark: { knownBad?: string; knownGood?: boolean }): Promise<ReleaseSummary> {
-      return storeCall(() => store(dataDir).mark(stack, id, mark));
+    async markRelease(stack: ResolvedStack, id: string, mark: { knownBad?: string; knownGood?: boolean }): Promise<ReleaseSummary> {
+      return storeCall(() => store(stack.dataDir).mark(stack.name, id, mark));
     },
 
     /** Puts the release's copies of the stack's config files back where they came from, after checking them. */
-    async restoreConfigFiles(dataDir: string, stack: string, id: string): Promise<string[]> {
+    async restoreConfigFiles(stack: ResolvedStack, id: string): Promise<string[]> {
       return storeCall(async () => {
-        const s = store(dataDir);
-        const r = await s.get(stack, id);
+        const s = store(stack.dataDir);
+        const r = await s.get(stack.name, id);
         const restored: string[] = [];
         for (const f of r.configFiles) {
-          const stored = path.join(s.releaseDir(stack, id), f.stored);
+          const stored = path.join(s.releaseDir(stack.name, id), f.stored);
           if ((await sha256File(stored)).sha256 !== f.sha256) {
             throw ApplicationFailure.nonRetryable(`stored copy of ${f.source} fails its checksum`, 'ChecksumMismatch');
           }
@@ -160,8 +160,9 @@ export function createReleaseActivities(deps: { docker: DockerActivities; volume
       });
     },
 
-    async pruneReleases(dataDir: string, stack: string, keep: number): Promise<string[]> {
-      return storeCall(() => store(dataDir).prune(stack, keep));
+    /** Applies the stack's retention (`retainReleases`). */
+    async pruneReleases(stack: ResolvedStack): Promise<string[]> {
+      return storeCall(() => store(stack.dataDir).prune(stack.name, stack.retainReleases));
     },
   };
 }

@@ -5,6 +5,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { access, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import type { ResolvedStack } from '../domain/config';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
@@ -114,10 +115,10 @@ export function createVolumeActivities(deps: { docker: Docker }) {
      * The emergency snapshot: every listed volume archived under <dataDir>/emergency/<stack>/<bundle>/,
      * each checked against its checksum after writing. An earlier attempt's verified archives are kept.
      */
-    async snapshotVolumes(dataDir: string, stack: string, bundle: string, volumes: string[]): Promise<VolumeArchive[]> {
-      const dir = path.join(dataDir, 'emergency', assertStackName(stack), bundle.replace(/[^A-Za-z0-9_.:-]/g, '_'));
+    async snapshotVolumes(stack: ResolvedStack, bundle: string): Promise<VolumeArchive[]> {
+      const dir = path.join(stack.dataDir, 'emergency', assertStackName(stack.name), bundle.replace(/[^A-Za-z0-9_.:-]/g, '_'));
       const out: VolumeArchive[] = [];
-      for (const v of volumes) {
+      for (const v of stack.volumes) {
         const archive = await backupVolume(v, path.join(dir, `${v}.tar.gz`));
         if ((await hashing(archive.archive)).sha256 !== archive.sha256) {
           throw ApplicationFailure.create({ message: `snapshot of ${v} does not verify`, type: 'SnapshotFailed' });

@@ -5,6 +5,7 @@ import { connectClient } from '../client/temporal';
 import { apiToken, readSecret } from '../config/secrets';
 import { EncryptionCodec } from '../codec/encryption-codec';
 import { ensureDefaultCodecKeyFile, loadCodecKeys } from '../codec/keys';
+import Docker from 'dockerode';
 import { assertStrongToken, buildApi } from './server';
 
 async function main(): Promise<void> {
@@ -20,6 +21,8 @@ async function main(): Promise<void> {
     codec: new EncryptionCodec(loadCodecKeys(config.dataDir)),
     uiOrigins: process.env.LIFELINE_UI_ORIGINS?.split(',').map((o) => o.trim()).filter(Boolean),
     taskQueue: process.env.LIFELINE_TASK_QUEUE,
+    // The API runs beside a Docker engine unless told otherwise (LIFELINE_CONTAINER_METRICS=off).
+    docker: process.env.LIFELINE_CONTAINER_METRICS === 'off' ? undefined : new Docker(),
     secrets: {
       bearerToken: token,
       hmacSecret: readSecret('LIFELINE_WEBHOOK_SECRET'),

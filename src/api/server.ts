@@ -8,6 +8,8 @@ import { authenticate, AuthSecrets } from './auth';
 import path from 'node:path';
 import { SignatureLedger } from './signature-ledger';
 import { ApiMetrics } from './metrics';
+import { registerContainerMetrics } from './container-metrics';
+import type Docker from 'dockerode';
 import { registerRollbackRoutes } from './routes/rollbacks';
 import { registerWorkflowRoutes } from './routes/workflows';
 import { registerAlertRoutes } from './routes/alerts';
@@ -25,6 +27,8 @@ export interface ApiDeps {
   bodyLimitBytes?: number;
   logLevel?: string;
   now?: () => number;
+  /** The Docker engine whose stack containers /metrics reports (memory against limit, restarts); none: not reported. */
+  docker?: Docker;
 }
 
 const INVALID_JSON = Symbol('invalid JSON');
@@ -53,6 +57,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     },
   });
   const metrics = new ApiMetrics();
+  if (deps.docker) registerContainerMetrics(metrics.registry, deps.docker, deps.config, (err) => app.log.warn({ err }, 'container metrics unavailable'));
   const now = deps.now ?? (() => Date.now());
   // A signature is good once, across restarts and API processes: a captured request cannot be replayed.
   const usedSignatures = new SignatureLedger(path.join(deps.config.dataDir, 'api-signatures'), deps.secrets.maxSkewSeconds * 1000);

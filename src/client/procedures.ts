@@ -5,7 +5,7 @@
 import { status } from '@grpc/grpc-js';
 import { Client, isGrpcServiceError, WithStartWorkflowOperation, WorkflowHandle, WorkflowIdConflictPolicy } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
-import type { ResolvedStack } from '../domain/config';
+import type { StackRef } from '../domain/config';
 import type { OwnerReply, ProcedureRequest } from '../domain/owner';
 import type { OwnedProcedure, WhenBusy } from '../domain/ownership';
 import { ownerWorkflowId, procedureStartMetadata } from '../domain/procedures';
@@ -20,7 +20,8 @@ export interface OwnerOptions {
 }
 
 /** How the stack's owner workflow is started when it is not running yet (by update- or signal-with-start). */
-export function ownerStartOptions(stack: ResolvedStack, opts: OwnerOptions) {
+export function ownerStartOptions(named: StackRef, opts: OwnerOptions) {
+  const stack = { name: named.name };
   const input: StackOwnerInput = { stack, approvalTimeoutSeconds: opts.approvalTimeoutSeconds ?? 1800 };
   return {
     workflowId: ownerWorkflowId(stack.name),
@@ -42,7 +43,8 @@ export async function startProcedure(
   args: ProcedureRequest['args'],
   opts: OwnerOptions & { whenBusy?: WhenBusy; requestKey?: string } = {},
 ): Promise<StartedProcedure> {
-  const request: ProcedureRequest = { procedure, args, whenBusy: opts.whenBusy ?? 'refuse', requestKey: opts.requestKey };
+  // The stack by name only: its settings are the worker's own config, whatever this client's config says.
+  const request: ProcedureRequest = { procedure, args: { ...args, stack: { name: args.stack.name } }, whenBusy: opts.whenBusy ?? 'refuse', requestKey: opts.requestKey };
   // One update ID for every attempt: the server answers a repeat with the first attempt's outcome.
   const updateId = randomUUID();
   const deadline = Date.now() + UPDATE_WITH_START_PATIENCE_MS;

@@ -18,12 +18,18 @@ export function configFilePath(explicit?: string): string {
 }
 
 export function loadConfig(file = configFilePath()): LifelineConfig {
-  let text: string;
+  return parseConfig(file, readConfigText(file));
+}
+
+function readConfigText(file: string): string {
   try {
-    text = readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (err) {
     throw new ConfigError(`cannot read config ${file}: ${(err as Error).message}`);
   }
+}
+
+function parseConfig(file: string, text: string): LifelineConfig {
   let raw: unknown;
   try {
     raw = parse(text);
@@ -39,4 +45,17 @@ export function loadConfig(file = configFilePath()): LifelineConfig {
     stack.configFiles = stack.configFiles.map((f) => path.resolve(base, f));
   }
   return config;
+}
+
+/**
+ * The config as the file says now: parsed again whenever its text changed (a new procedure uses the
+ * current file), else the copy already parsed. A file that became invalid is an error, never a silent fall-back.
+ */
+export function currentConfig(file = configFilePath()): () => LifelineConfig {
+  let seen: { text: string; config: LifelineConfig } | undefined;
+  return () => {
+    const text = readConfigText(file);
+    if (seen?.text !== text) seen = { text, config: parseConfig(file, text) };
+    return seen.config;
+  };
 }

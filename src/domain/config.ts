@@ -1,7 +1,7 @@
 /** Lifeline's configuration file: shape, defaults and the resolved per-stack view workflows receive. */
 import safeRegex from 'safe-regex2';
 import { z } from 'zod';
-import { serviceNameSchema, stackNameSchema } from './names';
+import { environmentSchema, serviceNameSchema, stackNameSchema } from './names';
 
 const seconds = z.number().nonnegative();
 
@@ -73,6 +73,8 @@ export const blueGreenSchema = z.object({
   upstreamName: z.string().default('spacetime_backend'),
   blue: z.object({ project: stackNameSchema, servers: z.array(z.string().min(1)).min(1) }),
   green: z.object({ project: stackNameSchema, servers: z.array(z.string().min(1)).min(1) }),
+  /** Stop green once traffic has left it (it is never removed); false keeps it running for an instant re-switch. */
+  stopGreen: z.boolean().default(true),
 });
 
 export const emergencySchema = z.object({
@@ -114,6 +116,8 @@ export const stackSchema = z.object({
     ])
     .optional(),
   blueGreen: blueGreenSchema.optional(),
+  /** The environment it serves; a remote trigger naming another is refused. */
+  environment: environmentSchema.default('production'),
   emergency: emergencySchema.default({}),
   timeouts: timeoutsSchema.default({}),
 });
@@ -200,8 +204,18 @@ export type LifelineConfig = z.infer<typeof configSchema>;
 export type StackConfig = z.infer<typeof stackSchema>;
 
 /** Everything a workflow needs about one stack, resolved from the config so workflow code reads no files. */
+/** What a request names: only the stack. Its settings come from the worker's own config, never from a request. */
+export interface StackRef {
+  name: string;
+}
+
 export interface ResolvedStack {
   name: string;
+  /**
+   * Set by the worker that read the settings from its config: the settings' hash, recorded in the history.
+   * Activities accept a stack only when it is exactly the version of their own config with this hash.
+   */
+  configHash?: string;
   project: string;
   host: string;
   dataDir: string;
@@ -218,6 +232,7 @@ export interface ResolvedStack {
   prometheus?: { url: string; checks: MetricCheck[] };
   integrityCheck?: StackConfig['integrityCheck'];
   blueGreen?: StackConfig['blueGreen'];
+  environment: string;
   emergency: EmergencyConfig;
   timeouts: Timeouts;
   notifications: NotificationTarget[];
@@ -261,6 +276,7 @@ export function resolveStack(config: LifelineConfig, name: string): ResolvedStac
     prometheus: s.prometheus,
     integrityCheck: s.integrityCheck,
     blueGreen: s.blueGreen,
+    environment: s.environment,
     emergency: s.emergency,
     timeouts: s.timeouts,
     notifications: config.notifications,

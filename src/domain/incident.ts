@@ -1,5 +1,6 @@
 /** The incident report's content and its Markdown rendering. */
-import { ChecklistEntry, renderChecklist } from './checklist';
+import { ChecklistEntry, ChecklistItem, renderChecklist } from './checklist';
+import type { Decision } from './procedure';
 
 export interface TimelineEntry {
   at: string;
@@ -18,7 +19,12 @@ export interface IncidentReport {
   timeline: TimelineEntry[];
   checklist: ChecklistEntry[];
   errorLines: { service: string; line: string }[];
+  /** People's answers: who, when, why. */
+  decisions?: Decision[];
 }
+
+/** The runbook's follow-ups that people do: open in every report until someone does them. */
+const PEOPLE_ITEMS: readonly ChecklistItem[] = ['Root cause analysis started', 'Fix tested in staging', 'Runbooks updated', 'Post-mortem scheduled'];
 
 /** One line of text: control characters (newlines and carriage returns included) cannot forge report lines. */
 export const oneLine = (s: string | undefined): string => (s ?? '').replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ');
@@ -26,6 +32,8 @@ export const oneLine = (s: string | undefined): string => (s ?? '').replace(/[\u
 export function renderIncidentReport(raw: IncidentReport): string {
   const r = { ...raw, reason: oneLine(raw.reason), outcome: oneLine(raw.outcome), fromRelease: raw.fromRelease && oneLine(raw.fromRelease), toRelease: raw.toRelease && oneLine(raw.toRelease) };
   const timeline = r.timeline.map((t) => `- ${oneLine(t.at)} ${oneLine(t.step)}${t.detail ? `: ${oneLine(t.detail)}` : ''}`).join('\n');
+  const decisions = (r.decisions ?? []).map((d) => `- ${oneLine(d.at)} ${oneLine(d.kind)}${d.approved === undefined ? '' : d.approved ? ' (approved)' : ' (denied)'} by ${oneLine(d.by)}${d.releaseId ? ` for release ${oneLine(d.releaseId)}` : ''}: ${oneLine(d.reason) || '(no reason given)'}`).join('\n');
+  const open = r.checklist.filter((e) => PEOPLE_ITEMS.includes(e.item) && e.state === 'pending').map((e) => `- [ ] ${e.item}`).join('\n');
   const errors = r.errorLines.length ? r.errorLines.map((e) => `    [${oneLine(e.service)}] ${oneLine(e.line)}`).join('\n') : '    (none)';
   return [
     `# Production Rollback: ${r.reason}`,
@@ -38,6 +46,12 @@ export function renderIncidentReport(raw: IncidentReport): string {
     '',
     '## Timeline',
     timeline || '- (empty)',
+    '',
+    '## Decisions',
+    decisions || '- (none)',
+    '',
+    '## Open items for people',
+    open || '- (none)',
     '',
     '## Error lines since the deploy',
     errors,

@@ -10,6 +10,8 @@ const SERVICE_NAME = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
 const RELEASE_ID = /^\d{8}-\d{6}$/;
 const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
+/** An environment a stack serves (production, staging, ...). */
+export const environmentSchema = z.string().regex(/^[a-z0-9-]{1,32}$/, 'environments are lower-case letters, digits and "-" (max 32)');
 export const stackNameSchema = z
   .string()
   .regex(STACK_NAME, 'stack names are lower-case letters, digits, "-" and "_" (max 63), starting with a letter or digit');

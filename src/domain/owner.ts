@@ -1,5 +1,6 @@
 /** The stack owner's vocabulary: requests to run a procedure, its replies and its queryable state. */
 import type { Admission, OwnedProcedure, RunningProcedure, WhenBusy } from './ownership';
+import type { StackRef } from './config';
 import type { ProcedureInput } from './procedure';
 
 /** Inputs some procedures take besides the common ones. */
@@ -13,7 +14,8 @@ export interface ProcedureOptions {
 
 export interface ProcedureRequest {
   procedure: OwnedProcedure;
-  args: ProcedureInput & ProcedureOptions;
+  /** The stack by name only: the owner reads its settings from the worker's config. */
+  args: Omit<ProcedureInput, 'stack'> & ProcedureOptions & { stack: StackRef };
   /** A repeat of the same request (same key: an API retry's Idempotency-Key, the same alert) joins the first. */
   requestKey?: string;
   whenBusy: WhenBusy;

@@ -48,6 +48,15 @@ export interface ProcedureProgress {
   toRelease?: string;
 }
 
+/** A monitoring window in progress (verification's, post-rollback's): what the CLI counts down. */
+export interface MonitoringWindow {
+  name: string;
+  seconds: number;
+  endsAt: string;
+  samples: number;
+  failures: number;
+}
+
 /** A person's answer as sent through an update. */
 export interface DecisionInput {
   by: string;

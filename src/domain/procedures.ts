@@ -1,4 +1,5 @@
 /** The procedures Lifeline runs: their names, workflow types and readable workflow IDs. */
+import type { StackRef } from './config';
 import type { ProcedureInput } from './procedure';
 import { formatReleaseId } from './release';
 import { SA } from './search-attributes';
@@ -31,7 +32,7 @@ export function procedureWorkflowId(procedure: ProcedureName, stack: string, at:
 export const ownerWorkflowId = (stack: string): string => `stack:${stack}`;
 
 /** Search attributes and Web UI summary every procedure starts with, from the CLI, the API or triage. */
-export function procedureStartMetadata(procedure: ProcedureName, args: ProcedureInput) {
+export function procedureStartMetadata(procedure: ProcedureName, args: Omit<ProcedureInput, 'stack'> & { stack: StackRef }) {
   return {
     typedSearchAttributes: [
       { key: SA.stack, value: args.stack.name },

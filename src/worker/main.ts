@@ -3,7 +3,8 @@ import { NativeConnection } from '@temporalio/worker';
 import { lifelineDataConverter } from '../codec/data-converter';
 import { ensureDefaultCodecKeyFile } from '../codec/keys';
 import { ensurePrivateDataDir } from '../config/data-dir';
-import { configFilePath, loadConfig } from '../config/load';
+import { configFilePath, currentConfig } from '../config/load';
+import { PinnedStacks } from '../config/pinned-stacks';
 import { temporalTls } from '../config/temporal-tls';
 import { temporalAddress, temporalNamespace } from '../client/temporal';
 import { hasStack, resolveStack } from '../domain/config';
@@ -13,10 +14,12 @@ async function main(): Promise<void> {
   const roles = (process.env.LIFELINE_WORKER_ROLES ?? 'orchestration,host').split(',').map((r) => r.trim()) as WorkerRole[];
   const host = process.env.LIFELINE_HOST ?? 'local';
   // The worker's own configuration: where its data and keys live.
-  const config = loadConfig(configFilePath());
-  ensurePrivateDataDir(config.dataDir);
-  ensureDefaultCodecKeyFile(config.dataDir);
-  const dataConverter = lifelineDataConverter(config.dataDir);
+  const file = configFilePath();
+  const config = currentConfig(file);
+  const { dataDir } = config();
+  ensurePrivateDataDir(dataDir);
+  ensureDefaultCodecKeyFile(dataDir);
+  const dataConverter = lifelineDataConverter(dataDir);
   const connection = await NativeConnection.connect({ address: temporalAddress(), tls: temporalTls() });
   const workers = await createWorkers({
     connection,
@@ -24,7 +27,10 @@ async function main(): Promise<void> {
     host,
     roles,
     dataConverter,
-    stacks: (name) => (hasStack(config, name) ? resolveStack(config, name) : undefined),
+    stacks: new PinnedStacks((name) => {
+      const now = config();
+      return hasStack(now, name) ? resolveStack(now, name) : undefined;
+    }),
     taskQueue: process.env.LIFELINE_TASK_QUEUE,
     workflowBundle: process.env.LIFELINE_WORKFLOW_BUNDLE ? { codePath: process.env.LIFELINE_WORKFLOW_BUNDLE } : undefined,
     chaosActivityDelayMs: Number(process.env.LIFELINE_CHAOS_ACTIVITY_DELAY_MS ?? 0) || undefined,

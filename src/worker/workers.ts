@@ -15,8 +15,9 @@ import axios from 'axios';
 import Docker from 'dockerode';
 import { Agent } from 'node:http';
 import { createHostActivities, createOrchestrationActivities } from '../activities';
-import type { StackResolver } from '../activities/host';
+import type { PinnedStacks } from '../config/pinned-stacks';
 import { readSecret } from '../config/secrets';
+import { PinnedStackInterceptor } from './pinned-stack-interceptor';
 import { hostTaskQueue, ORCHESTRATION_TASK_QUEUE } from '../domain/task-queues';
 
 export type WorkerRole = 'orchestration' | 'host';
@@ -31,8 +32,8 @@ export interface WorkerSetup {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Orchestration task queue (default: lifeline). */
   taskQueue?: string;
-  /** The stacks as this worker's own config describes them: host commands come from here, never from workflow input. */
-  stacks: StackResolver;
+  /** The stacks as this worker's own config describes them: every activity's settings come from here, never from a history. */
+  stacks: PinnedStacks;
   /** Payload encryption: the same keys as every client. */
   dataConverter: DataConverter;
   /** Fault-injection only: every activity waits this long first, so a test can kill the worker inside one. */
@@ -60,14 +61,18 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
         namespace: setup.namespace,
         dataConverter: setup.dataConverter,
         taskQueue: setup.taskQueue ?? ORCHESTRATION_TASK_QUEUE,
-        ...(setup.workflowBundle
-          ? { workflowBundle: setup.workflowBundle }
-          : { workflowsPath: WORKFLOWS_PATH, interceptors: { workflowModules: WORKFLOW_INTERCEPTOR_MODULES } }),
+        ...(setup.workflowBundle ? { workflowBundle: setup.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
         activities: createOrchestrationActivities({
           http,
           githubToken: () => readSecret('GITHUB_TOKEN'),
           client: new Client({ connection: setup.connection, namespace: setup.namespace, dataConverter: setup.dataConverter }),
+          stacks: setup.stacks,
         }),
+        interceptors: {
+          // A prebuilt bundle already holds the workflow interceptors.
+          ...(setup.workflowBundle ? {} : { workflowModules: WORKFLOW_INTERCEPTOR_MODULES }),
+          activity: [() => ({ inbound: new PinnedStackInterceptor(setup.stacks) })],
+        },
       }),
     );
   }
@@ -78,8 +83,10 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
         namespace: setup.namespace,
         dataConverter: setup.dataConverter,
         taskQueue: hostTaskQueue(setup.host),
-        activities: createHostActivities({ docker: setup.docker ?? new Docker(), host: setup.host, http, stacks: setup.stacks }),
-        interceptors: delay ? { activity: [() => ({ inbound: new DelayActivities(delay) })] } : undefined,
+        activities: createHostActivities({ docker: setup.docker ?? new Docker(), host: setup.host, http }),
+        interceptors: {
+          activity: [() => ({ inbound: new PinnedStackInterceptor(setup.stacks) }), ...(delay ? [() => ({ inbound: new DelayActivities(delay) })] : [])],
+        },
       }),
     );
   }

@@ -4,11 +4,12 @@
  * runs the automatic flow: alert, stop new version, restore previous config, start previous version,
  * wait for health, verify; and on failure the rollback-failed emergency procedure.
  */
+import { patched, sleep } from '@temporalio/workflow';
 import type { ProcedureInput } from '../domain/procedure';
 import { hostActivities, longHostActivities, releaseRecorder } from './activities';
 import { runOwned, rethrowIfStopped } from './steps/owned';
 import { Procedure, requestKey } from './procedure';
-import { announce } from './steps/announce';
+import { announceAndTick } from './steps/announce';
 import { completeRollback, escalateFailedRollback, messageOf, verificationFailure, verify } from './steps/finish-rollback';
 import type { RollbackResult } from './steps/finish-rollback';
 import { replaceStack, requireImages, restoreRelease } from './steps/restore-release';
@@ -22,6 +23,27 @@ export interface DeployResult {
   rollback?: RollbackResult;
 }
 
+/** Histories from before deploys were watched against Prometheus after health and smoke tests. */
+const WATCHED_DEPLOY_PATCH = 'watched-deploy';
+
+/**
+ * Like an Argo Rollouts analysis run: until `deployHealthSeconds` from the deploy's start, the stack's
+ * Prometheus checks (the runbook's conditions) are evaluated every `monitorIntervalSeconds`; the first that
+ * fails is the rollback trigger, with the values measured.
+ */
+async function watchMetrics(p: Procedure, stack: ProcedureInput['stack'], deployStartedMs: number): Promise<void> {
+  const until = deployStartedMs + stack.timeouts.deployHealthSeconds * 1000;
+  const interval = Math.max(1, stack.timeouts.monitorIntervalSeconds) * 1000;
+  await p.step(`watch metrics until ${stack.timeouts.deployHealthSeconds}s after the deploy`, async () => {
+    for (;;) {
+      const failed = (await hostActivities(stack).queryPrometheus(stack)).filter((c) => !c.passed);
+      if (failed.length) throw new Error(`metrics: ${failed.map((c) => `${c.name} (${c.detail})`).join('; ')}`);
+      if (Date.now() + interval > until) return;
+      await sleep(interval);
+    }
+  });
+}
+
 export async function automaticRollback(input: ProcedureInput & { imageTag: string }): Promise<DeployResult> {
   const p: Procedure = new Procedure('automatic-rollback', input.stack.name);
   return runOwned(p, input, { handOver: 'rollback-failed' }, () => automaticRollbackSteps(p, input));
@@ -31,11 +53,12 @@ async function automaticRollbackSteps(p: Procedure, input: ProcedureInput & { im
   const { stack } = input;
   const docker = hostActivities(stack);
   const sinceUnix = Math.floor(Date.now() / 1000);
+  const deployStartedMs = Date.now();
   const previous = await p.step('record current release', () =>
     releaseRecorder(stack).recordRelease(stack, { reason: `before deploy of ${input.imageTag}`, requestKey: requestKey('previous'), knownGood: true }),
   );
   if (!previous) p.fail(`no container of ${stack.name} exists; deploy needs a running stack to take the spec from`, 'NothingRunning');
-  const release = await docker.getRelease(stack.dataDir, stack.name, previous.id);
+  const release = await docker.getRelease(stack, previous.id);
   const newSpecs = retagSpecs(stack, release.services, input.imageTag);
   await requireImages(p, stack, newSpecs);
 
@@ -43,10 +66,11 @@ async function automaticRollbackSteps(p: Procedure, input: ProcedureInput & { im
   try {
     await p.step(`deploy ${input.imageTag}`, async () => {
       await replaceStack(p, stack, newSpecs, `deploy:${input.imageTag}`, stack.timeouts.deployHealthSeconds);
-      const smoke = await longHostActivities(stack, 60).runSmokeTests(stack.smokeTests);
+      const smoke = await longHostActivities(stack, 60).runSmokeTests(stack);
       const failed = smoke.filter((c) => !c.passed);
       if (failed.length) throw new Error(`smoke tests failed: ${failed.map((c) => `${c.name} (${c.detail})`).join('; ')}`);
     });
+    if (stack.prometheus && patched(WATCHED_DEPLOY_PATCH)) await watchMetrics(p, stack, deployStartedMs);
     const deployed = await releaseRecorder(stack).recordRelease(stack, { reason: `deployed ${input.imageTag}`, requestKey: requestKey('deployed'), knownGood: true });
     p.finish('completed', `deployed ${input.imageTag}`);
     return { status: 'deployed', release: deployed?.id ?? previous.id, imageTag: input.imageTag };
@@ -58,8 +82,7 @@ async function automaticRollbackSteps(p: Procedure, input: ProcedureInput & { im
   // Automatic rollback flow.
   p.record('deployment failed', trigger);
   p.tick('Incident logged', 'done', trigger);
-  await announce(stack, p.state.procedure, 'alert', `deploy of ${input.imageTag} failed: ${trigger}; rolling back to ${previous.id}`);
-  p.tick('Stakeholders notified');
+  await announceAndTick(p, 'Stakeholders notified', stack, 'alert', `deploy of ${input.imageTag} failed: ${trigger}; rolling back to ${previous.id}`);
   const failedState = await releaseRecorder(stack).recordRelease(stack, { reason: `failed deploy of ${input.imageTag}: ${trigger}`, requestKey: requestKey('failed') });
   p.tick('Backup of current state created', failedState ? 'done' : 'skipped', failedState?.id);
   p.setReleases(failedState?.id, previous.id);

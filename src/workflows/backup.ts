@@ -16,7 +16,7 @@ async function backupSteps(p: Procedure, input: ProcedureInput & { knownGood?: b
     longHostActivities(stack, 3600).recordRelease(stack, { reason: input.reason, requestKey: requestKey('backup'), knownGood: input.knownGood }),
   );
   if (!release) p.fail(`no container of ${stack.name} exists; nothing to record`, 'NothingRunning');
-  const pruned = await p.step('apply retention', () => hostActivities(stack).pruneReleases(stack.dataDir, stack.name, stack.retainReleases));
+  const pruned = await p.step('apply retention', () => hostActivities(stack).pruneReleases(stack));
   p.finish('completed', release.id);
   return { release, pruned };
 }

@@ -8,7 +8,7 @@ import { lastKnownGood } from '../domain/release';
 import { hostActivities, hostCommandActivities } from './activities';
 import { runOwned, rethrowIfStopped } from './steps/owned';
 import { Procedure } from './procedure';
-import { announce } from './steps/announce';
+import { announceAndTick } from './steps/announce';
 import { attemptRecovery } from './steps/attempt-recovery';
 import { EscalatedResult, escalateAndFinish } from './steps/escalate';
 import { completeRollback, RollbackResult } from './steps/finish-rollback';
@@ -29,16 +29,15 @@ async function completeServiceOutageSteps(p: Procedure, input: ProcedureInput & 
   const docker = hostActivities(stack);
   const sinceUnix = Math.floor(Date.now() / 1000);
   p.tick('Incident logged', 'done', input.reason);
-  await announce(stack, p.state.procedure, 'started', input.reason);
-  p.tick('Stakeholders notified');
+  await announceAndTick(p, 'Stakeholders notified', stack, 'started', input.reason);
 
   const inventory = await p.step('inventory all containers (docker ps -a)', () => docker.listAllContainers());
   p.record('inventory', `${inventory.length} container(s), ${inventory.filter((c) => c.state === 'running').length} running`);
 
-  const releases = await docker.listReleases(stack.dataDir, stack.name);
+  const releases = await docker.listReleases(stack);
   const targetId = input.releaseId ?? lastKnownGood(releases)?.id;
   if (!targetId) return escalateAndFinish(p, stack, SENIOR_OPS_LEVEL, `complete outage of ${stack.name} and no known-good release recorded`);
-  const release = await docker.getRelease(stack.dataDir, stack.name, targetId);
+  const release = await docker.getRelease(stack, targetId);
   await requireImages(p, stack, release.services);
   p.setReleases(undefined, targetId);
   p.tick('Rollback version identified', 'done', targetId);
@@ -46,12 +45,12 @@ async function completeServiceOutageSteps(p: Procedure, input: ProcedureInput & 
 
   let verification = await start(`start last known good ${targetId}`);
   if (!verification) {
-    const disk = await p.step('check disk space (df -h)', () => docker.diskFree(em.dockerDataRoot));
+    const disk = await p.step('check disk space (df -h)', () => docker.diskFree(stack));
     p.record('disk', `${gib(disk.freeBytes)} free of ${gib(disk.totalBytes)}`);
     if (disk.freeBytes < em.minFreeDiskBytes) {
       const pruned = await p.step('free space safely: stopped containers, dangling images, build cache', () => docker.pruneSafe());
       p.record('freed', `${pruned.containersDeleted} containers, ${pruned.imagesDeleted} images, ${gib(pruned.spaceReclaimed)}`);
-      const after = await docker.diskFree(em.dockerDataRoot);
+      const after = await docker.diskFree(stack);
       if (after.freeBytes < em.minFreeDiskBytes) {
         const d = await p.ask('approval', `Only ${gib(after.freeBytes)} free. Prune unused Docker volumes? This deletes their data.`, 'senior ops', { timeoutSeconds: em.personTimeoutSeconds });
         if (d.approved) await p.step('prune unused volumes (approved)', () => docker.pruneVolumes());
@@ -59,7 +58,7 @@ async function completeServiceOutageSteps(p: Procedure, input: ProcedureInput & 
       }
     }
     if (em.dockerRestartCommand) {
-      await p.step('restart Docker daemon', () => hostCommandActivities(stack, 120).runHostCommand(stack.name, 'dockerRestartCommand', 120)).catch((err) => {
+      await p.step('restart Docker daemon', () => hostCommandActivities(stack, 120).runHostCommand(stack, 'dockerRestartCommand', 120)).catch((err) => {
         rethrowIfStopped(p, err);
         p.record('restart failed', String(err));
       });

@@ -3,7 +3,7 @@ import type { ProcedureInput } from '../domain/procedure';
 import { hostActivities, releaseRecorder } from './activities';
 import { runOwned, rethrowIfStopped } from './steps/owned';
 import { Procedure, requestKey } from './procedure';
-import { announce } from './steps/announce';
+import { announceAndTick } from './steps/announce';
 import { completeRollback, escalateFailedRollback, messageOf, verificationFailure, RollbackResult, verify } from './steps/finish-rollback';
 import { replaceStack, requireImages } from './steps/restore-release';
 import { retagSpecs } from './steps/retag-specs';
@@ -18,14 +18,13 @@ async function containerRollbackSteps(p: Procedure, input: ProcedureInput & { im
   const docker = hostActivities(stack);
   const sinceUnix = Math.floor(Date.now() / 1000);
   p.tick('Incident logged');
-  await announce(stack, p.state.procedure, 'started', `${input.reason} (to image tag ${input.imageTag})`);
-  p.tick('Stakeholders notified');
+  await announceAndTick(p, 'Stakeholders notified', stack, 'started', `${input.reason} (to image tag ${input.imageTag})`);
   const current = await p.step('back up current state', () =>
     releaseRecorder(stack).recordRelease(stack, { reason: `state before container rollback: ${input.reason}`, requestKey: requestKey('current') }),
   );
   if (!current) p.fail(`no container of ${stack.name} exists to take the spec from; use a release rollback instead`, 'NothingRunning');
   p.tick('Backup of current state created', 'done', current.id);
-  const release = await docker.getRelease(stack.dataDir, stack.name, current.id);
+  const release = await docker.getRelease(stack, current.id);
   const specs = retagSpecs(stack, release.services, input.imageTag);
   await requireImages(p, stack, specs);
   p.setReleases(current.id, `image:${input.imageTag}`);

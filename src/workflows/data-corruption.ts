@@ -9,7 +9,7 @@ import { rollbackCandidates } from '../domain/release';
 import { hostActivities, longHostActivities } from './activities';
 import { runOwned, rethrowIfStopped } from './steps/owned';
 import { Procedure } from './procedure';
-import { announce } from './steps/announce';
+import { announceAndTick } from './steps/announce';
 import { EscalatedResult, escalateAndFinish } from './steps/escalate';
 import { completeRollback, messageOf, RollbackResult, verify } from './steps/finish-rollback';
 import { requireImages, restoreRelease } from './steps/restore-release';
@@ -31,16 +31,15 @@ async function dataCorruptionSteps(p: Procedure, input: ProcedureInput & { relea
   const long = longHostActivities(stack, 3600);
   const sinceUnix = Math.floor(Date.now() / 1000);
   p.tick('Incident logged', 'done', input.reason);
-  await announce(stack, p.state.procedure, 'started', input.reason);
-  p.tick('Stakeholders notified');
+  await announceAndTick(p, 'Stakeholders notified', stack, 'started', input.reason);
 
   p.markChanged();
   await p.step('STOP ALL SERVICES', () => docker.stopContainers({ stack }, stack.timeouts.stopGraceSeconds));
-  const snapshot = await p.step('snapshot current volumes', () => long.snapshotVolumes(stack.dataDir, stack.name, workflowInfo().workflowId, stack.volumes));
+  const snapshot = await p.step('snapshot current volumes', () => long.snapshotVolumes(stack, workflowInfo().workflowId));
   p.tick('Backup of current state created', 'done', snapshot.map((s) => `${s.volume} sha256:${s.sha256.slice(0, 12)}`).join(', '));
   const withSnapshot = <T>(r: T) => ({ ...r, snapshot: snapshot.map(({ volume, archive, sha256 }) => ({ volume, archive, sha256 })) });
 
-  const candidates = rollbackCandidates(await docker.listReleases(stack.dataDir, stack.name)).filter((r) => r.volumes > 0);
+  const candidates = rollbackCandidates(await docker.listReleases(stack)).filter((r) => r.volumes > 0);
   if (candidates.length === 0) return withSnapshot(await escalateAndFinish(p, stack, SENIOR_OPS_LEVEL, `data corruption on ${stack.name} and no release holds a volume backup`));
   let chosen = input.releaseId;
   if (!chosen) {
@@ -51,20 +50,20 @@ async function dataCorruptionSteps(p: Procedure, input: ProcedureInput & { relea
     if (d.kind === 'timeout') return withSnapshot(await escalateAndFinish(p, stack, SENIOR_OPS_LEVEL, 'nobody chose a backup to restore'));
     chosen = d.releaseId;
   }
-  const release = await docker.getRelease(stack.dataDir, stack.name, chosen!);
+  const release = await docker.getRelease(stack, chosen!);
   await requireImages(p, stack, release.services);
   p.setReleases(undefined, release.id);
   p.tick('Rollback version identified', 'done', release.id);
 
   // Every archive must verify before any volume is wiped.
   const archives = await Promise.all(
-    release.volumes.map(async (v) => ({ ...v, path: await docker.releaseFilePath(stack.dataDir, stack.name, release.id, v.archive) })),
+    release.volumes.map(async (v) => ({ ...v, path: await docker.releaseFilePath(stack, release.id, v.archive) })),
   );
   for (const a of archives) {
     const check = await docker.verifyArchive(a.path, a.sha256);
     if (!check.ok) {
       p.tick('No data loss', 'failed', `backup of ${a.volume} in ${release.id} fails its checksum`);
-      await docker.markRelease(stack.dataDir, stack.name, release.id, { knownBad: `volume archive ${a.volume} fails its checksum` });
+      await docker.markRelease(stack, release.id, { knownBad: `volume archive ${a.volume} fails its checksum` });
       return withSnapshot(await escalateAndFinish(p, stack, SENIOR_OPS_LEVEL, `backup ${release.id} is corrupt (${a.volume} checksum mismatch); nothing was restored`));
     }
   }

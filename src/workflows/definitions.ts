@@ -1,10 +1,12 @@
 /** Every signal, query and update Lifeline's workflows understand. */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { Decision, DecisionInput, ProcedureEnd, ProcedureProgress } from '../domain/procedure';
+import type { Decision, DecisionInput, MonitoringWindow, ProcedureEnd, ProcedureProgress } from '../domain/procedure';
 import type { AlertEvent } from '../domain/alerts';
 import type { OwnerReply, OwnerState, ProcedureRequest } from '../domain/owner';
 
 export const progressQuery = defineQuery<ProcedureProgress>('progress');
+/** The monitoring window a verification or post-rollback workflow is in (undefined outside one). */
+export const monitoringWindowQuery = defineQuery<MonitoringWindow | undefined>('monitoringWindow');
 
 export const acknowledgeUpdate = defineUpdate<Decision, [DecisionInput]>('acknowledge');
 export const approveUpdate = defineUpdate<Decision, [DecisionInput]>('approve');

@@ -1,10 +1,14 @@
 /** Runbook "Escalation Path", on its own: notify a level, wait for its acknowledgement, move up on silence. */
+import type { ResolvedStack, StackRef } from '../domain/config';
 import type { ProcedureInput } from '../domain/procedure';
+import { loadStack } from './owner/stack-settings';
 import { Procedure } from './procedure';
 import { EscalatedResult, escalateAndFinish } from './steps/escalate';
 
-export async function escalation(input: ProcedureInput & { fromLevel?: number }): Promise<EscalatedResult> {
+export async function escalation(input: Omit<ProcedureInput, 'stack'> & { stack: StackRef & Partial<ResolvedStack>; fromLevel?: number }): Promise<EscalatedResult> {
   const p: Procedure = new Procedure('escalation', input.stack.name);
   p.tick('Incident logged', 'done', input.reason);
-  return escalateAndFinish(p, input.stack, input.fromLevel ?? 1, input.reason);
+  // Who is paged comes from the worker's config; a request naming other contacts is refused.
+  const stack = await loadStack(input.stack);
+  return escalateAndFinish(p, stack, input.fromLevel ?? 1, input.reason);
 }

@@ -3,8 +3,10 @@ import { log, sleep } from '@temporalio/workflow';
 import type { ResolvedStack } from '../domain/config';
 import type { ChecklistEntry } from '../domain/checklist';
 import type { IncidentReport, TimelineEntry } from '../domain/incident';
+import type { Decision } from '../domain/procedure';
 import { hostActivities, orchestration } from './activities';
 import { announce } from './steps/announce';
+import { closeWindow, openWindow } from './steps/monitoring-window';
 
 export interface PostRollbackInput {
   stack: ResolvedStack;
@@ -18,6 +20,7 @@ export interface PostRollbackInput {
   checklist: ChecklistEntry[];
   /** Error lines of the replaced version, captured before its containers were removed. */
   errorLines: { service: string; line: string }[];
+  decisions?: Decision[];
   sinceUnix?: number;
 }
 
@@ -32,21 +35,26 @@ export async function postRollbackActions(input: PostRollbackInput): Promise<Pos
   const { stack } = input;
   const docker = hostActivities(stack);
   // 1. Confirm rollback success.
-  const smoke = await docker.runSmokeTests(stack.smokeTests);
+  const smoke = await docker.runSmokeTests(stack);
   const smokePassed = smoke.every((c) => c.passed);
   // 2. Monitor the system.
   const monitorFailures: string[] = [];
   const interval = Math.max(1, stack.timeouts.monitorIntervalSeconds);
+  const window = openWindow('post-rollback monitoring', stack.timeouts.postRollbackMonitorSeconds);
   for (let waited = 0; waited < stack.timeouts.postRollbackMonitorSeconds; waited += interval) {
     await sleep(`${Math.min(interval, stack.timeouts.postRollbackMonitorSeconds - waited)}s`);
     const states = await docker.inspectStack(stack);
     for (const s of states) if (!s.running || s.health === 'unhealthy') monitorFailures.push(`${s.service} ${s.status}/${s.health}`);
+    window.samples++;
+    window.failures = monitorFailures.length;
   }
+  closeWindow();
   // 3. Notify stakeholders.
-  await announce(stack, input.procedure, 'completed', `status update: ${input.outcome}; ${smokePassed ? 'smoke tests pass' : 'smoke tests FAIL'}; monitoring ${monitorFailures.length ? `saw ${monitorFailures.length} problem(s)` : 'clean'}`);
-  // 4. Create the incident report.
+  const update = await announce(stack, input.procedure, 'completed', `status update: ${input.outcome}; ${smokePassed ? 'smoke tests pass' : 'smoke tests FAIL'}; monitoring ${monitorFailures.length ? `saw ${monitorFailures.length} problem(s)` : 'clean'}`);
+  // 4. Create the incident report. "Stakeholders updated" only on the evidence that someone accepted the update.
+  const updated = 'accepted' in update ? { state: 'done' as const, note: `${update.accepted} target(s) accepted` } : { state: 'skipped' as const, note: update.skipped };
   const checklist = input.checklist.map((e) =>
-    e.item === 'Stakeholders updated' || e.item === 'Incident report created' ? { ...e, state: 'done' as const } : e,
+    e.item === 'Stakeholders updated' ? { ...e, ...updated } : e.item === 'Incident report created' ? { ...e, state: 'done' as const } : e,
   );
   const report: IncidentReport = {
     workflowId: input.rollbackWorkflowId,
@@ -58,13 +66,14 @@ export async function postRollbackActions(input: PostRollbackInput): Promise<Pos
     toRelease: input.toRelease,
     timeline: input.timeline,
     checklist,
+    decisions: input.decisions,
     errorLines: [...input.errorLines, ...(await docker.scanErrorLogs(stack, input.sinceUnix))],
   };
-  const reportPath = await orchestration.writeIncidentReport(stack.dataDir, report);
+  const reportPath = await orchestration.writeIncidentReport(stack, report);
   let githubIssue: string | undefined;
   if (stack.github) {
     try {
-      githubIssue = await orchestration.createGithubIssue(stack.github, report);
+      githubIssue = await orchestration.createGithubIssue(stack, report);
     } catch (err) {
       log.warn('GitHub issue not created', { error: String(err) });
     }

@@ -39,6 +39,8 @@ export class Procedure {
   readonly state: ProcedureProgress;
   /** Error lines of the version being replaced, kept for the incident report before its containers go. */
   errorLines: { service: string; line: string }[] = [];
+  /** Set when the post-rollback actions (a verified rollback) will write the incident report instead. */
+  reportFollows = false;
   /** Set once the procedure has changed the stack: from then on any failure escalates. */
   stackChanged = false;
   /** Set by runOwned: abort and preemption cancel it, which interrupts the current step. */

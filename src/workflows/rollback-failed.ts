@@ -52,22 +52,22 @@ async function rollbackFailedSteps(p: Procedure, input: RollbackFailedInput): Pr
   // Force restart: the same containers, recreated from scratch with a longer grace period.
   const last = input.triedReleases[0];
   if (last) {
-    const release = await docker.getRelease(stack.dataDir, stack.name, last);
+    const release = await docker.getRelease(stack, last);
     p.setReleases(undefined, last);
     const forced = await attempt('force restart', () => replaceStack(p, stack, release.services, `${last}:forced:${workflowInfo().runId.slice(0, 8)}`, stack.timeouts.healthWaitSeconds));
     if (forced) return forced;
-    await docker.markRelease(stack.dataDir, stack.name, last, { knownBad: 'force restart did not make it healthy' });
+    await docker.markRelease(stack, last, { knownBad: 'force restart did not make it healthy' });
   }
 
   // Older versions, one at a time.
-  const all = await docker.listReleases(stack.dataDir, stack.name);
+  const all = await docker.listReleases(stack);
   const older = rollbackCandidates(all, { excluding: input.triedReleases, olderThan: last }).slice(0, input.olderReleaseLimit ?? stack.emergency.olderReleaseLimit);
   for (const r of older) {
-    const release = await docker.getRelease(stack.dataDir, stack.name, r.id);
+    const release = await docker.getRelease(stack, r.id);
     p.setReleases(undefined, r.id);
     const done = await attempt(`rollback to older release ${r.id}`, () => restoreRelease(p, stack, release));
     if (done) return done;
-    await docker.markRelease(stack.dataDir, stack.name, r.id, { knownBad: 'rollback to it failed during the rollback-failed procedure' });
+    await docker.markRelease(stack, r.id, { knownBad: 'rollback to it failed during the rollback-failed procedure' });
   }
 
   await announce(stack, p.state.procedure, 'escalated', `all rollbacks failed; escalating to infrastructure team`);

@@ -3,22 +3,26 @@
  * collect evidence with hashes, snapshot, and wait for the security team. No timeout ever restarts
  * services: only an approval deploys a clean release.
  */
-import { workflowInfo } from '@temporalio/workflow';
+import { patched, workflowInfo } from '@temporalio/workflow';
 import type { ProcedureInput } from '../domain/procedure';
 import { rollbackCandidates } from '../domain/release';
 import type { EvidenceBundle } from '../activities/evidence';
 import { hostActivities, hostCommandActivities, longHostActivities, releaseRecorder } from './activities';
 import { runOwned, rethrowIfStopped } from './steps/owned';
 import { Procedure, requestKey } from './procedure';
-import { announce } from './steps/announce';
+import { announce, announceAndTick } from './steps/announce';
 import { completeRollback, escalateFailedRollback, messageOf, RollbackResult, verificationFailure, verify } from './steps/finish-rollback';
+import { EscalatedResult, escalateAndFinish } from './steps/escalate';
 import { requireImages, restoreRelease } from './steps/restore-release';
 
 /** The breach's people: the security team is reached through the escalation path's senior level. */
 const SECURITY_ESCALATION_LEVEL = 2;
+/** Histories recorded while a failed approved release still handed over to rollback-failed (older, unapproved releases). */
+const ONLY_APPROVED_PATCH = 'breach-only-approved-release';
 
 export type SecurityBreachResult =
   | (RollbackResult & { evidence: EvidenceBundle })
+  | (EscalatedResult & { evidence: EvidenceBundle })
   | { status: 'isolated'; deniedBy: string; reason: string; evidence: EvidenceBundle };
 
 export async function securityBreach(input: ProcedureInput): Promise<SecurityBreachResult> {
@@ -36,48 +40,60 @@ async function securityBreachSteps(p: Procedure, input: ProcedureInput): Promise
 
   p.markChanged();
   await p.step('ISOLATE: stop ingress and services', async () => {
-    if (em.ingressContainer) await docker.stopContainers([em.ingressContainer], stack.timeouts.stopGraceSeconds);
+    if (em.ingressContainer) await docker.stopContainers({ stack, ingress: true }, stack.timeouts.stopGraceSeconds);
     await docker.stopContainers({ stack }, stack.timeouts.stopGraceSeconds);
   });
   if (em.firewallCommand) {
-    await p.step('block external access (firewall)', () => hostCommandActivities(stack, 60).runHostCommand(stack.name, 'firewallCommand', 60));
+    await p.step('block external access (firewall)', () => hostCommandActivities(stack, 60).runHostCommand(stack, 'firewallCommand', 60));
   }
-  await announce(stack, p.state.procedure, 'started', `${input.reason}; ${stack.name} isolated`);
-  p.tick('Stakeholders notified');
+  await announceAndTick(p, 'Stakeholders notified', stack, 'started', `${input.reason}; ${stack.name} isolated`);
 
   const evidence = await p.step('collect evidence', () => long.collectEvidence(stack, `${workflowInfo().workflowId}-evidence`, 10_000));
   p.record('evidence', `${evidence.files.length} files in ${evidence.dir}`);
   const compromised = await p.step('take system snapshot', async () => {
-    await long.snapshotVolumes(stack.dataDir, stack.name, workflowInfo().workflowId, stack.volumes);
+    await long.snapshotVolumes(stack, workflowInfo().workflowId);
     return releaseRecorder(stack).recordRelease(stack, { reason: `compromised state: ${input.reason}`, requestKey: requestKey('compromised') });
   });
-  if (compromised) await docker.markRelease(stack.dataDir, stack.name, compromised.id, { knownBad: `security breach: ${input.reason}` });
+  if (compromised) await docker.markRelease(stack, compromised.id, { knownBad: `security breach: ${input.reason}` });
   p.tick('Backup of current state created', compromised ? 'done' : 'skipped', compromised?.id);
 
-  const candidates = rollbackCandidates(await docker.listReleases(stack.dataDir, stack.name)).filter((r) => r.knownGood);
+  const candidates = rollbackCandidates(await docker.listReleases(stack)).filter((r) => r.knownGood);
   await announce(stack, p.state.procedure, 'waiting', 'services stay down until the security team approves a clean release');
-  const d = await p.ask('approval', 'Approve deploying a clean release (optionally name it); deny to keep the stack isolated', 'security team', {
-    options: candidates.map((c) => c.id),
-  });
+  const onlyApproved = patched(ONLY_APPROVED_PATCH);
+  // The approval names the exact release it lets start: the default is spelled out in the question.
+  const question =
+    onlyApproved && candidates[0]
+      ? `Approve deploying clean release ${candidates[0].id} (or name another of the options); deny to keep the stack isolated`
+      : 'Approve deploying a clean release (optionally name it); deny to keep the stack isolated';
+  const d = await p.ask('approval', question, 'security team', { options: candidates.map((c) => c.id) });
   if (!d.approved) {
     p.finish('completed', `kept isolated: denied by ${d.by}`);
     return { status: 'isolated', deniedBy: d.by, reason: d.reason, evidence };
   }
   const targetId = d.releaseId ?? candidates[0]?.id;
   if (!targetId) p.fail('approved, but no known-good release exists to deploy', 'NoRelease');
-  const release = await docker.getRelease(stack.dataDir, stack.name, targetId);
+  const release = await docker.getRelease(stack, targetId);
   await requireImages(p, stack, release.services);
   p.setReleases(compromised?.id, targetId);
   p.tick('Rollback version identified', 'done', `${targetId}, approved by ${d.by}`);
+  // No other release may start after a breach: a failed approved release isolates the stack again and
+  // goes back to people, instead of handing over to rollback-failed (which tries older releases).
+  const approvedReleaseFailed = async (why: string): Promise<SecurityBreachResult> => {
+    if (!onlyApproved) return escalateFailedRollback(p, input, why, [targetId]);
+    p.tick('No errors during rollback', 'failed', why);
+    await p.step('ISOLATE again: stop services', () => docker.stopContainers({ stack }, stack.timeouts.stopGraceSeconds));
+    const message = `${why}; ${stack.name} isolated again, no other release started: the security team must approve another`;
+    return { ...(await escalateAndFinish(p, stack, SECURITY_ESCALATION_LEVEL, message)), evidence };
+  };
   try {
     await restoreRelease(p, stack, release);
   } catch (err) {
     rethrowIfStopped(p, err);
-    return escalateFailedRollback(p, input, `clean release ${targetId} did not come up: ${messageOf(err)}`, [targetId]);
+    return approvedReleaseFailed(`approved release ${targetId} did not come up: ${messageOf(err)}`);
   }
   p.tick('No errors during rollback');
   const verification = await verify(p, input, sinceUnix);
-  if (!verification.passed) return escalateFailedRollback(p, input, verificationFailure(verification), [targetId]);
-  if (em.ingressContainer) await docker.startContainers([em.ingressContainer]);
+  if (!verification.passed) return approvedReleaseFailed(`approved release ${targetId}: ${verificationFailure(verification)}`);
+  if (em.ingressContainer) await docker.startContainers({ stack, ingress: true });
   return { ...(await completeRollback(p, input, verification, { to: targetId }, sinceUnix)), evidence };
 }

@@ -6,16 +6,18 @@
  * never blocked by a running child: the child reports its end by signal to whichever run is current.
  */
 import { allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { ResolvedStack } from '../domain/config';
+import type { StackRef } from '../domain/config';
 import { isOwnedProcedure } from '../domain/ownership';
 import { orchestration } from './activities';
 import { alertSignal, ownerStateQuery, procedureEndedSignal, requestProcedureUpdate } from './definitions';
 import { AlertTriage, TriageCarry } from './owner/alert-triage';
 import { Ownership, OwnershipCarry } from './owner/ownership';
 import { Procedure } from './procedure';
+import { StackSettings } from './owner/stack-settings';
 
 export interface StackOwnerInput {
-  stack: ResolvedStack;
+  /** Only the name counts: settings come from the worker's config (runs before that carried them here). */
+  stack: StackRef;
   approvalTimeoutSeconds: number;
   carry?: { ownership: OwnershipCarry; triage: TriageCarry };
 }
@@ -27,7 +29,7 @@ const INHERITED_CHECK_MS = 30_000;
 const TIMELINE_KEPT = 200;
 
 export async function stackOwner(input: StackOwnerInput): Promise<void> {
-  const { stack } = input;
+  const stack = new StackSettings(input.stack);
   const p: Procedure = new Procedure('stack-owner', stack.name, { timelineLimit: TIMELINE_KEPT });
   let changes = 0;
   const changed = () => void changes++;

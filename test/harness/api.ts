@@ -26,6 +26,7 @@ export async function startApi(
     config,
     client: new Client({ connection, dataConverter: testDataConverter() }),
     codec: testCodec(),
+    docker: env.docker,
     uiOrigins: opts.uiOrigins,
     taskQueue: env.taskQueue,
     logLevel: 'silent',

@@ -11,6 +11,8 @@ import { PROCEDURES, procedureStartMetadata, procedureWorkflowId } from '../../s
 import { configSchema, resolveStack, ResolvedStack, StackConfigInput } from '../../src/domain/config';
 import type { ProcedureInput } from '../../src/domain/procedure';
 import { createWorkers } from '../../src/worker/workers';
+import { PinnedStacks } from '../../src/config/pinned-stacks';
+import { stringify } from 'yaml';
 import { lifelineDataConverter } from '../../src/codec/data-converter';
 import { EncryptionCodec } from '../../src/codec/encryption-codec';
 import { loadCodecKeys } from '../../src/codec/keys';
@@ -29,6 +31,8 @@ export interface StackOptions {
   notifications?: { kind: 'slack' | 'webhook'; url: string }[];
   escalation?: { name: string; ackTimeoutSeconds: number; contacts?: { kind: 'slack' | 'webhook'; url: string }[] }[];
   github?: { apiUrl: string; repo: string };
+  /** The Docker host whose worker runs the stack's activities (default: this env's). */
+  host?: string;
 }
 
 export interface TestEnv {
@@ -41,6 +45,15 @@ export interface TestEnv {
   stack(name: string, opts: StackOptions): ResolvedStack;
   /** The stacks this env's workers know (their "own config"): every stack made with stack(). */
   stackConfig(name: string): ResolvedStack | undefined;
+  /** The stack pinned to the workers' current config, as a procedure's owner passes it (for workflows started directly). */
+  pinned(stack: ResolvedStack): ResolvedStack;
+  /** The workers' own config, with the settings of every stack made with stack(). */
+  pinnedStacks: PinnedStacks;
+  /**
+   * The same stacks as a config file (LIFELINE_CONFIG) for a worker in its own process. It holds no
+   * notification or escalation targets: those are per stack() call here, and top-level in a file.
+   */
+  configFile: string;
   /** Starts a procedure the way the CLI does: owned ones through the stack owner (busy is an error), escalation directly. */
   start(procedure: OwnedProcedure | 'escalation', args: ProcedureInput & Record<string, unknown>, opts?: { whenBusy?: WhenBusy; requestKey?: string }): Promise<WorkflowHandle>;
   /** The stack owner's answer, for tests of busy, queue, join and preemption. */
@@ -75,13 +88,17 @@ export async function createTestEnv(name: string, opts: { roles?: ('orchestratio
   const docker = new Docker();
   const dataDir = mkdtempSync(path.join(TEST_DIR, `${name}-`));
   const stacks = new Map<string, ResolvedStack>();
+  const stackInputs: Record<string, unknown> = {};
+  const configFile = path.join(dataDir, 'worker-config.yaml');
+  writeFileSync(configFile, stringify({ dataDir, stacks: stackInputs }));
+  const pinnedStacks = new PinnedStacks((n) => stacks.get(n));
   const workers: Worker[] = await createWorkers({
     connection: nativeConnection,
     namespace: 'default',
     host,
     roles: opts.roles ?? ['orchestration', 'host'],
     dataConverter,
-    stacks: (n) => stacks.get(n),
+    stacks: pinnedStacks,
     docker,
     workflowBundle: { codePath: BUNDLE_FILE },
     taskQueue,
@@ -97,18 +114,18 @@ export async function createTestEnv(name: string, opts: { roles?: ('orchestratio
     dataDir,
     stack(stackName, o) {
       const services = o.services ?? ['godot', 'api', 'telemetry', 'assets'].slice(0, o.ports.length);
+      stackInputs[stackName] = {
+        host: o.host ?? host,
+        services: Object.fromEntries(services.map((s, i) => [s, { healthUrl: `http://127.0.0.1:${o.ports[i]}/health` }])),
+        statusUrl: `http://127.0.0.1:${o.ports[0]}/status`,
+        smokeTests: services.map((s, i) => ({ name: `${s} ready`, url: `http://127.0.0.1:${o.ports[i]}/status`, jsonPath: 'overall_ready', jsonEquals: true })),
+        timeouts: FAST_TIMEOUTS,
+        ...o.config,
+      };
+      writeFileSync(configFile, stringify({ dataDir, stacks: stackInputs }));
       const config = configSchema.parse({
         dataDir,
-        stacks: {
-          [stackName]: {
-            host,
-            services: Object.fromEntries(services.map((s, i) => [s, { healthUrl: `http://127.0.0.1:${o.ports[i]}/health` }])),
-            statusUrl: `http://127.0.0.1:${o.ports[0]}/status`,
-            smokeTests: services.map((s, i) => ({ name: `${s} ready`, url: `http://127.0.0.1:${o.ports[i]}/status`, jsonPath: 'overall_ready', jsonEquals: true })),
-            timeouts: FAST_TIMEOUTS,
-            ...o.config,
-          },
-        },
+        stacks: { [stackName]: stackInputs[stackName] },
         notifications: o.notifications ?? [],
         ...(o.escalation ? { escalation: { levels: o.escalation } } : {}),
         ...(o.github ? { github: o.github } : {}),
@@ -118,6 +135,13 @@ export async function createTestEnv(name: string, opts: { roles?: ('orchestratio
       return resolved;
     },
     stackConfig: (n) => stacks.get(n),
+    pinned: (s) => {
+      const pinned = pinnedStacks.current(s.name);
+      if (!pinned) throw new Error(`stack ${s.name} was not made with env.stack()`);
+      return pinned;
+    },
+    pinnedStacks,
+    configFile,
     async start(procedure, args, opts) {
       if (procedure === 'escalation') {
         return client.workflow.start(PROCEDURES[procedure], {

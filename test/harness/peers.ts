@@ -30,11 +30,27 @@ function stopper(child: ChildProcess): () => Promise<void> {
     });
 }
 
-export async function startPrometheus(port: number, targets: string[], metricsPath = '/metrics/'): Promise<Peer> {
+export interface PrometheusOptions {
+  metricsPath?: string;
+  /** Target labels (the `stack` the shipped rules group by). */
+  labels?: Record<string, string>;
+  /** Rule files' contents, written beside the config. */
+  rules?: string[];
+  alertmanagerUrl?: string;
+}
+
+export async function startPrometheus(port: number, targets: string[], opts: PrometheusOptions = {}): Promise<Peer> {
   const dir = mkdtempSync(path.join(TEST_DIR, 'prometheus-'));
+  const ruleFiles = (opts.rules ?? []).map((text, i) => {
+    const file = path.join(dir, `rules-${i}.yml`);
+    writeFileSync(file, text);
+    return file;
+  });
   const config = {
     global: { scrape_interval: '1s', evaluation_interval: '1s' },
-    scrape_configs: [{ job_name: 'spacetime', metrics_path: metricsPath, static_configs: [{ targets }] }],
+    rule_files: ruleFiles,
+    ...(opts.alertmanagerUrl ? { alerting: { alertmanagers: [{ static_configs: [{ targets: [new URL(opts.alertmanagerUrl).host] }] }] } } : {}),
+    scrape_configs: [{ job_name: 'spacetime', metrics_path: opts.metricsPath ?? '/metrics/', static_configs: [{ targets, labels: opts.labels ?? {} }] }],
   };
   writeFileSync(path.join(dir, 'prometheus.yml'), stringify(config));
   const log = openSync(path.join(dir, 'prometheus.log'), 'a');

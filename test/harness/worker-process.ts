@@ -10,13 +10,14 @@ export interface WorkerProcess {
   stop(): Promise<void>;
 }
 
-export async function spawnWorker(opts: { host: string; taskQueue: string; chaosDelayMs?: number; dockerHost?: string; address?: string; bundle?: string }): Promise<WorkerProcess> {
+export async function spawnWorker(opts: { host: string; taskQueue: string; configFile: string; chaosDelayMs?: number; dockerHost?: string; address?: string; bundle?: string }): Promise<WorkerProcess> {
   const child = spawn(process.execPath, [path.join(ROOT, 'dist/worker/main.js')], {
     env: {
       ...process.env,
       ...CODEC_ENV,
       TEMPORAL_ADDRESS: opts.address ?? harnessState().address,
       LIFELINE_HOST: opts.host,
+      LIFELINE_CONFIG: opts.configFile,
       LIFELINE_TASK_QUEUE: opts.taskQueue,
       LIFELINE_WORKFLOW_BUNDLE: opts.bundle ?? BUNDLE_FILE,
       ...(opts.chaosDelayMs ? { LIFELINE_CHAOS_ACTIVITY_DELAY_MS: String(opts.chaosDelayMs) } : {}),

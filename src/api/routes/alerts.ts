@@ -6,7 +6,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z, ZodTypeAny } from 'zod';
 import { alertmanagerPayloadSchema, dedupKey, genericAlertSchema, grafanaPayloadSchema, routeGenericAlert, Routed, routeUpstreamAlerts } from '../../domain/alert-payloads';
 import type { AlertEvent } from '../../domain/alerts';
-import { resolveStack } from '../../domain/config';
 import { ownerStartOptions } from '../../client/procedures';
 import { alertSignal } from '../../workflows/definitions';
 import { RecentKeys } from '../dedup';
@@ -34,8 +33,7 @@ export function registerAlertRoutes(app: FastifyInstance, deps: RouteDeps): void
     for (const e of fresh) byStack.set(e.stack, [...(byStack.get(e.stack) ?? []), e]);
     try {
       for (const [name, events] of byStack) {
-        const stack = resolveStack(deps.config, name);
-        const owner = ownerStartOptions(stack, { taskQueue: deps.taskQueue, approvalTimeoutSeconds: deps.config.alerts.approvalTimeoutSeconds });
+        const owner = ownerStartOptions({ name }, { taskQueue: deps.taskQueue, approvalTimeoutSeconds: deps.config.alerts.approvalTimeoutSeconds });
         const handle = await deps.client.withDeadline(deps.now() + CALL_DEADLINE_MS, () =>
           deps.client.workflow.signalWithStart('stackOwner', { ...owner, signal: alertSignal, signalArgs: [events] }),
         );

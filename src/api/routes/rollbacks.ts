@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { ReleaseStore } from '../../activities/release-store';
 import { hasStack, resolveStack } from '../../domain/config';
-import { imageTagSchema, releaseIdSchema, stackNameSchema } from '../../domain/names';
+import { environmentSchema, imageTagSchema, releaseIdSchema, stackNameSchema } from '../../domain/names';
 import { startProcedure } from '../../client/procedures';
 import type { OwnedProcedure } from '../../domain/ownership';
 import type { RouteDeps } from '../server';
@@ -18,7 +18,8 @@ const rollbackRequest = z
     stack: stackNameSchema,
     releaseId: releaseIdSchema.optional(),
     imageTag: imageTagSchema.optional(),
-    environment: z.string().regex(/^[a-z0-9-]{1,32}$/).default('production'),
+    /** When given, it must be the environment the stack declares (GitHub Actions' `environment` input). */
+    environment: environmentSchema.optional(),
     reason: z.string().min(1).max(2000).default('remote trigger'),
     requestedBy: z.string().min(1).max(200).default('api'),
     whenBusy: z.enum(['refuse', 'queue']).default('refuse'),
@@ -33,10 +34,13 @@ export function registerRollbackRoutes(app: FastifyInstance, deps: RouteDeps): v
     const r = parsed.data;
     if (!hasStack(deps.config, r.stack)) return reply.code(404).send({ error: `unknown stack "${r.stack}"` });
     const stack = resolveStack(deps.config, r.stack);
+    if (r.environment !== undefined && r.environment !== stack.environment) {
+      return reply.code(422).send({ error: `stack ${r.stack} serves environment "${stack.environment}", not "${r.environment}"; nothing was started` });
+    }
     if (r.releaseId && !(await new ReleaseStore(stack.dataDir).find(r.stack, r.releaseId))) {
       return reply.code(404).send({ error: `unknown release ${r.releaseId} for stack ${r.stack}` });
     }
-    const base = { stack, trigger: 'api' as const, reason: `${r.reason} (environment ${r.environment})`, requestedBy: r.requestedBy };
+    const base = { stack, trigger: 'api' as const, reason: r.reason, requestedBy: r.requestedBy };
     const [procedure, args]: [OwnedProcedure, typeof base & { releaseId?: string; imageTag?: string }] = r.releaseId
       ? ['specific-version-rollback', { ...base, releaseId: r.releaseId }]
       : r.imageTag

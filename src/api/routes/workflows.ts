@@ -21,6 +21,8 @@ export function registerWorkflowRoutes(app: FastifyInstance, deps: RouteDeps): v
         startTime: desc.startTime,
         closeTime: desc.closeTime,
         step: progress?.step,
+        /** How the procedure itself ended (completed, failed, aborted, ...): a workflow can complete while escalated. */
+        outcome: progress?.status,
         checklist: progress?.checklist,
         pendingDecision: progress?.pending,
         decisions: progress?.decisions,

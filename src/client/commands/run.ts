@@ -46,7 +46,14 @@ export async function startAndFollow(
   const { reply, handle } = await requestProcedure(c, procedure, args, opts);
   if (!opts.wait) return { workflowId: reply.workflowId, outcome: reply.outcome };
   await beforeFollow?.(handle);
-  return { workflowId: reply.workflowId, outcome: reply.outcome, result: await follow(c.out, handle) };
+  const result = await follow<{ postActionsWorkflowId?: string }>(c.out, handle);
+  if (result?.postActionsWorkflowId) {
+    // The runbook's post-rollback monitoring: shown as it runs; Ctrl-C stops watching, not the monitoring.
+    c.out.info(`post-rollback actions: ${result.postActionsWorkflowId} (Ctrl-C stops watching; they run on)`);
+    const post = await follow<{ reportPath?: string }>(c.out, handle.client.getHandle(result.postActionsWorkflowId), { window: true });
+    if (post?.reportPath) c.out.info(`incident report: ${post.reportPath}`);
+  }
+  return { workflowId: reply.workflowId, outcome: reply.outcome, result };
 }
 
 /** Asks the owner; a busy stack throws (exit 4); a queued or preempting request is waited for until it starts, when `wait`. */
@@ -73,7 +80,8 @@ export async function startStandalone(c: CommandContext, procedure: 'escalation'
   const handle = await (await c.client()).workflow.start(PROCEDURES[procedure], {
     taskQueue: process.env.LIFELINE_TASK_QUEUE ?? ORCHESTRATION_TASK_QUEUE,
     workflowId: procedureWorkflowId(procedure, args.stack.name, new Date()),
-    args: [args],
+    // The stack by name only: the worker reads its settings (the escalation contacts) from its own config.
+    args: [{ ...args, stack: { name: args.stack.name } }],
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     ...procedureStartMetadata(procedure, args),
   });

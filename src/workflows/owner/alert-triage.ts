@@ -7,11 +7,12 @@
 import { CancellationScope, isCancellation } from '@temporalio/workflow';
 import type { AlertEvent } from '../../domain/alerts';
 import { dedupKey } from '../../domain/alert-payloads';
-import type { ResolvedStack } from '../../domain/config';
 import { actionAsksPerson, actionRollsBack, decide, MatrixAction, nextDecisionPointMs } from '../../domain/decision-matrix';
 import type { OwnerReply, ProcedureRequest } from '../../domain/owner';
 import type { Procedure } from '../procedure';
 import { announce } from '../steps/announce';
+import type { StackSettings } from './stack-settings';
+import { messageOf } from '../steps/messages';
 
 interface ActiveAlert {
   event: AlertEvent;
@@ -46,7 +47,7 @@ export class AlertTriage {
   deduplicated: number;
 
   constructor(
-    private readonly stack: ResolvedStack,
+    private readonly stack: StackSettings,
     private readonly approvalTimeoutSeconds: number,
     private readonly p: Procedure,
     private readonly request: (r: ProcedureRequest) => Promise<OwnerReply>,
@@ -159,7 +160,7 @@ export class AlertTriage {
       requestKey: `alert:${e.fingerprint}|${e.startsAt}`,
       whenBusy: 'refuse',
       args: {
-        stack: this.stack,
+        stack: { name: this.stack.name },
         trigger: 'alert',
         reason: `${e.name}${e.summary ? `: ${e.summary}` : ''}`,
         requestedBy: `${e.source} alert`,
@@ -182,12 +183,18 @@ export class AlertTriage {
       });
   }
 
+  /** Who is asked: the escalation path's first level, as the worker's config has it. */
+  private async firstLevel(): Promise<string> {
+    const stack = await this.stack.current().catch(() => undefined);
+    return stack?.escalation[0]?.name ?? 'on-call engineer';
+  }
+
   private askPerson(a: ActiveAlert, timeoutSeconds: number, since: string): void {
     const scope = new CancellationScope();
     this.approval = { fingerprint: a.event.fingerprint, since, scope };
     const question = `${a.event.name} (${a.event.severity}) has lasted over 15 minutes: roll back ${this.stack.name}?`;
     scope
-      .run(() => this.p.ask('approval', question, this.stack.escalation[0]?.name ?? 'on-call engineer', { timeoutSeconds }))
+      .run(async () => this.p.ask('approval', question, await this.firstLevel(), { timeoutSeconds }))
       .then((d) => {
         if (d.approved && this.active.has(a.event.fingerprint)) this.act(a);
         else this.handled.add(firingKey(a.event));
@@ -212,10 +219,17 @@ export class AlertTriage {
   }
 
   private notify(message: string): void {
-    const sent = announce(this.stack, 'triage', 'alert', message).finally(() => {
-      this.notices.delete(sent);
-      this.changed();
-    });
+    const sent = this.stack
+      .current()
+      .then(async (stack) => {
+        const delivery = await announce(stack, 'triage', 'alert', message);
+        if ('skipped' in delivery) this.p.record('notice not sent', delivery.skipped);
+      })
+      .catch((err) => this.p.record('notice not sent', messageOf(err)))
+      .finally(() => {
+        this.notices.delete(sent);
+        this.changed();
+      });
     this.notices.add(sent);
   }
 }

@@ -13,13 +13,15 @@ import {
   startChild,
   TerminatedFailure,
 } from '@temporalio/workflow';
-import type { ResolvedStack } from '../../domain/config';
-import type { OwnerReply, ProcedureRequest } from '../../domain/owner';
+import type { OwnerReply, ProcedureOptions, ProcedureRequest } from '../../domain/owner';
+import type { ProcedureInput } from '../../domain/procedure';
 import { admit, busyMessage, nextInQueue, type RunningProcedure } from '../../domain/ownership';
 import type { ProcedureEnd } from '../../domain/procedure';
 import { procedureStartMetadata, procedureWorkflowId } from '../../domain/procedures';
 import { preemptSignal } from '../definitions';
 import type { Procedure } from '../procedure';
+import type { StackSettings } from './stack-settings';
+import { messageOf } from '../steps/messages';
 import { PROCEDURE_WORKFLOWS } from './procedure-workflows';
 
 interface Queued {
@@ -47,7 +49,7 @@ export class Ownership {
   private readonly started: string[];
 
   constructor(
-    private readonly stack: ResolvedStack,
+    private readonly stack: StackSettings,
     private readonly p: Procedure,
     private readonly changed: () => void,
     carry?: OwnershipCarry,
@@ -123,7 +125,9 @@ export class Ownership {
     this.running = undefined;
     this.runningInherited = false;
     if (end.followUp) {
-      const request: ProcedureRequest = { procedure: end.followUp.procedure, args: end.followUp.args, whenBusy: 'refuse' };
+      // A new procedure: it reads the config as it is now, like any other.
+      const args = { ...end.followUp.args, stack: { name: end.followUp.args.stack.name } };
+      const request: ProcedureRequest = { procedure: end.followUp.procedure, args, whenBusy: 'refuse' };
       void this.startInBackground(request, end.followUp.workflowId);
     } else {
       this.startNext();
@@ -142,7 +146,7 @@ export class Ownership {
     try {
       await this.start(request, workflowId);
     } catch (err) {
-      this.p.record(`could not start ${request.procedure}`, String((err as Error)?.message ?? err));
+      this.p.record(`could not start ${request.procedure}`, messageOf(err));
     }
   }
 
@@ -156,9 +160,10 @@ export class Ownership {
     this.p.record(`starting ${procedure}`, `${workflowId} for ${args.requestedBy}: ${args.reason}`);
     this.changed();
     try {
-      const child = await startChild(PROCEDURE_WORKFLOWS[procedure] as (input: ProcedureRequest['args']) => Promise<unknown>, {
+      const stack = await this.stack.load(args.stack);
+      const child = await startChild(PROCEDURE_WORKFLOWS[procedure] as (input: ProcedureInput & ProcedureOptions) => Promise<unknown>, {
         workflowId,
-        args: [args],
+        args: [{ ...args, stack }],
         parentClosePolicy: ParentClosePolicy.ABANDON,
         ...procedureStartMetadata(procedure, args),
       });
@@ -168,8 +173,8 @@ export class Ownership {
       );
     } catch (err) {
       // Nothing runs under this ID (for example a stray workflow holds it): the stack is free again.
-      this.ended({ workflowId, status: 'failed', detail: `could not start: ${String((err as Error)?.message ?? err)}` });
-      throw ApplicationFailure.create({ message: `could not start ${procedure} as ${workflowId}: ${(err as Error)?.message ?? err}`, type: 'StartFailed', nonRetryable: true });
+      this.ended({ workflowId, status: 'failed', detail: `could not start: ${messageOf(err)}` });
+      throw ApplicationFailure.create({ message: `could not start ${procedure} as ${workflowId}: ${messageOf(err)}`, type: 'StartFailed', nonRetryable: true });
     }
   }
 

@@ -24,7 +24,7 @@ export async function escalate(p: Procedure, stack: ResolvedStack, fromLevel: nu
     p.setEscalationLevel(index + 1);
     if (level.contacts.length) {
       await orchestration
-        .notify(level.contacts, { kind: 'escalated', procedure: p.state.procedure, stack: stack.name, workflowId: workflowInfo().workflowId, message, level: level.name })
+        .notify(stack, { kind: 'escalated', procedure: p.state.procedure, stack: stack.name, workflowId: workflowInfo().workflowId, message, level: level.name }, { escalationLevel: level.name })
         .catch((err) => log.warn('escalation notice failed', { error: String(err) }));
     }
     const d = await p.ask('ack', `${message} — acknowledge to take the incident`, level.name, { timeoutSeconds: last ? undefined : level.ackTimeoutSeconds });

@@ -47,10 +47,11 @@ export async function completeRollback(
   const { stack } = input;
   const docker = hostActivities(stack);
   const target = releases.label ?? releases.to ?? 'unknown';
-  if (releases.from) await docker.markRelease(stack.dataDir, stack.name, releases.from, { knownBad: `rolled back from by ${workflowInfo().workflowId}` });
-  if (releases.to) await docker.markRelease(stack.dataDir, stack.name, releases.to, { knownGood: true });
-  await docker.pruneReleases(stack.dataDir, stack.name, stack.retainReleases);
+  if (releases.from) await docker.markRelease(stack, releases.from, { knownBad: `rolled back from by ${workflowInfo().workflowId}` });
+  if (releases.to) await docker.markRelease(stack, releases.to, { knownGood: true });
+  await docker.pruneReleases(stack);
   const postId = `${workflowInfo().workflowId}:post-actions`;
+  p.reportFollows = true;
   await startChild('postRollbackActions', {
     workflowId: postId,
     parentClosePolicy: ParentClosePolicy.ABANDON,
@@ -65,6 +66,7 @@ export async function completeRollback(
         toRelease: target,
         timeline: p.state.timeline,
         checklist: p.state.checklist,
+        decisions: p.state.decisions,
         errorLines: p.errorLines,
         sinceUnix,
       },

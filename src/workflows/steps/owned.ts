@@ -16,7 +16,8 @@ import {
 } from '@temporalio/workflow';
 import type { ProcedureEnd, ProcedureInput } from '../../domain/procedure';
 import { ownerWorkflowId } from '../../domain/procedures';
-import { hostActivities } from '../activities';
+import type { IncidentReport } from '../../domain/incident';
+import { hostActivities, orchestration } from '../activities';
 import { procedureEndedSignal } from '../definitions';
 import type { Procedure } from '../procedure';
 import { announce } from './announce';
@@ -26,6 +27,8 @@ import { messageOf } from './messages';
 
 /** Marks histories written since stack ownership; older runs replay along their old path. */
 export const OWNER_PATCH = 'stack-owner';
+/** Histories from before every outcome left an incident report. */
+const REPORT_EVERY_OUTCOME_PATCH = 'report-every-outcome';
 
 /** What a failure after the stack changed leads to: the rollback-failed procedure, or people (the escalation path). */
 export type OnFailureAfterChange = { handOver: 'rollback-failed' } | { escalateFromLevel: number };
@@ -70,7 +73,37 @@ export async function runOwned<R>(p: Procedure, input: ProcedureInput, onFailure
     if (p.state.status !== 'failed') p.finish('failed', end.detail);
     throw ApplicationFailure.create({ message: end.detail, type, nonRetryable: true, details: [end] });
   } finally {
-    await CancellationScope.nonCancellable(() => reportEnd(ownerId, end));
+    await CancellationScope.nonCancellable(async () => {
+      if (!p.reportFollows && p.state.procedure !== 'backup' && patched(REPORT_EVERY_OUTCOME_PATCH)) await writeEndReport(p, input, end);
+      await reportEnd(ownerId, end);
+    });
+  }
+}
+
+/**
+ * Every outcome but a verified rollback (whose post-rollback actions write it) leaves an incident report:
+ * failed, escalated, aborted, preempted, isolated. Best effort: the stack is freed even if it cannot be written.
+ */
+async function writeEndReport(p: Procedure, input: ProcedureInput, end: ProcedureEnd): Promise<void> {
+  const detail = end.detail ?? p.state.timeline.at(-1)?.detail;
+  const report: IncidentReport = {
+    workflowId: end.workflowId,
+    stack: input.stack.name,
+    procedure: p.state.procedure,
+    reason: input.reason,
+    outcome: `${p.state.status}${detail ? `: ${detail}` : ''}`,
+    fromRelease: p.state.fromRelease,
+    toRelease: p.state.toRelease,
+    timeline: p.state.timeline,
+    checklist: p.state.checklist,
+    decisions: p.state.decisions,
+    errorLines: p.errorLines,
+  };
+  try {
+    const file = await orchestration.writeIncidentReport(input.stack, report);
+    p.record('incident report written', file);
+  } catch (err) {
+    log.warn('could not write the incident report', { error: messageOf(err) });
   }
 }
 

@@ -33,8 +33,7 @@ export async function replaceStack(
     // Compose's depends_on order; a service_healthy dependency is waited for before its dependents start.
     for (const wave of startWaves(specs)) {
       if (wave.healthyFirst.length) {
-        const first = { ...stack, services: stack.services.filter((s) => wave.healthyFirst.includes(s.name)) };
-        await longHostActivities(stack, healthSeconds).waitForStackHealthy(first, { timeoutSeconds: healthSeconds, stableSeconds: 0 });
+        await longHostActivities(stack, healthSeconds).waitForStackHealthy(stack, { timeoutSeconds: healthSeconds, stableSeconds: 0, services: wave.healthyFirst });
       }
       await Promise.all(wave.specs.map((spec) => docker.recreateFromSpec(stack.name, spec, label, stack.timeouts.stopGraceSeconds)));
     }
@@ -54,7 +53,7 @@ export async function replaceStack(
 export async function restoreRelease(p: Procedure, stack: ResolvedStack, release: Release): Promise<HealthReport> {
   if (release.configFiles.length) {
     p.markChanged();
-    await p.step('restore previous config', () => hostActivities(stack).restoreConfigFiles(stack.dataDir, stack.name, release.id));
+    await p.step('restore previous config', () => hostActivities(stack).restoreConfigFiles(stack, release.id));
   }
   return replaceStack(p, stack, release.services, release.id, stack.timeouts.healthWaitSeconds);
 }

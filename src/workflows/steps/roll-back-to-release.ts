@@ -2,7 +2,7 @@ import type { ProcedureInput } from '../../domain/procedure';
 import { rollbackCandidates, ReleaseSummary } from '../../domain/release';
 import { hostActivities, releaseRecorder } from '../activities';
 import { requestKey, type Procedure } from '../procedure';
-import { announce } from './announce';
+import { announceAndTick } from './announce';
 import { completeRollback, escalateFailedRollback, messageOf, verificationFailure, RollbackResult, verify } from './finish-rollback';
 import { rethrowIfStopped } from './owned';
 import { requireImages, restoreRelease } from './restore-release';
@@ -17,28 +17,27 @@ export async function rollBackToRelease(p: Procedure, input: ProcedureInput, pic
   const sinceUnix = Math.floor(Date.now() / 1000);
   p.record('incident logged', input.reason);
   p.tick('Incident logged');
-  await announce(stack, p.state.procedure, 'started', input.reason);
-  p.tick('Stakeholders notified');
+  await announceAndTick(p, 'Stakeholders notified', stack, 'started', input.reason);
 
   const current = await p.step('back up current state', () =>
     releaseRecorder(stack).recordRelease(stack, { reason: `state before ${p.state.procedure}: ${input.reason}`, requestKey: requestKey('current') }),
   );
   p.tick('Backup of current state created', current ? 'done' : 'skipped', current ? current.id : 'no container was running');
 
-  const all = await docker.listReleases(stack.dataDir, stack.name);
+  const all = await docker.listReleases(stack);
   const candidates = rollbackCandidates(all, { excluding: current ? [current.id] : [], currentFingerprint: current?.fingerprint });
   const targetId = await p.step('identify rollback version', () => pick(candidates, all));
   p.setReleases(current?.id, targetId);
   p.tick('Rollback version identified', 'done', targetId);
 
-  const target = await docker.getRelease(stack.dataDir, stack.name, targetId);
+  const target = await docker.getRelease(stack, targetId);
   await requireImages(p, stack, target.services);
   try {
     await restoreRelease(p, stack, target);
   } catch (err) {
     rethrowIfStopped(p, err);
     p.tick('No errors during rollback', 'failed', messageOf(err));
-    await docker.markRelease(stack.dataDir, stack.name, targetId, { knownBad: `rollback to it failed: ${messageOf(err)}` });
+    await docker.markRelease(stack, targetId, { knownBad: `rollback to it failed: ${messageOf(err)}` });
     return escalateFailedRollback(p, input, `release ${targetId} did not come up healthy: ${messageOf(err)}`, [targetId]);
   }
   p.tick('No errors during rollback');

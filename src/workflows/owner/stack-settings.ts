@@ -1,0 +1,37 @@
+/**
+ * The stack's settings as the owner uses them: read from the worker's own config by activity, afresh for
+ * every procedure it starts (a new procedure uses the current file) and kept for triage's notices.
+ */
+import { patched } from '@temporalio/workflow';
+import type { ResolvedStack, StackRef } from '../../domain/config';
+import { orchestration } from '../activities';
+
+/** Runs started before workers read their own config carried the settings in their input, and keep them. */
+export const WORKER_CONFIG_PATCH = 'worker-config';
+
+/** A request's stack pinned to the worker's current config; a request naming settings the config lacks is refused. */
+export async function loadStack(requested: StackRef & Partial<ResolvedStack>): Promise<ResolvedStack> {
+  if (!patched(WORKER_CONFIG_PATCH)) return requested as ResolvedStack;
+  return orchestration.loadStack({ requested });
+}
+
+export class StackSettings {
+  private latest: ResolvedStack | undefined;
+
+  constructor(private readonly named: StackRef) {}
+
+  get name(): string {
+    return this.named.name;
+  }
+
+  /** Fresh from the worker's config, for a new procedure. */
+  async load(requested: StackRef & Partial<ResolvedStack>): Promise<ResolvedStack> {
+    this.latest = await loadStack(requested);
+    return this.latest;
+  }
+
+  /** The settings last read (read now if none were yet), for triage's notices and questions. */
+  async current(): Promise<ResolvedStack> {
+    return this.latest ?? this.load(this.named);
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * The shipped rules, end to end: a load generator drives the fixture app's traffic; a bad release makes
+ * the shipped ErrorRateAbove10Percent rule fire in a real Prometheus (windows shortened from the same file);
+ * Alertmanager delivers it to Lifeline; exactly one rollback follows; the error rate falls and the alert resolves.
+ */
+import axios from 'axios';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Agent } from 'node:http';
+import { removeFixtureStack, upFixtureStack, waitFixtureHealthy } from '../src/fixtures/stack';
+import type { ReleaseSummary } from '../src/domain/release';
+import { ownerWorkflowId } from '../src/domain/procedures';
+import { ownerStateQuery } from '../src/workflows/definitions';
+import { API_TOKEN, RunningApi, startApi } from './harness/api';
+import { createTestEnv, TestEnv } from './harness/env';
+import { rollbacksOf } from './harness/owner';
+import { Peer, startAlertmanager, startPrometheus } from './harness/peers';
+import { waitFor } from './harness/waits';
+
+const PORTS = [19971, 19972];
+const NAME = 'chain';
+let env: TestEnv;
+let api: RunningApi;
+let alertmanager: Peer;
+let prometheus: Peer;
+
+/** The shipped rules with the runbook's 1-minute windows shortened for a test: same expressions and thresholds. */
+const shortened = readFileSync(path.join(__dirname, '../deploy/prometheus/lifeline-rules.yml'), 'utf8')
+  .replace(/\[1m\]/g, '[10s]')
+  .replace(/for: 1m/g, 'for: 3s');
+
+beforeAll(async () => {
+  env = await createTestEnv('chain');
+  api = await startApi(env, { [NAME]: { host: env.host, services: { godot: {}, api: {} } } });
+  alertmanager = await startAlertmanager(19985, `${api.url}/v1/alerts/alertmanager`, API_TOKEN);
+  prometheus = await startPrometheus(19986, PORTS.map((p) => `127.0.0.1:${p}`), { labels: { stack: NAME }, rules: [shortened], alertmanagerUrl: alertmanager.url });
+});
+afterAll(async () => {
+  await prometheus?.stop();
+  await alertmanager?.stop();
+  await api?.close();
+  await env?.teardown();
+});
+
+test('a bad release under load fires the shipped error-rate rule; one rollback; the alert resolves', async () => {
+  const stack = env.stack(NAME, { ports: PORTS, services: ['godot', 'api'] });
+  await upFixtureStack(env.docker, stack, 'v2.4.9');
+  await waitFixtureHealthy(env.docker, stack);
+  const b = await env.start('backup', { stack, trigger: 'cli', requestedBy: 'test', reason: 'good', knownGood: true });
+  const good = ((await b.result()) as { release: ReleaseSummary }).release;
+
+  // Traffic: 4 clients on the app's /api, all through the test.
+  const http = axios.create({ timeout: 2000, validateStatus: () => true, httpAgent: new Agent({ keepAlive: false }) });
+  let load = true;
+  const served = { ok: 0, failed: 0 };
+  const clients = Array.from({ length: 4 }, async (_, i) => {
+    while (load) {
+      const res = await http.get(`http://127.0.0.1:${PORTS[i % 2]}/api/`).catch(() => ({ status: 0 }));
+      if (res.status === 200) served.ok++;
+      else served.failed++;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  });
+  try {
+    await upFixtureStack(env.docker, stack, 'v2.5.3'); // the bad deploy: one request in four fails
+    const owner = env.client.workflow.getHandle(ownerWorkflowId(NAME));
+    const rolledBack = await waitFor(
+      async () => {
+        const s = await owner.query(ownerStateQuery).catch(() => undefined);
+        return s && rollbacksOf(s).length > 0 && !s.running ? s : undefined;
+      },
+      'the alert to reach Lifeline and its rollback to finish',
+      120_000,
+    );
+    expect(rolledBack.alerts.map((a) => a.name)).toContain('ErrorRateAbove10Percent');
+    const [rollback] = rollbacksOf(rolledBack);
+    expect(await env.client.workflow.getHandle(rollback).result()).toMatchObject({ status: 'completed', toRelease: good.id });
+
+    // Back on the good release the error rate falls to zero, the rule stops holding, and the resolution arrives.
+    const resolved = await waitFor(
+      async () => {
+        const s = await owner.query(ownerStateQuery);
+        return s.alerts.some((a) => a.name.startsWith('ErrorRate')) ? undefined : s;
+      },
+      'the alert to resolve',
+      120_000,
+    );
+    expect(rollbacksOf(resolved)).toEqual([rollback]); // exactly one rollback for the whole episode
+  } finally {
+    load = false;
+    await Promise.all(clients);
+    await removeFixtureStack(env.docker, stack);
+  }
+  expect(served.failed).toBeGreaterThan(0); // the bad release really failed requests
+  expect(served.ok).toBeGreaterThan(100);
+});
