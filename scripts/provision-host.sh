@@ -3,8 +3,8 @@
 # As root it installs Debian's packages and starts dockerd (no bridge, no iptables: containers use host networking).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PACKAGES=(docker.io busybox-static nginx-light docker-compose prometheus-alertmanager prometheus chromium)
-COMMANDS=(dockerd /bin/busybox /usr/sbin/nginx docker-compose prometheus-alertmanager prometheus /usr/bin/chromium)
+PACKAGES=(docker.io busybox-static nginx-light docker-compose prometheus-alertmanager prometheus prometheus chromium jq curl)
+COMMANDS=(dockerd /bin/busybox /usr/sbin/nginx docker-compose prometheus-alertmanager prometheus promtool /usr/bin/chromium jq curl)
 
 missing=()
 for i in "${!PACKAGES[@]}"; do command -v "${COMMANDS[$i]}" >/dev/null 2>&1 || missing+=("${PACKAGES[$i]}"); done

@@ -70,8 +70,15 @@ test('a bad release under load fires the shipped error-rate rule; one rollback; 
         return s && rollbacksOf(s).length > 0 && !s.running ? s : undefined;
       },
       'the alert to reach Lifeline and its rollback to finish',
-      120_000,
-    );
+      180_000,
+    ).catch(async (err: Error) => {
+      // Say where the chain stopped: Prometheus, Alertmanager or Lifeline.
+      const peek = async (url: string) => JSON.stringify((await axios.get(url).catch((e: Error) => ({ data: e.message }))).data).slice(0, 1500);
+      throw new Error(
+        `${err.message}\nPrometheus alerts: ${await peek(`${prometheus.url}/api/v1/alerts`)}\nAlertmanager: ${await peek(`${alertmanager.url}/api/v2/alerts`)}\n` +
+          `owner: ${JSON.stringify(await owner.query(ownerStateQuery).catch((e: Error) => e.message))}\nload: ${JSON.stringify(served)}`,
+      );
+    });
     expect(rolledBack.alerts.map((a) => a.name)).toContain('ErrorRateAbove10Percent');
     const [rollback] = rollbacksOf(rolledBack);
     expect(await env.client.workflow.getHandle(rollback).result()).toMatchObject({ status: 'completed', toRelease: good.id });

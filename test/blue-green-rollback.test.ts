@@ -1,5 +1,6 @@
 /** Method 6 with a real nginx: traffic goes back from green to blue through an upstream rewrite and reload. */
 import axios from 'axios';
+import { Agent } from 'node:http';
 import { removeFixtureStack, upFixtureStack, upNginx, waitFixtureHealthy, fixtureContainer } from '../src/fixtures/stack';
 import type { RollbackResult } from '../src/workflows/steps/finish-rollback';
 import { createTestEnv, TestEnv } from './harness/env';
@@ -91,9 +92,12 @@ test('under live traffic through nginx, the switch to blue fails no request; aft
   const outcomes = new Map<string, number>();
   const count = (k: string) => outcomes.set(k, (outcomes.get(k) ?? 0) + 1);
   let running = true;
+  // A connection per request: a reused idle keep-alive connection can meet nginx's reload closing it, the
+  // idle-close race HTTP clients retry (RFC 9112, 9.3.1); what is measured here is the switch itself.
+  const agent = new Agent({ keepAlive: false });
   const client = async () => {
     while (running) {
-      const res = await axios.get(url, { timeout: 5000, validateStatus: () => true }).catch((err: { code?: string }) => ({ status: `error ${err.code}`, data: {} }));
+      const res = await axios.get(url, { timeout: 5000, validateStatus: () => true, httpAgent: agent }).catch((err: { code?: string }) => ({ status: `error ${err.code}`, data: {} }));
       count(res.status === 200 ? `200 ${(res.data as { version?: string }).version}` : String(res.status));
     }
   };

@@ -78,11 +78,6 @@ test('Alertmanager payloads with hostile text in every field: 202, and exactly t
         fingerprint: fingerprint(),
       }));
       const res = await http.post(`${base}/v1/alerts/alertmanager`, { version: '4', status: 'firing', receiver, groupKey: receiver, alerts: sent }, { headers: auth });
-      // A "__proto__" key is refused by the JSON parser itself (prototype poisoning), before any routing.
-      if (alerts.some((a) => a.extraKey === '__proto__')) {
-        expect(res.status).toBe(400);
-        return expect(takeCalls()).toEqual([]);
-      }
       expect(res.status).toBe(202);
       const routed = sent.filter((a) => a.labels.stack === STACK);
       expect(res.data).toMatchObject({ accepted: routed.length, deduplicated: 0 });
@@ -94,6 +89,8 @@ test('Alertmanager payloads with hostile text in every field: 202, and exactly t
       expect(call).toMatchObject({ kind: 'signalWithStart', workflowId: `stack:${STACK}` });
       expect(call.startArgs).toEqual([{ stack: { name: STACK }, approvalTimeoutSeconds: expect.any(Number) }]);
       const events = call.args[0] as AlertEvent[];
+      // A "__proto__" or "constructor" label key never reaches an object's prototype.
+      for (const e of events) expect(Object.getPrototypeOf(e.labels)).toBe(Object.prototype);
       expect(events.map((e) => [e.stack, e.name, e.summary, e.fingerprint, e.status])).toEqual(
         routed.map((a) => [STACK, a.labels.alertname, a.annotations.summary, a.fingerprint, a.status]),
       );

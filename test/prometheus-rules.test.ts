@@ -35,7 +35,7 @@ test('the unit tests catch a wrong threshold: with 20 % instead of 10 % they fai
   copyFileSync(path.join(DIR, 'tests/lifeline-rules.test.yml'), path.join(dir, 'tests/lifeline-rules.test.yml'));
   const failed = await run('promtool', ['test', 'rules', path.join(dir, 'tests/lifeline-rules.test.yml')]).then(
     () => undefined,
-    (err: { stdout: string }) => err.stdout,
+    (err: { stdout: string; stderr: string }) => `${err.stdout}${err.stderr}`,
   );
   expect(failed).toContain('alertname: ErrorRateAbove10Percent');
 });

@@ -32,7 +32,8 @@ const verifiedStack = (name: string, prometheusUrl: string) =>
           { name: 'error rate', query: ERROR_RATIO, op: '<', threshold: 0.1 },
         ],
       },
-      timeouts: { stopGraceSeconds: 1, healthWaitSeconds: 10, deployHealthSeconds: 10, monitorSeconds: 2, monitorIntervalSeconds: 1, postRollbackMonitorSeconds: 0 },
+      // Healthy for 2 s before the checks: Prometheus (scraping every second) has then seen the containers now running.
+      timeouts: { stopGraceSeconds: 1, healthWaitSeconds: 10, healthStableSeconds: 2, deployHealthSeconds: 10, monitorSeconds: 2, monitorIntervalSeconds: 1, postRollbackMonitorSeconds: 0 },
     },
   });
 afterAll(async () => {

@@ -101,7 +101,7 @@ test('find a waiting procedure by search attributes, read its summary and step, 
   await link.click();
   await seeMetadata(page, 'security-breach of uistack (cli, by');
   await seeMetadata(page, 'Reason: leaked deploy key');
-  await seeMetadata(page, 'Waiting for security team: Approve deploying a clean release');
+  await seeMetadata(page, 'Waiting for security team: Approve deploying clean release');
   await seeMetadata(page, '[x] Backup of current state created');
   await seeMetadata(page, 'collect evidence: collectEvidence'); // activity summaries read like the runbook
   await page.screenshot({ path: path.join(ARTIFACTS, '2-waiting.png') });

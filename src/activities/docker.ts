@@ -199,9 +199,6 @@ export function createDockerActivities(docker: Docker) {
       return stopped.filter((n): n is string => n !== undefined);
     },
 
-    async removeContainers(names: string[]): Promise<void> {
-      await Promise.all(names.map(removeOne));
-    },
 
     async startContainers(target: ContainerTarget): Promise<void> {
       await Promise.all((await targetNames(target)).map(startOne));

@@ -35,6 +35,5 @@ function check(schema: z.ZodString, kind: string, value: unknown): string {
 }
 
 export const assertStackName = (v: unknown): string => check(stackNameSchema, 'stack name', v);
-export const assertServiceName = (v: unknown): string => check(serviceNameSchema, 'service name', v);
 export const assertReleaseId = (v: unknown): string => check(releaseIdSchema, 'release ID', v);
 export const assertImageTag = (v: unknown): string => check(imageTagSchema, 'image tag', v);

@@ -114,18 +114,7 @@ export function withImageTag(image: string, tag: string): string {
   return `${colon > slash ? image.slice(0, colon) : image}:${tag}`;
 }
 
-/**
- * The quick rollback target: the newest release older than the one running now that is
- * not known-bad. `excluding` lets callers skip releases they already tried.
- */
-export function quickRollbackTarget(
-  releases: readonly ReleaseSummary[],
-  opts: { olderThan?: string; excluding?: readonly string[]; currentFingerprint?: string } = {},
-): ReleaseSummary | undefined {
-  return rollbackCandidates(releases, opts)[0];
-}
-
-/** Releases that may be rolled back to, newest first. */
+/** Releases that may be rolled back to, newest first (the quick rollback takes the first). */
 export function rollbackCandidates(
   releases: readonly ReleaseSummary[],
   opts: { olderThan?: string; excluding?: readonly string[]; currentFingerprint?: string } = {},

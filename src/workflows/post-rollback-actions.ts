@@ -1,11 +1,13 @@
 /** Runbook "Post-Rollback Actions": confirm, monitor, notify stakeholders, write the incident report. */
-import { log, sleep } from '@temporalio/workflow';
+import { log, patched, sleep } from '@temporalio/workflow';
 import type { ResolvedStack } from '../domain/config';
 import type { ChecklistEntry } from '../domain/checklist';
 import type { IncidentReport, TimelineEntry } from '../domain/incident';
 import type { Decision } from '../domain/procedure';
 import { hostActivities, orchestration } from './activities';
 import { announce } from './steps/announce';
+import { EscalatedResult, escalateAndFinish } from './steps/escalate';
+import { Procedure } from './procedure';
 import { closeWindow, openWindow } from './steps/monitoring-window';
 
 export interface PostRollbackInput {
@@ -29,6 +31,8 @@ export interface PostRollbackResult {
   monitorFailures: string[];
   reportPath: string;
   githubIssue?: string;
+  /** Set when monitoring saw problems: who took the escalation. */
+  escalated?: EscalatedResult;
 }
 
 export async function postRollbackActions(input: PostRollbackInput): Promise<PostRollbackResult> {
@@ -41,10 +45,13 @@ export async function postRollbackActions(input: PostRollbackInput): Promise<Pos
   const monitorFailures: string[] = [];
   const interval = Math.max(1, stack.timeouts.monitorIntervalSeconds);
   const window = openWindow('post-rollback monitoring', stack.timeouts.postRollbackMonitorSeconds);
+  // The watch covers the runbook's metrics too (error rate, p95), when the stack has Prometheus checks.
+  const watchMetrics = stack.prometheus !== undefined && stack.timeouts.postRollbackMonitorSeconds > 0 && patched(POST_ROLLBACK_WATCH_PATCH);
   for (let waited = 0; waited < stack.timeouts.postRollbackMonitorSeconds; waited += interval) {
     await sleep(`${Math.min(interval, stack.timeouts.postRollbackMonitorSeconds - waited)}s`);
     const states = await docker.inspectStack(stack);
     for (const s of states) if (!s.running || s.health === 'unhealthy') monitorFailures.push(`${s.service} ${s.status}/${s.health}`);
+    if (watchMetrics) for (const c of await docker.queryPrometheus(stack)) if (!c.passed) monitorFailures.push(`${c.name} (${c.detail})`);
     window.samples++;
     window.failures = monitorFailures.length;
   }
@@ -61,7 +68,7 @@ export async function postRollbackActions(input: PostRollbackInput): Promise<Pos
     stack: stack.name,
     procedure: input.procedure,
     reason: input.reason,
-    outcome: input.outcome,
+    outcome: monitorFailures.length ? `${input.outcome}; post-rollback monitoring saw: ${monitorFailures.slice(0, 10).join(', ')}` : input.outcome,
     fromRelease: input.fromRelease,
     toRelease: input.toRelease,
     timeline: input.timeline,
@@ -78,5 +85,18 @@ export async function postRollbackActions(input: PostRollbackInput): Promise<Pos
       log.warn('GitHub issue not created', { error: String(err) });
     }
   }
-  return { smokePassed, monitorFailures, reportPath, githubIssue };
+  // The runbook's next step when the system does not stay well after a rollback: people, through the escalation path.
+  const escalated =
+    monitorFailures.length && patched(POST_ROLLBACK_WATCH_PATCH)
+      ? await escalateAndFinish(
+          new Procedure('post-rollback-actions', stack.name),
+          stack,
+          1,
+          `after ${input.rollbackWorkflowId}, post-rollback monitoring of ${stack.name} saw: ${monitorFailures.slice(0, 10).join(', ')}`,
+        )
+      : undefined;
+  return { smokePassed, monitorFailures, reportPath, githubIssue, escalated };
 }
+
+/** Histories from before the post-rollback watch covered metrics and escalated what it saw. */
+const POST_ROLLBACK_WATCH_PATCH = 'post-rollback-watch';

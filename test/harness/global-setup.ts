@@ -22,19 +22,10 @@ export default async function globalSetup(): Promise<void> {
   rmSync(TEST_DIR, { recursive: true, force: true });
   mkdirSync(TEST_DIR, { recursive: true });
   ensureCodecKeyFile(CODEC_KEYS_FILE);
+  // The fast tier (jest.fast.config.js) needs only the server and the bundle.
+  const fast = process.env.LIFELINE_TEST_FAST === '1';
   const docker = new Docker();
-  try {
-    await docker.ping();
-  } catch (err) {
-    throw new Error(
-      `No Docker engine answers (${(err as Error).message}).\n` +
-        'Run the tests with `npm test`, which starts one as root, or start it yourself:\n' +
-        '  sudo dockerd --bridge=none --iptables=false --ip6tables=false &',
-    );
-  }
-  // Containers an interrupted earlier run left behind would hold ports and join compose projects by label.
-  const leftovers = await docker.listContainers({ all: true, filters: { label: ['lifeline.fixture-hash'] } });
-  await Promise.all(leftovers.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+  if (!fast) await prepareDocker(docker);
   let state: HarnessState;
   if (process.env.LIFELINE_TEST_TEMPORAL_ADDRESS) {
     state = { address: process.env.LIFELINE_TEST_TEMPORAL_ADDRESS, dbFile: '', uiPort: 8233 };
@@ -48,7 +39,22 @@ export default async function globalSetup(): Promise<void> {
     await waitForTemporal(state.address, 60_000);
   }
   writeFileSync(STATE_FILE, JSON.stringify(state));
-  await buildFixtureImages(docker);
+  if (!fast) await buildFixtureImages(docker);
   const code = await bundleWorkflows();
   writeFileSync(BUNDLE_FILE, code);
+}
+
+/** The real engine must answer; containers an interrupted earlier run left would hold ports and join compose projects. */
+async function prepareDocker(docker: Docker): Promise<void> {
+  try {
+    await docker.ping();
+  } catch (err) {
+    throw new Error(
+      `No Docker engine answers (${(err as Error).message}).\n` +
+        'Run the tests with `npm test`, which starts one as root, or start it yourself:\n' +
+        '  sudo dockerd --bridge=none --iptables=false --ip6tables=false &',
+    );
+  }
+  const leftovers = await docker.listContainers({ all: true, filters: { label: ['lifeline.fixture-hash'] } });
+  await Promise.all(leftovers.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
 }

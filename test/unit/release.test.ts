@@ -2,7 +2,6 @@ import {
   formatReleaseId,
   imageTagOf,
   nextReleaseId,
-  quickRollbackTarget,
   releasesToPrune,
   ReleaseSummary,
   rollbackCandidates,
@@ -28,11 +27,11 @@ test('image tags are read and replaced without touching a registry port', () => 
 
 test('quick rollback skips known-bad releases, the current state and equal fingerprints', () => {
   const list = [r('20251202-150045', { knownBad: true }), r('20251202-143022', { fingerprint: 'same' }), r('20251201-160034'), r('20251201-120015')];
-  expect(quickRollbackTarget(list)?.id).toBe('20251202-143022');
-  expect(quickRollbackTarget(list, { currentFingerprint: 'same' })?.id).toBe('20251201-160034');
-  expect(quickRollbackTarget(list, { excluding: ['20251202-143022', '20251201-160034'] })?.id).toBe('20251201-120015');
+  expect(rollbackCandidates(list)[0]?.id).toBe('20251202-143022');
+  expect(rollbackCandidates(list, { currentFingerprint: 'same' })[0]?.id).toBe('20251201-160034');
+  expect(rollbackCandidates(list, { excluding: ['20251202-143022', '20251201-160034'] }).map((x) => x.id)).toEqual(['20251201-120015']);
   expect(rollbackCandidates(list, { olderThan: '20251201-160034' }).map((x) => x.id)).toEqual(['20251201-120015']);
-  expect(quickRollbackTarget([r('1', { knownBad: true })])).toBeUndefined();
+  expect(rollbackCandidates([r('1', { knownBad: true })])).toEqual([]);
 });
 
 test('retention keeps the newest N and never the last known-good release', () => {

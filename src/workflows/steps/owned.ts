@@ -100,8 +100,9 @@ async function writeEndReport(p: Procedure, input: ProcedureInput, end: Procedur
     errorLines: p.errorLines,
   };
   try {
+    // Not in the timeline: its last entry stays the outcome. The path is <dataDir>/incidents/<stack>/<workflow>.md.
     const file = await orchestration.writeIncidentReport(input.stack, report);
-    p.record('incident report written', file);
+    log.info('incident report written', { file });
   } catch (err) {
     log.warn('could not write the incident report', { error: messageOf(err) });
   }

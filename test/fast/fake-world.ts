@@ -1,0 +1,161 @@
+/**
+ * The fast tier's world: Lifeline's real workflow bundle on the real dev server, with fake activities that
+ * keep releases and containers in memory and record every call. No Docker, no sleeps but the workflows' own.
+ * After temporalio/samples-typescript `sleep-for-days` (tests with fake activities).
+ */
+import { ApplicationFailure } from '@temporalio/activity';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { configSchema, resolveStack, ResolvedStack, StackConfigInput, StackRef } from '../../src/domain/config';
+import type { Release, ReleaseSummary } from '../../src/domain/release';
+import { hostTaskQueue } from '../../src/domain/task-queues';
+import { BUNDLE_FILE } from '../harness/paths';
+import { harnessState, testDataConverter } from '../harness/env';
+
+export interface Call {
+  name: string;
+  args: unknown[];
+}
+
+export interface FakeWorld {
+  client: Client;
+  taskQueue: string;
+  stack: ResolvedStack;
+  /** Every activity call, in order. */
+  calls: Call[];
+  releases: Release[];
+  /** Which release each service's container runs now. */
+  running: Map<string, string>;
+  /** Release IDs whose containers never become healthy (forced restarts of them included). */
+  unhealthy: Set<string>;
+  teardown(): Promise<void>;
+}
+
+const release = (stack: string, id: string, tag: string, extra: Partial<Release> = {}): Release => ({
+  id,
+  stack,
+  host: 'fake',
+  createdAt: new Date().toISOString(),
+  reason: `release ${tag}`,
+  imageTags: { godot: tag, api: tag },
+  services: ['godot', 'api'].map((service) => ({
+    service,
+    name: `${stack}-${service}-1`,
+    image: `spacetime:${tag}`,
+    imageId: `sha256:${tag}`,
+    env: [],
+    labels: {},
+    mounts: [],
+    networkMode: 'host',
+    restartPolicy: 'no',
+    init: false,
+  })),
+  configFiles: [],
+  volumes: [],
+  knownBad: false,
+  knownGood: false,
+  fingerprint: tag,
+  ...extra,
+});
+
+const summary = (r: Release): ReleaseSummary => ({ ...r, services: r.services.length, volumes: r.volumes.length });
+
+/** A stack with releases v1 (oldest) to v3 (newest, running now), each with godot and api. */
+export async function fakeWorld(name: string, config: Partial<StackConfigInput> = {}): Promise<FakeWorld> {
+  const { address } = harnessState();
+  const taskQueue = `fast-${name}`;
+  const host = `fast-${name}`;
+  const stack = {
+    ...resolveStack(
+      configSchema.parse({
+        dataDir: '/nonexistent',
+        stacks: { [name]: { host, services: { godot: {}, api: {} }, timeouts: { stopGraceSeconds: 1, healthWaitSeconds: 5, monitorSeconds: 0, postRollbackMonitorSeconds: 0 }, ...config } },
+      }),
+      name,
+    ),
+    configHash: 'fake',
+  };
+  const calls: Call[] = [];
+  const releases = [
+    release(name, '20260101-000000', 'v1', { knownGood: true }),
+    release(name, '20260102-000000', 'v2', { knownGood: true }),
+    release(name, '20260103-000000', 'v3'),
+  ];
+  const running = new Map(['godot', 'api'].map((s) => [s, '20260103-000000']));
+  const unhealthy = new Set<string>();
+  const find = (id: string) => {
+    const r = releases.find((x) => x.id === id);
+    if (!r) throw ApplicationFailure.nonRetryable(`unknown release ${id}`, 'UnknownRelease');
+    return r;
+  };
+  const recorded = <A extends unknown[], R>(fnName: string, fn: (...args: A) => R) => async (...args: A): Promise<R> => {
+    calls.push({ name: fnName, args });
+    return fn(...args);
+  };
+  const host$ = {
+    listReleases: recorded('listReleases', () => releases.map(summary)),
+    getRelease: recorded('getRelease', (_s: ResolvedStack, id: string) => find(id)),
+    markRelease: recorded('markRelease', (_s: ResolvedStack, id: string, mark: { knownBad?: string; knownGood?: boolean }) => {
+      const r = find(id);
+      if (mark.knownBad) Object.assign(r, { knownBad: true, knownBadReason: mark.knownBad });
+      if (mark.knownGood) r.knownGood = true;
+      return summary(r);
+    }),
+    pruneReleases: recorded('pruneReleases', () => []),
+    recordRelease: recorded('recordRelease', () => summary(releases[releases.length - 1])),
+    missingImages: recorded('missingImages', () => []),
+    scanErrorLogs: recorded('scanErrorLogs', () => []),
+    stopContainers: recorded('stopContainers', () => []),
+    startContainers: recorded('startContainers', () => undefined),
+    restoreConfigFiles: recorded('restoreConfigFiles', () => []),
+    recreateFromSpec: recorded('recreateFromSpec', (_stack: string, spec: { service: string }, releaseId: string) => {
+      running.set(spec.service, releaseId);
+      return 'replaced';
+    }),
+    waitForStackHealthy: recorded('waitForStackHealthy', () => {
+      // A forced restart labels containers `<release>:forced:<run>`: still that release's code.
+      const bad = [...running.values()].find((label) => unhealthy.has(label.split(':')[0]));
+      if (bad) throw ApplicationFailure.create({ message: `not healthy after 1s: 0/2 services healthy (release ${bad})`, type: 'HealthTimeout', nonRetryable: true });
+      return { healthy: 2, total: 2, elapsedMs: 1, services: [] };
+    }),
+    inspectStack: recorded('inspectStack', () =>
+      [...running].map(([service, id]) => ({ service, container: `${name}-${service}-1`, exists: true, running: !unhealthy.has(id), status: 'running', health: unhealthy.has(id) ? 'unhealthy' : 'healthy', release: id })),
+    ),
+    runSmokeTests: recorded('runSmokeTests', () => []),
+    checkStatusApi: recorded('checkStatusApi', () => undefined),
+    queryPrometheus: recorded('queryPrometheus', () => []),
+    runHostCommand: recorded('runHostCommand', () => ({ output: '' })),
+    collectEvidence: recorded('collectEvidence', () => ({ dir: '/evidence', files: [], summary: [] })),
+    snapshotVolumes: recorded('snapshotVolumes', () => []),
+  };
+  const orchestration = {
+    loadStack: recorded('loadStack', ({ requested }: { requested: StackRef }) => ({ ...stack, name: requested.name })),
+    notify: recorded('notify', () => ({ accepted: 1, targets: 1 })),
+    writeIncidentReport: recorded('writeIncidentReport', () => `/reports/${name}.md`),
+    createGithubIssue: recorded('createGithubIssue', () => 'https://github.example/1'),
+    procedureStatus: recorded('procedureStatus', () => ({ open: false, status: 'COMPLETED' })),
+  };
+  const connection = await NativeConnection.connect({ address });
+  const dataConverter = testDataConverter();
+  const workers = await Promise.all([
+    Worker.create({ connection, taskQueue, workflowBundle: { codePath: BUNDLE_FILE }, activities: orchestration, dataConverter }),
+    Worker.create({ connection, taskQueue: hostTaskQueue(host), activities: host$, dataConverter }),
+  ]);
+  const runs = workers.map((w) => w.run());
+  const clientConnection = await Connection.connect({ address });
+  return {
+    client: new Client({ connection: clientConnection, dataConverter }),
+    taskQueue,
+    stack,
+    calls,
+    releases,
+    running,
+    unhealthy,
+    async teardown() {
+      workers.forEach((w) => w.shutdown());
+      await Promise.all(runs);
+      await connection.close();
+      await clientConnection.close();
+    },
+  };
+}
