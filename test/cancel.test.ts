@@ -3,7 +3,7 @@
  * state is reported and announced, the procedure ends `cancelled`, nothing is marked and nothing follows.
  */
 import { WorkflowFailedError } from '@temporalio/client';
-import { ReleaseStore } from '../src/activities/release-store';
+import { ReleaseStore } from '../src/store/release-store';
 import { ownerWorkflowId } from '../src/domain/procedures';
 import { removeFixtureStack, upFixtureStack, waitFixtureHealthy } from '../src/fixtures/stack';
 import { ownerStateQuery, progressQuery } from '../src/workflows/definitions';

@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { ReleaseStore } from '../src/activities/release-store';
+import { ReleaseStore } from '../src/store/release-store';
 import type { Release, ReleaseSummary } from '../src/domain/release';
 import type { RollbackResult } from '../src/workflows/steps/finish-rollback';
 import { createTestEnv, FAST_TIMEOUTS, TestEnv } from './harness/env';

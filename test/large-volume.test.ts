@@ -4,7 +4,7 @@
  * step completes in its first attempt. Archives are private (0600).
  */
 import { statSync } from 'node:fs';
-import { ReleaseStore } from '../src/activities/release-store';
+import { ReleaseStore } from '../src/store/release-store';
 import type { ReleaseSummary } from '../src/domain/release';
 import { removeFixtureStack, upFixtureStack, waitFixtureHealthy } from '../src/fixtures/stack';
 import { createTestEnv, TestEnv } from './harness/env';

@@ -8,7 +8,7 @@ import axios from 'axios';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { ReleaseStore } from '../src/activities/release-store';
+import { ReleaseStore } from '../src/store/release-store';
 import type { ProcedureProgress } from '../src/domain/procedure';
 import { ownerWorkflowId } from '../src/domain/procedures';
 import type { ReleaseSummary } from '../src/domain/release';

@@ -2,7 +2,7 @@
 import { upFixtureStack, waitFixtureHealthy, removeFixtureStack, fixtureContainer } from '../src/fixtures/stack';
 import type { ReleaseSummary } from '../src/domain/release';
 import type { RollbackResult } from '../src/workflows/steps/finish-rollback';
-import { ReleaseStore } from '../src/activities/release-store';
+import { ReleaseStore } from '../src/store/release-store';
 import { containersOf, createTestEnv, TestEnv } from './harness/env';
 
 let env: TestEnv;

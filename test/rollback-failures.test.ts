@@ -5,7 +5,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import axios from 'axios';
 import { createHostActivities } from '../src/activities';
-import { ReleaseStore } from '../src/activities/release-store';
+import { ReleaseStore } from '../src/store/release-store';
 import type { ResolvedStack } from '../src/domain/config';
 import type { ReleaseSummary } from '../src/domain/release';
 import { removeFixtureStack, upFixtureStack, waitFixtureHealthy, fixtureContainer } from '../src/fixtures/stack';

@@ -6,7 +6,7 @@ import type { ResolvedStack } from '../src/domain/config';
 import type { RollbackResult } from '../src/workflows/steps/finish-rollback';
 import type { DeployResult } from '../src/workflows/automatic-rollback';
 import { chooseReleaseUpdate, progressQuery } from '../src/workflows/definitions';
-import { ReleaseStore } from '../src/activities/release-store';
+import { ReleaseStore } from '../src/store/release-store';
 import { containersOf, createTestEnv, TestEnv } from './harness/env';
 import { waitForPending } from './harness/waits';
 

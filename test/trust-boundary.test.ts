@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { ReleaseStore } from '../src/activities/release-store';
+import { ReleaseStore } from '../src/store/release-store';
 import { promisify } from 'node:util';
 import axios from 'axios';
 import { removeFixtureStack, upFixtureStack, waitFixtureHealthy } from '../src/fixtures/stack';

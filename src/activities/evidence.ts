@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { ResolvedStack } from '../domain/config';
 import { assertStackName } from '../domain/names';
 import { demuxToLines, DockerActivities } from './docker';
-import { privateDir, sha256File, writeFileAtomic } from './files';
+import { privateDir, sha256File, writeFileAtomic } from '../store/files';
 
 export interface EvidenceBundle {
   dir: string;

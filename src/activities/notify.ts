@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { ResolvedStack } from '../domain/config';
 import { assertStackName } from '../domain/names';
 import { renderIncidentReport, IncidentReport } from '../domain/incident';
-import { privateDir, writeFileAtomic } from './files';
+import { privateDir, writeFileAtomic } from '../store/files';
 
 export interface LifelineEvent {
   kind: 'started' | 'escalated' | 'waiting' | 'completed' | 'failed' | 'alert' | 'aborted' | 'cancelled' | 'preempted';

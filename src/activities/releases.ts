@@ -10,8 +10,8 @@ import { InvalidNameError } from '../domain/names';
 import { ContainerSpec, imageTagOf, nextReleaseId, Release, ReleaseSummary, summarize } from '../domain/release';
 import type { DockerActivities } from './docker';
 import { specHash } from './docker-specs';
-import { privateDir, sha256File, writeFileAtomic } from './files';
-import { ReleaseStore, UnknownReleaseError } from './release-store';
+import { privateDir, sha256File, writeFileAtomic } from '../store/files';
+import { ReleaseStore, UnknownReleaseError } from '../store/release-store';
 import type { VolumeActivities } from './volumes';
 
 export interface RecordOptions {

@@ -12,7 +12,7 @@ import { createGzip } from 'node:zlib';
 import { createReadStream } from 'node:fs';
 import { assertStackName } from '../domain/names';
 import { dockerFailure, statusCodeOf } from './errors';
-import { privateDir, sha256File, writeFileAtomic } from './files';
+import { privateDir, sha256File, writeFileAtomic } from '../store/files';
 import { heartbeating } from './heartbeat';
 
 export const TOOLBOX_IMAGE = 'lifeline/toolbox:1';

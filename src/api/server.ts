@@ -1,35 +1,17 @@
 /** The HTTP API: authenticated alert webhooks and remote triggers, status, health and metrics. */
-import type { Client } from '@temporalio/client';
-import type { PayloadCodec } from '@temporalio/common';
 import Fastify, { FastifyInstance } from 'fastify';
 import { ConfigError } from '../config/load';
-import type { LifelineConfig } from '../domain/config';
-import { authenticate, AuthSecrets } from './auth';
+import { authenticate } from './auth';
+import type { ApiDeps } from './deps';
 import path from 'node:path';
 import { SignatureLedger } from './signature-ledger';
 import { ApiMetrics } from './metrics';
 import { registerContainerMetrics } from './container-metrics';
-import type Docker from 'dockerode';
 import { registerRollbackRoutes } from './routes/rollbacks';
 import { registerWorkflowRoutes } from './routes/workflows';
 import { registerAlertRoutes } from './routes/alerts';
 import { registerCodecRoutes } from './routes/codec';
 
-export interface ApiDeps {
-  config: LifelineConfig;
-  client: Client;
-  secrets: AuthSecrets;
-  /** The payload codec served at /codec for the Web UI. */
-  codec: PayloadCodec;
-  /** Web UI origins that may call the codec from the browser (default: the dev server's UI). */
-  uiOrigins?: string[];
-  taskQueue?: string;
-  bodyLimitBytes?: number;
-  logLevel?: string;
-  now?: () => number;
-  /** The Docker engine whose stack containers /metrics reports (memory against limit, restarts); none: not reported. */
-  docker?: Docker;
-}
 
 const INVALID_JSON = Symbol('invalid JSON');
 
@@ -121,4 +103,3 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   return app;
 }
 
-export type RouteDeps = ApiDeps & { metrics: ApiMetrics; now: () => number };

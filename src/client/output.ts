@@ -3,7 +3,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ConfigError } from '../config/load';
 import { UnknownStackError } from '../domain/config';
 import { InvalidNameError } from '../domain/names';
-import { UnknownReleaseError } from '../activities/release-store';
+import { UnknownReleaseError } from '../store/release-store';
 import { TemporalUnreachableError } from './temporal';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 3, busy: 4 } as const;

@@ -1,10 +1,8 @@
 /** Connecting to Temporal, with an error that says how to start it. */
 import { Client, Connection } from '@temporalio/client';
 import { lifelineDataConverter } from '../codec/data-converter';
+import { temporalAddress, temporalNamespace } from '../config/temporal';
 import { temporalTls } from '../config/temporal-tls';
-
-export const temporalAddress = (): string => process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
-export const temporalNamespace = (): string => process.env.TEMPORAL_NAMESPACE ?? 'default';
 
 export class TemporalUnreachableError extends Error {
   constructor(address: string, cause: unknown) {

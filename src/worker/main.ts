@@ -6,7 +6,7 @@ import { ensurePrivateDataDir } from '../config/data-dir';
 import { configFilePath, currentConfig } from '../config/load';
 import { PinnedStacks } from '../config/pinned-stacks';
 import { temporalTls } from '../config/temporal-tls';
-import { temporalAddress, temporalNamespace } from '../client/temporal';
+import { temporalAddress, temporalNamespace } from '../config/temporal';
 import { hasStack, resolveStack } from '../domain/config';
 import { createWorkers, runWorkers, WorkerRole } from './workers';
 

@@ -9,7 +9,7 @@ import type { AlertEvent } from '../../domain/alerts';
 import { ownerStartOptions } from '../../client/procedures';
 import { alertSignal } from '../../workflows/definitions';
 import { RecentKeys } from '../dedup';
-import type { RouteDeps } from '../server';
+import type { RouteDeps } from '../deps';
 import { badRequest, CALL_DEADLINE_MS, unavailable } from './replies';
 
 const DEDUP_WINDOW_MS = 10 * 60_000;

@@ -5,12 +5,12 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { ReleaseStore } from '../../activities/release-store';
+import { ReleaseStore } from '../../store/release-store';
 import { hasStack, resolveStack } from '../../domain/config';
 import { environmentSchema, imageTagSchema, releaseIdSchema, stackNameSchema } from '../../domain/names';
 import { startProcedure } from '../../client/procedures';
 import type { OwnedProcedure } from '../../domain/ownership';
-import type { RouteDeps } from '../server';
+import type { RouteDeps } from '../deps';
 import { badRequest, CALL_DEADLINE_MS, unavailable } from './replies';
 
 const rollbackRequest = z

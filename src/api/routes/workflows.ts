@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { readProgress } from '../../client/progress';
-import type { RouteDeps } from '../server';
+import type { RouteDeps } from '../deps';
 import { CALL_DEADLINE_MS, unavailable } from './replies';
 
 const WORKFLOW_ID = /^[A-Za-z0-9:_.-]{1,200}$/;

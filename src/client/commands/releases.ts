@@ -1,6 +1,6 @@
 /** `lifeline releases` (rollback.sh --list) and `lifeline backup`. */
 import type { Command } from 'commander';
-import { ReleaseStore } from '../../activities/release-store';
+import { ReleaseStore } from '../../store/release-store';
 import type { ReleaseSummary } from '../../domain/release';
 import type { CommandContext } from '../context';
 import { assertReleaseId } from '../../domain/names';

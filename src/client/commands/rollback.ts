@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { createInterface } from 'node:readline/promises';
 import { assertImageTag, assertReleaseId } from '../../domain/names';
 import type { ProcedureInput } from '../../domain/procedure';
-import { ReleaseStore } from '../../activities/release-store';
+import { ReleaseStore } from '../../store/release-store';
 import { abortUpdate, chooseReleaseUpdate } from '../../workflows/definitions';
 import type { CommandContext } from '../context';
 import { UsageError, colour } from '../output';
