@@ -1,7 +1,7 @@
 /** Runbook "Escalation Path", on its own: notify a level, wait for its acknowledgement, move up on silence. */
 import type { ResolvedStack, StackRef } from '../domain/config';
 import type { ProcedureInput } from '../domain/procedure';
-import { loadStack } from './owner/stack-settings';
+import { pinStack } from './owner/stack-settings';
 import { Procedure } from './procedure';
 import { EscalatedResult, escalateAndFinish } from './steps/escalate';
 
@@ -9,6 +9,6 @@ export async function escalation(input: Omit<ProcedureInput, 'stack'> & { stack:
   const p: Procedure = new Procedure('escalation', input.stack.name);
   p.tick('Incident logged', 'done', input.reason);
   // Who is paged comes from the worker's config; a request naming other contacts is refused.
-  const stack = await loadStack(input.stack);
+  const stack = await pinStack(input.stack);
   return escalateAndFinish(p, stack, input.fromLevel ?? 1, input.reason);
 }

@@ -10,7 +10,7 @@ import { orchestration } from '../activities';
 export const WORKER_CONFIG_PATCH = 'worker-config';
 
 /** A request's stack pinned to the worker's current config; a request naming settings the config lacks is refused. */
-export async function loadStack(requested: StackRef & Partial<ResolvedStack>): Promise<ResolvedStack> {
+export async function pinStack(requested: StackRef & Partial<ResolvedStack>): Promise<ResolvedStack> {
   if (!patched(WORKER_CONFIG_PATCH)) return requested as ResolvedStack;
   return orchestration.loadStack({ requested });
 }
@@ -26,7 +26,7 @@ export class StackSettings {
 
   /** Fresh from the worker's config, for a new procedure. */
   async load(requested: StackRef & Partial<ResolvedStack>): Promise<ResolvedStack> {
-    this.latest = await loadStack(requested);
+    this.latest = await pinStack(requested);
     return this.latest;
   }
 

@@ -1,4 +1,6 @@
 import { executeChild, ParentClosePolicy, startChild, workflowInfo } from '@temporalio/workflow';
+import { postRollbackActions } from '../post-rollback-actions';
+import { rollbackVerification } from '../rollback-verification';
 import type { ProcedureInput } from '../../domain/procedure';
 import type { VerificationReport } from '../../domain/verification';
 import { hostActivities } from '../activities';
@@ -18,10 +20,10 @@ export interface RollbackResult {
 /** Runs verification as a child workflow and ticks the checklist from its report. */
 export async function verify(p: Procedure, input: ProcedureInput, sinceUnix: number): Promise<VerificationReport> {
   const report = await p.step('verify', () =>
-    executeChild('rollbackVerification', {
+    executeChild(rollbackVerification, {
       args: [{ stack: input.stack, sinceUnix }],
       workflowId: `${workflowInfo().workflowId}:verify:${p.state.timeline.length}`,
-    }) as Promise<VerificationReport>,
+    }),
   );
   const ok = (prefix: string) => report.checks.filter((c) => c.name.startsWith(prefix));
   const tickFrom = (item: Parameters<Procedure['tick']>[0], checks: { passed: boolean }[]) =>
@@ -52,7 +54,7 @@ export async function completeRollback(
   await docker.pruneReleases(stack);
   const postId = `${workflowInfo().workflowId}:post-actions`;
   p.reportFollows = true;
-  await startChild('postRollbackActions', {
+  await startChild(postRollbackActions, {
     workflowId: postId,
     parentClosePolicy: ParentClosePolicy.ABANDON,
     args: [
@@ -89,6 +91,7 @@ export async function escalateFailedRollback(p: Procedure, input: ProcedureInput
     await announce(input.stack, p.state.procedure, 'failed', `${why}; emergency procedure ${emergencyId} takes over`);
     p.fail(`rollback failed: ${why}; emergency procedure ${emergencyId} takes over`, 'RollbackFailed');
   }
+  // By name: rollback-failed imports this module, and a workflow module cycle is best avoided.
   await startChild('rollbackFailed', {
     workflowId: emergencyId,
     parentClosePolicy: ParentClosePolicy.ABANDON,
