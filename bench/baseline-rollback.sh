@@ -5,12 +5,13 @@
 set -euo pipefail
 project=$1; tag=$2; shift 2
 i=0; names=()
-for port in "$@"; do names+=("$project-svc$i"); i=$((i + 1)); done
+# Compose v2 names, as the fixture stack uses: <project>-<service>-1.
+for port in "$@"; do names+=("$project-svc$i-1"); i=$((i + 1)); done
 docker stop -t 2 "${names[@]}" >/dev/null
 docker rm "${names[@]}" >/dev/null
 i=0
 for port in "$@"; do
-  docker run -d --name "$project-svc$i" --network host --init -e "PORT=$port" -e "SERVICE=svc$i" \
+  docker run -d --name "$project-svc$i-1" --network host --init -e "PORT=$port" -e "SERVICE=svc$i" \
     --label "com.docker.compose.project=$project" --label "com.docker.compose.service=svc$i" \
     "lifeline-fixture/spacetime:$tag" >/dev/null &
   i=$((i + 1))
