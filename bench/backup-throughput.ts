@@ -15,11 +15,22 @@ const VOLUME = 'lifeline-bench-1g';
 const MiB = 2 ** 20;
 
 export async function backupThroughput(env: BenchEnv): Promise<void> {
-  await env.docker.getVolume(VOLUME).remove({ force: true }).catch(() => undefined);
+  await env.docker
+    .getVolume(VOLUME)
+    .remove({ force: true })
+    .catch(() => undefined);
   await env.docker.createVolume({ Name: VOLUME });
   // 512 MiB of random data in 64 files, 512 MiB of text in 2048 files: saves and logs.
-  await inVolume(env.docker, VOLUME, 'mkdir -p /data/bin /data/txt; i=0; while [ $i -lt 64 ]; do head -c 8388608 /dev/urandom > /data/bin/f$i; i=$((i+1)); done');
-  await inVolume(env.docker, VOLUME, 'i=0; line="player=12345 x=1.25 y=-3.5 z=8.0 event=move level=7 $(date)"; while [ $i -lt 2048 ]; do yes "$line $i" | head -c 262144 > /data/txt/f$i; i=$((i+1)); done');
+  await inVolume(
+    env.docker,
+    VOLUME,
+    'mkdir -p /data/bin /data/txt; i=0; while [ $i -lt 64 ]; do head -c 8388608 /dev/urandom > /data/bin/f$i; i=$((i+1)); done',
+  );
+  await inVolume(
+    env.docker,
+    VOLUME,
+    'i=0; line="player=12345 x=1.25 y=-3.5 z=8.0 event=move level=7 $(date)"; while [ $i -lt 2048 ]; do yes "$line $i" | head -c 262144 > /data/txt/f$i; i=$((i+1)); done',
+  );
   const { Mountpoint } = await env.docker.getVolume(VOLUME).inspect();
   const acts = createHostActivities({ docker: env.docker, host: env.host, http: axios.create() });
   const mock = new MockActivityEnvironment();
@@ -47,10 +58,34 @@ export async function backupThroughput(env: BenchEnv): Promise<void> {
   const tarRestore = ms(t3);
 
   const mbps = (t: number) => Number((dataBytes / MiB / (t / 1000)).toFixed(1));
-  report('backup-throughput', [
-    { op: 'backup', lifelineMBps: mbps(lifelineBackup), tarMBps: mbps(tarBackup), ratio: Number((tarBackup / lifelineBackup).toFixed(2)), lifelineMs: Math.round(lifelineBackup), tarMs: Math.round(tarBackup) },
-    { op: 'restore', lifelineMBps: mbps(lifelineRestore), tarMBps: mbps(tarRestore), ratio: Number((tarRestore / lifelineRestore).toFixed(2)), lifelineMs: Math.round(lifelineRestore), tarMs: Math.round(tarRestore) },
-  ], { dataMiB: Math.round(dataBytes / MiB), lifelineArchiveMiB: Math.round(statSync(archive.archive).size / MiB), tarArchiveMiB: Math.round(statSync(`${dir}/tar.tar.gz`).size / MiB), checksumVerified: verify.ok, target: 'ratio ≥ 0.9 (Lifeline at least 90% of tar throughput)' });
+  report(
+    'backup-throughput',
+    [
+      {
+        op: 'backup',
+        lifelineMBps: mbps(lifelineBackup),
+        tarMBps: mbps(tarBackup),
+        ratio: Number((tarBackup / lifelineBackup).toFixed(2)),
+        lifelineMs: Math.round(lifelineBackup),
+        tarMs: Math.round(tarBackup),
+      },
+      {
+        op: 'restore',
+        lifelineMBps: mbps(lifelineRestore),
+        tarMBps: mbps(tarRestore),
+        ratio: Number((tarRestore / lifelineRestore).toFixed(2)),
+        lifelineMs: Math.round(lifelineRestore),
+        tarMs: Math.round(tarRestore),
+      },
+    ],
+    {
+      dataMiB: Math.round(dataBytes / MiB),
+      lifelineArchiveMiB: Math.round(statSync(archive.archive).size / MiB),
+      tarArchiveMiB: Math.round(statSync(`${dir}/tar.tar.gz`).size / MiB),
+      checksumVerified: verify.ok,
+      target: 'ratio ≥ 0.9 (Lifeline at least 90% of tar throughput)',
+    },
+  );
   rmSync(dir, { recursive: true, force: true });
   await env.docker.getVolume(VOLUME).remove({ force: true });
 }

@@ -6,30 +6,44 @@ import { BenchEnv, benchStack, ms, now, report } from './lib';
 
 const STACKS = 20;
 
-async function prepare(env: BenchEnv, stacks: ResolvedStack[], round: string): Promise<void> {
+async function prepare(env: BenchEnv, stacks: ResolvedStack[]): Promise<void> {
   await Promise.all(stacks.map((s) => upFixtureStack(env.docker, s, 'v2.4.9')));
   await Promise.all(stacks.map((s) => waitFixtureHealthy(env.docker, s, 60_000)));
   await Promise.all(
     stacks.map(async (s) =>
-      (await startProcedure(env.client, 'backup', { stack: s, trigger: 'cli', reason: 'bench', requestedBy: 'bench', knownGood: true }, { taskQueue: env.taskQueue })).handle.result(),
+      (
+        await startProcedure(
+          env.client,
+          'backup',
+          { stack: s, trigger: 'cli', reason: 'bench', requestedBy: 'bench', knownGood: true },
+          { taskQueue: env.taskQueue },
+        )
+      ).handle.result(),
     ),
   );
   await Promise.all(stacks.map((s) => upFixtureStack(env.docker, s, 'v2.5.0')));
 }
 
-const rollBack = async (env: BenchEnv, s: ResolvedStack, round: string) =>
-  (await startProcedure(env.client, 'quick-rollback', { stack: s, trigger: 'cli', reason: 'bench', requestedBy: 'bench' }, { taskQueue: env.taskQueue })).handle.result();
+const rollBack = async (env: BenchEnv, s: ResolvedStack) =>
+  (
+    await startProcedure(
+      env.client,
+      'quick-rollback',
+      { stack: s, trigger: 'cli', reason: 'bench', requestedBy: 'bench' },
+      { taskQueue: env.taskQueue },
+    )
+  ).handle.result();
 
 export async function concurrency(env: BenchEnv): Promise<void> {
   const stacks = Array.from({ length: STACKS }, (_, i) => benchStack(env, `cc${i}`, [18900 + 2 * i, 18901 + 2 * i]));
-  await prepare(env, [stacks[0]], 'single');
+  await prepare(env, [stacks[0]]);
   const t0 = now();
-  await rollBack(env, stacks[0], 'single');
+  await rollBack(env, stacks[0]);
   const single = ms(t0);
 
-  await prepare(env, stacks, 'all');
+  await prepare(env, stacks);
   const t1 = now();
-  await Promise.all(stacks.map((s) => rollBack(env, s, 'all')));
+  await Promise.all(stacks.map((s) => rollBack(env, s)));
   const all = ms(t1);
   await Promise.all(stacks.map((s) => removeFixtureStack(env.docker, s)));
   report('concurrency', [

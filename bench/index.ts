@@ -6,7 +6,13 @@ import { crashRecovery } from './crash-recovery';
 import { recoveryTime } from './recovery-time';
 import { setUp, startWorkers } from './lib';
 
-const ALL = { 'recovery-time': recoveryTime, 'alert-ingestion': alertIngestion, 'backup-throughput': backupThroughput, concurrency, 'crash-recovery': crashRecovery };
+const ALL = {
+  'recovery-time': recoveryTime,
+  'alert-ingestion': alertIngestion,
+  'backup-throughput': backupThroughput,
+  concurrency,
+  'crash-recovery': crashRecovery,
+};
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);

@@ -38,7 +38,12 @@ export interface BenchEnv {
 
 export async function setUp(): Promise<BenchEnv> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const server = spawnDevServer({ port: 17333, uiPort: 18333, dbFile: path.join(WORK, 'temporal.db'), logFile: path.join(WORK, 'temporal.log') });
+  const server = spawnDevServer({
+    port: 17333,
+    uiPort: 18333,
+    dbFile: path.join(WORK, 'temporal.db'),
+    logFile: path.join(WORK, 'temporal.log'),
+  });
   await waitForTemporal(ADDRESS, 60_000);
   const docker = new Docker();
   await buildFixtureImages(docker);
@@ -82,12 +87,24 @@ export const benchPinnedStacks = new PinnedStacks((n) => benchStacks.get(n));
 /** The same stacks as a file (LIFELINE_CONFIG) for a worker in its own process. */
 export const BENCH_CONFIG_FILE = path.join(WORK, 'bench-config.yaml');
 
-export function benchStack(env: BenchEnv, name: string, ports: number[], timeouts: object = {}, host = env.host): ResolvedStack {
+export function benchStack(
+  env: BenchEnv,
+  name: string,
+  ports: number[],
+  timeouts: object = {},
+  host = env.host,
+): ResolvedStack {
   const services = ports.map((_, i) => `svc${i}`);
   benchStackInputs[name] = {
     host,
     services: Object.fromEntries(services.map((s, i) => [s, { healthUrl: `http://127.0.0.1:${ports[i]}/health` }])),
-    timeouts: { stopGraceSeconds: 2, healthWaitSeconds: 60, monitorSeconds: 0, postRollbackMonitorSeconds: 0, ...timeouts },
+    timeouts: {
+      stopGraceSeconds: 2,
+      healthWaitSeconds: 60,
+      monitorSeconds: 0,
+      postRollbackMonitorSeconds: 0,
+      ...timeouts,
+    },
   };
   const config = configSchema.parse({ dataDir: env.dataDir, stacks: benchStackInputs });
   writeFileSync(BENCH_CONFIG_FILE, stringify({ dataDir: env.dataDir, stacks: benchStackInputs }));
@@ -104,6 +121,14 @@ export function report(name: string, rows: Record<string, string | number>[], ex
   mkdirSync(RESULTS, { recursive: true });
   console.log(`\n== ${name}`);
   console.table(rows);
-  const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version };
-  writeFileSync(path.join(RESULTS, `${name}.json`), JSON.stringify({ name, at: new Date().toISOString(), machine, rows, ...extra }, null, 2));
+  const machine = {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+  };
+  writeFileSync(
+    path.join(RESULTS, `${name}.json`),
+    JSON.stringify({ name, at: new Date().toISOString(), machine, rows, ...extra }, null, 2),
+  );
 }

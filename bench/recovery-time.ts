@@ -15,9 +15,15 @@ const ROUNDS = 5;
 async function allHealthyOn(env: BenchEnv, stack: ResolvedStack, tag: string): Promise<boolean> {
   const checks = await Promise.all(
     stack.services.map(async (s, i) => {
-      const info = await env.docker.getContainer(fixtureContainer(stack, s)).inspect().catch(() => undefined);
+      const info = await env.docker
+        .getContainer(fixtureContainer(stack, s))
+        .inspect()
+        .catch(() => undefined);
       if (!info?.State.Running || info.Config.Image !== `lifeline-fixture/spacetime:${tag}`) return false;
-      return axios.get(`http://127.0.0.1:${PORTS[i]}/health/`, { timeout: 500, validateStatus: () => true }).then((r) => r.status === 200, () => false);
+      return axios.get(`http://127.0.0.1:${PORTS[i]}/health/`, { timeout: 500, validateStatus: () => true }).then(
+        (r) => r.status === 200,
+        () => false,
+      );
     }),
   );
   return checks.every(Boolean);
@@ -35,11 +41,25 @@ export async function recoveryTime(env: BenchEnv): Promise<void> {
   for (let round = 0; round < ROUNDS; round++) {
     await upFixtureStack(env.docker, stack, 'v2.4.9');
     await waitFixtureHealthy(env.docker, stack);
-    const b = (await startProcedure(env.client, 'backup', { stack, trigger: 'cli', reason: 'bench', requestedBy: 'bench', knownGood: true }, { taskQueue: env.taskQueue })).handle;
+    const b = (
+      await startProcedure(
+        env.client,
+        'backup',
+        { stack, trigger: 'cli', reason: 'bench', requestedBy: 'bench', knownGood: true },
+        { taskQueue: env.taskQueue },
+      )
+    ).handle;
     await b.result();
     await upFixtureStack(env.docker, stack, 'v2.5.0');
     const t0 = now();
-    const h = (await startProcedure(env.client, 'quick-rollback', { stack, trigger: 'cli', reason: 'bench', requestedBy: 'bench' }, { taskQueue: env.taskQueue })).handle;
+    const h = (
+      await startProcedure(
+        env.client,
+        'quick-rollback',
+        { stack, trigger: 'cli', reason: 'bench', requestedBy: 'bench' },
+        { taskQueue: env.taskQueue },
+      )
+    ).handle;
     await untilHealthy(env, stack, 'v2.4.9');
     lifeline.push(ms(t0));
     await h.result();
@@ -47,7 +67,8 @@ export async function recoveryTime(env: BenchEnv): Promise<void> {
     const scheduledAt = new Map<string, { type: string; at: number }>();
     for (const e of history.events ?? []) {
       const at = Number(e.eventTime?.seconds ?? 0) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6;
-      if (e.activityTaskScheduledEventAttributes) scheduledAt.set(String(e.eventId), { type: e.activityTaskScheduledEventAttributes.activityType!.name!, at });
+      if (e.activityTaskScheduledEventAttributes)
+        scheduledAt.set(String(e.eventId), { type: e.activityTaskScheduledEventAttributes.activityType!.name!, at });
       const done = e.activityTaskCompletedEventAttributes;
       if (done) {
         const s = scheduledAt.get(String(done.scheduledEventId))!;
@@ -63,13 +84,28 @@ export async function recoveryTime(env: BenchEnv): Promise<void> {
   await removeFixtureStack(env.docker, stack);
   const l = median(lifeline);
   const b = median(baseline);
-  report('recovery-time', [
-    { subject: 'lifeline quick rollback (request → 4/4 healthy)', medianMs: Math.round(l), runs: lifeline.map(Math.round).join(' ') },
-    { subject: 'baseline docker CLI script, 20 ms polling', medianMs: Math.round(b), runs: baseline.map(Math.round).join(' ') },
-    { subject: 'ratio (target ≤ 1.25)', medianMs: Number((l / b).toFixed(2)), runs: '' },
-    { subject: 'orchestration overhead', medianMs: Math.round(l - b), runs: '' },
-  ], {
-    activityMedianMs: Object.fromEntries([...breakdown].map(([k, v]) => [k, Math.round(median(v))])),
-  });
-  console.log('median time per activity (ms, scheduled → completed):', Object.fromEntries([...breakdown].map(([k, v]) => [k, Math.round(median(v))])));
+  report(
+    'recovery-time',
+    [
+      {
+        subject: 'lifeline quick rollback (request → 4/4 healthy)',
+        medianMs: Math.round(l),
+        runs: lifeline.map(Math.round).join(' '),
+      },
+      {
+        subject: 'baseline docker CLI script, 20 ms polling',
+        medianMs: Math.round(b),
+        runs: baseline.map(Math.round).join(' '),
+      },
+      { subject: 'ratio (target ≤ 1.25)', medianMs: Number((l / b).toFixed(2)), runs: '' },
+      { subject: 'orchestration overhead', medianMs: Math.round(l - b), runs: '' },
+    ],
+    {
+      activityMedianMs: Object.fromEntries([...breakdown].map(([k, v]) => [k, Math.round(median(v))])),
+    },
+  );
+  console.log(
+    'median time per activity (ms, scheduled → completed):',
+    Object.fromEntries([...breakdown].map(([k, v]) => [k, Math.round(median(v))])),
+  );
 }

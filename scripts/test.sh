@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# `npm test`: provisions npm dependencies, the temporal binary and (as root) a Docker engine, then runs
-# the whole suite against a dedicated dev server that jest's global setup starts.
+# `npm test`: provisions npm dependencies, lints (ESLint, Prettier), provisions the temporal binary and (as
+# root) a Docker engine, then runs the whole suite against a dedicated dev server that jest's global setup starts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh
+npm run --silent lint
 bash scripts/provision-temporal.sh
 bash scripts/provision-host.sh
 exec npx jest --runInBand "$@"

@@ -33,7 +33,11 @@ beforeAll(async () => {
   env = await createTestEnv('chain');
   api = await startApi(env, { [NAME]: { host: env.host, services: { godot: {}, api: {} } } });
   alertmanager = await startAlertmanager(19985, `${api.url}/v1/alerts/alertmanager`, API_TOKEN);
-  prometheus = await startPrometheus(19986, PORTS.map((p) => `127.0.0.1:${p}`), { labels: { stack: NAME }, rules: [shortened], alertmanagerUrl: alertmanager.url });
+  prometheus = await startPrometheus(
+    19986,
+    PORTS.map((p) => `127.0.0.1:${p}`),
+    { labels: { stack: NAME }, rules: [shortened], alertmanagerUrl: alertmanager.url },
+  );
 });
 afterAll(async () => {
   await prometheus?.stop();
@@ -73,7 +77,8 @@ test('a bad release under load fires the shipped error-rate rule; one rollback; 
       180_000,
     ).catch(async (err: Error) => {
       // Say where the chain stopped: Prometheus, Alertmanager or Lifeline.
-      const peek = async (url: string) => JSON.stringify((await axios.get(url).catch((e: Error) => ({ data: e.message }))).data).slice(0, 1500);
+      const peek = async (url: string) =>
+        JSON.stringify((await axios.get(url).catch((e: Error) => ({ data: e.message }))).data).slice(0, 1500);
       throw new Error(
         `${err.message}\nPrometheus alerts: ${await peek(`${prometheus.url}/api/v1/alerts`)}\nAlertmanager: ${await peek(`${alertmanager.url}/api/v2/alerts`)}\n` +
           `owner: ${JSON.stringify(await owner.query(ownerStateQuery).catch((e: Error) => e.message))}\nload: ${JSON.stringify(served)}`,
@@ -81,7 +86,10 @@ test('a bad release under load fires the shipped error-rate rule; one rollback; 
     });
     expect(rolledBack.alerts.map((a) => a.name)).toContain('ErrorRateAbove10Percent');
     const [rollback] = rollbacksOf(rolledBack);
-    expect(await env.client.workflow.getHandle(rollback).result()).toMatchObject({ status: 'completed', toRelease: good.id });
+    expect(await env.client.workflow.getHandle(rollback).result()).toMatchObject({
+      status: 'completed',
+      toRelease: good.id,
+    });
 
     // Back on the good release the error rate falls to zero, the rule stops holding, and the resolution arrives.
     const resolved = await waitFor(

@@ -1,7 +1,13 @@
 /** Method 6 with a real nginx: traffic goes back from green to blue through an upstream rewrite and reload. */
 import axios from 'axios';
 import { Agent } from 'node:http';
-import { removeFixtureStack, upFixtureStack, upNginx, waitFixtureHealthy, fixtureContainer } from '../src/fixtures/stack';
+import {
+  removeFixtureStack,
+  upFixtureStack,
+  upNginx,
+  waitFixtureHealthy,
+  fixtureContainer,
+} from '../src/fixtures/stack';
 import type { RollbackResult } from '../src/workflows/steps/finish-rollback';
 import { createTestEnv, TestEnv } from './harness/env';
 
@@ -13,7 +19,8 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-const statusVia = async (url: string) => (await axios.get(url, { timeout: 2000, validateStatus: () => true, maxRedirects: 2 })).data as { version?: string };
+const statusVia = async (url: string) =>
+  (await axios.get(url, { timeout: 2000, validateStatus: () => true, maxRedirects: 2 })).data as { version?: string };
 
 test('green is stopped, blue serves through nginx, and verification passes', async () => {
   const blue = env.stack('bgblue', { ports: [19301, 19302], services: ['godot', 'api'] });
@@ -36,7 +43,9 @@ test('green is stopped, blue serves through nginx, and verification passes', asy
     config: {
       services: { nginx: { container: 'bg-nginx', appImage: false } },
       statusUrl: 'http://127.0.0.1:19300/status/',
-      smokeTests: [{ name: 'through nginx', url: 'http://127.0.0.1:19300/status/', jsonPath: 'version', jsonEquals: 'v2.4.9' }],
+      smokeTests: [
+        { name: 'through nginx', url: 'http://127.0.0.1:19300/status/', jsonPath: 'version', jsonEquals: 'v2.4.9' },
+      ],
       blueGreen: {
         nginxContainer: 'bg-nginx',
         blue: { project: 'bgblue', servers: ['127.0.0.1:19301', '127.0.0.1:19302'] },
@@ -45,13 +54,20 @@ test('green is stopped, blue serves through nginx, and verification passes', asy
     },
   });
   const nginxStartedAt = (await env.docker.getContainer('bg-nginx').inspect()).State.StartedAt;
-  const handle = await env.start('blue-green-rollback', { stack, trigger: 'cli', requestedBy: 'test', reason: 'green serves 5xx' });
+  const handle = await env.start('blue-green-rollback', {
+    stack,
+    trigger: 'cli',
+    requestedBy: 'test',
+    reason: 'green serves 5xx',
+  });
   const result = (await handle.result()) as RollbackResult;
   expect(result.status).toBe('completed');
   expect(result.verification.checks.find((c) => c.name === 'smoke: through nginx')?.passed).toBe(true);
 
-  for (const s of green.services) expect((await env.docker.getContainer(fixtureContainer(green, s)).inspect()).State.Running).toBe(false);
-  for (const s of blue.services) expect((await env.docker.getContainer(fixtureContainer(blue, s)).inspect()).State.Running).toBe(true);
+  for (const s of green.services)
+    expect((await env.docker.getContainer(fixtureContainer(green, s)).inspect()).State.Running).toBe(false);
+  for (const s of blue.services)
+    expect((await env.docker.getContainer(fixtureContainer(blue, s)).inspect()).State.Running).toBe(true);
   const nginx = await env.docker.getContainer('bg-nginx').inspect();
   expect(nginx.State.Running).toBe(true);
   expect(nginx.State.StartedAt).toBe(nginxStartedAt); // reloaded in place, not restarted
@@ -72,7 +88,8 @@ test('under live traffic through nginx, the switch to blue fails no request; aft
   await waitFixtureHealthy(env.docker, blue);
   await waitFixtureHealthy(env.docker, green);
   const url = 'http://127.0.0.1:19320/status/';
-  for (let i = 0; i < 100 && (await statusVia(url).catch(() => ({}) as { version?: string })).version !== 'v2.4.8'; i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 100 && (await statusVia(url).catch(() => ({}) as { version?: string })).version !== 'v2.4.8'; i++)
+    await new Promise((r) => setTimeout(r, 100));
 
   const stack = env.stack('live', {
     ports: [19320],
@@ -97,13 +114,20 @@ test('under live traffic through nginx, the switch to blue fails no request; aft
   const agent = new Agent({ keepAlive: false });
   const client = async () => {
     while (running) {
-      const res = await axios.get(url, { timeout: 5000, validateStatus: () => true, httpAgent: agent }).catch((err: { code?: string }) => ({ status: `error ${err.code}`, data: {} }));
+      const res = await axios
+        .get(url, { timeout: 5000, validateStatus: () => true, httpAgent: agent })
+        .catch((err: { code?: string }) => ({ status: `error ${err.code}`, data: {} }));
       count(res.status === 200 ? `200 ${(res.data as { version?: string }).version}` : String(res.status));
     }
   };
   const clients = Array.from({ length: 4 }, client);
   try {
-    const handle = await env.start('blue-green-rollback', { stack, trigger: 'cli', requestedBy: 'test', reason: 'green misbehaves' });
+    const handle = await env.start('blue-green-rollback', {
+      stack,
+      trigger: 'cli',
+      requestedBy: 'test',
+      reason: 'green misbehaves',
+    });
     const result = (await handle.result()) as RollbackResult;
     expect(result.status).toBe('completed');
   } finally {
@@ -114,7 +138,8 @@ test('under live traffic through nginx, the switch to blue fails no request; aft
   expect([...outcomes.keys()].sort()).toEqual(['200 v2.4.8', '200 v2.4.9']);
   expect(outcomes.get('200 v2.4.8')! + outcomes.get('200 v2.4.9')!).toBeGreaterThan(50);
   for (let i = 0; i < 20; i++) expect((await statusVia(url)).version).toBe('v2.4.9');
-  for (const s of green.services) expect((await env.docker.getContainer(fixtureContainer(green, s)).inspect()).State.Running).toBe(false);
+  for (const s of green.services)
+    expect((await env.docker.getContainer(fixtureContainer(green, s)).inspect()).State.Running).toBe(false);
   expect((await env.docker.getContainer('live-nginx').inspect()).State.StartedAt).toBe(nginxStartedAt); // reloaded, not restarted
 
   await env.docker.getContainer('live-nginx').remove({ force: true });

@@ -22,17 +22,33 @@ afterAll(async () => {
 
 test('cancel during the stop: cancelled, announced, state reported, nothing marked, no rollback-failed', async () => {
   const slack = await startRecorder();
-  const stack = env.stack('cancelstack', { ports: [19851, 19852], notifications: [{ kind: 'slack', url: `${slack.url}/hook` }] });
+  const stack = env.stack('cancelstack', {
+    ports: [19851, 19852],
+    notifications: [{ kind: 'slack', url: `${slack.url}/hook` }],
+  });
   try {
     await upFixtureStack(env.docker, stack, 'v2.4.9');
     await waitFixtureHealthy(env.docker, stack);
-    const b = await env.start('backup', { stack, trigger: 'cli', requestedBy: 'test', reason: 'good', knownGood: true });
+    const b = await env.start('backup', {
+      stack,
+      trigger: 'cli',
+      requestedBy: 'test',
+      reason: 'good',
+      knownGood: true,
+    });
     await b.result();
     await upFixtureStack(env.docker, stack, 'v2.5.0');
     const h = await env.start('quick-rollback', { stack, trigger: 'cli', requestedBy: 'test', reason: 'to cancel' });
-    await waitFor(async () => ((await h.query(progressQuery)).step === 'stop current version' ? true : undefined), 'the stop step', 60_000);
+    await waitFor(
+      async () => ((await h.query(progressQuery)).step === 'stop current version' ? true : undefined),
+      'the stop step',
+      60_000,
+    );
     await h.cancel();
-    const err = await h.result().then(() => undefined, (e) => e);
+    const err = await h.result().then(
+      () => undefined,
+      (e) => e,
+    );
     expect(err).toBeInstanceOf(WorkflowFailedError);
     expect((await h.describe()).status.name).toBe('CANCELLED');
     const p = await h.query(progressQuery);
@@ -42,7 +58,13 @@ test('cancel during the stop: cancelled, announced, state reported, nothing mark
     const owner = await env.client.workflow.getHandle(ownerWorkflowId('cancelstack')).query(ownerStateQuery);
     expect(owner.running).toBeUndefined();
     expect(rollbacksOf(owner)).toEqual([h.workflowId]);
-    await waitFor(async () => (slack.requests.some((r) => JSON.stringify(r.body).includes('quick-rollback cancelled for cancelstack')) ? true : undefined), 'the cancel announcement');
+    await waitFor(
+      async () =>
+        slack.requests.some((r) => JSON.stringify(r.body).includes('quick-rollback cancelled for cancelstack'))
+          ? true
+          : undefined,
+      'the cancel announcement',
+    );
   } finally {
     await slack.close();
     await removeFixtureStack(env.docker, stack);

@@ -20,14 +20,21 @@ beforeAll(async () => {
       stacks: {
         clistack: {
           host: env.host,
-          services: { godot: { healthUrl: `http://127.0.0.1:${PORTS[0]}/health` }, api: { healthUrl: `http://127.0.0.1:${PORTS[1]}/health` } },
+          services: {
+            godot: { healthUrl: `http://127.0.0.1:${PORTS[0]}/health` },
+            api: { healthUrl: `http://127.0.0.1:${PORTS[1]}/health` },
+          },
           statusUrl: `http://127.0.0.1:${PORTS[0]}/status`,
           timeouts: FAST_TIMEOUTS,
         },
       },
     }),
   );
-  cliEnv = { LIFELINE_CONFIG: configFile, TEMPORAL_ADDRESS: harnessState().address, LIFELINE_TASK_QUEUE: env.taskQueue };
+  cliEnv = {
+    LIFELINE_CONFIG: configFile,
+    TEMPORAL_ADDRESS: harnessState().address,
+    LIFELINE_TASK_QUEUE: env.taskQueue,
+  };
 });
 afterAll(async () => {
   await env?.teardown();
@@ -36,7 +43,19 @@ afterAll(async () => {
 test('--help lists the commands and exits 0; per-command help too', async () => {
   const top = await lifeline(['--help']);
   expect(top.code).toBe(0);
-  for (const cmd of ['rollback', 'deploy', 'releases', 'backup', 'status', 'history', 'approve', 'deny', 'abort', 'demo']) expect(top.stdout).toContain(cmd);
+  for (const cmd of [
+    'rollback',
+    'deploy',
+    'releases',
+    'backup',
+    'status',
+    'history',
+    'approve',
+    'deny',
+    'abort',
+    'demo',
+  ])
+    expect(top.stdout).toContain(cmd);
   const sub = await lifeline(['rollback', '--help']);
   expect(sub.code).toBe(0);
   expect(sub.stdout).toContain('--image-tag <tag>');
@@ -53,7 +72,10 @@ test('usage and config errors exit 2 with a clear message', async () => {
 
   const traversal = await lifeline(['--json', 'releases', '../etc'], cliEnv);
   expect(traversal.code).toBe(2);
-  expect(JSON.parse(traversal.stdout)).toEqual({ error: expect.stringContaining('invalid stack name "../etc"'), exitCode: 2 });
+  expect(JSON.parse(traversal.stdout)).toEqual({
+    error: expect.stringContaining('invalid stack name "../etc"'),
+    exitCode: 2,
+  });
 
   const badFile = path.join(env.dataDir, 'bad.yaml');
   writeFileSync(badFile, 'stacks:\n  s:\n    services: {}\n');
@@ -64,7 +86,9 @@ test('usage and config errors exit 2 with a clear message', async () => {
 
   const notTty = await lifeline(['rollback', 'clistack'], cliEnv);
   expect(notTty.code).toBe(2);
-  expect(notTty.stderr).toContain('interactive rollback needs a terminal; use --quick, --release <id>, --image-tag <tag> or --blue-green');
+  expect(notTty.stderr).toContain(
+    'interactive rollback needs a terminal; use --quick, --release <id>, --image-tag <tag> or --blue-green',
+  );
 
   const badRelease = await lifeline(['rollback', 'clistack', '--release', '2025-12-02'], cliEnv);
   expect(badRelease.code).toBe(2);
@@ -106,7 +130,11 @@ test('backup, releases and a quick rollback from the CLI, in human and JSON form
 
   // Rolled back to the good release, a second quick rollback has nothing newer-good to go to but older ones.
   const jsonList = await lifeline(['--json', 'releases', 'clistack'], cliEnv);
-  const releases = JSON.parse(jsonList.stdout) as { id: string; knownBad: boolean; imageTags: Record<string, string> }[];
+  const releases = JSON.parse(jsonList.stdout) as {
+    id: string;
+    knownBad: boolean;
+    imageTags: Record<string, string>;
+  }[];
   expect(releases.filter((r) => r.knownBad).map((r) => r.imageTags.godot)).toEqual(['v2.5.0']);
 
   const workflowId = /workflow (\S+)/.exec(human.stdout)![1];
@@ -122,7 +150,10 @@ test('backup, releases and a quick rollback from the CLI, in human and JSON form
     history = JSON.parse((await lifeline(['--json', 'history', 'clistack'], cliEnv)).stdout);
     await new Promise((r) => setTimeout(r, 250));
   }
-  expect(history.find((h) => h.workflowId === workflowId)).toMatchObject({ procedure: 'quick-rollback', status: 'COMPLETED' });
+  expect(history.find((h) => h.workflowId === workflowId)).toMatchObject({
+    procedure: 'quick-rollback',
+    status: 'COMPLETED',
+  });
   const humanHistory = await lifeline(['history', 'clistack'], cliEnv);
   expect(humanHistory.stdout).toMatch(new RegExp(`COMPLETED\\s+quick-rollback\\s+${workflowId}`));
   await removeFixtureStack(env.docker, stack);
@@ -133,7 +164,10 @@ test('a rollback with nothing to roll back to fails with exit 1 and says why', a
   await upFixtureStack(env.docker, stack, 'v2.4.9');
   await waitFixtureHealthy(env.docker, stack);
   // Running state equals the only good release: no candidate.
-  const r = await lifeline(['rollback', 'clistack', '--quick'], { ...cliEnv, LIFELINE_DATA_DIR: path.join(env.dataDir, 'empty') });
+  const r = await lifeline(['rollback', 'clistack', '--quick'], {
+    ...cliEnv,
+    LIFELINE_DATA_DIR: path.join(env.dataDir, 'empty'),
+  });
   expect(r.code).toBe(1);
   expect(r.stderr).toContain('no release of clistack to roll back to');
   await removeFixtureStack(env.docker, stack);
@@ -152,7 +186,10 @@ test('interactive rollback on a terminal: numbered list, a number, then yes', as
   expect(r.stdout).toContain(`Rollback to ${good}? (yes/no)`);
   expect(r.stdout).toContain(`[SUCCESS] Rollback complete! Now on ${good}.`);
   expect(r.code).toBe(0);
-  for (const s of stack.services) expect((await env.docker.getContainer(fixtureContainer(stack, s)).inspect()).Config.Image).toBe('lifeline-fixture/spacetime:v2.4.8');
+  for (const s of stack.services)
+    expect((await env.docker.getContainer(fixtureContainer(stack, s)).inspect()).Config.Image).toBe(
+      'lifeline-fixture/spacetime:v2.4.8',
+    );
   await removeFixtureStack(env.docker, stack);
 });
 
@@ -161,8 +198,13 @@ test('mark: releases are marked known-bad with a reason, and unknown ones are re
   const r = await lifeline(['mark', 'clistack', list[0].id, '--bad', 'corrupts saves'], cliEnv);
   expect(r.code).toBe(0);
   expect(r.stdout).toContain(`${list[0].id}: known-bad`);
-  const again = JSON.parse((await lifeline(['--json', 'releases', 'clistack'], cliEnv)).stdout) as { id: string; knownBad: boolean }[];
+  const again = JSON.parse((await lifeline(['--json', 'releases', 'clistack'], cliEnv)).stdout) as {
+    id: string;
+    knownBad: boolean;
+  }[];
   expect(again.find((x) => x.id === list[0].id)?.knownBad).toBe(true);
   expect((await lifeline(['mark', 'clistack', list[0].id], cliEnv)).code).toBe(2);
-  expect((await lifeline(['mark', 'clistack', '20000101-000000', '--good'], cliEnv)).stderr).toContain('unknown release 20000101-000000');
+  expect((await lifeline(['mark', 'clistack', '20000101-000000', '--good'], cliEnv)).stderr).toContain(
+    'unknown release 20000101-000000',
+  );
 });

@@ -68,10 +68,17 @@ networks:
   frontend: {}
 `;
 
-const compose = (...args: string[]) => run('docker-compose', ['-p', PROJECT, ...args], { cwd: dir, env: { ...process.env, COMPOSE_INTERACTIVE_NO_CLI: '1' } });
+const compose = (...args: string[]) =>
+  run('docker-compose', ['-p', PROJECT, ...args], {
+    cwd: dir,
+    env: { ...process.env, COMPOSE_INTERACTIVE_NO_CLI: '1' },
+  });
 
 async function projectContainers(docker: Docker): Promise<Docker.ContainerInspectInfo[]> {
-  const list = await docker.listContainers({ all: true, filters: { label: [`com.docker.compose.project=${PROJECT}`] } });
+  const list = await docker.listContainers({
+    all: true,
+    filters: { label: [`com.docker.compose.project=${PROJECT}`] },
+  });
   const infos = await Promise.all(list.map((c) => docker.getContainer(c.Id).inspect()));
   return infos.sort((a, b) => a.Name.localeCompare(b.Name));
 }
@@ -84,16 +91,60 @@ function fidelity(c: Docker.ContainerInspectInfo) {
   return {
     name: c.Name,
     config: {
-      ...pick(c.Config as unknown as Record<string, unknown>, ['Image', 'User', 'WorkingDir', 'Env', 'Cmd', 'Entrypoint', 'ExposedPorts', 'Volumes', 'StopSignal', 'StopTimeout', 'Tty', 'OpenStdin', 'Healthcheck', 'Domainname']),
+      ...pick(c.Config as unknown as Record<string, unknown>, [
+        'Image',
+        'User',
+        'WorkingDir',
+        'Env',
+        'Cmd',
+        'Entrypoint',
+        'ExposedPorts',
+        'Volumes',
+        'StopSignal',
+        'StopTimeout',
+        'Tty',
+        'OpenStdin',
+        'Healthcheck',
+        'Domainname',
+      ]),
       Hostname: c.Config.Hostname === shortId ? '(container id)' : c.Config.Hostname,
       Labels: Object.fromEntries(Object.entries(c.Config.Labels ?? {}).filter(([k]) => !k.startsWith('lifeline.'))),
     },
     hostConfig: pick(hc, [
-      'Memory', 'MemoryReservation', 'MemorySwap', 'NanoCpus', 'CpuShares', 'CpuQuota', 'PidsLimit', 'CapAdd', 'CapDrop', 'SecurityOpt', 'ReadonlyRootfs',
-      'Tmpfs', 'Ulimits', 'ExtraHosts', 'LogConfig', 'PortBindings', 'RestartPolicy', 'Init', 'NetworkMode', 'Binds', 'Sysctls', 'ShmSize', 'Dns', 'Privileged', 'Devices',
+      'Memory',
+      'MemoryReservation',
+      'MemorySwap',
+      'NanoCpus',
+      'CpuShares',
+      'CpuQuota',
+      'PidsLimit',
+      'CapAdd',
+      'CapDrop',
+      'SecurityOpt',
+      'ReadonlyRootfs',
+      'Tmpfs',
+      'Ulimits',
+      'ExtraHosts',
+      'LogConfig',
+      'PortBindings',
+      'RestartPolicy',
+      'Init',
+      'NetworkMode',
+      'Binds',
+      'Sysctls',
+      'ShmSize',
+      'Dns',
+      'Privileged',
+      'Devices',
     ]),
     networks: Object.fromEntries(
-      Object.entries(c.NetworkSettings.Networks).map(([n, ep]) => [n, { aliases: (ep.Aliases ?? []).filter((a: string) => a !== shortId && !/^[0-9a-f]{12}$/.test(a)).sort(), ipam: ep.IPAMConfig ?? null }]),
+      Object.entries(c.NetworkSettings.Networks).map(([n, ep]) => [
+        n,
+        {
+          aliases: (ep.Aliases ?? []).filter((a: string) => a !== shortId && !/^[0-9a-f]{12}$/.test(a)).sort(),
+          ipam: ep.IPAMConfig ?? null,
+        },
+      ]),
     ),
     mounts: (c.Mounts ?? []).map((m) => ({ type: m.Type, name: m.Name, destination: m.Destination, rw: m.RW })),
   };
@@ -112,27 +163,60 @@ afterAll(async () => {
 
 test('a compose project round-trips through a quick rollback: settings, networks, volumes, order, and compose still in charge', async () => {
   await compose('up', '-d');
-  await waitFor(async () => ((await projectContainers(env.docker)).every((c) => c.State.Health?.Status === 'healthy') ? true : undefined), 'compose project healthy', 60_000);
+  await waitFor(
+    async () =>
+      (await projectContainers(env.docker)).every((c) => c.State.Health?.Status === 'healthy') ? true : undefined,
+    'compose project healthy',
+    60_000,
+  );
   const original = await projectContainers(env.docker);
-  expect(original.map((c) => c.Name)).toEqual([`/${PROJECT}_api_1`, `/${PROJECT}_db_1`, `/${PROJECT}_worker_1`, `/${PROJECT}_worker_2`]);
+  expect(original.map((c) => c.Name)).toEqual([
+    `/${PROJECT}_api_1`,
+    `/${PROJECT}_db_1`,
+    `/${PROJECT}_worker_1`,
+    `/${PROJECT}_worker_2`,
+  ]);
   const db = original.find((c) => c.Name.endsWith('_db_1'))!;
-  await env.docker.getContainer(db.Id).exec({ Cmd: ['/bin/sh', '-c', 'echo kept-across-rollbacks > /data/marker'], AttachStdout: true }).then((e) => e.start({}));
-  await waitFor(async () => ((await execOut(env.docker, db.Id, ['/bin/cat', '/data/marker'])).includes('kept') ? true : undefined), 'marker written');
+  await env.docker
+    .getContainer(db.Id)
+    .exec({ Cmd: ['/bin/sh', '-c', 'echo kept-across-rollbacks > /data/marker'], AttachStdout: true })
+    .then((e) => e.start({}));
+  await waitFor(
+    async () => ((await execOut(env.docker, db.Id, ['/bin/cat', '/data/marker'])).includes('kept') ? true : undefined),
+    'marker written',
+  );
 
   // Lifeline knows the project by name only: no container names.
-  const stack = env.stack(PROJECT, { ports: [], services: [], config: { project: PROJECT, services: { db: {}, api: {}, worker: {} }, statusUrl: undefined, smokeTests: [], timeouts: FAST_TIMEOUTS } as never });
+  const stack = env.stack(PROJECT, {
+    ports: [],
+    services: [],
+    config: {
+      project: PROJECT,
+      services: { db: {}, api: {}, worker: {} },
+      statusUrl: undefined,
+      smokeTests: [],
+      timeouts: FAST_TIMEOUTS,
+    } as never,
+  });
   expect(stack.services.every((s) => s.container === undefined)).toBe(true);
   const b = await env.start('backup', { stack, trigger: 'cli', requestedBy: 'test', reason: 'good', knownGood: true });
   const { release: good } = (await b.result()) as { release: ReleaseSummary };
   expect(good.services).toBe(4); // two replicas of worker
   const recorded: Release = await new ReleaseStore(env.dataDir).get(PROJECT, good.id);
-  expect(recorded.configFiles.map((f) => f.source).sort()).toEqual([path.join(dir, '.env'), path.join(dir, 'docker-compose.yml')]);
-  expect(recorded.services.find((s) => s.service === 'api')?.dependsOn).toEqual([{ service: 'db', condition: 'service_healthy' }]);
+  expect(recorded.configFiles.map((f) => f.source).sort()).toEqual([
+    path.join(dir, '.env'),
+    path.join(dir, 'docker-compose.yml'),
+  ]);
+  expect(recorded.services.find((s) => s.service === 'api')?.dependsOn).toEqual([
+    { service: 'db', condition: 'service_healthy' },
+  ]);
 
   // A person deploys a bad version with compose.
   writeFileSync(path.join(dir, '.env'), 'IMAGE_TAG=v2.5.3\n');
   await compose('up', '-d');
-  expect((await projectContainers(env.docker)).map((c) => c.Config.Image)).toEqual(Array(4).fill('lifeline-fixture/spacetime:v2.5.3'));
+  expect((await projectContainers(env.docker)).map((c) => c.Config.Image)).toEqual(
+    Array(4).fill('lifeline-fixture/spacetime:v2.5.3'),
+  );
 
   const h = await env.start('quick-rollback', { stack, trigger: 'cli', requestedBy: 'test', reason: 'v2.5.3 errors' });
   expect((await h.result()) as RollbackResult).toMatchObject({ status: 'completed', toRelease: good.id });
@@ -141,7 +225,9 @@ test('a compose project round-trips through a quick rollback: settings, networks
   expect(after.map(fidelity)).toEqual(original.map(fidelity));
   // The anonymous volume was re-attached, with its data.
   const dbAfter = after.find((c) => c.Name.endsWith('_db_1'))!;
-  expect(dbAfter.Mounts.find((m) => m.Destination === '/data')?.Name).toBe(db.Mounts.find((m) => m.Destination === '/data')?.Name);
+  expect(dbAfter.Mounts.find((m) => m.Destination === '/data')?.Name).toBe(
+    db.Mounts.find((m) => m.Destination === '/data')?.Name,
+  );
   expect(await execOut(env.docker, dbAfter.Id, ['/bin/cat', '/data/marker'])).toContain('kept-across-rollbacks');
   // depends_on: api started once db was healthy.
   const apiAfter = after.find((c) => c.Name.endsWith('_api_1'))!;
@@ -150,7 +236,8 @@ test('a compose project round-trips through a quick rollback: settings, networks
   // The compose files are back, so a person's next `up -d` keeps the good version and changes nothing.
   expect(readFileSync(path.join(dir, '.env'), 'utf8')).toBe('IMAGE_TAG=v2.4.9\n');
   const ps = await compose('ps');
-  for (const n of ['api_1', 'db_1', 'worker_1', 'worker_2']) expect(ps.stdout).toMatch(new RegExp(`${PROJECT}_${n}\\s.*Up`));
+  for (const n of ['api_1', 'db_1', 'worker_1', 'worker_2'])
+    expect(ps.stdout).toMatch(new RegExp(`${PROJECT}_${n}\\s.*Up`));
   const up = await compose('up', '-d');
   expect(`${up.stdout}${up.stderr}`).not.toMatch(/Recreating|Creating lfcompose_/);
   expect((await projectContainers(env.docker)).map((c) => c.Id)).toEqual(after.map((c) => c.Id));

@@ -19,6 +19,12 @@ test('docker-compose config accepts docker-compose.yml', async () => {
 test('the check can fail: a broken copy is rejected', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'compose-'));
   copyFileSync(path.join(ROOT, 'docker-compose.yml'), path.join(dir, 'docker-compose.yml'));
-  writeFileSync(path.join(dir, 'docker-compose.yml'), readFileSync(path.join(dir, 'docker-compose.yml'), 'utf8').replace('condition: service_healthy', 'condition: sometimes'));
+  writeFileSync(
+    path.join(dir, 'docker-compose.yml'),
+    readFileSync(path.join(dir, 'docker-compose.yml'), 'utf8').replace(
+      'condition: service_healthy',
+      'condition: sometimes',
+    ),
+  );
   await expect(run('docker-compose', ['-f', path.join(dir, 'docker-compose.yml'), 'config', '-q'])).rejects.toThrow();
 });

@@ -26,7 +26,9 @@ test('memory usage and limit per stack and service from the Docker stats API; a 
   const server = await startApi(env, { memstack: { host: env.host, services: { godot: {}, api: {} } } });
   try {
     const text = (await axios.get(`${server.url}/metrics`)).data as string;
-    expect(text).toContain(`lifeline_container_memory_limit_bytes{stack="memstack",service="godot",container="${godot}"} ${64 * 2 ** 20}`);
+    expect(text).toContain(
+      `lifeline_container_memory_limit_bytes{stack="memstack",service="godot",container="${godot}"} ${64 * 2 ** 20}`,
+    );
     expect(sample(text, 'lifeline_container_memory_limit_bytes', api)).toBe(0); // no limit
     const usage = sample(text, 'lifeline_container_memory_usage_bytes', godot)!;
     expect(usage).toBeGreaterThan(0);

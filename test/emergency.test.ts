@@ -9,8 +9,22 @@ import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/clie
 import { ReleaseStore } from '../src/store/release-store';
 import type { ResolvedStack } from '../src/domain/config';
 import type { ReleaseSummary } from '../src/domain/release';
-import { removeFixtureStack, upFixtureStack, upNginx, waitFixtureHealthy, fixtureContainer } from '../src/fixtures/stack';
-import { abortUpdate, acknowledgeUpdate, approveUpdate, chooseReleaseUpdate, confirmStepUpdate, denyUpdate, progressQuery } from '../src/workflows/definitions';
+import {
+  removeFixtureStack,
+  upFixtureStack,
+  upNginx,
+  waitFixtureHealthy,
+  fixtureContainer,
+} from '../src/fixtures/stack';
+import {
+  abortUpdate,
+  acknowledgeUpdate,
+  approveUpdate,
+  chooseReleaseUpdate,
+  confirmStepUpdate,
+  denyUpdate,
+  progressQuery,
+} from '../src/workflows/definitions';
 import { lifeline } from './harness/cli';
 import { createTestEnv, FAST_TIMEOUTS, harnessState, TestEnv } from './harness/env';
 import { inVolume, LISTING } from './harness/volume';
@@ -38,14 +52,32 @@ function makeStack(name: string, ports: number[], config: Record<string, unknown
 async function goodRelease(stack: ResolvedStack, tag = 'v2.4.9'): Promise<ReleaseSummary> {
   await upFixtureStack(env.docker, stack, tag);
   await waitFixtureHealthy(env.docker, stack);
-  const h = await env.start('backup', { stack, trigger: 'cli', requestedBy: 'test', reason: `good ${tag}`, knownGood: true });
+  const h = await env.start('backup', {
+    stack,
+    trigger: 'cli',
+    requestedBy: 'test',
+    reason: `good ${tag}`,
+    knownGood: true,
+  });
   return ((await h.result()) as { release: ReleaseSummary }).release;
 }
 
 /** Where a procedure's incident report is written. */
-const reportOf = (workflowId: string) => path.join(env.dataDir, 'incidents', workflowId.split(':').at(-2)!, `${workflowId.replace(/[^A-Za-z0-9_.-]/g, '_')}.md`);
+const reportOf = (workflowId: string) =>
+  path.join(
+    env.dataDir,
+    'incidents',
+    workflowId.split(':').at(-2)!,
+    `${workflowId.replace(/[^A-Za-z0-9_.-]/g, '_')}.md`,
+  );
 
-const input = (stack: ResolvedStack, reason: string) => ({ stack, trigger: 'cli' as const, requestedBy: 'test', reason, severity: 'critical' as const });
+const input = (stack: ResolvedStack, reason: string) => ({
+  stack,
+  trigger: 'cli' as const,
+  requestedBy: 'test',
+  reason,
+  severity: 'critical' as const,
+});
 
 /** Holds a port so the app cannot bind it: containers then exit at start, like a host in trouble. */
 async function squat(port: number): Promise<net.Server> {
@@ -56,7 +88,9 @@ async function squat(port: number): Promise<net.Server> {
 
 describe('complete service outage', () => {
   test('start fails; volume pruning is denied; after a person confirms the Docker restart, the retry recovers', async () => {
-    const stack = makeStack('outage', [19901, 19902], { emergency: { minFreeDiskBytes: Number.MAX_SAFE_INTEGER, personTimeoutSeconds: 120 } });
+    const stack = makeStack('outage', [19901, 19902], {
+      emergency: { minFreeDiskBytes: Number.MAX_SAFE_INTEGER, personTimeoutSeconds: 120 },
+    });
     const good = await goodRelease(stack);
     await removeFixtureStack(env.docker, stack); // everything is down
     const squatter = await squat(19901);
@@ -70,7 +104,9 @@ describe('complete service outage', () => {
     const confirm = await waitForPending(h, 'confirm-step', 'on-call engineer');
     expect(confirm.pending?.prompt).toContain('Restart the Docker daemon');
     // The wrong kind of answer is refused and leaves no trace.
-    await expect(h.executeUpdate(acknowledgeUpdate, { args: [{ by: 'carol' }] })).rejects.toMatchObject({ cause: { message: expect.stringContaining('waiting for confirm-step') } });
+    await expect(h.executeUpdate(acknowledgeUpdate, { args: [{ by: 'carol' }] })).rejects.toMatchObject({
+      cause: { message: expect.stringContaining('waiting for confirm-step') },
+    });
     await new Promise<void>((resolve) => squatter.close(() => resolve()));
     await h.executeUpdate(confirmStepUpdate, { args: [{ by: 'carol', reason: 'daemon restarted' }] });
 
@@ -78,11 +114,22 @@ describe('complete service outage', () => {
     expect(result).toMatchObject({ status: 'completed', toRelease: good.id });
     const p = await h.query(progressQuery);
     expect(p.timeline.map((t) => t.step)).toEqual(
-      expect.arrayContaining(['inventory all containers (docker ps -a)', 'check disk space (df -h)', 'free space safely: stopped containers, dangling images, build cache', 'volumes kept']),
+      expect.arrayContaining([
+        'inventory all containers (docker ps -a)',
+        'check disk space (df -h)',
+        'free space safely: stopped containers, dangling images, build cache',
+        'volumes kept',
+      ]),
     );
     expect(p.timeline.some((t) => t.step === 'prune unused volumes (approved)')).toBe(false);
-    expect(p.decisions.map((d) => [d.kind, d.by, d.approved])).toEqual([['approval', 'bob', false], ['confirm-step', 'carol', undefined]]);
-    for (const s of stack.services) expect((await env.docker.getContainer(fixtureContainer(stack, s)).inspect()).State.Health?.Status).not.toBe('unhealthy');
+    expect(p.decisions.map((d) => [d.kind, d.by, d.approved])).toEqual([
+      ['approval', 'bob', false],
+      ['confirm-step', 'carol', undefined],
+    ]);
+    for (const s of stack.services)
+      expect((await env.docker.getContainer(fixtureContainer(stack, s)).inspect()).State.Health?.Status).not.toBe(
+        'unhealthy',
+      );
     await removeFixtureStack(env.docker, stack);
   });
 
@@ -96,9 +143,15 @@ describe('complete service outage', () => {
     await h.executeUpdate(confirmStepUpdate, { args: [{ by: 'carol', reason: 'restarted' }] });
     const atInfra = await waitForPending(h, 'ack', 'infrastructure team');
     expect(atInfra.escalationLevel).toBe(3);
-    expect(atInfra.decisions.filter((d) => d.kind === 'timeout').map((d) => d.reason)).toEqual(['no answer from senior ops in 1s']);
+    expect(atInfra.decisions.filter((d) => d.kind === 'timeout').map((d) => d.reason)).toEqual([
+      'no answer from senior ops in 1s',
+    ]);
     await h.executeUpdate(acknowledgeUpdate, { args: [{ by: 'dave' }] });
-    expect(await h.result()).toMatchObject({ status: 'escalated', acknowledgedBy: 'dave', level: 'infrastructure team' });
+    expect(await h.result()).toMatchObject({
+      status: 'escalated',
+      acknowledgedBy: 'dave',
+      level: 'infrastructure team',
+    });
     squatter.close();
     await removeFixtureStack(env.docker, stack);
   });
@@ -108,7 +161,10 @@ describe('data corruption', () => {
   const VOLUME = 'lifeline-test-corruption';
   let stack: ResolvedStack;
   beforeAll(async () => {
-    await env.docker.getVolume(VOLUME).remove({ force: true }).catch(() => undefined);
+    await env.docker
+      .getVolume(VOLUME)
+      .remove({ force: true })
+      .catch(() => undefined);
     await env.docker.createVolume({ Name: VOLUME });
     stack = makeStack('corrupt', [19921], {
       volumes: [VOLUME],
@@ -118,7 +174,10 @@ describe('data corruption', () => {
   });
   afterAll(async () => {
     await removeFixtureStack(env.docker, stack);
-    await env.docker.getVolume(VOLUME).remove({ force: true }).catch(() => undefined);
+    await env.docker
+      .getVolume(VOLUME)
+      .remove({ force: true })
+      .catch(() => undefined);
   });
 
   /** The bytes of each file in a .tar.gz, by name. */
@@ -142,7 +201,11 @@ describe('data corruption', () => {
   }
 
   test('snapshot keeps the corrupted bytes; the chosen backup is verified and restored', async () => {
-    await inVolume(env.docker, VOLUME, 'rm -rf /data/* && mkdir /data/saves && echo "player=42 level=7" > /data/saves/p42.json && echo ok > /data/index');
+    await inVolume(
+      env.docker,
+      VOLUME,
+      'rm -rf /data/* && mkdir /data/saves && echo "player=42 level=7" > /data/saves/p42.json && echo ok > /data/index',
+    );
     const goodListing = await inVolume(env.docker, VOLUME, LISTING);
     const good = await goodRelease(stack);
     await inVolume(env.docker, VOLUME, 'printf "\\x00\\xffCORRUPT" > /data/saves/p42.json && echo junk > /data/stray');
@@ -152,10 +215,20 @@ describe('data corruption', () => {
     const choose = await waitForPending(h, 'choose-release', 'on-call engineer');
     expect(choose.pending?.options).toContain(good.id);
     // Services were stopped before anything else.
-    expect((await env.docker.getContainer(fixtureContainer(stack, stack.services[0])).inspect()).State.Running).toBe(false);
-    await expect(h.executeUpdate(chooseReleaseUpdate, { args: [{ by: 'erin', releaseId: '20000101-000000' }] })).rejects.toThrow(WorkflowUpdateFailedError);
-    await h.executeUpdate(chooseReleaseUpdate, { args: [{ by: 'erin', releaseId: good.id, reason: 'verified the date' }] });
-    const result = (await h.result()) as { status: string; snapshot: { archive: string; sha256: string }[]; verification: { checks: { name: string; passed: boolean }[] } };
+    expect((await env.docker.getContainer(fixtureContainer(stack, stack.services[0])).inspect()).State.Running).toBe(
+      false,
+    );
+    await expect(
+      h.executeUpdate(chooseReleaseUpdate, { args: [{ by: 'erin', releaseId: '20000101-000000' }] }),
+    ).rejects.toThrow(WorkflowUpdateFailedError);
+    await h.executeUpdate(chooseReleaseUpdate, {
+      args: [{ by: 'erin', releaseId: good.id, reason: 'verified the date' }],
+    });
+    const result = (await h.result()) as {
+      status: string;
+      snapshot: { archive: string; sha256: string }[];
+      verification: { checks: { name: string; passed: boolean }[] };
+    };
     expect(result.status).toBe('completed');
     expect(result.verification.checks.find((c) => c.name === 'data integrity')?.passed).toBe(true);
     expect(await inVolume(env.docker, VOLUME, LISTING)).toBe(goodListing);
@@ -198,7 +271,10 @@ describe('security breach', () => {
     good = await goodRelease(stack);
   });
   afterAll(async () => {
-    await env.docker.getContainer('breach-nginx').remove({ force: true }).catch(() => undefined);
+    await env.docker
+      .getContainer('breach-nginx')
+      .remove({ force: true })
+      .catch(() => undefined);
     await removeFixtureStack(env.docker, stack);
   });
 
@@ -210,7 +286,9 @@ describe('security breach', () => {
 
   async function allStopped(): Promise<boolean> {
     const names = [...stack.services.map((s) => fixtureContainer(stack, s)), 'breach-nginx'];
-    return (await Promise.all(names.map(async (n) => (await env.docker.getContainer(n).inspect()).State.Running))).every((r) => !r);
+    return (
+      await Promise.all(names.map(async (n) => (await env.docker.getContainer(n).inspect()).State.Running))
+    ).every((r) => !r);
   }
 
   test('isolates, collects hashed evidence, waits without timeout, and deploys the approved clean release', async () => {
@@ -222,9 +300,23 @@ describe('security breach', () => {
     // Evidence: logs and inspect of every container, each hash in SHA256SUMS matching the file.
     const evidenceStep = waiting.timeline.find((t) => t.step === 'evidence')!;
     const dir = /in (\/\S+)$/.exec(evidenceStep.detail!)![1];
-    const sums = readFileSync(path.join(dir, 'SHA256SUMS'), 'utf8').trim().split('\n').map((l) => l.split(/\s+/));
-    expect(sums.map(([, name]) => name).sort()).toEqual(['api.inspect.json', 'api.log', 'godot.inspect.json', 'godot.log', 'host.json']);
-    for (const [hash, name] of sums) expect(createHash('sha256').update(readFileSync(path.join(dir, name))).digest('hex')).toBe(hash);
+    const sums = readFileSync(path.join(dir, 'SHA256SUMS'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split(/\s+/));
+    expect(sums.map(([, name]) => name).sort()).toEqual([
+      'api.inspect.json',
+      'api.log',
+      'godot.inspect.json',
+      'godot.log',
+      'host.json',
+    ]);
+    for (const [hash, name] of sums)
+      expect(
+        createHash('sha256')
+          .update(readFileSync(path.join(dir, name)))
+          .digest('hex'),
+      ).toBe(hash);
     // Evidence is private: the folder 0700, every file 0600.
     expect(statSync(dir).mode & 0o777).toBe(0o700);
     for (const [, name] of sums) expect(statSync(path.join(dir, name)).mode & 0o777).toBe(0o600);
@@ -234,7 +326,9 @@ describe('security breach', () => {
     expect(await allStopped()).toBe(true);
     expect((await h.query(progressQuery)).pending?.waitingFor).toBe('security team');
 
-    await expect(h.executeUpdate(approveUpdate, { args: [{ by: 'sec', reason: 'clean', releaseId: '19990101-000000' }] })).rejects.toMatchObject({
+    await expect(
+      h.executeUpdate(approveUpdate, { args: [{ by: 'sec', reason: 'clean', releaseId: '19990101-000000' }] }),
+    ).rejects.toMatchObject({
       cause: { message: expect.stringContaining('is not one of') },
     });
     await h.executeUpdate(approveUpdate, { args: [{ by: 'sec', reason: 'keys rotated', releaseId: good.id }] });
@@ -255,7 +349,9 @@ describe('security breach', () => {
     const report = readFileSync(reportOf(h.workflowId), 'utf8');
     expect(report).toContain('- Outcome: completed: kept isolated: denied by sec');
     expect(report).toMatch(/## Decisions\n- \S+ approval \(denied\) by sec: forensics still running\n/);
-    expect(report).toContain('## Open items for people\n- [ ] Root cause analysis started\n- [ ] Fix tested in staging\n- [ ] Runbooks updated\n- [ ] Post-mortem scheduled');
+    expect(report).toContain(
+      '## Open items for people\n- [ ] Root cause analysis started\n- [ ] Fix tested in staging\n- [ ] Runbooks updated\n- [ ] Post-mortem scheduled',
+    );
     expect(statSync(reportOf(h.workflowId)).mode & 0o777).toBe(0o600);
   });
 
@@ -266,23 +362,48 @@ describe('security breach', () => {
     await h.executeUpdate(abortUpdate, { args: [{ by: 'sec', reason: 'handled by the IR team' }] });
     const err = await h.result().catch((e) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
-    expect(err.cause).toMatchObject({ type: 'Aborted', message: expect.stringContaining('aborted by sec: handled by the IR team at "waiting for security team"') });
+    expect(err.cause).toMatchObject({
+      type: 'Aborted',
+      message: expect.stringContaining('aborted by sec: handled by the IR team at "waiting for security team"'),
+    });
     expect(await allStopped()).toBe(true);
-    expect(readFileSync(reportOf(h.workflowId), 'utf8')).toContain('- Outcome: aborted: aborted by sec: handled by the IR team');
+    expect(readFileSync(reportOf(h.workflowId), 'utf8')).toContain(
+      '- Outcome: aborted: aborted by sec: handled by the IR team',
+    );
   });
 
   test('from the CLI: start, status shows whom it waits for, approve', async () => {
     const configFile = path.join(env.dataDir, 'lifeline.yaml');
     const { stringify } = await import('yaml');
-    writeFileSync(configFile, stringify({
-      dataDir: env.dataDir,
-      escalation: { levels: LADDER },
-      stacks: { breach: { host: env.host, services: { godot: { healthUrl: 'http://127.0.0.1:19931/health' }, api: { healthUrl: 'http://127.0.0.1:19932/health' } }, timeouts: FAST_TIMEOUTS, emergency: { ingressContainer: 'breach-nginx' } } },
-    }));
-    const cliEnv = { LIFELINE_CONFIG: configFile, TEMPORAL_ADDRESS: harnessState().address, LIFELINE_TASK_QUEUE: env.taskQueue };
+    writeFileSync(
+      configFile,
+      stringify({
+        dataDir: env.dataDir,
+        escalation: { levels: LADDER },
+        stacks: {
+          breach: {
+            host: env.host,
+            services: {
+              godot: { healthUrl: 'http://127.0.0.1:19931/health' },
+              api: { healthUrl: 'http://127.0.0.1:19932/health' },
+            },
+            timeouts: FAST_TIMEOUTS,
+            emergency: { ingressContainer: 'breach-nginx' },
+          },
+        },
+      }),
+    );
+    const cliEnv = {
+      LIFELINE_CONFIG: configFile,
+      TEMPORAL_ADDRESS: harnessState().address,
+      LIFELINE_TASK_QUEUE: env.taskQueue,
+    };
     await upFixtureStack(env.docker, stack, 'v2.4.9');
     await upNginx(env.docker, 'breach-nginx', '127.0.0.1:19930', ['127.0.0.1:19931']); // on its own, not from an earlier test
-    const started = await lifeline(['--json', 'emergency', 'security-breach', 'breach', '--reason', 'leaked token', '--no-wait'], cliEnv);
+    const started = await lifeline(
+      ['--json', 'emergency', 'security-breach', 'breach', '--reason', 'leaked token', '--no-wait'],
+      cliEnv,
+    );
     expect(started.code).toBe(0);
     const { workflowId } = JSON.parse(started.stdout);
     expect(workflowId).toMatch(/^emergency:security-breach:breach:\d{8}-\d{6}$/);
@@ -304,12 +425,20 @@ describe('security breach', () => {
   test('an approved release that fails isolates the stack again and escalates; no unapproved release ever starts', async () => {
     // A second "known-good" release whose app crashes at start (v2.5.1), recorded as the newest.
     await upFixtureStack(env.docker, stack, 'v2.5.1');
-    const b = await env.start('backup', { stack, trigger: 'cli', requestedBy: 'test', reason: 'looked fine', knownGood: true });
+    const b = await env.start('backup', {
+      stack,
+      trigger: 'cli',
+      requestedBy: 'test',
+      reason: 'looked fine',
+      knownGood: true,
+    });
     const crashing = ((await b.result()) as { release: ReleaseSummary }).release;
     const h = await startBreach();
     const waiting = await waitForPending(h, 'approval', 'security team');
     expect(waiting.pending?.prompt).toContain(`Approve deploying clean release ${crashing.id}`);
-    await h.executeUpdate(approveUpdate, { args: [{ by: 'sec', reason: 'newest clean build', releaseId: crashing.id }] });
+    await h.executeUpdate(approveUpdate, {
+      args: [{ by: 'sec', reason: 'newest clean build', releaseId: crashing.id }],
+    });
     const paged = await waitForPending(h, 'ack', undefined, 120_000);
     expect(paged.timeline.map((t) => t.step)).toContain('ISOLATE again: stop services');
     await h.executeUpdate(acknowledgeUpdate, { args: [{ by: 'sec-lead' }] });
@@ -317,7 +446,9 @@ describe('security breach', () => {
     expect(result).toMatchObject({ status: 'escalated', acknowledgedBy: 'sec-lead' });
     expect(result.reason).toContain(`approved release ${crashing.id}`);
     expect(result.reason).toContain('no other release started');
-    expect(readFileSync(reportOf(h.workflowId), 'utf8')).toContain('- Outcome: completed: escalated; taken by sec-lead');
+    expect(readFileSync(reportOf(h.workflowId), 'utf8')).toContain(
+      '- Outcome: completed: escalated; taken by sec-lead',
+    );
     // Isolated: nothing runs, and the older known-good release (never approved) was never started.
     expect(await allStopped()).toBe(true);
     for (const s of stack.services) {
@@ -325,7 +456,10 @@ describe('security breach', () => {
       expect(c.Config.Labels['lifeline.release']).toBe(crashing.id);
     }
     const followUps = [];
-    for await (const w of env.client.workflow.list({ query: `WorkflowType = "rollbackFailed" AND TaskQueue = "${env.taskQueue}"` })) followUps.push(w.workflowId);
+    for await (const w of env.client.workflow.list({
+      query: `WorkflowType = "rollbackFailed" AND TaskQueue = "${env.taskQueue}"`,
+    }))
+      followUps.push(w.workflowId);
     expect(followUps.filter((id) => id.includes(':breach:'))).toEqual([]);
   });
 });
@@ -344,5 +478,10 @@ test('the escalation path on its own: lifeline escalate pages level by level unt
   await new Promise((r) => setTimeout(r, 2500));
   expect((await h.query(progressQuery)).pending?.waitingFor).toBe('CTO / VP Engineering');
   await h.executeUpdate(acknowledgeUpdate, { args: [{ by: 'cto', reason: 'taking it' }] });
-  expect(await h.result()).toMatchObject({ status: 'escalated', acknowledgedBy: 'cto', level: 'CTO / VP Engineering', reason: 'payment errors' });
+  expect(await h.result()).toMatchObject({
+    status: 'escalated',
+    acknowledgedBy: 'cto',
+    level: 'CTO / VP Engineering',
+    reason: 'payment errors',
+  });
 });

@@ -34,7 +34,11 @@ test('health is declared only after the flapping stops and the stable window has
     flapping = false;
   })();
 
-  const report = (await new MockActivityEnvironment().run(acts.waitForStackHealthy, stack, { timeoutSeconds: 60, stableSeconds: 3, pollMs: 100 })) as HealthReport;
+  const report = (await new MockActivityEnvironment().run(acts.waitForStackHealthy, stack, {
+    timeoutSeconds: 60,
+    stableSeconds: 3,
+    pollMs: 100,
+  })) as HealthReport;
   const flapsWhenDeclared = flaps;
   await flapper;
   expect(report.healthy).toBe(1);

@@ -31,11 +31,20 @@ beforeAll(async () => {
   const recording = recordingClient();
   calls = recording.calls;
   app = await buildApi({
-    config: configSchema.parse({ dataDir: mkdtempSync(path.join(os.tmpdir(), 'fuzz-valid-')), stacks: { [STACK]: { services: { godot: {} } } } }),
+    config: configSchema.parse({
+      dataDir: mkdtempSync(path.join(os.tmpdir(), 'fuzz-valid-')),
+      stacks: { [STACK]: { services: { godot: {} } } },
+    }),
     client: recording.client,
     codec: testCodec(),
     logLevel: 'silent',
-    secrets: { bearerToken: TOKEN, hmacSecret: 'fuzz-secret', grafanaSignatureHeader: 'X-Grafana-Alerting-Signature', grafanaTimestampHeader: 'X-Grafana-Alerting-Signature-Timestamp', maxSkewSeconds: 300 },
+    secrets: {
+      bearerToken: TOKEN,
+      hmacSecret: 'fuzz-secret',
+      grafanaSignatureHeader: 'X-Grafana-Alerting-Signature',
+      grafanaTimestampHeader: 'X-Grafana-Alerting-Signature-Timestamp',
+      maxSkewSeconds: 300,
+    },
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
@@ -46,10 +55,23 @@ afterAll(async () => {
 
 const HOSTILE_NAMES = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'prototype', 'valueOf'];
 const hostileText = (maxLength: number) =>
-  fc.oneof(
-    fc.constantFrom('<!channel>', '<!here> <@U123>', 'a\r\nforged: line', '\u001b[2J\u001b[31mred', '\u0000nul', '${jndi:ldap://127.0.0.1/x}', '../../etc/passwd', '$(reboot)', '🔥', ...HOSTILE_NAMES),
-    fc.string({ unit: 'binary', minLength: 1, maxLength }),
-  ).filter((t) => t.length >= 1 && t.length <= maxLength);
+  fc
+    .oneof(
+      fc.constantFrom(
+        '<!channel>',
+        '<!here> <@U123>',
+        'a\r\nforged: line',
+        '\u001b[2J\u001b[31mred',
+        '\u0000nul',
+        '${jndi:ldap://127.0.0.1/x}',
+        '../../etc/passwd',
+        '$(reboot)',
+        '🔥',
+        ...HOSTILE_NAMES,
+      ),
+      fc.string({ unit: 'binary', minLength: 1, maxLength }),
+    )
+    .filter((t) => t.length >= 1 && t.length <= maxLength);
 /** Stack labels: the configured one, prototype names, or anything. */
 const stackLabel = fc.oneof(fc.constant(STACK), fc.constantFrom(...HOSTILE_NAMES), hostileText(60));
 let unique = 0;
@@ -57,7 +79,7 @@ const fingerprint = () => `fp${(unique++).toString(16).padStart(12, '0')}`;
 
 const takeCalls = () => calls.splice(0);
 
-test('Alertmanager payloads with hostile text in every field: 202, and exactly the configured stack\'s alerts reach its owner, unchanged', async () => {
+test("Alertmanager payloads with hostile text in every field: 202, and exactly the configured stack's alerts reach its owner, unchanged", async () => {
   const alert = fc.record({
     status: fc.constantFrom('firing', 'resolved'),
     alertname: hostileText(1024),
@@ -77,7 +99,11 @@ test('Alertmanager payloads with hostile text in every field: 202, and exactly t
         startsAt: new Date(Date.UTC(2026, 0, 1) + unique * 1000).toISOString(),
         fingerprint: fingerprint(),
       }));
-      const res = await http.post(`${base}/v1/alerts/alertmanager`, { version: '4', status: 'firing', receiver, groupKey: receiver, alerts: sent }, { headers: auth });
+      const res = await http.post(
+        `${base}/v1/alerts/alertmanager`,
+        { version: '4', status: 'firing', receiver, groupKey: receiver, alerts: sent },
+        { headers: auth },
+      );
       expect(res.status).toBe(202);
       const routed = sent.filter((a) => a.labels.stack === STACK);
       expect(res.data).toMatchObject({ accepted: routed.length, deduplicated: 0 });
@@ -101,42 +127,65 @@ test('Alertmanager payloads with hostile text in every field: 202, and exactly t
 
 test('generic alerts with hostile text: 202 for the configured stack, recorded unchanged; 404 for any other name, nothing recorded', async () => {
   await fc.assert(
-    fc.asyncProperty(stackLabel, hostileText(200), hostileText(2000), fc.constantFrom('critical', 'high', 'medium', 'low'), async (stack, name, summary, severity) => {
-      takeCalls();
-      const res = await http.post(`${base}/v1/alerts`, { stack, name, summary, severity, fingerprint: fingerprint() }, { headers: auth });
-      const recorded = takeCalls();
-      if (stack !== STACK) {
-        expect(res.status).toBe(404);
-        return expect(recorded).toEqual([]);
-      }
-      expect(res.status).toBe(202);
-      expect(recorded).toHaveLength(1);
-      expect((recorded[0].args[0] as AlertEvent[]).map((e) => [e.stack, e.name, e.summary, e.severity])).toEqual([[STACK, name, summary, severity]]);
-    }),
+    fc.asyncProperty(
+      stackLabel,
+      hostileText(200),
+      hostileText(2000),
+      fc.constantFrom('critical', 'high', 'medium', 'low'),
+      async (stack, name, summary, severity) => {
+        takeCalls();
+        const res = await http.post(
+          `${base}/v1/alerts`,
+          { stack, name, summary, severity, fingerprint: fingerprint() },
+          { headers: auth },
+        );
+        const recorded = takeCalls();
+        if (stack !== STACK) {
+          expect(res.status).toBe(404);
+          return expect(recorded).toEqual([]);
+        }
+        expect(res.status).toBe(202);
+        expect(recorded).toHaveLength(1);
+        expect((recorded[0].args[0] as AlertEvent[]).map((e) => [e.stack, e.name, e.summary, e.severity])).toEqual([
+          [STACK, name, summary, severity],
+        ]);
+      },
+    ),
     { numRuns: 300 },
   );
 });
 
 test('rollback requests with hostile text: exact statuses, and only the stack name, reason and requester reach the owner', async () => {
   await fc.assert(
-    fc.asyncProperty(stackLabel, hostileText(1990), hostileText(200), fc.oneof(fc.constant('production'), fc.constant('staging'), hostileText(40)), async (stack, reason, requestedBy, environment) => {
-      takeCalls();
-      const res = await http.post(`${base}/v1/rollbacks`, { stack, reason, requestedBy, environment }, { headers: auth });
-      const recorded = takeCalls();
-      const validName = /^[a-z0-9][a-z0-9_-]{0,62}$/.test(stack);
-      const validEnvironment = /^[a-z0-9-]{1,32}$/.test(environment);
-      const expected = !validName || !validEnvironment ? 400 : stack !== STACK ? 404 : environment !== 'production' ? 422 : 202;
-      expect(res.status).toBe(expected);
-      if (expected !== 202) return expect(recorded).toEqual([]);
-      expect(recorded).toHaveLength(1);
-      const [request] = recorded[0].args as [ProcedureRequest];
-      expect(recorded[0].workflowId).toBe(`stack:${STACK}`);
-      expect(request).toEqual({
-        procedure: 'quick-rollback',
-        whenBusy: 'refuse',
-        args: { stack: { name: STACK }, trigger: 'api', reason, requestedBy },
-      });
-    }),
+    fc.asyncProperty(
+      stackLabel,
+      hostileText(1990),
+      hostileText(200),
+      fc.oneof(fc.constant('production'), fc.constant('staging'), hostileText(40)),
+      async (stack, reason, requestedBy, environment) => {
+        takeCalls();
+        const res = await http.post(
+          `${base}/v1/rollbacks`,
+          { stack, reason, requestedBy, environment },
+          { headers: auth },
+        );
+        const recorded = takeCalls();
+        const validName = /^[a-z0-9][a-z0-9_-]{0,62}$/.test(stack);
+        const validEnvironment = /^[a-z0-9-]{1,32}$/.test(environment);
+        const expected =
+          !validName || !validEnvironment ? 400 : stack !== STACK ? 404 : environment !== 'production' ? 422 : 202;
+        expect(res.status).toBe(expected);
+        if (expected !== 202) return expect(recorded).toEqual([]);
+        expect(recorded).toHaveLength(1);
+        const [request] = recorded[0].args as [ProcedureRequest];
+        expect(recorded[0].workflowId).toBe(`stack:${STACK}`);
+        expect(request).toEqual({
+          procedure: 'quick-rollback',
+          whenBusy: 'refuse',
+          args: { stack: { name: STACK }, trigger: 'api', reason, requestedBy },
+        });
+      },
+    ),
     { numRuns: 300 },
   );
 });

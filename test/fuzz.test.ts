@@ -22,16 +22,30 @@ const SECRET = 'fuzz-secret';
 let app: FastifyInstance;
 let connection: Connection;
 let base: string;
-const http = axios.create({ httpAgent: new Agent({ keepAlive: true, maxSockets: 8 }), validateStatus: () => true, transformRequest: (d) => d, responseType: 'text' });
+const http = axios.create({
+  httpAgent: new Agent({ keepAlive: true, maxSockets: 8 }),
+  validateStatus: () => true,
+  transformRequest: (d) => d,
+  responseType: 'text',
+});
 
 beforeAll(async () => {
   connection = Connection.lazy({ address: '127.0.0.1:1' });
   app = await buildApi({
-    config: configSchema.parse({ dataDir: mkdtempSync(path.join(os.tmpdir(), 'fuzz-')), stacks: { fuzzstack: { services: { godot: {} } } } }),
+    config: configSchema.parse({
+      dataDir: mkdtempSync(path.join(os.tmpdir(), 'fuzz-')),
+      stacks: { fuzzstack: { services: { godot: {} } } },
+    }),
     client: new Client({ connection }),
     codec: testCodec(),
     logLevel: 'silent',
-    secrets: { bearerToken: TOKEN, hmacSecret: SECRET, grafanaSignatureHeader: 'X-Grafana-Alerting-Signature', grafanaTimestampHeader: 'X-Grafana-Alerting-Signature-Timestamp', maxSkewSeconds: 300 },
+    secrets: {
+      bearerToken: TOKEN,
+      hmacSecret: SECRET,
+      grafanaSignatureHeader: 'X-Grafana-Alerting-Signature',
+      grafanaTimestampHeader: 'X-Grafana-Alerting-Signature-Timestamp',
+      maxSkewSeconds: 300,
+    },
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
@@ -41,17 +55,60 @@ afterAll(async () => {
   await connection?.close();
 });
 
-const hostile = fc.constantFrom('../etc/passwd', '..', '/', 'a/../../b', '$(reboot)', '`id`', 'x;rm -rf /', 'nul\u0000byte', 'A'.repeat(5000), '%2e%2e%2f', '<script>alert(1)</script>', "' OR 1=1 --", '20251202-143022/..', 'spacetime\n', '🔥');
+const hostile = fc.constantFrom(
+  '../etc/passwd',
+  '..',
+  '/',
+  'a/../../b',
+  '$(reboot)',
+  '`id`',
+  'x;rm -rf /',
+  'nul\u0000byte',
+  'A'.repeat(5000),
+  '%2e%2e%2f',
+  '<script>alert(1)</script>',
+  "' OR 1=1 --",
+  '20251202-143022/..',
+  'spacetime\n',
+  '🔥',
+);
 const junk = fc.oneof(fc.jsonValue({ maxDepth: 3 }), hostile, fc.string({ maxLength: 40 }));
 const labels = fc.oneof(junk, fc.dictionary(fc.oneof(fc.string({ maxLength: 10 }), hostile), junk, { maxKeys: 5 }));
-const upstreamAlert = fc.record({ status: junk, labels, annotations: labels, startsAt: junk, endsAt: junk, fingerprint: junk }, { requiredKeys: [] });
-const upstream = fc.record(
-  { version: fc.oneof(fc.constantFrom('4', '1'), junk), status: junk, receiver: junk, groupKey: junk, alerts: fc.oneof(junk, fc.array(upstreamAlert, { maxLength: 3 })), groupLabels: labels },
+const upstreamAlert = fc.record(
+  { status: junk, labels, annotations: labels, startsAt: junk, endsAt: junk, fingerprint: junk },
   { requiredKeys: [] },
 );
-const generic = fc.record({ stack: fc.oneof(hostile, junk), name: junk, severity: junk, status: junk, startsAt: junk, fingerprint: junk }, { requiredKeys: [] });
-const rollback = fc.record({ stack: fc.oneof(hostile, junk), releaseId: fc.oneof(hostile, junk), imageTag: fc.oneof(hostile, junk), environment: junk, extra: junk }, { requiredKeys: [] });
-const body = (shape: fc.Arbitrary<unknown>) => fc.oneof({ weight: 5, arbitrary: shape.map((v) => JSON.stringify(v)) }, { weight: 1, arbitrary: fc.string({ maxLength: 200 }) }, { weight: 1, arbitrary: junk.map((v) => JSON.stringify(v)) });
+const upstream = fc.record(
+  {
+    version: fc.oneof(fc.constantFrom('4', '1'), junk),
+    status: junk,
+    receiver: junk,
+    groupKey: junk,
+    alerts: fc.oneof(junk, fc.array(upstreamAlert, { maxLength: 3 })),
+    groupLabels: labels,
+  },
+  { requiredKeys: [] },
+);
+const generic = fc.record(
+  { stack: fc.oneof(hostile, junk), name: junk, severity: junk, status: junk, startsAt: junk, fingerprint: junk },
+  { requiredKeys: [] },
+);
+const rollback = fc.record(
+  {
+    stack: fc.oneof(hostile, junk),
+    releaseId: fc.oneof(hostile, junk),
+    imageTag: fc.oneof(hostile, junk),
+    environment: junk,
+    extra: junk,
+  },
+  { requiredKeys: [] },
+);
+const body = (shape: fc.Arbitrary<unknown>) =>
+  fc.oneof(
+    { weight: 5, arbitrary: shape.map((v) => JSON.stringify(v)) },
+    { weight: 1, arbitrary: fc.string({ maxLength: 200 }) },
+    { weight: 1, arbitrary: junk.map((v) => JSON.stringify(v)) },
+  );
 
 const ENDPOINTS: [string, fc.Arbitrary<string>][] = [
   ['/v1/alerts/alertmanager', body(upstream)],
@@ -72,7 +129,10 @@ function headers(auth: Auth, raw: string): Record<string, string> {
       return { 'x-hub-signature-256': `sha256=${createHmac('sha256', 'not-the-secret').update(raw).digest('hex')}` };
     case 'expired-hmac': {
       const ts = now - 600;
-      return { 'X-Grafana-Alerting-Signature': createHmac('sha256', SECRET).update(`${ts}:${raw}`).digest('hex'), 'X-Grafana-Alerting-Signature-Timestamp': String(ts) };
+      return {
+        'X-Grafana-Alerting-Signature': createHmac('sha256', SECRET).update(`${ts}:${raw}`).digest('hex'),
+        'X-Grafana-Alerting-Signature-Timestamp': String(ts),
+      };
     }
     default:
       return {};
@@ -81,7 +141,9 @@ function headers(auth: Auth, raw: string): Record<string, string> {
 
 const statuses = new Map<number, number>();
 async function send(url: string, raw: string, auth: Auth): Promise<number> {
-  const res = await http.post(`${base}${url}`, raw, { headers: { 'content-type': 'application/json', ...headers(auth, raw) } });
+  const res = await http.post(`${base}${url}`, raw, {
+    headers: { 'content-type': 'application/json', ...headers(auth, raw) },
+  });
   statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
   return res.status;
 }
@@ -98,18 +160,26 @@ test.each(ENDPOINTS)('%s: 2,500 hostile payloads with valid credentials get 4xx 
 
 test.each(ENDPOINTS)('%s: 1,000 payloads without valid credentials get 401', async (url, payloads) => {
   await fc.assert(
-    fc.asyncProperty(payloads, fc.constantFrom<Auth>('none', 'wrong-bearer', 'forged-hmac', 'expired-hmac'), async (raw, auth) => {
-      expect(await send(url, raw, auth)).toBe(401);
-    }),
+    fc.asyncProperty(
+      payloads,
+      fc.constantFrom<Auth>('none', 'wrong-bearer', 'forged-hmac', 'expired-hmac'),
+      async (raw, auth) => {
+        expect(await send(url, raw, auth)).toBe(401);
+      },
+    ),
     { numRuns: 1000 },
   );
 });
 
 test('workflow IDs with path tricks are refused before any Temporal call', async () => {
-  const malformed = fc.oneof(hostile, fc.string({ maxLength: 300 })).filter((id) => !/^[A-Za-z0-9:_.-]{1,200}$/.test(id));
+  const malformed = fc
+    .oneof(hostile, fc.string({ maxLength: 300 }))
+    .filter((id) => !/^[A-Za-z0-9:_.-]{1,200}$/.test(id));
   await fc.assert(
     fc.asyncProperty(malformed, async (id) => {
-      const res = await http.get(`${base}/v1/workflows/${encodeURIComponent(id)}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      const res = await http.get(`${base}/v1/workflows/${encodeURIComponent(id)}`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
       expect(res.status >= 400 && res.status < 500).toBe(true);
     }),
     { numRuns: 500 },

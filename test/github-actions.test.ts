@@ -39,7 +39,10 @@ afterAll(async () => {
 });
 
 /** Runs the step's script with the env a runner would give it for these inputs. */
-function runStep(inputs: { deployment_id?: string; environment?: string }, runId: string): Promise<{ code: number; out: string; outputs: string }> {
+function runStep(
+  inputs: { deployment_id?: string; environment?: string },
+  runId: string,
+): Promise<{ code: number; out: string; outputs: string }> {
   const outputs = path.join(mkdtempSync(path.join(TEST_DIR, 'gha-')), 'output');
   const stepEnv = {
     PATH: process.env.PATH!,
@@ -55,13 +58,29 @@ function runStep(inputs: { deployment_id?: string; environment?: string }, runId
     GITHUB_OUTPUT: outputs,
   };
   // Every variable the step's script reads is one the workflow file sets.
-  expect(Object.keys(STEP.env).sort()).toEqual(Object.keys(stepEnv).filter((k) => !['PATH', 'GITHUB_OUTPUT'].includes(k)).sort());
+  expect(Object.keys(STEP.env).sort()).toEqual(
+    Object.keys(stepEnv)
+      .filter((k) => !['PATH', 'GITHUB_OUTPUT'].includes(k))
+      .sort(),
+  );
   return new Promise((resolve) => {
     const child = spawn('bash', ['-e', '-c', STEP.run], { env: stepEnv });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
-    child.on('close', (code) => resolve({ code: code ?? -1, out, outputs: (() => { try { return readFileSync(outputs, 'utf8'); } catch { return ''; } })() }));
+    child.on('close', (code) =>
+      resolve({
+        code: code ?? -1,
+        out,
+        outputs: (() => {
+          try {
+            return readFileSync(outputs, 'utf8');
+          } catch {
+            return '';
+          }
+        })(),
+      }),
+    );
   });
 }
 
@@ -79,25 +98,50 @@ test('the workflow rolls back to the named deployment and the job succeeds when 
   expect(job.out).toContain(`ended COMPLETED (completed), release ${good.id}`);
   expect(job.code).toBe(0);
   expect(job.outputs).toMatch(/^workflow_id=specific-version-rollback:ghstack:\d{8}-\d{6}\n$/);
-  for (const s of stack.services) expect((await env.docker.getContainer(fixtureContainer(stack, s)).inspect()).Config.Labels['lifeline.release']).toBe(good.id);
+  for (const s of stack.services)
+    expect(
+      (await env.docker.getContainer(fixtureContainer(stack, s)).inspect()).Config.Labels['lifeline.release'],
+    ).toBe(good.id);
 });
 
 test('an environment the stack does not serve is refused and the job fails; nothing starts', async () => {
-  const before = (await env.client.workflow.getHandle(ownerWorkflowId('ghstack')).query(ownerStateQuery)).started.length;
+  const before = (await env.client.workflow.getHandle(ownerWorkflowId('ghstack')).query(ownerStateQuery)).started
+    .length;
   const job = await runStep({ environment: 'staging' }, '102');
   expect(job.code).toBe(1);
-  expect(job.out).toContain('::error::Lifeline refused the rollback (HTTP 422): stack ghstack serves environment "production", not "staging"');
-  expect((await env.client.workflow.getHandle(ownerWorkflowId('ghstack')).query(ownerStateQuery)).started.length).toBe(before);
+  expect(job.out).toContain(
+    '::error::Lifeline refused the rollback (HTTP 422): stack ghstack serves environment "production", not "staging"',
+  );
+  expect((await env.client.workflow.getHandle(ownerWorkflowId('ghstack')).query(ownerStateQuery)).started.length).toBe(
+    before,
+  );
 });
 
 test('a rollback that fails fails the job', async () => {
   const crashing = await release('v2.5.1', false);
   const job = await runStep({ deployment_id: crashing.id }, '103');
   expect(job.code).toBe(1);
-  expect(job.out).toMatch(/::error::rollback specific-version-rollback:ghstack:\S+ did not complete: FAILED \(failed\)/);
+  expect(job.out).toMatch(
+    /::error::rollback specific-version-rollback:ghstack:\S+ did not complete: FAILED \(failed\)/,
+  );
   // The rollback-failed procedure it handed over to is not this test's subject: stop it.
   const owner = env.client.workflow.getHandle(ownerWorkflowId('ghstack'));
-  const running = await waitFor(async () => (await owner.query(ownerStateQuery)).running?.workflowId, 'rollback-failed');
-  await waitFor(async () => ((await env.client.workflow.getHandle(running).describe().catch(() => undefined)) ? true : undefined), 'rollback-failed to start');
-  await env.client.workflow.getHandle(running).executeUpdate(abortUpdate, { args: [{ by: 'test', reason: 'test over' }] }).catch(() => undefined);
+  const running = await waitFor(
+    async () => (await owner.query(ownerStateQuery)).running?.workflowId,
+    'rollback-failed',
+  );
+  await waitFor(
+    async () =>
+      (await env.client.workflow
+        .getHandle(running)
+        .describe()
+        .catch(() => undefined))
+        ? true
+        : undefined,
+    'rollback-failed to start',
+  );
+  await env.client.workflow
+    .getHandle(running)
+    .executeUpdate(abortUpdate, { args: [{ by: 'test', reason: 'test over' }] })
+    .catch(() => undefined);
 });

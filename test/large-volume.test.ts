@@ -18,18 +18,28 @@ let env: TestEnv;
 
 beforeAll(async () => {
   env = await createTestEnv('large-volume');
-  await env.docker.getVolume(VOLUME).remove({ force: true }).catch(() => undefined);
+  await env.docker
+    .getVolume(VOLUME)
+    .remove({ force: true })
+    .catch(() => undefined);
   await env.docker.createVolume({ Name: VOLUME });
 });
 afterAll(async () => {
-  await env.docker.getVolume(VOLUME).remove({ force: true }).catch(() => undefined);
+  await env.docker
+    .getVolume(VOLUME)
+    .remove({ force: true })
+    .catch(() => undefined);
   await env?.teardown();
 });
 
 /** Attempts of each activity type that ran in a workflow, from its history. */
 async function attempts(h: WorkflowHandle): Promise<Record<string, number[]>> {
   const events = (await h.fetchHistory()).events ?? [];
-  const types = new Map(events.filter((e) => e.activityTaskScheduledEventAttributes).map((e) => [String(e.eventId), e.activityTaskScheduledEventAttributes!.activityType!.name!]));
+  const types = new Map(
+    events
+      .filter((e) => e.activityTaskScheduledEventAttributes)
+      .map((e) => [String(e.eventId), e.activityTaskScheduledEventAttributes!.activityType!.name!]),
+  );
   const out: Record<string, number[]> = {};
   for (const e of events) {
     const started = e.activityTaskStartedEventAttributes;
@@ -43,13 +53,31 @@ async function attempts(h: WorkflowHandle): Promise<Record<string, number[]>> {
 test('2 GiB: backup, snapshot and restore each complete in their first attempt, and the data comes back exactly', async () => {
   // 256 MiB that does not compress, the rest zeros: 2 GiB on disk.
   const SUM = 'cd /data && sha256sum big.bin random.bin | cut -c1-64';
-  await inVolume(env.docker, VOLUME, 'head -c 268435456 /dev/urandom > /data/random.bin && head -c 1879048192 /dev/zero > /data/big.bin && echo good > /data/state');
+  await inVolume(
+    env.docker,
+    VOLUME,
+    'head -c 268435456 /dev/urandom > /data/random.bin && head -c 1879048192 /dev/zero > /data/big.bin && echo good > /data/state',
+  );
   const good = await inVolume(env.docker, VOLUME, SUM);
-  const stack = env.stack('large', { ports: PORTS, services: ['godot'], config: { volumes: [VOLUME], backupVolumes: true, integrityCheck: { type: 'http', url: `http://127.0.0.1:${PORTS[0]}/status/` } } });
+  const stack = env.stack('large', {
+    ports: PORTS,
+    services: ['godot'],
+    config: {
+      volumes: [VOLUME],
+      backupVolumes: true,
+      integrityCheck: { type: 'http', url: `http://127.0.0.1:${PORTS[0]}/status/` },
+    },
+  });
   await upFixtureStack(env.docker, stack, 'v2.4.9');
   await waitFixtureHealthy(env.docker, stack);
 
-  const b = await env.start('backup', { stack, trigger: 'cli', requestedBy: 'test', reason: 'good with data', knownGood: true });
+  const b = await env.start('backup', {
+    stack,
+    trigger: 'cli',
+    requestedBy: 'test',
+    reason: 'good with data',
+    knownGood: true,
+  });
   const { release } = (await b.result()) as { release: ReleaseSummary };
   expect(release.volumes).toBe(1);
   expect((await attempts(b)).recordRelease).toEqual([1]);
@@ -58,7 +86,13 @@ test('2 GiB: backup, snapshot and restore each complete in their first attempt, 
   expect(statSync(archive).mode & 0o777).toBe(0o600);
 
   await inVolume(env.docker, VOLUME, 'echo CORRUPT > /data/state && head -c 1000 /dev/urandom > /data/big.bin');
-  const h = await env.start('data-corruption', { stack, trigger: 'cli', requestedBy: 'test', reason: 'corrupt saves', releaseId: release.id });
+  const h = await env.start('data-corruption', {
+    stack,
+    trigger: 'cli',
+    requestedBy: 'test',
+    reason: 'corrupt saves',
+    releaseId: release.id,
+  });
   expect(await h.result()).toMatchObject({ status: 'completed' });
   const tried = await attempts(h);
   expect(tried.snapshotVolumes).toEqual([1]);

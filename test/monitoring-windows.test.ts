@@ -34,27 +34,66 @@ async function goodThenBad(stack: ResolvedStack): Promise<ReleaseSummary> {
 
 /** Waits until `handle` (or, with `child`, its running child) is inside a monitoring window, then makes godot unhealthy. */
 async function failInsideWindow(stack: ResolvedStack, handle: WorkflowHandle, child: boolean): Promise<void> {
-  await waitFor(async () => {
-    const ids = child ? ((await handle.describe()).raw.pendingChildren ?? []).map((c) => c.workflowId!) : [handle.workflowId];
-    for (const id of ids) if (await env.client.workflow.getHandle(id).query(monitoringWindowQuery).catch(() => undefined)) return true;
-    return undefined;
-  }, 'the monitoring window', 60_000);
-  const exec = await env.docker.getContainer(fixtureContainer(stack, stack.services[0])).exec({ Cmd: ['/bin/touch', '/tmp/force-unhealthy'] });
+  await waitFor(
+    async () => {
+      const ids = child
+        ? ((await handle.describe()).raw.pendingChildren ?? []).map((c) => c.workflowId!)
+        : [handle.workflowId];
+      for (const id of ids)
+        if (
+          await env.client.workflow
+            .getHandle(id)
+            .query(monitoringWindowQuery)
+            .catch(() => undefined)
+        )
+          return true;
+      return undefined;
+    },
+    'the monitoring window',
+    60_000,
+  );
+  const exec = await env.docker
+    .getContainer(fixtureContainer(stack, stack.services[0]))
+    .exec({ Cmd: ['/bin/touch', '/tmp/force-unhealthy'] });
   await exec.start({});
 }
 
 test('a failure inside the verification window fails the rollback, which hands over to rollback-failed', async () => {
-  const stack = env.stack('inverify', { ports: [19991, 19992], services: ['godot', 'api'], config: { timeouts: { ...FAST_TIMEOUTS, monitorSeconds: 8, monitorIntervalSeconds: 1 } } });
+  const stack = env.stack('inverify', {
+    ports: [19991, 19992],
+    services: ['godot', 'api'],
+    config: { timeouts: { ...FAST_TIMEOUTS, monitorSeconds: 8, monitorIntervalSeconds: 1 } },
+  });
   await goodThenBad(stack);
   const h = await env.start('quick-rollback', { stack, trigger: 'cli', requestedBy: 'test', reason: 'bad deploy' });
   await failInsideWindow(stack, h, true);
-  const err = await h.result().then(() => undefined, (e: { cause?: { message?: string } }) => e);
-  expect(err?.cause?.message).toMatch(/verification failed: monitor sample \d+ \(godot ready\).*emergency procedure emergency:rollback-failed:inverify:\S+ takes over/);
+  const err = await h.result().then(
+    () => undefined,
+    (e: { cause?: { message?: string } }) => e,
+  );
+  expect(err?.cause?.message).toMatch(
+    /verification failed: monitor sample \d+ \(godot ready\).*emergency procedure emergency:rollback-failed:inverify:\S+ takes over/,
+  );
   const owner = env.client.workflow.getHandle(ownerWorkflowId('inverify'));
-  const next = await waitFor(async () => (await owner.query(ownerStateQuery)).running?.workflowId, 'rollback-failed to take over');
+  const next = await waitFor(
+    async () => (await owner.query(ownerStateQuery)).running?.workflowId,
+    'rollback-failed to take over',
+  );
   expect(next).toMatch(/^emergency:rollback-failed:inverify:/);
-  await waitFor(async () => ((await env.client.workflow.getHandle(next).describe().catch(() => undefined)) ? true : undefined), 'rollback-failed to start');
-  await env.client.workflow.getHandle(next).executeUpdate(abortUpdate, { args: [{ by: 'test', reason: 'test over' }] }).catch(() => undefined);
+  await waitFor(
+    async () =>
+      (await env.client.workflow
+        .getHandle(next)
+        .describe()
+        .catch(() => undefined))
+        ? true
+        : undefined,
+    'rollback-failed to start',
+  );
+  await env.client.workflow
+    .getHandle(next)
+    .executeUpdate(abortUpdate, { args: [{ by: 'test', reason: 'test over' }] })
+    .catch(() => undefined);
   await removeFixtureStack(env.docker, stack);
 });
 
@@ -76,6 +115,8 @@ test('a failure inside the post-rollback window pages the escalation path and go
   const result = (await post.result()) as PostRollbackResult;
   expect(result.monitorFailures.some((f) => f.startsWith('godot'))).toBe(true);
   expect(result.escalated).toMatchObject({ status: 'escalated', acknowledgedBy: 'oncall' });
-  expect(readFileSync(result.reportPath, 'utf8')).toMatch(/- Outcome: rolled back and verified; post-rollback monitoring saw: godot/);
+  expect(readFileSync(result.reportPath, 'utf8')).toMatch(
+    /- Outcome: rolled back and verified; post-rollback monitoring saw: godot/,
+  );
   await removeFixtureStack(env.docker, stack);
 });

@@ -29,7 +29,17 @@ beforeAll(async () => {
   await buildFixtureImages(engine2.docker);
   connection = await NativeConnection.connect({ address: harnessState().address });
   // Activities on the second host are slowed a little, so a test can stop its engine inside one.
-  [worker2] = await createWorkers({ connection, namespace: 'default', host: HOST2, roles: ['host'], dataConverter: testDataConverter(), stacks: new PinnedStacks(env.stackConfig), docker: engine2.docker, taskQueue: env.taskQueue, chaosActivityDelayMs: 300 });
+  [worker2] = await createWorkers({
+    connection,
+    namespace: 'default',
+    host: HOST2,
+    roles: ['host'],
+    dataConverter: testDataConverter(),
+    stacks: new PinnedStacks(env.stackConfig),
+    docker: engine2.docker,
+    taskQueue: env.taskQueue,
+    chaosActivityDelayMs: 300,
+  });
   running = worker2.run();
 });
 afterAll(async () => {
@@ -50,7 +60,9 @@ async function prepare(docker: Docker, stack: ResolvedStack): Promise<ReleaseSum
 }
 
 const onEngine = async (docker: Docker, stack: ResolvedStack) =>
-  (await Promise.all(stack.services.map((s) => containersOf(docker, stack.project, s.name)))).flat().map((c) => c.Image);
+  (await Promise.all(stack.services.map((s) => containersOf(docker, stack.project, s.name))))
+    .flat()
+    .map((c) => c.Image);
 
 test('stacks on two engines roll back through one server, each container operation on its own engine', async () => {
   const a = env.stack('mha', { ports: [19851, 19852], services: ['godot', 'api'] });
@@ -62,12 +74,22 @@ test('stacks on two engines roll back through one server, each container operati
   ]);
   expect(await ha.result()).toMatchObject({ status: 'completed', toRelease: goodA.id });
   expect(await hb.result()).toMatchObject({ status: 'completed', toRelease: goodB.id });
-  expect(await onEngine(env.docker, a)).toEqual(['lifeline-fixture/spacetime:v2.4.9', 'lifeline-fixture/spacetime:v2.4.9']);
-  expect(await onEngine(engine2.docker, b)).toEqual(['lifeline-fixture/spacetime:v2.4.9', 'lifeline-fixture/spacetime:v2.4.9']);
+  expect(await onEngine(env.docker, a)).toEqual([
+    'lifeline-fixture/spacetime:v2.4.9',
+    'lifeline-fixture/spacetime:v2.4.9',
+  ]);
+  expect(await onEngine(engine2.docker, b)).toEqual([
+    'lifeline-fixture/spacetime:v2.4.9',
+    'lifeline-fixture/spacetime:v2.4.9',
+  ]);
   expect(await onEngine(engine2.docker, a)).toEqual([]);
   expect(await onEngine(env.docker, b)).toEqual([]);
   const queues = async (h: typeof ha) =>
-    new Set(((await h.fetchHistory()).events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'recreateFromSpec').map((e) => e.activityTaskScheduledEventAttributes!.taskQueue!.name));
+    new Set(
+      ((await h.fetchHistory()).events ?? [])
+        .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'recreateFromSpec')
+        .map((e) => e.activityTaskScheduledEventAttributes!.taskQueue!.name),
+    );
   expect([...(await queues(ha))]).toEqual([`lifeline-host-${env.host}`]);
   expect([...(await queues(hb))]).toEqual([`lifeline-host-${HOST2}`]);
   await removeFixtureStack(env.docker, a);
@@ -76,25 +98,57 @@ test('stacks on two engines roll back through one server, each container operati
 test('the engine stops mid-rollback and comes back a few seconds later: activities retry and the rollback completes', async () => {
   const b = env.stack('mhdown', { ports: [19871, 19872], services: ['godot', 'api'], host: HOST2 });
   const good = await prepare(engine2.docker, b);
-  const h = await env.start('quick-rollback', { stack: b, trigger: 'cli', requestedBy: 'test', reason: 'engine flaps' });
-  await waitFor(async () => ((await h.describe()).raw.pendingActivities?.some((x) => x.activityType?.name === 'recreateFromSpec') ? true : undefined), 'recreate to start');
+  const h = await env.start('quick-rollback', {
+    stack: b,
+    trigger: 'cli',
+    requestedBy: 'test',
+    reason: 'engine flaps',
+  });
+  await waitFor(
+    async () =>
+      (await h.describe()).raw.pendingActivities?.some((x) => x.activityType?.name === 'recreateFromSpec')
+        ? true
+        : undefined,
+    'recreate to start',
+  );
   await engine2.stop();
   await new Promise((r) => setTimeout(r, 3000));
   await engine2.start();
   expect(await h.result()).toMatchObject({ status: 'completed', toRelease: good.id });
-  expect(await onEngine(engine2.docker, b)).toEqual(['lifeline-fixture/spacetime:v2.4.9', 'lifeline-fixture/spacetime:v2.4.9']);
+  expect(await onEngine(engine2.docker, b)).toEqual([
+    'lifeline-fixture/spacetime:v2.4.9',
+    'lifeline-fixture/spacetime:v2.4.9',
+  ]);
   const history = await h.fetchHistory();
-  expect(JSON.stringify(history.events?.map((e) => e.activityTaskStartedEventAttributes?.lastFailure?.message).filter(Boolean))).toMatch(/Docker engine unreachable/);
+  expect(
+    JSON.stringify(
+      history.events?.map((e) => e.activityTaskStartedEventAttributes?.lastFailure?.message).filter(Boolean),
+    ),
+  ).toMatch(/Docker engine unreachable/);
   await removeFixtureStack(engine2.docker, b);
 });
 
 test('an engine that stays down past the bound ends in escalation, not a hang', async () => {
-  const b = env.stack('mhgone', { ports: [19881], services: ['godot'], host: HOST2, config: { timeouts: { ...FAST_TIMEOUTS, stopGraceSeconds: 1, dockerUnavailableSeconds: 8 } } });
+  const b = env.stack('mhgone', {
+    ports: [19881],
+    services: ['godot'],
+    host: HOST2,
+    config: { timeouts: { ...FAST_TIMEOUTS, stopGraceSeconds: 1, dockerUnavailableSeconds: 8 } },
+  });
   await prepare(engine2.docker, b);
   const h = await env.start('quick-rollback', { stack: b, trigger: 'cli', requestedBy: 'test', reason: 'engine gone' });
-  await waitFor(async () => ((await h.describe()).raw.pendingActivities?.some((x) => x.activityType?.name === 'recreateFromSpec') ? true : undefined), 'recreate to start');
+  await waitFor(
+    async () =>
+      (await h.describe()).raw.pendingActivities?.some((x) => x.activityType?.name === 'recreateFromSpec')
+        ? true
+        : undefined,
+    'recreate to start',
+  );
   await engine2.stop();
-  const failure = await h.result().then(() => undefined, (err) => err);
+  const failure = await h.result().then(
+    () => undefined,
+    (err) => err,
+  );
   expect(failure?.cause?.message).toMatch(/Docker engine unreachable.*emergency procedure (\S+) takes over/);
   const emergencyId = /emergency procedure (\S+) takes over/.exec(failure.cause.message)![1];
   await (await followUp(env.client, emergencyId)).terminate('test: engine comes back');

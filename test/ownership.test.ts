@@ -13,7 +13,14 @@ import type { ProcedureProgress } from '../src/domain/procedure';
 import { ownerWorkflowId } from '../src/domain/procedures';
 import type { ReleaseSummary } from '../src/domain/release';
 import { removeFixtureStack, upFixtureStack, waitFixtureHealthy, fixtureContainer } from '../src/fixtures/stack';
-import { abortUpdate, alertSignal, approveUpdate, denyUpdate, ownerStateQuery, progressQuery } from '../src/workflows/definitions';
+import {
+  abortUpdate,
+  alertSignal,
+  approveUpdate,
+  denyUpdate,
+  ownerStateQuery,
+  progressQuery,
+} from '../src/workflows/definitions';
 import { OWNER_HISTORY_LIMIT } from '../src/workflows/stack-owner';
 import { API_TOKEN, RunningApi, startApi } from './harness/api';
 import { lifeline } from './harness/cli';
@@ -38,22 +45,39 @@ afterAll(async () => {
 });
 
 const owner = (e: TestEnv, stack: string) => e.client.workflow.getHandle(ownerWorkflowId(stack));
-const cli = (e: TestEnv, configFile: string) => ({ LIFELINE_CONFIG: configFile, TEMPORAL_ADDRESS: harnessState().address, LIFELINE_TASK_QUEUE: e.taskQueue });
+const cli = (e: TestEnv, configFile: string) => ({
+  LIFELINE_CONFIG: configFile,
+  TEMPORAL_ADDRESS: harnessState().address,
+  LIFELINE_TASK_QUEUE: e.taskQueue,
+});
 const progress = (h: WorkflowHandle) => h.query(progressQuery);
 
 /** Records `goodTag` as a known-good release, then runs `runningTag` (the "bad deploy"). */
-async function goodThenRunning(e: TestEnv, stack: ReturnType<TestEnv['stack']>, goodTag: string, runningTag: string): Promise<ReleaseSummary> {
+async function goodThenRunning(
+  e: TestEnv,
+  stack: ReturnType<TestEnv['stack']>,
+  goodTag: string,
+  runningTag: string,
+): Promise<ReleaseSummary> {
   cleanups.push(() => removeFixtureStack(e.docker, stack));
   await upFixtureStack(e.docker, stack, goodTag);
   if (goodTag !== 'v2.5.0') await waitFixtureHealthy(e.docker, stack);
-  const b = await e.start('backup', { stack, trigger: 'cli', requestedBy: 'test', reason: `good ${goodTag}`, knownGood: true });
+  const b = await e.start('backup', {
+    stack,
+    trigger: 'cli',
+    requestedBy: 'test',
+    reason: `good ${goodTag}`,
+    knownGood: true,
+  });
   const { release } = (await b.result()) as { release: ReleaseSummary };
   await upFixtureStack(e.docker, stack, runningTag);
   return release;
 }
 
 async function imagesOf(e: TestEnv, stack: ReturnType<TestEnv['stack']>): Promise<string[]> {
-  return Promise.all(stack.services.map(async (s) => (await e.docker.getContainer(fixtureContainer(stack, s)).inspect()).Config.Image));
+  return Promise.all(
+    stack.services.map(async (s) => (await e.docker.getContainer(fixtureContainer(stack, s)).inspect()).Config.Image),
+  );
 }
 
 test('race: two CLI quick rollbacks and a critical alert within one second; exactly one acts, the rest are refused with who holds the stack', async () => {
@@ -62,7 +86,10 @@ test('race: two CLI quick rollbacks and a critical alert within one second; exac
   const configFile = path.join(env.dataDir, 'race.yaml');
   const stackConfig = {
     host: env.host,
-    services: { godot: { healthUrl: 'http://127.0.0.1:19601/health' }, api: { healthUrl: 'http://127.0.0.1:19602/health' } },
+    services: {
+      godot: { healthUrl: 'http://127.0.0.1:19601/health' },
+      api: { healthUrl: 'http://127.0.0.1:19602/health' },
+    },
     statusUrl: 'http://127.0.0.1:19601/status',
     timeouts: FAST_TIMEOUTS,
   };
@@ -83,10 +110,14 @@ test('race: two CLI quick rollbacks and a critical alert within one second; exac
   expect(alerted.status).toBe(202);
 
   // Exactly one procedure was started by the owner, whichever trigger won.
-  const state = await waitFor(async () => {
-    const s = await owner(env, 'race').query(ownerStateQuery);
-    return !s.running && s.alerts.length === 1 ? s : undefined;
-  }, 'the one rollback to end', 90_000);
+  const state = await waitFor(
+    async () => {
+      const s = await owner(env, 'race').query(ownerStateQuery);
+      return !s.running && s.alerts.length === 1 ? s : undefined;
+    },
+    'the one rollback to end',
+    90_000,
+  );
   const rollbacks = rollbacksOf(state);
   expect(rollbacks).toHaveLength(1);
   const codes = [a.code, b.code];
@@ -101,17 +132,26 @@ test('race: two CLI quick rollbacks and a critical alert within one second; exac
   }
   const result = await env.client.workflow.getHandle(rollbacks[0]).result();
   expect(result).toMatchObject({ status: 'completed', toRelease: good.id });
-  expect(await imagesOf(env, stack)).toEqual(['lifeline-fixture/spacetime:v2.4.9', 'lifeline-fixture/spacetime:v2.4.9']);
+  expect(await imagesOf(env, stack)).toEqual([
+    'lifeline-fixture/spacetime:v2.4.9',
+    'lifeline-fixture/spacetime:v2.4.9',
+  ]);
 
   // Marks: the good release is known-good; the one "state before" release (v2.5.0) is known-bad; nothing else was recorded.
   const releases = await new ReleaseStore(env.dataDir).list('race');
   expect(releases).toHaveLength(2);
   expect(releases.find((r) => r.id === good.id)).toMatchObject({ knownGood: true });
-  expect(releases.find((r) => r.id !== good.id)).toMatchObject({ knownBad: true, imageTags: { godot: 'v2.5.0', api: 'v2.5.0' } });
+  expect(releases.find((r) => r.id !== good.id)).toMatchObject({
+    knownBad: true,
+    imageTags: { godot: 'v2.5.0', api: 'v2.5.0' },
+  });
 
   // No rollback-failed was started by anyone.
   const emergencies = [];
-  for await (const w of env.client.workflow.list({ query: `WorkflowType = "rollbackFailed" AND TaskQueue = "${env.taskQueue}"` })) emergencies.push(w);
+  for await (const w of env.client.workflow.list({
+    query: `WorkflowType = "rollbackFailed" AND TaskQueue = "${env.taskQueue}"`,
+  }))
+    emergencies.push(w);
   expect(emergencies).toEqual([]);
 });
 
@@ -120,7 +160,10 @@ test('API: a retry with the same Idempotency-Key joins; another request gets 409
   const good = await goodThenRunning(env, stack, 'v2.4.9', 'v2.5.0');
   const stackConfig = {
     host: env.host,
-    services: { godot: { healthUrl: 'http://127.0.0.1:19611/health' }, api: { healthUrl: 'http://127.0.0.1:19612/health' } },
+    services: {
+      godot: { healthUrl: 'http://127.0.0.1:19611/health' },
+      api: { healthUrl: 'http://127.0.0.1:19612/health' },
+    },
     timeouts: FAST_TIMEOUTS,
   };
   const api: RunningApi = await startApi(env, { idem: stackConfig });
@@ -146,16 +189,26 @@ test('API: a retry with the same Idempotency-Key joins; another request gets 409
   expect(queued.status).toBe(202);
   expect(queued.data.outcome).toBe('queued');
 
-  expect(await env.client.workflow.getHandle(first.data.workflowId).result()).toMatchObject({ status: 'completed', toRelease: good.id });
+  expect(await env.client.workflow.getHandle(first.data.workflowId).result()).toMatchObject({
+    status: 'completed',
+    toRelease: good.id,
+  });
   // The queued request starts when the first ends, and only then.
   const second = env.client.workflow.getHandle(queued.data.workflowId);
-  await waitFor(async () => (await second.describe().catch(() => undefined)) && true, 'the queued rollback to start', 30_000);
+  await waitFor(
+    async () => (await second.describe().catch(() => undefined)) && true,
+    'the queued rollback to start',
+    30_000,
+  );
   // The first procedure's last act is reporting its end to the owner (its close follows a moment later).
   const firstDone = (await env.client.workflow.getHandle(first.data.workflowId).query(progressQuery)).timeline.at(-1)!;
   expect(firstDone.step).toBe('completed');
   expect((await second.describe()).startTime.getTime()).toBeGreaterThanOrEqual(Date.parse(firstDone.at));
   await second.result();
-  expect(rollbacksOf(await owner(env, 'idem').query(ownerStateQuery))).toEqual([first.data.workflowId, queued.data.workflowId]);
+  expect(rollbacksOf(await owner(env, 'idem').query(ownerStateQuery))).toEqual([
+    first.data.workflowId,
+    queued.data.workflowId,
+  ]);
 });
 
 test('preemption: a SecurityBreach alert during a rollback health wait stops the rollback (nothing marked) and isolates; approve and deny together: one is accepted', async () => {
@@ -164,14 +217,26 @@ test('preemption: a SecurityBreach alert during a rollback health wait stops the
   const target = await goodThenRunning(slow, stack, 'v2.5.0', 'v2.4.9');
   const stackConfig = {
     host: slow.host,
-    services: { godot: { healthUrl: 'http://127.0.0.1:19621/health' }, api: { healthUrl: 'http://127.0.0.1:19622/health' } },
+    services: {
+      godot: { healthUrl: 'http://127.0.0.1:19621/health' },
+      api: { healthUrl: 'http://127.0.0.1:19622/health' },
+    },
     timeouts: FAST_TIMEOUTS,
   };
   const api = await startApi(slow, { preempt: stackConfig });
   cleanups.push(() => api.close());
 
-  const rollback = await slow.start('quick-rollback', { stack, trigger: 'cli', requestedBy: 'test', reason: 'first responder' });
-  await waitFor(async () => ((await progress(rollback)).step.startsWith('wait for health') ? true : undefined), 'the health wait', 60_000);
+  const rollback = await slow.start('quick-rollback', {
+    stack,
+    trigger: 'cli',
+    requestedBy: 'test',
+    reason: 'first responder',
+  });
+  await waitFor(
+    async () => ((await progress(rollback)).step.startsWith('wait for health') ? true : undefined),
+    'the health wait',
+    60_000,
+  );
   const posted = await axios.post(
     `${api.url}/v1/alerts`,
     { stack: 'preempt', name: 'SecurityBreach', severity: 'critical', summary: 'unknown SSH key' },
@@ -187,7 +252,9 @@ test('preemption: a SecurityBreach alert during a rollback health wait stops the
   expect((stopped as WorkflowFailedError).cause).toMatchObject({ type: 'Preempted' });
   const p: ProcedureProgress = await progress(rollback);
   expect(p.status).toBe('preempted');
-  expect(p.timeline.at(-1)?.detail).toMatch(/^preempted by emergency:security-breach:preempt:\S+ \(security-breach\) at "wait for health/);
+  expect(p.timeline.at(-1)?.detail).toMatch(
+    /^preempted by emergency:security-breach:preempt:\S+ \(security-breach\) at "wait for health/,
+  );
   expect(p.timeline.at(-1)?.detail).toContain('Containers now: godot: lifeline-fixture/spacetime:v2.5.0');
   const releases = await new ReleaseStore(slow.dataDir).list('preempt');
   expect(releases.filter((r) => r.knownBad)).toEqual([]); // neither the target nor the state before was marked
@@ -199,10 +266,16 @@ test('preemption: a SecurityBreach alert during a rollback health wait stops the
   expect(rollbacksOf(state)).toEqual([rollback.workflowId, breachId]); // no rollback-failed
   const breach = slow.client.workflow.getHandle(breachId);
   await waitForPending(breach, 'approval', 'security team', 60_000);
-  for (const s of stack.services) expect((await slow.docker.getContainer(fixtureContainer(stack, s)).inspect()).State.Running).toBe(false); // isolated
+  for (const s of stack.services)
+    expect((await slow.docker.getContainer(fixtureContainer(stack, s)).inspect()).State.Running).toBe(false); // isolated
 
   // A lower-priority request during the emergency is refused.
-  const refused = await slow.request('quick-rollback', { stack, trigger: 'cli', requestedBy: 'test', reason: 'too early' });
+  const refused = await slow.request('quick-rollback', {
+    stack,
+    trigger: 'cli',
+    requestedBy: 'test',
+    reason: 'too early',
+  });
   expect(refused.reply).toMatchObject({ outcome: 'busy', workflowId: breachId });
 
   // Approve and deny delivered together: exactly one is accepted; the other is told who answered.
@@ -212,7 +285,9 @@ test('preemption: a SecurityBreach alert during a rollback health wait stops the
   ]);
   expect(answers.filter((a) => a.status === 'fulfilled')).toHaveLength(1);
   const rejected = answers.find((a): a is PromiseRejectedResult => a.status === 'rejected');
-  expect(String(rejected?.reason?.cause?.message ?? rejected?.reason)).toMatch(/already answered by (sec-lead|cto) at /);
+  expect(String(rejected?.reason?.cause?.message ?? rejected?.reason)).toMatch(
+    /already answered by (sec-lead|cto) at /,
+  );
   // Whichever won, this test is done with the stack: stop what the answer set going.
   await breach.executeUpdate(abortUpdate, { args: [{ by: 'test', reason: 'test over' }] }).catch(() => undefined);
 });
@@ -225,13 +300,19 @@ describe('abort really stops: nothing marked, no follow-up, the state reported',
   ];
   test.each(points)('abort $name', async ({ name, step, changed }) => {
     const stackName = `abort-${points.findIndex((p) => p.name === name)}`;
-    const ports = [19631 + 2 * points.findIndex((p) => p.name === name), 19632 + 2 * points.findIndex((p) => p.name === name)];
+    const ports = [
+      19631 + 2 * points.findIndex((p) => p.name === name),
+      19632 + 2 * points.findIndex((p) => p.name === name),
+    ];
     const stack = slow.stack(stackName, { ports });
     await goodThenRunning(slow, stack, 'v2.5.0', 'v2.4.9'); // a failing target keeps the health wait long
     const h = await slow.start('quick-rollback', { stack, trigger: 'cli', requestedBy: 'test', reason: 'to abort' });
     await waitFor(async () => (step.test((await progress(h)).step) ? true : undefined), `step ${step}`, 60_000);
     await h.executeUpdate(abortUpdate, { args: [{ by: 'carol', reason: 'wrong stack' }] });
-    const err = await h.result().then(() => undefined, (e) => e);
+    const err = await h.result().then(
+      () => undefined,
+      (e) => e,
+    );
     expect((err as WorkflowFailedError).cause).toMatchObject({ type: 'Aborted' });
     const p = await progress(h);
     expect(p.status).toBe('aborted');
@@ -239,7 +320,11 @@ describe('abort really stops: nothing marked, no follow-up, the state reported',
     expect(detail).toContain('aborted by carol: wrong stack');
     expect(detail).toContain('Containers now: godot:');
     expect(detail.includes('nothing was changed')).toBe(!changed);
-    if (!changed) expect(await imagesOf(slow, stack)).toEqual(['lifeline-fixture/spacetime:v2.4.9', 'lifeline-fixture/spacetime:v2.4.9']);
+    if (!changed)
+      expect(await imagesOf(slow, stack)).toEqual([
+        'lifeline-fixture/spacetime:v2.4.9',
+        'lifeline-fixture/spacetime:v2.4.9',
+      ]);
     expect((await new ReleaseStore(slow.dataDir).list(stackName)).filter((r) => r.knownBad)).toEqual([]);
     const state = await owner(slow, stackName).query(ownerStateQuery);
     expect(state.running).toBeUndefined();
@@ -253,7 +338,13 @@ test(`triage under 5,000 alerts: history bounded (${OWNER_HISTORY_LIMIT} events 
   const stack = env.stack('storm', { ports: [19641, 19642] });
   await goodThenRunning(env, stack, 'v2.4.9', 'v2.5.0');
   // A child that waits for a person holds the stack through the whole storm.
-  const waiting = await env.start('interactive-rollback', { stack, trigger: 'cli', requestedBy: 'test', reason: 'held', choiceTimeoutSeconds: 600 });
+  const waiting = await env.start('interactive-rollback', {
+    stack,
+    trigger: 'cli',
+    requestedBy: 'test',
+    reason: 'held',
+    choiceTimeoutSeconds: 600,
+  });
   await waitForPending(waiting, 'choose-release');
   const ownerStart = { ...(await owner(env, 'storm').describe()) };
   const now = Date.now();
@@ -272,15 +363,25 @@ test(`triage under 5,000 alerts: history bounded (${OWNER_HISTORY_LIMIT} events 
   });
   for (let i = 0; i < TOTAL; i += GROUP * 4) {
     await Promise.all(
-      Array.from({ length: 4 }, (_, k) => owner(env, 'storm').signal(alertSignal, Array.from({ length: GROUP }, (_, j) => alert(i + k * GROUP + j)))),
+      Array.from({ length: 4 }, (_, k) =>
+        owner(env, 'storm').signal(
+          alertSignal,
+          Array.from({ length: GROUP }, (_, j) => alert(i + k * GROUP + j)),
+        ),
+      ),
     );
   }
   const runs: { runId: string; status: string }[] = [];
-  await waitFor(async () => {
-    runs.length = 0;
-    for await (const w of env.client.workflow.list({ query: `WorkflowId = "${ownerWorkflowId('storm')}"` })) runs.push({ runId: w.runId, status: w.status.name });
-    return runs.length >= 2 ? true : undefined;
-  }, 'a continue-as-new', 60_000);
+  await waitFor(
+    async () => {
+      runs.length = 0;
+      for await (const w of env.client.workflow.list({ query: `WorkflowId = "${ownerWorkflowId('storm')}"` }))
+        runs.push({ runId: w.runId, status: w.status.name });
+      return runs.length >= 2 ? true : undefined;
+    },
+    'a continue-as-new',
+    60_000,
+  );
   for (const r of runs) {
     const history = await env.client.workflow.getHandle(ownerWorkflowId('storm'), r.runId).fetchHistory();
     expect(history.events?.length ?? 0).toBeLessThanOrEqual(OWNER_HISTORY_LIMIT + 500);
@@ -291,5 +392,8 @@ test(`triage under 5,000 alerts: history bounded (${OWNER_HISTORY_LIMIT} events 
   expect(during.running?.workflowId).toBe(waiting.workflowId);
   expect(during.alerts.length).toBeLessThanOrEqual(200);
   await waiting.executeUpdate(abortUpdate, { args: [{ by: 'test', reason: 'storm over' }] });
-  await waitFor(async () => ((await owner(env, 'storm').query(ownerStateQuery)).running ? undefined : true), 'the owner to free the stack');
+  await waitFor(
+    async () => ((await owner(env, 'storm').query(ownerStateQuery)).running ? undefined : true),
+    'the owner to free the stack',
+  );
 });

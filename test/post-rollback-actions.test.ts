@@ -29,10 +29,20 @@ test('a rollback leaves an incident report, a GitHub issue and stakeholder notic
       { kind: 'webhook', url: `${recorder.url}/hook` },
     ],
     github: { apiUrl: `${recorder.url}/github`, repo: 'spacetime/ops' },
-    config: { timeouts: { stopGraceSeconds: 1, healthWaitSeconds: 10, monitorSeconds: 2, monitorIntervalSeconds: 1, postRollbackMonitorSeconds: 2 } },
+    config: {
+      timeouts: {
+        stopGraceSeconds: 1,
+        healthWaitSeconds: 10,
+        monitorSeconds: 2,
+        monitorIntervalSeconds: 1,
+        postRollbackMonitorSeconds: 2,
+      },
+    },
   });
   recorder.reply('GET /github/repos/spacetime/ops/issues', 200, []);
-  recorder.reply('POST /github/repos/spacetime/ops/issues', 201, { html_url: 'https://github.example/spacetime/ops/issues/7' });
+  recorder.reply('POST /github/repos/spacetime/ops/issues', 201, {
+    html_url: 'https://github.example/spacetime/ops/issues/7',
+  });
   await upFixtureStack(env.docker, stack, 'v2.4.9');
   await waitFixtureHealthy(env.docker, stack);
   const b = await env.start('backup', { stack, trigger: 'cli', requestedBy: 'test', reason: 'good', knownGood: true });
@@ -40,7 +50,12 @@ test('a rollback leaves an incident report, a GitHub issue and stakeholder notic
   await upFixtureStack(env.docker, stack, 'v2.5.0');
   await new Promise((r) => setTimeout(r, 1500)); // let v2.5.0 log its health failures
 
-  const h = await env.start('quick-rollback', { stack, trigger: 'alert', requestedBy: 'alertmanager', reason: 'HighErrorRate' });
+  const h = await env.start('quick-rollback', {
+    stack,
+    trigger: 'alert',
+    requestedBy: 'alertmanager',
+    reason: 'HighErrorRate',
+  });
   const r = (await h.result()) as RollbackResult;
   expect(r.verification.monitorSamples).toBe(2);
   const post = (await env.client.workflow.getHandle(r.postActionsWorkflowId).result()) as PostRollbackResult;
@@ -69,7 +84,9 @@ test('a rollback leaves an incident report, a GitHub issue and stakeholder notic
   expect(slack.some((t) => t.includes('quick-rollback started for post: HighErrorRate'))).toBe(true);
   expect(slack.some((t) => t.includes(`quick-rollback completed for post: rolled back to ${good.id}`))).toBe(true);
   expect(slack.some((t) => t.includes('status update: rolled back and verified'))).toBe(true);
-  const hook = recorder.requests.filter((q) => q.url === '/hook').map((q) => q.body as { kind: string; workflowId: string });
+  const hook = recorder.requests
+    .filter((q) => q.url === '/hook')
+    .map((q) => q.body as { kind: string; workflowId: string });
   expect(hook.map((x) => x.kind)).toEqual(expect.arrayContaining(['started', 'completed']));
   expect(hook[0].workflowId).toBe(h.workflowId);
   await removeFixtureStack(env.docker, stack);
@@ -79,12 +96,21 @@ test('the incident issue is not opened twice for the same rollback', async () =>
   const before = recorder.requests.filter((q) => q.method === 'POST' && q.url.startsWith('/github')).length;
   const workflowId = recorder.requests.find((q) => q.method === 'POST' && q.url.startsWith('/github'))!;
   const marker = /lifeline-workflow: (\S+)/.exec((workflowId.body as { body: string }).body)![1];
-  recorder.reply('GET /github/repos/spacetime/ops/issues', 200, [{ body: `... lifeline-workflow: ${marker} ...`, html_url: 'https://github.example/spacetime/ops/issues/7' }]);
+  recorder.reply('GET /github/repos/spacetime/ops/issues', 200, [
+    { body: `... lifeline-workflow: ${marker} ...`, html_url: 'https://github.example/spacetime/ops/issues/7' },
+  ]);
   const { createNotifyActivities } = await import('../src/activities/notify');
   const axios = (await import('axios')).default;
   const notify = createNotifyActivities({ http: axios.create(), githubToken: () => 'ghp-test-token' });
   const url = await notify.createGithubIssue(env.stackConfig('post')!, {
-    workflowId: marker, stack: 'post', procedure: 'quick-rollback', reason: 'HighErrorRate', outcome: 'ok', timeline: [], checklist: [], errorLines: [],
+    workflowId: marker,
+    stack: 'post',
+    procedure: 'quick-rollback',
+    reason: 'HighErrorRate',
+    outcome: 'ok',
+    timeline: [],
+    checklist: [],
+    errorLines: [],
   });
   expect(url).toBe('https://github.example/spacetime/ops/issues/7');
   expect(recorder.requests.filter((q) => q.method === 'POST' && q.url.startsWith('/github')).length).toBe(before);
@@ -94,14 +120,30 @@ test('with no target, or none that accepts, the stakeholder items are skipped wi
   recorder.reply('POST /refuses', 404, { error: 'no such hook' });
   for (const [name, ports, notifications, why] of [
     ['quiet', [19603, 19604], [], 'no notification target configured'],
-    ['refused', [19605, 19606], [{ kind: 'webhook' as const, url: `${recorder.url}/refuses` }], 'no target accepted the message'],
+    [
+      'refused',
+      [19605, 19606],
+      [{ kind: 'webhook' as const, url: `${recorder.url}/refuses` }],
+      'no target accepted the message',
+    ],
   ] as const) {
-    const stack = env.stack(name, { ports: [...ports], services: ['godot', 'api'], notifications: [...notifications], config: { timeouts: { stopGraceSeconds: 1, healthWaitSeconds: 10, monitorSeconds: 0, postRollbackMonitorSeconds: 0 } } });
+    const stack = env.stack(name, {
+      ports: [...ports],
+      services: ['godot', 'api'],
+      notifications: [...notifications],
+      config: {
+        timeouts: { stopGraceSeconds: 1, healthWaitSeconds: 10, monitorSeconds: 0, postRollbackMonitorSeconds: 0 },
+      },
+    });
     await upFixtureStack(env.docker, stack, 'v2.4.9');
     await waitFixtureHealthy(env.docker, stack);
-    await (await env.start('backup', { stack, trigger: 'cli', requestedBy: 'test', reason: 'good', knownGood: true })).result();
+    await (
+      await env.start('backup', { stack, trigger: 'cli', requestedBy: 'test', reason: 'good', knownGood: true })
+    ).result();
     await upFixtureStack(env.docker, stack, 'v2.5.0');
-    const r = (await (await env.start('quick-rollback', { stack, trigger: 'cli', requestedBy: 'test', reason: 'bad deploy' })).result()) as RollbackResult;
+    const r = (await (
+      await env.start('quick-rollback', { stack, trigger: 'cli', requestedBy: 'test', reason: 'bad deploy' })
+    ).result()) as RollbackResult;
     const post = (await env.client.workflow.getHandle(r.postActionsWorkflowId).result()) as PostRollbackResult;
     const report = readFileSync(post.reportPath, 'utf8');
     expect(report).toContain(`[-] Stakeholders notified (${why})`);

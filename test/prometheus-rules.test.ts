@@ -17,7 +17,9 @@ interface Rule {
   expr: string;
   labels: Record<string, string>;
 }
-const rules = (parse(readFileSync(path.join(DIR, 'lifeline-rules.yml'), 'utf8')) as { groups: { rules: Rule[] }[] }).groups.flatMap((g) => g.rules);
+const rules = (
+  parse(readFileSync(path.join(DIR, 'lifeline-rules.yml'), 'utf8')) as { groups: { rules: Rule[] }[] }
+).groups.flatMap((g) => g.rules);
 
 test('promtool: the rules are valid and pass their unit tests with the runbook windows', async () => {
   const checked = await run('promtool', ['check', 'rules', path.join(DIR, 'lifeline-rules.yml')]);
@@ -31,7 +33,10 @@ test('promtool: the rules are valid and pass their unit tests with the runbook w
 test('the unit tests catch a wrong threshold: with 20 % instead of 10 % they fail', async () => {
   const dir = mkdtempSync(path.join(TEST_DIR, 'rules-'));
   mkdirSync(path.join(dir, 'tests'));
-  writeFileSync(path.join(dir, 'lifeline-rules.yml'), readFileSync(path.join(DIR, 'lifeline-rules.yml'), 'utf8').replace('> 0.10', '> 0.20'));
+  writeFileSync(
+    path.join(dir, 'lifeline-rules.yml'),
+    readFileSync(path.join(DIR, 'lifeline-rules.yml'), 'utf8').replace('> 0.10', '> 0.20'),
+  );
   copyFileSync(path.join(DIR, 'tests/lifeline-rules.test.yml'), path.join(dir, 'tests/lifeline-rules.test.yml'));
   const failed = await run('promtool', ['test', 'rules', path.join(dir, 'tests/lifeline-rules.test.yml')]).then(
     () => undefined,
@@ -42,9 +47,16 @@ test('the unit tests catch a wrong threshold: with 20 % instead of 10 % they fai
 
 test('every rule carries the labels Lifeline routes on, with the severity its routing gives the alert', () => {
   const routing = configSchema.parse({ stacks: { s: { services: { web: {} } } } }).alerts;
-  expect(rules.map((r) => r.alert).sort()).toEqual(
-    ['CriticalServiceCrash', 'ErrorRateAbove10Percent', 'ErrorRateAbove5Percent', 'MemoryAbove95Percent', 'MemoryLeak', 'PerformanceDegradation', 'ResponseTimeAbove2s', 'ResponseTimeAbove5s'],
-  );
+  expect(rules.map((r) => r.alert).sort()).toEqual([
+    'CriticalServiceCrash',
+    'ErrorRateAbove10Percent',
+    'ErrorRateAbove5Percent',
+    'MemoryAbove95Percent',
+    'MemoryLeak',
+    'PerformanceDegradation',
+    'ResponseTimeAbove2s',
+    'ResponseTimeAbove5s',
+  ]);
   for (const r of rules) {
     // `stack` survives aggregation: every expression keeps it (by (stack ...)) or reads per-stack series.
     expect(r.expr.includes('by (stack') || r.expr.includes('lifeline_container_')).toBe(true);

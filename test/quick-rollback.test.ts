@@ -19,7 +19,7 @@ test('quick rollback brings the v2.4.9 release back, healthy, one container per 
   await upFixtureStack(env.docker, stack, 'v2.4.9');
   await waitFixtureHealthy(env.docker, stack);
   const backup = await env.start('backup', { ...input, knownGood: true });
-  const { release: good } = await backup.result() as { release: ReleaseSummary };
+  const { release: good } = (await backup.result()) as { release: ReleaseSummary };
   expect(good.imageTags).toEqual({ godot: 'v2.4.9', api: 'v2.4.9', telemetry: 'v2.4.9', assets: 'v2.4.9' });
 
   await upFixtureStack(env.docker, stack, 'v2.5.0'); // the broken deploy
@@ -46,7 +46,9 @@ test('quick rollback brings the v2.4.9 release back, healthy, one container per 
   const activityTypes = (history.events ?? [])
     .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
     .filter(Boolean);
-  expect(activityTypes).toEqual(expect.arrayContaining(['recordRelease', 'stopContainers', 'recreateFromSpec', 'waitForStackHealthy']));
+  expect(activityTypes).toEqual(
+    expect.arrayContaining(['recordRelease', 'stopContainers', 'recreateFromSpec', 'waitForStackHealthy']),
+  );
 
   // The broken state was backed up before anything was touched, and is now known-bad.
   const releases = await new ReleaseStore(env.dataDir).list('quick');

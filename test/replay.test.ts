@@ -15,7 +15,11 @@ import { lifelineDataConverter } from '../src/codec/data-converter';
 import { BUNDLE_FILE, FIXTURE_CODEC_KEYS_FILE } from './harness/paths';
 
 const DIR = path.join(__dirname, 'fixtures/histories');
-const fixtures = (sub: string) => readdirSync(path.join(DIR, sub)).filter((f) => f.endsWith('.pb')).sort().map((f) => path.join(sub, f));
+const fixtures = (sub: string) =>
+  readdirSync(path.join(DIR, sub))
+    .filter((f) => f.endsWith('.pb'))
+    .sort()
+    .map((f) => path.join(sub, f));
 const typeOf = (file: string) => path.basename(file).replace(/(-[a-z_]+)?\.pb$/, '');
 const EVERY_TYPE = [...Object.values(PROCEDURES), 'rollbackVerification', 'postRollbackActions'];
 
@@ -24,17 +28,23 @@ test('the current code has a recorded history for every workflow type', () => {
   expect(EVERY_TYPE.filter((t) => !types.has(t))).toEqual([]);
 });
 
-test.each(['owned', 'pre-worker-config', 'pre-owner'])('every history in %s/ replays without nondeterminism', async (sub) => {
-  const histories = fixtures(sub).map((f) => {
-    const history = temporal.api.history.v1.History.decode(readFileSync(path.join(DIR, f)));
-    // Child workflow IDs derive from the parent's: replay under the recorded ID.
-    return { workflowId: history.events![0].workflowExecutionStartedEventAttributes!.workflowId!, history };
-  });
-  const failures: string[] = [];
-  const dataConverter = lifelineDataConverter(DIR, { LIFELINE_CODEC_KEYS_FILE: FIXTURE_CODEC_KEYS_FILE });
-  for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: BUNDLE_FILE }, dataConverter }, histories)) {
-    if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
-  }
-  expect(failures).toEqual([]);
-  expect(histories.length).toBeGreaterThanOrEqual(14);
-});
+test.each(['owned', 'pre-worker-config', 'pre-owner'])(
+  'every history in %s/ replays without nondeterminism',
+  async (sub) => {
+    const histories = fixtures(sub).map((f) => {
+      const history = temporal.api.history.v1.History.decode(readFileSync(path.join(DIR, f)));
+      // Child workflow IDs derive from the parent's: replay under the recorded ID.
+      return { workflowId: history.events![0].workflowExecutionStartedEventAttributes!.workflowId!, history };
+    });
+    const failures: string[] = [];
+    const dataConverter = lifelineDataConverter(DIR, { LIFELINE_CODEC_KEYS_FILE: FIXTURE_CODEC_KEYS_FILE });
+    for await (const result of Worker.runReplayHistories(
+      { workflowBundle: { codePath: BUNDLE_FILE }, dataConverter },
+      histories,
+    )) {
+      if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
+    }
+    expect(failures).toEqual([]);
+    expect(histories.length).toBeGreaterThanOrEqual(14);
+  },
+);

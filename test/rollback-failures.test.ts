@@ -33,39 +33,80 @@ function makeStack(name: string, ports: number[]): ResolvedStack {
     escalation: [
       { name: 'on-call engineer', ackTimeoutSeconds: 2 },
       { name: 'senior ops', ackTimeoutSeconds: 2 },
-      { name: 'infrastructure team', ackTimeoutSeconds: 2, contacts: [{ kind: 'webhook', url: `${recorder.url}/page/infra/${name}` }] },
-      { name: 'CTO / VP Engineering', ackTimeoutSeconds: 2, contacts: [{ kind: 'webhook', url: `${recorder.url}/page/cto/${name}` }] },
+      {
+        name: 'infrastructure team',
+        ackTimeoutSeconds: 2,
+        contacts: [{ kind: 'webhook', url: `${recorder.url}/page/infra/${name}` }],
+      },
+      {
+        name: 'CTO / VP Engineering',
+        ackTimeoutSeconds: 2,
+        contacts: [{ kind: 'webhook', url: `${recorder.url}/page/cto/${name}` }],
+      },
     ],
-    config: { timeouts: { stopGraceSeconds: 1, healthWaitSeconds: 4, deployHealthSeconds: 4, monitorSeconds: 0, monitorIntervalSeconds: 1, postRollbackMonitorSeconds: 0, dockerUnavailableSeconds: 30 } },
+    config: {
+      timeouts: {
+        stopGraceSeconds: 1,
+        healthWaitSeconds: 4,
+        deployHealthSeconds: 4,
+        monitorSeconds: 0,
+        monitorIntervalSeconds: 1,
+        postRollbackMonitorSeconds: 0,
+        dockerUnavailableSeconds: 30,
+      },
+    },
   });
 }
 
 async function record(stack: ResolvedStack, tag: string, waitHealthy: boolean): Promise<ReleaseSummary> {
   await upFixtureStack(env.docker, stack, tag);
   if (waitHealthy) await waitFixtureHealthy(env.docker, stack);
-  const h = await env.start('backup', { stack, trigger: 'cli', requestedBy: 'test', reason: `release ${tag}`, knownGood: true });
+  const h = await env.start('backup', {
+    stack,
+    trigger: 'cli',
+    requestedBy: 'test',
+    reason: `release ${tag}`,
+    knownGood: true,
+  });
   return ((await h.result()) as { release: ReleaseSummary }).release;
 }
-
 
 test('previous release broken too: the rollback fails, rollback-failed runs, and the ladder escalates until acknowledged', async () => {
   const stack = makeStack('broken', [19501, 19502]);
   const bad = await record(stack, 'v2.5.0', false); // recorded while unhealthy
   await upFixtureStack(env.docker, stack, 'v2.5.3');
   const h = await env.start('quick-rollback', { stack, trigger: 'cli', requestedBy: 'test', reason: 'errors' });
-  const failure = await h.result().then(() => undefined, (err) => err);
-  expect(failure?.cause?.message).toMatch(new RegExp(`release ${bad.id} did not come up healthy: not healthy after 4s.*emergency procedure (\\S+) takes over`));
+  const failure = await h.result().then(
+    () => undefined,
+    (err) => err,
+  );
+  expect(failure?.cause?.message).toMatch(
+    new RegExp(
+      `release ${bad.id} did not come up healthy: not healthy after 4s.*emergency procedure (\\S+) takes over`,
+    ),
+  );
   const emergencyId = /emergency procedure (\S+) takes over/.exec(failure.cause.message)![1];
   expect(emergencyId).toMatch(/^emergency:rollback-failed:broken:/);
 
   const emergency = await followUp(env.client, emergencyId);
   // Gathers information, force-recreates (fails again), finds no older good release, escalates to level 3 then 4.
-  const atCto = await waitFor(async () => {
-    const p = await emergency.query(progressQuery);
-    return p.pending?.waitingFor === 'CTO / VP Engineering' ? p : undefined;
-  }, 'escalation to level 4', 60_000);
+  const atCto = await waitFor(
+    async () => {
+      const p = await emergency.query(progressQuery);
+      return p.pending?.waitingFor === 'CTO / VP Engineering' ? p : undefined;
+    },
+    'escalation to level 4',
+    60_000,
+  );
   expect(atCto.escalationLevel).toBe(4);
-  expect(atCto.timeline.map((t) => t.step)).toEqual(expect.arrayContaining(['gather information', 'waiting for infrastructure team', 'decision timed out', 'waiting for CTO / VP Engineering']));
+  expect(atCto.timeline.map((t) => t.step)).toEqual(
+    expect.arrayContaining([
+      'gather information',
+      'waiting for infrastructure team',
+      'decision timed out',
+      'waiting for CTO / VP Engineering',
+    ]),
+  );
   const paged = recorder.requests.filter((r) => r.url.startsWith('/page/'));
   expect(paged.map((r) => r.url)).toEqual(expect.arrayContaining(['/page/infra/broken', '/page/cto/broken']));
   expect(paged[0].body).toMatchObject({ kind: 'escalated', stack: 'broken', level: 'infrastructure team' });
@@ -79,7 +120,9 @@ test('previous release broken too: the rollback fails, rollback-failed runs, and
   // The release that failed twice is now known-bad, so no quick rollback picks it again.
   expect((await new ReleaseStore(env.dataDir).get('broken', bad.id)).knownBad).toBe(true);
   // The failure was announced to the stack's channel.
-  expect(recorder.requests.some((r) => r.url === '/slack/broken' && /failed/.test((r.body as { text: string }).text))).toBe(true);
+  expect(
+    recorder.requests.some((r) => r.url === '/slack/broken' && /failed/.test((r.body as { text: string }).text)),
+  ).toBe(true);
   await removeFixtureStack(env.docker, stack);
 });
 
@@ -89,12 +132,19 @@ test('rollback-failed recovers with an older good release when the newest one is
   await record(stack, 'v2.5.0', false);
   await upFixtureStack(env.docker, stack, 'v2.5.3');
   const h = await env.start('quick-rollback', { stack, trigger: 'cli', requestedBy: 'test', reason: 'errors' });
-  const failure = await h.result().then((r) => { throw new Error(`rollback unexpectedly succeeded: ${JSON.stringify(r).slice(0, 600)}`); }, (err) => err);
+  const failure = await h.result().then(
+    (r) => {
+      throw new Error(`rollback unexpectedly succeeded: ${JSON.stringify(r).slice(0, 600)}`);
+    },
+    (err) => err,
+  );
   const emergencyId = /emergency procedure (\S+) takes over/.exec(failure.cause.message)![1];
   const result = (await (await followUp(env.client, emergencyId)).result()) as RollbackFailedResult;
   expect(result.status).toBe('completed');
   for (const s of stack.services) {
-    expect((await env.docker.getContainer(fixtureContainer(stack, s)).inspect()).Config.Image).toBe('lifeline-fixture/spacetime:v2.4.8');
+    expect((await env.docker.getContainer(fixtureContainer(stack, s)).inspect()).Config.Image).toBe(
+      'lifeline-fixture/spacetime:v2.4.8',
+    );
     expect(await containersOf(env.docker, 'older', s.name)).toHaveLength(1);
   }
   expect(result).toMatchObject({ toRelease: good.id });
@@ -113,9 +163,11 @@ test('a notification that fails once is retried, and the rollback still complete
     return calls >= 1 ? calls : undefined;
   }, 'first notification');
   recorder.reply('POST /slack/retry', 200, { ok: true });
-  expect((await h.result() as { status: string }).status).toBe('completed');
+  expect(((await h.result()) as { status: string }).status).toBe('completed');
   const history = await h.fetchHistory();
-  const notifyAttempts = (history.events ?? []).filter((e) => e.activityTaskStartedEventAttributes && e.activityTaskStartedEventAttributes.attempt! > 1);
+  const notifyAttempts = (history.events ?? []).filter(
+    (e) => e.activityTaskStartedEventAttributes && e.activityTaskStartedEventAttributes.attempt! > 1,
+  );
   expect(notifyAttempts.length).toBeGreaterThanOrEqual(1);
   await removeFixtureStack(env.docker, stack);
 });
@@ -131,7 +183,10 @@ test('activities run twice leave one container and one release', async () => {
   expect([first, second]).toEqual(['replaced', 'unchanged']);
   expect(await containersOf(env.docker, 'twice', 'godot')).toHaveLength(1);
 
-  const recordOnce = async () => (await mock.run(() => acts.recordRelease(stack, { reason: 'r', requestKey: 'wf-1:current' }))) as ReleaseSummary | null;
+  const recordOnce = async () =>
+    (await mock.run(() =>
+      acts.recordRelease(stack, { reason: 'r', requestKey: 'wf-1:current' }),
+    )) as ReleaseSummary | null;
   const a = await recordOnce();
   const b = await recordOnce();
   expect(a).not.toBeNull();

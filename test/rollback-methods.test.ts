@@ -31,9 +31,10 @@ async function recordTag(tag: string, knownGood = true): Promise<ReleaseSummary>
 }
 
 async function imagesRunning(): Promise<string[]> {
-  return Promise.all(stack.services.map(async (s) => (await env.docker.getContainer(fixtureContainer(stack, s)).inspect()).Config.Image));
+  return Promise.all(
+    stack.services.map(async (s) => (await env.docker.getContainer(fixtureContainer(stack, s)).inspect()).Config.Image),
+  );
 }
-
 
 test('method 3: a specific older release, skipping the newer one', async () => {
   const older = await recordTag('v2.4.8');
@@ -46,12 +47,16 @@ test('method 3: a specific older release, skipping the newer one', async () => {
 });
 
 test('method 3: an unknown release fails before any container is touched', async () => {
-  const before = await Promise.all(stack.services.map(async (s) => (await env.docker.getContainer(fixtureContainer(stack, s)).inspect()).Id));
+  const before = await Promise.all(
+    stack.services.map(async (s) => (await env.docker.getContainer(fixtureContainer(stack, s)).inspect()).Id),
+  );
   const h = await env.start('specific-version-rollback', { ...input(), releaseId: '20200101-000000' });
   await expect(h.result()).rejects.toThrow('Workflow execution failed');
   const desc = await h.describe();
   expect(desc.status.name).toBe('FAILED');
-  const after = await Promise.all(stack.services.map(async (s) => (await env.docker.getContainer(fixtureContainer(stack, s)).inspect()).Id));
+  const after = await Promise.all(
+    stack.services.map(async (s) => (await env.docker.getContainer(fixtureContainer(stack, s)).inspect()).Id),
+  );
   expect(after).toEqual(before);
 });
 
@@ -66,12 +71,16 @@ test('method 2: a person chooses from the list; a release not on it is refused',
   const refused = h.executeUpdate(chooseReleaseUpdate, { args: [{ by: 'alice', releaseId: '19990101-000000' }] });
   await expect(refused).rejects.toThrow(WorkflowUpdateFailedError);
   await expect(refused).rejects.toMatchObject({ cause: { message: expect.stringContaining('is not one of') } });
-  await expect(h.executeUpdate(chooseReleaseUpdate, { args: [{ by: '', releaseId: good.id }] })).rejects.toThrow(WorkflowUpdateFailedError);
+  await expect(h.executeUpdate(chooseReleaseUpdate, { args: [{ by: '', releaseId: good.id }] })).rejects.toThrow(
+    WorkflowUpdateFailedError,
+  );
   // A refused update leaves no trace in the history.
   const history = await h.fetchHistory();
   expect((history.events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes)).toHaveLength(0);
 
-  const decision = await h.executeUpdate(chooseReleaseUpdate, { args: [{ by: 'alice', releaseId: good.id, reason: 'last good' }] });
+  const decision = await h.executeUpdate(chooseReleaseUpdate, {
+    args: [{ by: 'alice', releaseId: good.id, reason: 'last good' }],
+  });
   expect(decision).toMatchObject({ kind: 'choose-release', by: 'alice', releaseId: good.id });
   const r = (await h.result()) as RollbackResult;
   expect(r.toRelease).toBe(good.id);
@@ -87,20 +96,34 @@ test('method 5: image-tag rollback keeps everything but the tag', async () => {
   expect(r.toRelease).toBe('image:v2.4.9');
   expect(await imagesRunning()).toEqual(Array(4).fill('lifeline-fixture/spacetime:v2.4.9'));
   const godot = await env.docker.getContainer(fixtureContainer(stack, stack.services[0])).inspect();
-  expect(godot.Config.Env).toEqual(expect.arrayContaining(['WORLD=alpha', 'PORT=19401', 'SERVICE=godot', 'FIXTURE_VERSION=v2.4.9']));
+  expect(godot.Config.Env).toEqual(
+    expect.arrayContaining(['WORLD=alpha', 'PORT=19401', 'SERVICE=godot', 'FIXTURE_VERSION=v2.4.9']),
+  );
   expect(godot.Config.Env).not.toContain('FIXTURE_VERSION=v2.5.0'); // the image's own env comes from the new image
   expect(godot.Config.Labels['com.docker.compose.project']).toBe('methods');
   expect(godot.HostConfig.Init).toBe(true);
 });
 
 test('method 5: an image tag that does not exist fails before anything is stopped', async () => {
-  const before = await Promise.all(stack.services.map(async (s) => (await env.docker.getContainer(fixtureContainer(stack, s)).inspect()).State.StartedAt));
+  const before = await Promise.all(
+    stack.services.map(
+      async (s) => (await env.docker.getContainer(fixtureContainer(stack, s)).inspect()).State.StartedAt,
+    ),
+  );
   const h = await env.start('container-rollback', { ...input(), imageTag: 'v9.9.9' });
-  await expect(h.result()).rejects.toMatchObject({ cause: { message: expect.stringContaining('lifeline-fixture/spacetime:v9.9.9; nothing was changed') } });
-  const after = await Promise.all(stack.services.map(async (s) => (await env.docker.getContainer(fixtureContainer(stack, s)).inspect()).State.StartedAt));
+  await expect(h.result()).rejects.toMatchObject({
+    cause: { message: expect.stringContaining('lifeline-fixture/spacetime:v9.9.9; nothing was changed') },
+  });
+  const after = await Promise.all(
+    stack.services.map(
+      async (s) => (await env.docker.getContainer(fixtureContainer(stack, s)).inspect()).State.StartedAt,
+    ),
+  );
   expect(after).toEqual(before);
   const history = await h.fetchHistory();
-  const scheduled = (history.events ?? []).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
+  const scheduled = (history.events ?? [])
+    .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
+    .filter(Boolean);
   expect(scheduled).not.toContain('stopContainers');
   expect((history.events ?? []).some((e) => e.startChildWorkflowExecutionInitiatedEventAttributes)).toBe(false); // no emergency for bad input
 });

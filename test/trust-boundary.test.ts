@@ -51,9 +51,19 @@ test('a canary env secret and a canary Slack token never reach the server in pla
   const { release: good } = (await b.result()) as { release: ReleaseSummary };
   await upFixtureStack(env.docker, stack, 'v2.5.0', secretEnv);
 
-  const rollback = await env.start('quick-rollback', { stack, trigger: 'cli', requestedBy: 'test', reason: 'bad deploy' });
+  const rollback = await env.start('quick-rollback', {
+    stack,
+    trigger: 'cli',
+    requestedBy: 'test',
+    reason: 'bad deploy',
+  });
   expect(await rollback.result()).toMatchObject({ status: 'completed', toRelease: good.id });
-  const escalation = await env.start('escalation', { stack, trigger: 'cli', requestedBy: 'test', reason: 'customer data at risk' });
+  const escalation = await env.start('escalation', {
+    stack,
+    trigger: 'cli',
+    requestedBy: 'test',
+    reason: 'customer data at risk',
+  });
   await waitForPending(escalation, 'ack', 'on-call engineer');
   await escalation.executeUpdate(acknowledgeUpdate, { args: [{ by: 'oncall' }] });
   await escalation.result();
@@ -68,7 +78,9 @@ test('a canary env secret and a canary Slack token never reach the server in pla
   for (const f of ['release.json', 'request-key']) expect(statSync(path.join(releaseDir, f)).mode & 0o777).toBe(0o600);
   expect(readFileSync(path.join(releaseDir, 'release.json'), 'utf8')).toContain(dbCanary); // the record needs it to recreate
   const postActions = (await rollback.result()) as { postActionsWorkflowId: string };
-  const { reportPath } = (await env.client.workflow.getHandle(postActions.postActionsWorkflowId).result()) as { reportPath: string };
+  const { reportPath } = (await env.client.workflow.getHandle(postActions.postActionsWorkflowId).result()) as {
+    reportPath: string;
+  };
   expect(statSync(reportPath).mode & 0o777).toBe(0o600);
   expect(statSync(path.dirname(reportPath)).mode & 0o777).toBe(0o700);
 
@@ -82,27 +94,40 @@ test('a canary env secret and a canary Slack token never reach the server in pla
   }
   // Nor does the history as the temporal CLI shows it without the codec...
   for (const id of [rollback.workflowId, escalation.workflowId]) {
-    const { stdout } = await run(TEMPORAL_BIN, ['workflow', 'show', '--address', address, '-w', id, '-o', 'json'], { maxBuffer: 64 << 20 });
+    const { stdout } = await run(TEMPORAL_BIN, ['workflow', 'show', '--address', address, '-w', id, '-o', 'json'], {
+      maxBuffer: 64 << 20,
+    });
     expect(stdout).toContain(Buffer.from('binary/encrypted').toString('base64')); // payloads are sealed
     expect(stdout.includes(dbCanary) || stdout.includes(slackCanary)).toBe(false);
   }
   // ...while Lifeline's codec endpoint, with the API token, gives them back (so the canaries were in there).
   const api = await startApi(env, { canary: { host: env.host, services: { godot: {} } } });
   try {
-    const { stdout } = await run(TEMPORAL_BIN, ['workflow', 'show', '--address', address, '-w', rollback.workflowId, '-o', 'json'], { maxBuffer: 64 << 20 });
+    const { stdout } = await run(
+      TEMPORAL_BIN,
+      ['workflow', 'show', '--address', address, '-w', rollback.workflowId, '-o', 'json'],
+      { maxBuffer: 64 << 20 },
+    );
     const sealed: { metadata: Record<string, string>; data: string }[] = [];
     const collect = (v: unknown): void => {
       if (Array.isArray(v)) v.forEach(collect);
       else if (v && typeof v === 'object') {
         const o = v as { metadata?: Record<string, string>; data?: string };
-        if (o.metadata?.encoding === Buffer.from('binary/encrypted').toString('base64') && typeof o.data === 'string') sealed.push({ metadata: o.metadata, data: o.data });
+        if (o.metadata?.encoding === Buffer.from('binary/encrypted').toString('base64') && typeof o.data === 'string')
+          sealed.push({ metadata: o.metadata, data: o.data });
         else Object.values(v).forEach(collect);
       }
     };
     collect(JSON.parse(stdout));
     expect(sealed.length).toBeGreaterThan(10);
-    const decoded = await axios.post(`${api.url}/codec/decode`, { payloads: sealed }, { headers: { authorization: `Bearer ${API_TOKEN}`, 'x-namespace': 'default' } });
-    const plain = (decoded.data.payloads as { data: string }[]).map((p) => Buffer.from(p.data, 'base64').toString('utf8')).join('\n');
+    const decoded = await axios.post(
+      `${api.url}/codec/decode`,
+      { payloads: sealed },
+      { headers: { authorization: `Bearer ${API_TOKEN}`, 'x-namespace': 'default' } },
+    );
+    const plain = (decoded.data.payloads as { data: string }[])
+      .map((p) => Buffer.from(p.data, 'base64').toString('utf8'))
+      .join('\n');
     expect(plain).toContain(dbCanary);
     expect(plain).toContain(slackCanary);
     const refused = await axios.post(`${api.url}/codec/decode`, { payloads: sealed }, { validateStatus: () => true });
@@ -120,7 +145,11 @@ test('a host command forged into a request never runs: the owner refuses setting
   const stack = env.stack('forge', { ports: [19811], services: ['godot'], config: { timeouts: FAST_TIMEOUTS } });
   const forged = { ...stack, emergency: { ...stack.emergency, firewallCommand: ['/bin/sh', '-c', `touch ${marker}`] } };
   // Straight to Temporal, as anyone who can reach the server could: a breach request carrying the forged stack.
-  const request = { procedure: 'security-breach' as const, args: { stack: forged, trigger: 'api' as const, requestedBy: 'intruder', reason: 'forged' }, whenBusy: 'refuse' as const };
+  const request = {
+    procedure: 'security-breach' as const,
+    args: { stack: forged, trigger: 'api' as const, requestedBy: 'intruder', reason: 'forged' },
+    whenBusy: 'refuse' as const,
+  };
   const refused = await env.client.workflow
     .executeUpdateWithStart(requestProcedureUpdate, {
       args: [request],
@@ -129,7 +158,10 @@ test('a host command forged into a request never runs: the owner refuses setting
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
       }),
     })
-    .then(() => undefined, (err: Error & { cause?: Error }) => err);
+    .then(
+      () => undefined,
+      (err: Error & { cause?: Error }) => err,
+    );
   expect(String(refused?.cause?.message ?? refused?.message)).toContain(
     "the request sets emergency.firewallCommand of stack forge, which this worker's config does not hold; nothing ran",
   );
@@ -145,11 +177,30 @@ test('a workflow started directly with settings that differ from the pinned conf
     const pinned = env.pinned(stack);
     // The hash of the real config, with a smoke test pointed elsewhere: the worker's interceptor compares, and refuses.
     const forged = { ...pinned, smokeTests: [{ ...pinned.smokeTests[0], url: `${recorder.url}/forged` }] };
-    const verifying = env.client.workflow.execute('rollbackVerification', { taskQueue: env.taskQueue, workflowId: `forged-verify-${randomBytes(3).toString('hex')}`, args: [{ stack: forged }] });
-    await expect(verifying).rejects.toMatchObject({ cause: { cause: { type: 'BadInput', message: expect.stringContaining('the request sets smokeTests.0.url of stack pinned') } } });
+    const verifying = env.client.workflow.execute('rollbackVerification', {
+      taskQueue: env.taskQueue,
+      workflowId: `forged-verify-${randomBytes(3).toString('hex')}`,
+      args: [{ stack: forged }],
+    });
+    await expect(verifying).rejects.toMatchObject({
+      cause: {
+        cause: {
+          type: 'BadInput',
+          message: expect.stringContaining('the request sets smokeTests.0.url of stack pinned'),
+        },
+      },
+    });
     // Without a pinned version at all: refused too.
-    const unpinned = env.client.workflow.execute('rollbackVerification', { taskQueue: env.taskQueue, workflowId: `unpinned-verify-${randomBytes(3).toString('hex')}`, args: [{ stack }] });
-    await expect(unpinned).rejects.toMatchObject({ cause: { cause: { type: 'BadInput', message: expect.stringContaining('stack pinned has no pinned config version') } } });
+    const unpinned = env.client.workflow.execute('rollbackVerification', {
+      taskQueue: env.taskQueue,
+      workflowId: `unpinned-verify-${randomBytes(3).toString('hex')}`,
+      args: [{ stack }],
+    });
+    await expect(unpinned).rejects.toMatchObject({
+      cause: {
+        cause: { type: 'BadInput', message: expect.stringContaining('stack pinned has no pinned config version') },
+      },
+    });
     expect(recorder.requests.filter((r) => r.url === '/forged')).toHaveLength(0);
   } finally {
     await recorder.close();
@@ -159,22 +210,53 @@ test('a workflow started directly with settings that differ from the pinned conf
 test('a running escalation keeps the contacts it started with; one started after the config changed uses the new ones', async () => {
   const recorder = await startRecorder();
   const ladder = (tag: string, onCallSeconds: number) => [
-    { name: 'on-call engineer', ackTimeoutSeconds: onCallSeconds, contacts: [{ kind: 'webhook' as const, url: `${recorder.url}/${tag}/on-call` }] },
-    { name: 'senior ops', ackTimeoutSeconds: 600, contacts: [{ kind: 'webhook' as const, url: `${recorder.url}/${tag}/senior` }] },
+    {
+      name: 'on-call engineer',
+      ackTimeoutSeconds: onCallSeconds,
+      contacts: [{ kind: 'webhook' as const, url: `${recorder.url}/${tag}/on-call` }],
+    },
+    {
+      name: 'senior ops',
+      ackTimeoutSeconds: 600,
+      contacts: [{ kind: 'webhook' as const, url: `${recorder.url}/${tag}/senior` }],
+    },
   ];
   const paged = (url: string) => recorder.requests.filter((r) => r.url === url).length;
   try {
-    const before = env.stack('repinned', { ports: [19814], services: ['godot'], escalation: ladder('before', 2), config: { timeouts: FAST_TIMEOUTS } });
-    const first = await env.start('escalation', { stack: before, trigger: 'cli', requestedBy: 'test', reason: 'first' });
+    const before = env.stack('repinned', {
+      ports: [19814],
+      services: ['godot'],
+      escalation: ladder('before', 2),
+      config: { timeouts: FAST_TIMEOUTS },
+    });
+    const first = await env.start('escalation', {
+      stack: before,
+      trigger: 'cli',
+      requestedBy: 'test',
+      reason: 'first',
+    });
     await waitForPending(first, 'ack', 'on-call engineer');
     // The operator edits the config while the first escalation waits.
-    const after = env.stack('repinned', { ports: [19814], services: ['godot'], escalation: ladder('after', 600), config: { timeouts: FAST_TIMEOUTS } });
+    const after = env.stack('repinned', {
+      ports: [19814],
+      services: ['godot'],
+      escalation: ladder('after', 600),
+      config: { timeouts: FAST_TIMEOUTS },
+    });
     await new Promise((r) => setTimeout(r, 1100)); // escalation workflow IDs are per second
-    const second = await env.start('escalation', { stack: after, trigger: 'cli', requestedBy: 'test', reason: 'second' });
+    const second = await env.start('escalation', {
+      stack: after,
+      trigger: 'cli',
+      requestedBy: 'test',
+      reason: 'second',
+    });
     await waitForPending(second, 'ack', 'on-call engineer');
     // The first moves up to senior ops on silence, paging the contact of the version it pinned.
     await waitForPending(first, 'ack', 'senior ops');
-    await waitFor(async () => (paged('/before/senior') === 1 ? true : undefined), 'senior ops paged from the pinned version');
+    await waitFor(
+      async () => (paged('/before/senior') === 1 ? true : undefined),
+      'senior ops paged from the pinned version',
+    );
     expect(paged('/after/senior')).toBe(0);
     expect([paged('/before/on-call'), paged('/after/on-call')]).toEqual([1, 1]);
     for (const h of [first, second]) await h.executeUpdate(acknowledgeUpdate, { args: [{ by: 'oncall' }] });
@@ -201,16 +283,32 @@ test('a noisy service (100 error lines of 16 KB each) still rolls back; the line
   try {
     await upFixtureStack(env.docker, stack, 'v2.4.9');
     await waitFixtureHealthy(env.docker, stack);
-    const b = await env.start('backup', { stack, trigger: 'cli', requestedBy: 'test', reason: 'good', knownGood: true });
+    const b = await env.start('backup', {
+      stack,
+      trigger: 'cli',
+      requestedBy: 'test',
+      reason: 'good',
+      knownGood: true,
+    });
     const { release: good } = (await b.result()) as { release: ReleaseSummary };
     const noise = ['NOISY_LINES=100', 'NOISY_BYTES=16000'];
     await upFixtureStack(env.docker, stack, 'v2.5.0', { godot: noise, api: noise });
-    await waitFor(async () => ((await env.docker.getContainer('noisy-godot-1').logs({ stderr: true, tail: 300 })).length > 1_600_000 ? true : undefined), 'the noise');
+    await waitFor(
+      async () =>
+        (await env.docker.getContainer('noisy-godot-1').logs({ stderr: true, tail: 300 })).length > 1_600_000
+          ? true
+          : undefined,
+      'the noise',
+    );
     const h = await env.start('quick-rollback', { stack, trigger: 'cli', requestedBy: 'test', reason: 'noisy deploy' });
     const result = (await h.result()) as { status: string; toRelease: string; postActionsWorkflowId: string };
     expect(result).toMatchObject({ status: 'completed', toRelease: good.id });
-    const { reportPath } = (await env.client.workflow.getHandle(result.postActionsWorkflowId).result()) as { reportPath: string };
-    const kept = readFileSync(reportPath, 'utf8').split('\n').filter((l) => /^ {4}\[(godot|api)\] ERROR/.test(l));
+    const { reportPath } = (await env.client.workflow.getHandle(result.postActionsWorkflowId).result()) as {
+      reportPath: string;
+    };
+    const kept = readFileSync(reportPath, 'utf8')
+      .split('\n')
+      .filter((l) => /^ {4}\[(godot|api)\] ERROR/.test(l));
     expect(kept.length).toBeGreaterThan(0);
     expect(kept.length).toBeLessThanOrEqual(50);
     for (const line of kept) expect(line.length).toBeLessThanOrEqual(1100);

@@ -7,14 +7,18 @@ import { createTestEnv, TestEnv } from './harness/env';
 import { Peer, startPrometheus } from './harness/peers';
 
 const PORTS = [19701, 19702];
-const ERROR_RATIO = 'sum(http_requests_total{job="spacetime",status="500"}) / sum(http_requests_total{job="spacetime"})';
+const ERROR_RATIO =
+  'sum(http_requests_total{job="spacetime",status="500"}) / sum(http_requests_total{job="spacetime"})';
 let env: TestEnv;
 let prometheus: Peer;
 let stack: ResolvedStack;
 
 beforeAll(async () => {
   env = await createTestEnv('verify');
-  prometheus = await startPrometheus(19790, PORTS.map((p) => `127.0.0.1:${p}`));
+  prometheus = await startPrometheus(
+    19790,
+    PORTS.map((p) => `127.0.0.1:${p}`),
+  );
   stack = verifiedStack('verify', prometheus.url);
 });
 
@@ -33,7 +37,15 @@ const verifiedStack = (name: string, prometheusUrl: string) =>
         ],
       },
       // Healthy for 2 s before the checks: Prometheus (scraping every second) has then seen the containers now running.
-      timeouts: { stopGraceSeconds: 1, healthWaitSeconds: 10, healthStableSeconds: 2, deployHealthSeconds: 10, monitorSeconds: 2, monitorIntervalSeconds: 1, postRollbackMonitorSeconds: 0 },
+      timeouts: {
+        stopGraceSeconds: 1,
+        healthWaitSeconds: 10,
+        healthStableSeconds: 2,
+        deployHealthSeconds: 10,
+        monitorSeconds: 2,
+        monitorIntervalSeconds: 1,
+        postRollbackMonitorSeconds: 0,
+      },
     },
   });
 afterAll(async () => {
@@ -53,7 +65,11 @@ async function waitForRatio(predicate: (v: number) => boolean): Promise<void> {
 }
 
 const verify = (id: string, of = stack) =>
-  env.client.workflow.execute('rollbackVerification', { taskQueue: env.taskQueue, workflowId: id, args: [{ stack: env.pinned(of) }] }) as Promise<VerificationReport>;
+  env.client.workflow.execute('rollbackVerification', {
+    taskQueue: env.taskQueue,
+    workflowId: id,
+    args: [{ stack: env.pinned(of) }],
+  }) as Promise<VerificationReport>;
 
 test('a healthy release passes every check, including Prometheus and the monitoring window', async () => {
   await upFixtureStack(env.docker, stack, 'v2.4.9');
@@ -62,7 +78,13 @@ test('a healthy release passes every check, including Prometheus and the monitor
   const report = await verify('verify-good');
   expect(report.passed).toBe(true);
   expect(report.checks.map((c) => c.name)).toEqual([
-    'containers healthy', 'smoke: godot ready', 'smoke: api ready', 'status API', 'error logs', 'metric: all targets up', 'metric: error rate',
+    'containers healthy',
+    'smoke: godot ready',
+    'smoke: api ready',
+    'status API',
+    'error logs',
+    'metric: all targets up',
+    'metric: error rate',
   ]);
   expect(report.monitorSamples).toBe(2);
 });
@@ -88,11 +110,19 @@ test('a watched deploy: healthy containers but an error rate over the bound roll
   await upFixtureStack(env.docker, stack, 'v2.4.9');
   await waitFixtureHealthy(env.docker, stack);
   await waitForRatio((v) => v === 0);
-  const h = await env.start('automatic-rollback', { stack, trigger: 'cli', requestedBy: 'test', reason: 'deploy v2.5.3', imageTag: 'v2.5.3' });
+  const h = await env.start('automatic-rollback', {
+    stack,
+    trigger: 'cli',
+    requestedBy: 'test',
+    reason: 'deploy v2.5.3',
+    imageTag: 'v2.5.3',
+  });
   const result = (await h.result()) as { status: string; trigger: string; rollback: { status: string } };
   expect(result.status).toBe('rolled-back');
   expect(result.trigger).toBe('metrics: error rate (values 0.2 not < 0.1)');
   expect(result.rollback.status).toBe('completed');
-  const versions = await Promise.all(stack.services.map(async (s) => (await env.docker.getContainer(`verify-${s.name}-1`).inspect()).Config.Image));
+  const versions = await Promise.all(
+    stack.services.map(async (s) => (await env.docker.getContainer(`verify-${s.name}-1`).inspect()).Config.Image),
+  );
   expect(versions).toEqual(['lifeline-fixture/spacetime:v2.4.9', 'lifeline-fixture/spacetime:v2.4.9']);
 });

@@ -16,23 +16,32 @@ const VOLUME = 'lifeline-test-data';
 let env: TestEnv;
 let acts: ReturnType<typeof createHostActivities>;
 const mock = new MockActivityEnvironment();
-const backup = (volume: string, archive: string) => mock.run(acts.backupVolume, volume, archive) as Promise<VolumeArchive>;
+const backup = (volume: string, archive: string) =>
+  mock.run(acts.backupVolume, volume, archive) as Promise<VolumeArchive>;
 
 beforeAll(async () => {
   env = await createTestEnv('volumes');
   acts = createHostActivities({ docker: env.docker, host: env.host, http: axios.create() });
-  await env.docker.getVolume(VOLUME).remove({ force: true }).catch(() => undefined);
+  await env.docker
+    .getVolume(VOLUME)
+    .remove({ force: true })
+    .catch(() => undefined);
   await env.docker.createVolume({ Name: VOLUME });
 });
 afterAll(async () => {
-  await env.docker.getVolume(VOLUME).remove({ force: true }).catch(() => undefined);
+  await env.docker
+    .getVolume(VOLUME)
+    .remove({ force: true })
+    .catch(() => undefined);
   await env?.teardown();
 });
 
 const inVolume = (script: string) => inVolumeOf(env.docker, VOLUME, script);
 
 test('backup, then restore after damage: the volume is back byte for byte', async () => {
-  await inVolume('mkdir -p /data/worlds/alpha && echo save-1 > /data/worlds/alpha/state.json && head -c 300000 /dev/urandom > /data/blob.bin && echo hidden > /data/.dotfile');
+  await inVolume(
+    'mkdir -p /data/worlds/alpha && echo save-1 > /data/worlds/alpha/state.json && head -c 300000 /dev/urandom > /data/blob.bin && echo hidden > /data/.dotfile',
+  );
   const original = await inVolume(LISTING);
   expect(original.split('\n')).toHaveLength(3);
   const dir = mkdtempSync(path.join(TEST_DIR, 'vol-'));
@@ -57,7 +66,10 @@ test('a flipped byte in the archive is caught and the volume is left untouched',
   writeFileSync(archive, bytes);
   await inVolume('echo current > /data/marker');
   const before = await inVolume(LISTING);
-  await expect(mock.run(acts.restoreVolume, VOLUME, archive, good.sha256)).rejects.toMatchObject({ type: 'ChecksumMismatch', nonRetryable: true });
+  await expect(mock.run(acts.restoreVolume, VOLUME, archive, good.sha256)).rejects.toMatchObject({
+    type: 'ChecksumMismatch',
+    nonRetryable: true,
+  });
   expect(await inVolume(LISTING)).toBe(before);
   expect(await mock.run(acts.verifyArchive, archive, good.sha256)).toMatchObject({ ok: false });
   // and a fresh backup does not trust the damaged archive: it writes a good one
@@ -72,7 +84,11 @@ test('a release records config files and volume archives with their sha256', asy
   const stack = env.stack('vols', {
     ports: [19801],
     services: ['godot'],
-    config: { configFiles: [path.join(cfgDir, 'docker-compose.yml'), path.join(cfgDir, '.env')], volumes: [VOLUME], backupVolumes: true },
+    config: {
+      configFiles: [path.join(cfgDir, 'docker-compose.yml'), path.join(cfgDir, '.env')],
+      volumes: [VOLUME],
+      backupVolumes: true,
+    },
   });
   await upFixtureStack(env.docker, stack, 'v2.4.9');
   await waitFixtureHealthy(env.docker, stack);
@@ -80,7 +96,9 @@ test('a release records config files and volume archives with their sha256', asy
   const { release } = (await h.result()) as { release: ReleaseSummary };
   const full = await new ReleaseStore(env.dataDir).get('vols', release.id);
   expect(full.configFiles.map((f) => path.basename(f.source))).toEqual(['docker-compose.yml', '.env']);
-  expect(full.volumes).toEqual([expect.objectContaining({ volume: VOLUME, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) })]);
+  expect(full.volumes).toEqual([
+    expect.objectContaining({ volume: VOLUME, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) }),
+  ]);
   const archivePath = path.join(new ReleaseStore(env.dataDir).releaseDir('vols', release.id), full.volumes[0].archive);
   expect(await mock.run(acts.verifyArchive, archivePath, full.volumes[0].sha256)).toMatchObject({ ok: true });
 

@@ -29,7 +29,15 @@ beforeAll(async () => {
   env = await createTestEnv('webui');
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
 });
 afterAll(async () => {
@@ -46,7 +54,14 @@ async function seeMetadata(page: Page, text: string): Promise<void> {
     await page.getByText('User Metadata', { exact: true }).click();
     for (let i = 0; i < 12; i++) {
       // Summary, details and current details are Markdown rendered in frames of their own.
-      const texts = await Promise.all(page.frames().map((f) => f.locator('body').innerText().catch(() => '')));
+      const texts = await Promise.all(
+        page.frames().map((f) =>
+          f
+            .locator('body')
+            .innerText()
+            .catch(() => ''),
+        ),
+      );
       shown = texts.join('\n');
       if (shown.replace(/\s+/g, ' ').includes(text)) return;
       await page.waitForTimeout(250);
@@ -67,12 +82,31 @@ async function goodRelease(name: string, ports: number[]) {
 test('find a waiting procedure by search attributes, read its summary and step, approve, see it complete', async () => {
   const { stack } = await goodRelease('uistack', [19991, 19992]);
   const configFile = path.join(env.dataDir, 'lifeline.yaml');
-  writeFileSync(configFile, stringify({
-    dataDir: env.dataDir,
-    stacks: { uistack: { host: env.host, services: { godot: { healthUrl: 'http://127.0.0.1:19991/health' }, api: { healthUrl: 'http://127.0.0.1:19992/health' } }, timeouts: FAST_TIMEOUTS } },
-  }));
-  const cliEnv = { LIFELINE_CONFIG: configFile, TEMPORAL_ADDRESS: harnessState().address, LIFELINE_TASK_QUEUE: env.taskQueue };
-  const started = await lifeline(['--json', 'emergency', 'security-breach', 'uistack', '--reason', 'leaked deploy key', '--no-wait'], cliEnv);
+  writeFileSync(
+    configFile,
+    stringify({
+      dataDir: env.dataDir,
+      stacks: {
+        uistack: {
+          host: env.host,
+          services: {
+            godot: { healthUrl: 'http://127.0.0.1:19991/health' },
+            api: { healthUrl: 'http://127.0.0.1:19992/health' },
+          },
+          timeouts: FAST_TIMEOUTS,
+        },
+      },
+    }),
+  );
+  const cliEnv = {
+    LIFELINE_CONFIG: configFile,
+    TEMPORAL_ADDRESS: harnessState().address,
+    LIFELINE_TASK_QUEUE: env.taskQueue,
+  };
+  const started = await lifeline(
+    ['--json', 'emergency', 'security-breach', 'uistack', '--reason', 'leaked deploy key', '--no-wait'],
+    cliEnv,
+  );
   const { workflowId } = JSON.parse(started.stdout) as { workflowId: string };
   await waitForPending(env.client.workflow.getHandle(workflowId), 'approval', 'security team');
 
@@ -93,10 +127,17 @@ test('find a waiting procedure by search attributes, read its summary and step, 
   );
   const query = 'LifelineStack="uistack" AND LifelineWaitingFor="security team" AND ExecutionStatus="Running"';
   const link = page.locator(`a:has-text("${workflowId}")`).first();
-  await waitFor(async () => {
-    await page.goto(`${ui}/namespaces/default/workflows?query=${encodeURIComponent(query)}`);
-    return (await link.waitFor({ timeout: 5000 }).then(() => true, () => undefined));
-  }, 'the procedure in the search results', 60_000);
+  await waitFor(
+    async () => {
+      await page.goto(`${ui}/namespaces/default/workflows?query=${encodeURIComponent(query)}`);
+      return await link.waitFor({ timeout: 5000 }).then(
+        () => true,
+        () => undefined,
+      );
+    },
+    'the procedure in the search results',
+    60_000,
+  );
   await page.screenshot({ path: path.join(ARTIFACTS, '1-search.png') });
   await link.click();
   await seeMetadata(page, 'security-breach of uistack (cli, by');
@@ -119,9 +160,16 @@ test('find a waiting procedure by search attributes, read its summary and step, 
 
 test('a failed rollback is retried by resetting it after the fixture is fixed; the reset run completes', async () => {
   // A tag of its own, so breaking and fixing it touches no other test.
-  const tagAs = (source: string) => env.docker.getImage(`lifeline-fixture/spacetime:${source}`).tag({ repo: 'lifeline-fixture/spacetime', tag: 'reset-good' });
+  const tagAs = (source: string) =>
+    env.docker
+      .getImage(`lifeline-fixture/spacetime:${source}`)
+      .tag({ repo: 'lifeline-fixture/spacetime', tag: 'reset-good' });
   await tagAs('v2.4.9');
-  const stack = env.stack('resetstack', { ports: [19995], services: ['godot'], config: { timeouts: { ...FAST_TIMEOUTS, healthWaitSeconds: 4 } } });
+  const stack = env.stack('resetstack', {
+    ports: [19995],
+    services: ['godot'],
+    config: { timeouts: { ...FAST_TIMEOUTS, healthWaitSeconds: 4 } },
+  });
   await upFixtureStack(env.docker, stack, 'reset-good');
   await waitFixtureHealthy(env.docker, stack);
   const b = await env.start('backup', { stack, trigger: 'cli', requestedBy: 'test', reason: 'good', knownGood: true });
@@ -129,13 +177,34 @@ test('a failed rollback is retried by resetting it after the fixture is fixed; t
   await upFixtureStack(env.docker, stack, 'v2.5.0');
   await tagAs('v2.5.0'); // the fixture is broken: the good tag now holds a failing build
 
-  const h = await env.start('specific-version-rollback', { stack, trigger: 'cli', requestedBy: 'test', reason: 'bad deploy', releaseId: good.id });
-  const failure = await h.result().then(() => undefined, (e) => e);
+  const h = await env.start('specific-version-rollback', {
+    stack,
+    trigger: 'cli',
+    requestedBy: 'test',
+    reason: 'bad deploy',
+    releaseId: good.id,
+  });
+  const failure = await h.result().then(
+    () => undefined,
+    (e) => e,
+  );
   expect(failure?.cause?.message).toMatch(/not healthy after 4s/);
   expect(failure?.cause?.message).toMatch(/emergency procedure emergency:rollback-failed:resetstack:\S+ takes over/);
-  const emergencyId = await waitFor(async () => (await env.client.workflow.getHandle('stack:resetstack').query(ownerStateQuery)).running?.workflowId, 'rollback-failed to take over');
+  const emergencyId = await waitFor(
+    async () => (await env.client.workflow.getHandle('stack:resetstack').query(ownerStateQuery)).running?.workflowId,
+    'rollback-failed to take over',
+  );
   // The owner holds the stack for it at once, and starts it once the worker has read the stack's config.
-  await waitFor(async () => ((await env.client.workflow.getHandle(emergencyId).describe().catch(() => undefined)) ? true : undefined), 'rollback-failed to start');
+  await waitFor(
+    async () =>
+      (await env.client.workflow
+        .getHandle(emergencyId)
+        .describe()
+        .catch(() => undefined))
+        ? true
+        : undefined,
+    'rollback-failed to start',
+  );
   await env.client.workflow.getHandle(emergencyId).terminate('operator takes over by resetting the rollback');
   await tagAs('v2.4.9'); // fixed
 
@@ -160,14 +229,27 @@ test('a failed rollback is retried by resetting it after the fixture is fixed; t
 test('an activity that keeps failing shows its attempts and last failure while pending', async () => {
   const recorder = await startRecorder();
   recorder.reply('POST /down', 502, { error: 'bad gateway' });
-  const stack = env.stack('pending', { ports: [19997], services: ['godot'], notifications: [{ kind: 'slack', url: `${recorder.url}/down` }] });
+  const stack = env.stack('pending', {
+    ports: [19997],
+    services: ['godot'],
+    notifications: [{ kind: 'slack', url: `${recorder.url}/down` }],
+  });
   await upFixtureStack(env.docker, stack, 'v2.4.9');
-  const quick = await env.start('quick-rollback', { stack, trigger: 'cli', requestedBy: 'test', reason: 'notify is down' });
-  const pending = await waitFor(async () => {
-    const d = await quick.describe();
-    const a = d.raw.pendingActivities?.find((x) => (x.attempt ?? 0) >= 2);
-    return a ?? undefined;
-  }, 'a retried pending activity', 30_000);
+  const quick = await env.start('quick-rollback', {
+    stack,
+    trigger: 'cli',
+    requestedBy: 'test',
+    reason: 'notify is down',
+  });
+  const pending = await waitFor(
+    async () => {
+      const d = await quick.describe();
+      const a = d.raw.pendingActivities?.find((x) => (x.attempt ?? 0) >= 2);
+      return a ?? undefined;
+    },
+    'a retried pending activity',
+    30_000,
+  );
   expect(pending.activityType?.name).toBe('notify');
   expect(pending.lastFailure?.message).toMatch(/notification failed: 127\.0\.0\.1:\d+ answered 502/);
   await quick.terminate('test done');

@@ -13,7 +13,17 @@ export const LIFELINE_LABELS = { release: 'lifeline.release', specHash: 'lifelin
 const sameArray = (a?: string[] | null, b?: string[] | null) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
 /** Config fields with a spec field of their own (env, labels, ...), recorded there and not again. */
-const CONFIG_OWN_FIELDS = ['Image', 'Env', 'Cmd', 'Entrypoint', 'Labels', 'Healthcheck', 'User', 'WorkingDir', 'StopTimeout'];
+const CONFIG_OWN_FIELDS = [
+  'Image',
+  'Env',
+  'Cmd',
+  'Entrypoint',
+  'Labels',
+  'Healthcheck',
+  'User',
+  'WorkingDir',
+  'StopTimeout',
+];
 /** Network modes without endpoints of their own. */
 const hasEndpoints = (mode: string) => !['host', 'none'].includes(mode) && !mode.startsWith('container:');
 
@@ -26,7 +36,9 @@ function configOf(c: Inspect, image: ImageConfig | undefined): Record<string, un
   for (const k of CONFIG_OWN_FIELDS) delete config[k];
   if (config.Hostname === c.Id.slice(0, 12)) delete config.Hostname;
   const minus = (own: unknown, img: unknown) => {
-    const kept = Object.keys((own as Record<string, unknown>) ?? {}).filter((k) => !(k in ((img as Record<string, unknown>) ?? {})));
+    const kept = Object.keys((own as Record<string, unknown>) ?? {}).filter(
+      (k) => !(k in ((img as Record<string, unknown>) ?? {})),
+    );
     return kept.length ? Object.fromEntries(kept.map((k) => [k, {}])) : undefined;
   };
   config.ExposedPorts = minus(config.ExposedPorts, image?.ExposedPorts);
@@ -34,13 +46,23 @@ function configOf(c: Inspect, image: ImageConfig | undefined): Record<string, un
   if (config.StopSignal === image?.StopSignal) delete config.StopSignal;
   if (stableStringify(config.Shell ?? null) === stableStringify(image?.Shell ?? null)) delete config.Shell;
   delete config.OnBuild;
-  return Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined && v !== null && v !== '' && v !== false));
+  return Object.fromEntries(
+    Object.entries(config).filter(([, v]) => v !== undefined && v !== null && v !== '' && v !== false),
+  );
 }
 
 /** Endpoint settings per network, minus what the engine adds (the old container's short ID as an alias). */
 function networksOf(c: Inspect): Record<string, EndpointSpec> | undefined {
   if (!hasEndpoints(c.HostConfig.NetworkMode ?? '')) return undefined;
-  const nets = (c.NetworkSettings?.Networks ?? {}) as Record<string, { Aliases?: string[] | null; IPAMConfig?: { IPv4Address?: string; IPv6Address?: string } | null; Links?: string[] | null; DriverOpts?: Record<string, string> | null }>;
+  const nets = (c.NetworkSettings?.Networks ?? {}) as Record<
+    string,
+    {
+      Aliases?: string[] | null;
+      IPAMConfig?: { IPv4Address?: string; IPv6Address?: string } | null;
+      Links?: string[] | null;
+      DriverOpts?: Record<string, string> | null;
+    }
+  >;
   const shortId = c.Id.slice(0, 12);
   const out: Record<string, EndpointSpec> = {};
   for (const [name, ep] of Object.entries(nets)) {
@@ -59,26 +81,32 @@ function networksOf(c: Inspect): Record<string, EndpointSpec> | undefined {
 /** Volumes the engine named itself (no Binds or Mounts entry made them): re-attached by name on recreate. */
 function anonymousVolumesOf(c: Inspect): { name: string; target: string }[] | undefined {
   const hc = c.HostConfig as { Binds?: string[] | null; Mounts?: { Target?: string }[] | null };
-  const declared = new Set([...(hc.Binds ?? []).map((b) => b.split(':')[1]), ...(hc.Mounts ?? []).map((m) => m.Target)]);
+  const declared = new Set([
+    ...(hc.Binds ?? []).map((b) => b.split(':')[1]),
+    ...(hc.Mounts ?? []).map((m) => m.Target),
+  ]);
   const anon = (c.Mounts ?? [])
     .filter((m) => m.Type === 'volume' && m.Name && /^[0-9a-f]{64}$/.test(m.Name) && !declared.has(m.Destination))
     .map((m) => ({ name: m.Name!, target: m.Destination }));
   return anon.length ? anon : undefined;
 }
 
-export function specFromInspect(service: string, c: Inspect, image: Docker.ImageInspectInfo | undefined): ContainerSpec {
+export function specFromInspect(
+  service: string,
+  c: Inspect,
+  image: Docker.ImageInspectInfo | undefined,
+): ContainerSpec {
   const imgCfg = image?.Config as ImageConfig | undefined;
   const imageEnv = new Set(imgCfg?.Env ?? []);
   const imageLabels = imgCfg?.Labels ?? {};
   const labels = Object.fromEntries(
-    Object.entries(c.Config.Labels ?? {}).filter(
-      ([k, v]) => !k.startsWith('lifeline.') && imageLabels[k] !== v,
-    ),
+    Object.entries(c.Config.Labels ?? {}).filter(([k, v]) => !k.startsWith('lifeline.') && imageLabels[k] !== v),
   );
-  const hc = c.Config.Healthcheck as { Test?: string[]; Interval?: number; Timeout?: number; StartPeriod?: number; Retries?: number } | undefined;
+  const hc = c.Config.Healthcheck as
+    { Test?: string[]; Interval?: number; Timeout?: number; StartPeriod?: number; Retries?: number } | undefined;
   const imageHc = imgCfg?.Healthcheck as typeof hc;
   const entrypoint = c.Config.Entrypoint as string[] | string | null | undefined;
-  const asArray = (v: string[] | string | null | undefined) => (typeof v === 'string' ? [v] : v ?? undefined);
+  const asArray = (v: string[] | string | null | undefined) => (typeof v === 'string' ? [v] : (v ?? undefined));
   return {
     service,
     name: c.Name.replace(/^\//, ''),
@@ -86,7 +114,9 @@ export function specFromInspect(service: string, c: Inspect, image: Docker.Image
     imageId: c.Image,
     env: (c.Config.Env ?? []).filter((e) => !imageEnv.has(e)),
     cmd: sameArray(asArray(c.Config.Cmd), imgCfg?.Cmd) ? undefined : asArray(c.Config.Cmd),
-    entrypoint: sameArray(asArray(entrypoint), asArray(imgCfg?.Entrypoint as string[] | undefined)) ? undefined : asArray(entrypoint),
+    entrypoint: sameArray(asArray(entrypoint), asArray(imgCfg?.Entrypoint as string[] | undefined))
+      ? undefined
+      : asArray(entrypoint),
     labels,
     mounts: (c.Mounts ?? []).map((m) => ({
       type: m.Type as 'volume' | 'bind' | 'tmpfs',
@@ -99,7 +129,13 @@ export function specFromInspect(service: string, c: Inspect, image: Docker.Image
     init: Boolean((c.HostConfig as { Init?: boolean }).Init),
     healthcheck:
       hc?.Test && stableStringify(hc) !== stableStringify(imageHc ?? {})
-        ? { test: hc.Test, intervalNs: hc.Interval, timeoutNs: hc.Timeout, startPeriodNs: hc.StartPeriod, retries: hc.Retries }
+        ? {
+            test: hc.Test,
+            intervalNs: hc.Interval,
+            timeoutNs: hc.Timeout,
+            startPeriodNs: hc.StartPeriod,
+            retries: hc.Retries,
+          }
         : undefined,
     user: c.Config.User && c.Config.User !== imgCfg?.User ? c.Config.User : undefined,
     workingDir: c.Config.WorkingDir && c.Config.WorkingDir !== imgCfg?.WorkingDir ? c.Config.WorkingDir : undefined,
@@ -119,7 +155,9 @@ const endpointConfig = (ep: EndpointSpec) => ({
   Aliases: ep.aliases,
   Links: ep.links,
   DriverOpts: ep.driverOpts,
-  ...(ep.ipv4Address || ep.ipv6Address ? { IPAMConfig: { IPv4Address: ep.ipv4Address, IPv6Address: ep.ipv6Address } } : {}),
+  ...(ep.ipv4Address || ep.ipv6Address
+    ? { IPAMConfig: { IPv4Address: ep.ipv4Address, IPv6Address: ep.ipv6Address } }
+    : {}),
 });
 
 /** What to create, plus the further networks to connect before the container starts (create takes one). */
@@ -171,7 +209,10 @@ export function createPlanFromSpec(spec: ContainerSpec, stack: string, releaseId
   }
   const hostConfig = { ...spec.hostConfig } as Docker.HostConfig & { Mounts?: Docker.MountSettings[] | null };
   if (spec.anonymousVolumes?.length) {
-    hostConfig.Mounts = [...(hostConfig.Mounts ?? []), ...spec.anonymousVolumes.map((v) => ({ Type: 'volume' as const, Source: v.name, Target: v.target }))];
+    hostConfig.Mounts = [
+      ...(hostConfig.Mounts ?? []),
+      ...spec.anonymousVolumes.map((v) => ({ Type: 'volume' as const, Source: v.name, Target: v.target })),
+    ];
   }
   const networks = Object.entries(spec.networks ?? {});
   const primary = networks.find(([n]) => n === spec.networkMode) ?? networks[0];

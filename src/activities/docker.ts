@@ -85,7 +85,11 @@ export function createDockerActivities(docker: Docker) {
   }
 
   /** Attaches the container to its further networks, before it starts, skipping those it is already on. */
-  async function connectAll(name: string, connect: CreatePlan['connect'], existing?: Docker.ContainerInspectInfo): Promise<void> {
+  async function connectAll(
+    name: string,
+    connect: CreatePlan['connect'],
+    existing?: Docker.ContainerInspectInfo,
+  ): Promise<void> {
     for (const { network, endpoint } of connect) {
       if (existing?.NetworkSettings?.Networks?.[network]) continue;
       try {
@@ -121,20 +125,28 @@ export function createDockerActivities(docker: Docker) {
     if (stack.services.some((s) => !s.container)) {
       let list: Docker.ContainerInfo[];
       try {
-        list = await docker.listContainers({ all: true, filters: { label: [`${COMPOSE_LABELS.project}=${stack.project}`] } });
+        list = await docker.listContainers({
+          all: true,
+          filters: { label: [`${COMPOSE_LABELS.project}=${stack.project}`] },
+        });
       } catch (err) {
         throw dockerFailure(`list project ${stack.project}`, err);
       }
       for (const c of list) {
         if (c.Labels[COMPOSE_LABELS.oneoff] === 'True') continue;
         const service = c.Labels[COMPOSE_LABELS.service] ?? '';
-        byLabel.set(service, [...(byLabel.get(service) ?? []), { name: c.Names[0]?.replace(/^\//, '') ?? c.Id, number: Number(c.Labels[COMPOSE_LABELS.number] ?? 1) }]);
+        byLabel.set(service, [
+          ...(byLabel.get(service) ?? []),
+          { name: c.Names[0]?.replace(/^\//, '') ?? c.Id, number: Number(c.Labels[COMPOSE_LABELS.number] ?? 1) },
+        ]);
       }
     }
     return stack.services.flatMap((s): ServiceContainer[] => {
       if (s.container) return [{ service: s.name, container: s.container }];
       const found = (byLabel.get(s.name) ?? []).sort((a, b) => a.number - b.number);
-      return found.length ? found.map((c) => ({ service: s.name, container: c.name })) : [{ service: s.name, container: undefined }];
+      return found.length
+        ? found.map((c) => ({ service: s.name, container: c.name }))
+        : [{ service: s.name, container: undefined }];
     });
   }
 
@@ -149,14 +161,23 @@ export function createDockerActivities(docker: Docker) {
 
     async inspectStack(stack: ResolvedStack): Promise<ServiceState[]> {
       const containers = await serviceContainers(stack);
-      return Promise.all(containers.map(async (s) => stateOf(s.service, s.container ?? '(none)', s.container ? await inspectOrUndefined(s.container) : undefined)));
+      return Promise.all(
+        containers.map(async (s) =>
+          stateOf(s.service, s.container ?? '(none)', s.container ? await inspectOrUndefined(s.container) : undefined),
+        ),
+      );
     },
 
     /** All containers on the engine, stopped ones included (`docker ps -a`). */
     async listAllContainers(): Promise<{ name: string; image: string; state: string; status: string }[]> {
       try {
         const all = await docker.listContainers({ all: true });
-        return all.map((c) => ({ name: c.Names[0]?.replace(/^\//, '') ?? c.Id, image: c.Image, state: c.State, status: c.Status }));
+        return all.map((c) => ({
+          name: c.Names[0]?.replace(/^\//, '') ?? c.Id,
+          image: c.Image,
+          state: c.State,
+          status: c.Status,
+        }));
       } catch (err) {
         throw dockerFailure('list containers', err);
       }
@@ -170,12 +191,22 @@ export function createDockerActivities(docker: Docker) {
     },
 
     /** Containers of the stack's blue or green compose project (`docker-compose -p <project> ps -a`). */
-    async containersOfProject(stack: ResolvedStack, environment: 'blue' | 'green'): Promise<{ name: string; service: string; state: string }[]> {
+    async containersOfProject(
+      stack: ResolvedStack,
+      environment: 'blue' | 'green',
+    ): Promise<{ name: string; service: string; state: string }[]> {
       const project = stack.blueGreen?.[environment].project;
       if (!project) throw badInput(`stack ${stack.name} has no blueGreen section in its config`);
       try {
-        const list = await docker.listContainers({ all: true, filters: { label: [`com.docker.compose.project=${project}`] } });
-        return list.map((c) => ({ name: c.Names[0]?.replace(/^\//, '') ?? c.Id, service: c.Labels['com.docker.compose.service'] ?? '', state: c.State }));
+        const list = await docker.listContainers({
+          all: true,
+          filters: { label: [`com.docker.compose.project=${project}`] },
+        });
+        return list.map((c) => ({
+          name: c.Names[0]?.replace(/^\//, '') ?? c.Id,
+          service: c.Labels['com.docker.compose.service'] ?? '',
+          state: c.State,
+        }));
       } catch (err) {
         throw dockerFailure(`list project ${project}`, err);
       }
@@ -199,7 +230,6 @@ export function createDockerActivities(docker: Docker) {
       return stopped.filter((n): n is string => n !== undefined);
     },
 
-
     async startContainers(target: ContainerTarget): Promise<void> {
       await Promise.all((await targetNames(target)).map(startOne));
     },
@@ -209,13 +239,21 @@ export function createDockerActivities(docker: Docker) {
      * A retry finds the container it already made (same spec hash, release and image content) and leaves
      * it alone, so no second container is ever created; a tag that moved since gets a fresh container.
      */
-    async recreateFromSpec(stack: string, spec: ContainerSpec, releaseId: string, graceSeconds: number): Promise<RecreateOutcome> {
+    async recreateFromSpec(
+      stack: string,
+      spec: ContainerSpec,
+      releaseId: string,
+      graceSeconds: number,
+    ): Promise<RecreateOutcome> {
       const image = await imageOrUndefined(spec.image);
       if (!image) throw badInput(`image ${spec.image} is not on this Docker engine`);
       const wanted = specHash(spec);
       const existing = await inspectOrUndefined(spec.name);
       const labels = existing?.Config.Labels ?? {};
-      const same = labels[LIFELINE_LABELS.specHash] === wanted && labels[LIFELINE_LABELS.release] === releaseId && existing?.Image === image.Id;
+      const same =
+        labels[LIFELINE_LABELS.specHash] === wanted &&
+        labels[LIFELINE_LABELS.release] === releaseId &&
+        existing?.Image === image.Id;
       const plan = createPlanFromSpec(spec, stack, releaseId);
       if (existing && same) {
         // A retry after the create: finish what the first attempt may not have (networks, start).

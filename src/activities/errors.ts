@@ -2,7 +2,12 @@
 import { ApplicationFailure } from '@temporalio/common';
 
 export const badInput = (message: string, details?: unknown): ApplicationFailure =>
-  ApplicationFailure.create({ message, type: 'BadInput', nonRetryable: true, details: details === undefined ? [] : [details] });
+  ApplicationFailure.create({
+    message,
+    type: 'BadInput',
+    nonRetryable: true,
+    details: details === undefined ? [] : [details],
+  });
 
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ENOENT', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN']);
 
@@ -11,7 +16,10 @@ export function dockerFailure(action: string, err: unknown): ApplicationFailure 
   const e = err as { code?: string; statusCode?: number; message?: string; json?: { message?: string } };
   const reason = e.json?.message ?? e.message ?? String(err);
   if (e.code && UNAVAILABLE_CODES.has(e.code)) {
-    return ApplicationFailure.create({ message: `${action}: Docker engine unreachable (${e.code})`, type: 'DockerUnavailable' });
+    return ApplicationFailure.create({
+      message: `${action}: Docker engine unreachable (${e.code})`,
+      type: 'DockerUnavailable',
+    });
   }
   if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500 && e.statusCode !== 409) {
     return ApplicationFailure.create({ message: `${action}: ${reason}`, type: 'DockerRejected', nonRetryable: true });

@@ -22,12 +22,20 @@ export function createEvidenceActivities(deps: { docker: Docker; dockerActivitie
      * Files already written by an earlier attempt are kept as they are.
      */
     async collectEvidence(stack: ResolvedStack, bundle: string, logLines: number): Promise<EvidenceBundle> {
-      const dir = path.join(stack.dataDir, 'evidence', assertStackName(stack.name), bundle.replace(/[^A-Za-z0-9_.:-]/g, '_'));
+      const dir = path.join(
+        stack.dataDir,
+        'evidence',
+        assertStackName(stack.name),
+        bundle.replace(/[^A-Za-z0-9_.:-]/g, '_'),
+      );
       await privateDir(dir);
       const files: EvidenceBundle['files'] = [];
       const put = async (name: string, content: string) => {
         const file = path.join(dir, name);
-        const exists = await stat(file).then(() => true, () => false);
+        const exists = await stat(file).then(
+          () => true,
+          () => false,
+        );
         if (!exists) await writeFileAtomic(file, content);
         files.push({ name, ...(await sha256File(file)) });
       };
@@ -55,9 +63,17 @@ export function createEvidenceActivities(deps: { docker: Docker; dockerActivitie
         summary.push(`${s.name}: ${info.State.Status}/${info.State.Health?.Status ?? 'none'}${mem}`);
       }
       const disk = await deps.dockerActivities.diskUsage();
-      const host = { totalMemory: os.totalmem(), freeMemory: os.freemem(), loadavg: os.loadavg(), disk, containers: await deps.dockerActivities.listAllContainers() };
+      const host = {
+        totalMemory: os.totalmem(),
+        freeMemory: os.freemem(),
+        loadavg: os.loadavg(),
+        disk,
+        containers: await deps.dockerActivities.listAllContainers(),
+      };
       await put('host.json', JSON.stringify(host, null, 2));
-      summary.push(`host: ${Math.round(host.freeMemory / 2 ** 20)} MiB free memory, docker images ${Math.round(disk.images / 2 ** 20)} MiB, volumes ${Math.round(disk.volumes / 2 ** 20)} MiB`);
+      summary.push(
+        `host: ${Math.round(host.freeMemory / 2 ** 20)} MiB free memory, docker images ${Math.round(disk.images / 2 ** 20)} MiB, volumes ${Math.round(disk.volumes / 2 ** 20)} MiB`,
+      );
       await writeFileAtomic(path.join(dir, 'SHA256SUMS'), files.map((f) => `${f.sha256}  ${f.name}`).join('\n') + '\n');
       return { dir, files, summary };
     },

@@ -55,7 +55,11 @@ export function createHealthActivities(deps: { docker: DockerActivities; http: A
   async function watched(stack: ResolvedStack, opts: HealthWaitOptions): Promise<ResolvedStack> {
     if (opts.environment === 'blue') {
       const blue = await docker.containersOfProject(stack, 'blue');
-      return { ...stack, project: stack.blueGreen!.blue.project, services: blue.map((c) => ({ name: c.service || c.name, container: c.name, appImage: true })) };
+      return {
+        ...stack,
+        project: stack.blueGreen!.blue.project,
+        services: blue.map((c) => ({ name: c.service || c.name, container: c.name, appImage: true })),
+      };
     }
     const only = opts.services;
     return only ? { ...stack, services: stack.services.filter((s) => only.includes(s.name)) } : stack;
@@ -120,7 +124,11 @@ export function createHealthActivities(deps: { docker: DockerActivities; http: A
               responseType: 'text',
               transformResponse: (x) => x,
             });
-            return evaluateSmokeTest(t, { status: res.status, body: String(res.data ?? ''), latencyMs: performance.now() - started });
+            return evaluateSmokeTest(t, {
+              status: res.status,
+              body: String(res.data ?? ''),
+              latencyMs: performance.now() - started,
+            });
           } catch (err) {
             return { name: t.name, passed: false, detail: `request failed: ${(err as Error).message}` };
           }
@@ -133,14 +141,23 @@ export function createHealthActivities(deps: { docker: DockerActivities; http: A
       const url = stack.statusUrl;
       if (!url) return undefined;
       try {
-        const res = await http.get(url, { timeout: 5000, validateStatus: () => true, responseType: 'text', transformResponse: (x) => x });
+        const res = await http.get(url, {
+          timeout: 5000,
+          validateStatus: () => true,
+          responseType: 'text',
+          transformResponse: (x) => x,
+        });
         let ready: unknown;
         try {
           ready = jsonPathGet(JSON.parse(String(res.data)), 'overall_ready');
         } catch {
           ready = undefined;
         }
-        return { name: 'status API', passed: res.status === 200 && ready === true, detail: `HTTP ${res.status}, overall_ready=${JSON.stringify(ready)}` };
+        return {
+          name: 'status API',
+          passed: res.status === 200 && ready === true,
+          detail: `HTTP ${res.status}, overall_ready=${JSON.stringify(ready)}`,
+        };
       } catch (err) {
         return { name: 'status API', passed: false, detail: `request failed: ${(err as Error).message}` };
       }
@@ -157,9 +174,15 @@ export function createHealthActivities(deps: { docker: DockerActivities; http: A
               timeout: 10_000,
               validateStatus: () => true,
             });
-            const body = res.data as { status?: string; error?: string; data?: { resultType?: string; result?: { value: [number, string] }[] } };
-            if (body?.status !== 'success') return { name: c.name, passed: false, detail: `Prometheus: ${body?.error ?? `HTTP ${res.status}`}` };
-            const samples = body.data?.resultType === 'vector' ? (body.data.result ?? []).map((r) => Number(r.value[1])) : [];
+            const body = res.data as {
+              status?: string;
+              error?: string;
+              data?: { resultType?: string; result?: { value: [number, string] }[] };
+            };
+            if (body?.status !== 'success')
+              return { name: c.name, passed: false, detail: `Prometheus: ${body?.error ?? `HTTP ${res.status}`}` };
+            const samples =
+              body.data?.resultType === 'vector' ? (body.data.result ?? []).map((r) => Number(r.value[1])) : [];
             return evaluateMetric(c, samples);
           } catch (err) {
             return { name: c.name, passed: false, detail: `Prometheus unreachable: ${(err as Error).message}` };
@@ -174,16 +197,30 @@ export function createHealthActivities(deps: { docker: DockerActivities; http: A
       if (!check) return { name: 'data integrity', passed: true, detail: 'no integrity check configured' };
       if (check.type === 'http') {
         try {
-          const res = await http.get(check.url, { timeout: 30_000, validateStatus: () => true, responseType: 'text', transformResponse: (x) => x });
-          return { name: 'data integrity', passed: res.status === check.expectStatus, detail: `HTTP ${res.status}: ${String(res.data).slice(0, 200)}` };
+          const res = await http.get(check.url, {
+            timeout: 30_000,
+            validateStatus: () => true,
+            responseType: 'text',
+            transformResponse: (x) => x,
+          });
+          return {
+            name: 'data integrity',
+            passed: res.status === check.expectStatus,
+            detail: `HTTP ${res.status}: ${String(res.data).slice(0, 200)}`,
+          };
         } catch (err) {
           return { name: 'data integrity', passed: false, detail: `request failed: ${(err as Error).message}` };
         }
       }
       const container = (await docker.serviceContainers(stack)).find((s) => s.service === check.service)?.container;
-      if (!container) return { name: 'data integrity', passed: false, detail: `no service ${check.service} in the stack` };
+      if (!container)
+        return { name: 'data integrity', passed: false, detail: `no service ${check.service} in the stack` };
       const r = await docker.execInContainer(container, check.command);
-      return { name: 'data integrity', passed: r.exitCode === 0, detail: `exit ${r.exitCode}: ${r.output.trim().slice(-300)}` };
+      return {
+        name: 'data integrity',
+        passed: r.exitCode === 0,
+        detail: `exit ${r.exitCode}: ${r.output.trim().slice(-300)}`,
+      };
     },
 
     /** `docker-compose logs --tail=N | grep -i error` across the stack. */
@@ -192,7 +229,8 @@ export function createHealthActivities(deps: { docker: DockerActivities; http: A
       for (const s of await docker.serviceContainers(stack)) {
         if (!s.container) continue;
         const lines = await docker.containerLogs(s.container, stack.errorLogLines, sinceUnix);
-        for (const line of matchErrorLines(lines, stack.errorLogPatterns)) found.push({ service: s.service, line: line.slice(0, ERROR_LINE_CHARS) });
+        for (const line of matchErrorLines(lines, stack.errorLogPatterns))
+          found.push({ service: s.service, line: line.slice(0, ERROR_LINE_CHARS) });
       }
       // Bounded: a noisy service (100 lines of 16 KB) must not push the rollback's history past its limits.
       return found.slice(-ERROR_LINES_KEPT);

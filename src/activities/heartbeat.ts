@@ -6,7 +6,11 @@ import { Context } from '@temporalio/activity';
  * never go silent long enough to time out, and a cancellation (which arrives with a heartbeat's answer)
  * rejects at once and aborts the work through `signal`.
  */
-export async function heartbeating<T>(detail: () => unknown, work: (signal: AbortSignal) => Promise<T>, everyMs = 1000): Promise<T> {
+export async function heartbeating<T>(
+  detail: () => unknown,
+  work: (signal: AbortSignal) => Promise<T>,
+  everyMs = 1000,
+): Promise<T> {
   const ctx = Context.current();
   ctx.heartbeat(detail());
   const beat = setInterval(() => ctx.heartbeat(detail()), everyMs);

@@ -16,7 +16,10 @@ export function createHostMachineActivities() {
         const s = await statfs(path);
         return { freeBytes: s.bavail * s.bsize, totalBytes: s.blocks * s.bsize };
       } catch (err) {
-        throw ApplicationFailure.nonRetryable(`cannot read free space of ${path}: ${(err as Error).message}`, 'BadInput');
+        throw ApplicationFailure.nonRetryable(
+          `cannot read free space of ${path}: ${(err as Error).message}`,
+          'BadInput',
+        );
       }
     },
 
@@ -25,18 +28,38 @@ export function createHostMachineActivities() {
      * PinnedStackInterceptor refuses any other), so whoever can start a workflow cannot run anything else
      * here. Never a shell string; bounded; a non-zero exit is a failure.
      */
-    async runHostCommand(stack: ResolvedStack, command: HostCommand, timeoutSeconds: number): Promise<{ output: string }> {
+    async runHostCommand(
+      stack: ResolvedStack,
+      command: HostCommand,
+      timeoutSeconds: number,
+    ): Promise<{ output: string }> {
       const argv = stack.emergency[command];
-      if (!argv?.length) throw ApplicationFailure.nonRetryable(`this worker's config has no ${command} for stack ${stack.name}; nothing ran`, 'BadInput');
+      if (!argv?.length)
+        throw ApplicationFailure.nonRetryable(
+          `this worker's config has no ${command} for stack ${stack.name}; nothing ran`,
+          'BadInput',
+        );
       const ctx = Context.current();
       const beat = setInterval(() => ctx.heartbeat(argv[0]), 2000);
       try {
         return await new Promise((resolve, reject) => {
-          execFile(argv[0], argv.slice(1), { timeout: timeoutSeconds * 1000, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
-            const output = `${stdout}${stderr}`.slice(-4000);
-            if (err) reject(ApplicationFailure.create({ message: `${argv[0]} failed: ${err.message.split('\n')[0]}`, type: 'HostCommandFailed', details: [output] }));
-            else resolve({ output });
-          });
+          execFile(
+            argv[0],
+            argv.slice(1),
+            { timeout: timeoutSeconds * 1000, maxBuffer: 1 << 20 },
+            (err, stdout, stderr) => {
+              const output = `${stdout}${stderr}`.slice(-4000);
+              if (err)
+                reject(
+                  ApplicationFailure.create({
+                    message: `${argv[0]} failed: ${err.message.split('\n')[0]}`,
+                    type: 'HostCommandFailed',
+                    details: [output],
+                  }),
+                );
+              else resolve({ output });
+            },
+          );
         });
       } finally {
         clearInterval(beat);

@@ -28,8 +28,17 @@ export function createHostActivities(deps: { docker: Docker; host: string; http:
   };
 }
 
-export function createOrchestrationActivities(deps: { http: AxiosInstance; githubToken?: () => string | undefined; client: Client; stacks: PinnedStacks }) {
-  return { ...createNotifyActivities(deps), ...createProcedureStatusActivities(deps), ...createStackSettingsActivities(deps) };
+export function createOrchestrationActivities(deps: {
+  http: AxiosInstance;
+  githubToken?: () => string | undefined;
+  client: Client;
+  stacks: PinnedStacks;
+}) {
+  return {
+    ...createNotifyActivities(deps),
+    ...createProcedureStatusActivities(deps),
+    ...createStackSettingsActivities(deps),
+  };
 }
 
 export type HostActivities = ReturnType<typeof createHostActivities>;

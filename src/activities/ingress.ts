@@ -23,7 +23,9 @@ export function createIngressActivities(deps: { docker: Docker; dockerActivities
     tar.entry({ name: path.basename(file), mode: 0o644 }, content);
     tar.finalize();
     try {
-      await docker.getContainer(container).putArchive(tar as unknown as NodeJS.ReadableStream, { path: path.dirname(file) });
+      await docker
+        .getContainer(container)
+        .putArchive(tar as unknown as NodeJS.ReadableStream, { path: path.dirname(file) });
     } catch (err) {
       throw dockerFailure(`write ${file} in ${container}`, err);
     }
@@ -31,7 +33,10 @@ export function createIngressActivities(deps: { docker: Docker; dockerActivities
 
   async function workerPids(container: string): Promise<string[]> {
     const ps = await exec(container, ['/bin/ps']);
-    return ps.output.split('\n').filter((l) => l.includes('nginx: worker')).map((l) => l.trim().split(/\s+/)[0]);
+    return ps.output
+      .split('\n')
+      .filter((l) => l.includes('nginx: worker'))
+      .map((l) => l.trim().split(/\s+/)[0]);
   }
 
   return {
@@ -41,7 +46,8 @@ export function createIngressActivities(deps: { docker: Docker; dockerActivities
      */
     async switchNginxUpstream(stack: ResolvedStack): Promise<{ changed: boolean }> {
       const bg = stack.blueGreen;
-      if (!bg) throw ApplicationFailure.nonRetryable(`stack ${stack.name} has no blueGreen section in its config`, 'BadInput');
+      if (!bg)
+        throw ApplicationFailure.nonRetryable(`stack ${stack.name} has no blueGreen section in its config`, 'BadInput');
       const { nginxContainer: container, upstreamFile: file } = bg;
       const wanted = nginxUpstream(bg.upstreamName, bg.blue.servers);
       const current = await exec(container, ['/bin/cat', file]);
@@ -57,7 +63,11 @@ export function createIngressActivities(deps: { docker: Docker; dockerActivities
       }
       const before = await workerPids(container);
       const reload = await exec(container, ['/usr/sbin/nginx', '-s', 'reload', '-c', '/etc/nginx/nginx.conf']);
-      if (reload.exitCode !== 0) throw ApplicationFailure.create({ message: `nginx -s reload failed: ${reload.output.trim()}`, type: 'ReloadFailed' });
+      if (reload.exitCode !== 0)
+        throw ApplicationFailure.create({
+          message: `nginx -s reload failed: ${reload.output.trim()}`,
+          type: 'ReloadFailed',
+        });
       await writeFile(container, `${file}${LOADED_SUFFIX}`, wanted);
       // `nginx -s reload` only signals the master; until the old workers are gone they may still proxy to
       // the old upstream. Wait (bounded) for them to go, so verification sees the new routing only.

@@ -17,7 +17,8 @@ export interface LifelineEvent {
 }
 
 /** Slack's control characters in message text: &, < and > (https://api.slack.com/reference/surfaces/formatting#escaping). */
-export const escapeSlack = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+export const escapeSlack = (text: string): string =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** Who hears of an event: the stack's stakeholders, or the contacts of one escalation level. */
 export type Audience = 'stakeholders' | { escalationLevel: string };
@@ -31,8 +32,15 @@ export function createNotifyActivities(deps: { http: AxiosInstance; githubToken?
      * retries) only when a target answers with a server error or not at all. Returns how many targets
      * accepted it (a 2xx answer): the checklist ticks "notified" on that evidence only.
      */
-    async notify(stack: ResolvedStack, event: LifelineEvent, to: Audience = 'stakeholders'): Promise<{ accepted: number; targets: number }> {
-      const targets = to === 'stakeholders' ? stack.notifications : (stack.escalation.find((l) => l.name === to.escalationLevel)?.contacts ?? []);
+    async notify(
+      stack: ResolvedStack,
+      event: LifelineEvent,
+      to: Audience = 'stakeholders',
+    ): Promise<{ accepted: number; targets: number }> {
+      const targets =
+        to === 'stakeholders'
+          ? stack.notifications
+          : (stack.escalation.find((l) => l.name === to.escalationLevel)?.contacts ?? []);
       const text = `[lifeline] ${event.procedure} ${event.kind} for ${event.stack}: ${event.message} (${event.workflowId})`;
       const results = await Promise.allSettled(
         targets.map(async (t) => {
@@ -44,7 +52,11 @@ export function createNotifyActivities(deps: { http: AxiosInstance; githubToken?
         }),
       );
       const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed.length) throw ApplicationFailure.create({ message: `notification failed: ${failed.map((f) => String(f.reason?.message ?? f.reason)).join('; ')}`, type: 'NotifyFailed' });
+      if (failed.length)
+        throw ApplicationFailure.create({
+          message: `notification failed: ${failed.map((f) => String(f.reason?.message ?? f.reason)).join('; ')}`,
+          type: 'NotifyFailed',
+        });
       const accepted = results.filter((r) => r.status === 'fulfilled' && r.value >= 200 && r.value < 300).length;
       return { accepted, targets: results.length };
     },
@@ -63,23 +75,36 @@ export function createNotifyActivities(deps: { http: AxiosInstance; githubToken?
       const { github } = stack;
       if (!github) throw ApplicationFailure.nonRetryable('no github section in the config', 'ConfigMissing');
       const token = deps.githubToken?.();
-      if (!token) throw ApplicationFailure.nonRetryable('GITHUB_TOKEN is not set in the worker environment', 'ConfigMissing');
+      if (!token)
+        throw ApplicationFailure.nonRetryable('GITHUB_TOKEN is not set in the worker environment', 'ConfigMissing');
       const base = `${github.apiUrl.replace(/\/$/, '')}/repos/${github.repo}/issues`;
       const headers = { Authorization: `Bearer ${token}`, Accept: 'application/vnd.github+json' };
       // Idempotent: an issue with this workflow's marker already open is reused.
       const marker = `lifeline-workflow: ${report.workflowId}`;
-      const open = await http.get(base, { headers, params: { labels: 'incident', state: 'open' }, timeout: 10_000, validateStatus: () => true });
-      const found = Array.isArray(open.data) ? (open.data as { body?: string; html_url: string }[]).find((i) => i.body?.includes(marker)) : undefined;
+      const open = await http.get(base, {
+        headers,
+        params: { labels: 'incident', state: 'open' },
+        timeout: 10_000,
+        validateStatus: () => true,
+      });
+      const found = Array.isArray(open.data)
+        ? (open.data as { body?: string; html_url: string }[]).find((i) => i.body?.includes(marker))
+        : undefined;
       if (found) return found.html_url;
       const res = await http.post(
         base,
-        { title: `Production Rollback: ${report.reason}`, labels: ['incident'], body: `${renderIncidentReport(report)}\n\n<!-- ${marker} -->\n` },
+        {
+          title: `Production Rollback: ${report.reason}`,
+          labels: ['incident'],
+          body: `${renderIncidentReport(report)}\n\n<!-- ${marker} -->\n`,
+        },
         { headers, timeout: 10_000, validateStatus: () => true },
       );
       if (res.status === 401 || res.status === 403 || res.status === 404 || res.status === 422) {
         throw ApplicationFailure.nonRetryable(`GitHub refused the issue: HTTP ${res.status}`, 'GithubRejected');
       }
-      if (res.status >= 300) throw ApplicationFailure.create({ message: `GitHub answered HTTP ${res.status}`, type: 'GithubUnavailable' });
+      if (res.status >= 300)
+        throw ApplicationFailure.create({ message: `GitHub answered HTTP ${res.status}`, type: 'GithubUnavailable' });
       return (res.data as { html_url: string }).html_url;
     },
   };

@@ -23,7 +23,14 @@ export interface RecordOptions {
 
 /** The files of `paths` that exist (a project need not have a .env). */
 async function existingFiles(paths: string[]): Promise<string[]> {
-  const found = await Promise.all(paths.map((p) => stat(p).then((s) => s.isFile(), () => false)));
+  const found = await Promise.all(
+    paths.map((p) =>
+      stat(p).then(
+        (s) => s.isFile(),
+        () => false,
+      ),
+    ),
+  );
   return paths.filter((_, i) => found[i]);
 }
 
@@ -35,7 +42,9 @@ async function withDependsOn(specs: ContainerSpec[], composeFiles: string[]): Pr
   return specs.map((s) => {
     const dependsOn =
       dependsOnFromLabel(s.labels[COMPOSE_LABELS.dependsOn]) ??
-      parsed.map((doc) => dependsOnFromCompose(doc, s.labels[COMPOSE_LABELS.service] ?? s.service)).find((d) => d !== undefined);
+      parsed
+        .map((doc) => dependsOnFromCompose(doc, s.labels[COMPOSE_LABELS.service] ?? s.service))
+        .find((d) => d !== undefined);
     return dependsOn?.length ? { ...s, dependsOn } : s;
   });
 }
@@ -51,12 +60,20 @@ async function storeCall<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-export function createReleaseActivities(deps: { docker: DockerActivities; volumes: VolumeActivities; host: string; now?: () => Date }) {
+export function createReleaseActivities(deps: {
+  docker: DockerActivities;
+  volumes: VolumeActivities;
+  host: string;
+  now?: () => Date;
+}) {
   const now = deps.now ?? (() => new Date());
   const store = (dataDir: string) => new ReleaseStore(dataDir);
 
   async function requestKeyOf(s: ReleaseStore, stack: string, id: string): Promise<string | undefined> {
-    return readFile(path.join(s.releaseDir(stack, id), 'request-key'), 'utf8').then((k) => k.trim(), () => undefined);
+    return readFile(path.join(s.releaseDir(stack, id), 'request-key'), 'utf8').then(
+      (k) => k.trim(),
+      () => undefined,
+    );
   }
 
   return {
@@ -70,7 +87,8 @@ export function createReleaseActivities(deps: { docker: DockerActivities; volume
         const dir = s.stackDir(stack.name);
         await privateDir(dir);
         const existing = await s.all(stack.name);
-        for (const r of existing) if ((await requestKeyOf(s, stack.name, r.id)) === opts.requestKey) return summarize(r);
+        for (const r of existing)
+          if ((await requestKeyOf(s, stack.name, r.id)) === opts.requestKey) return summarize(r);
         const captured = await deps.docker.captureSpecs(stack);
         if (captured.length === 0) return null;
         const composeFiles = await existingFiles(composeFilesOf(captured[0].labels, path.join));
@@ -132,12 +150,17 @@ export function createReleaseActivities(deps: { docker: DockerActivities; volume
       return storeCall(async () => {
         const base = store(stack.dataDir).releaseDir(stack.name, id);
         const full = path.resolve(base, stored);
-        if (!full.startsWith(base + path.sep)) throw ApplicationFailure.nonRetryable(`path ${stored} leaves the release folder`, 'BadInput');
+        if (!full.startsWith(base + path.sep))
+          throw ApplicationFailure.nonRetryable(`path ${stored} leaves the release folder`, 'BadInput');
         return full;
       });
     },
 
-    async markRelease(stack: ResolvedStack, id: string, mark: { knownBad?: string; knownGood?: boolean }): Promise<ReleaseSummary> {
+    async markRelease(
+      stack: ResolvedStack,
+      id: string,
+      mark: { knownBad?: string; knownGood?: boolean },
+    ): Promise<ReleaseSummary> {
       return storeCall(() => store(stack.dataDir).mark(stack.name, id, mark));
     },
 

@@ -28,12 +28,17 @@ export interface VolumeArchive {
 export function createVolumeActivities(deps: { docker: Docker }) {
   const { docker } = deps;
 
-  async function withHelper<T>(volume: string, cmd: string[] | undefined, fn: (c: Docker.Container) => Promise<T>): Promise<T> {
+  async function withHelper<T>(
+    volume: string,
+    cmd: string[] | undefined,
+    fn: (c: Docker.Container) => Promise<T>,
+  ): Promise<T> {
     let container: Docker.Container;
     try {
       await docker.getVolume(volume).inspect();
     } catch (err) {
-      if (statusCodeOf(err) === 404) throw ApplicationFailure.nonRetryable(`volume ${volume} does not exist`, 'BadInput');
+      if (statusCodeOf(err) === 404)
+        throw ApplicationFailure.nonRetryable(`volume ${volume} does not exist`, 'BadInput');
       throw dockerFailure(`inspect volume ${volume}`, err);
     }
     try {
@@ -54,7 +59,11 @@ export function createVolumeActivities(deps: { docker: Docker }) {
   }
 
   /** sha256 of a (large) file, heartbeating while it reads. */
-  const hashing = (file: string) => heartbeating(() => ({ hashing: path.basename(file) }), (signal) => sha256File(file, signal));
+  const hashing = (file: string) =>
+    heartbeating(
+      () => ({ hashing: path.basename(file) }),
+      (signal) => sha256File(file, signal),
+    );
 
   /** Reads a `<archive>.sha256` sidecar and checks the archive against it. */
   async function verifiedArchive(archive: string): Promise<VolumeArchive | undefined> {
@@ -116,7 +125,12 @@ export function createVolumeActivities(deps: { docker: Docker }) {
      * each checked against its checksum after writing. An earlier attempt's verified archives are kept.
      */
     async snapshotVolumes(stack: ResolvedStack, bundle: string): Promise<VolumeArchive[]> {
-      const dir = path.join(stack.dataDir, 'emergency', assertStackName(stack.name), bundle.replace(/[^A-Za-z0-9_.:-]/g, '_'));
+      const dir = path.join(
+        stack.dataDir,
+        'emergency',
+        assertStackName(stack.name),
+        bundle.replace(/[^A-Za-z0-9_.:-]/g, '_'),
+      );
       const out: VolumeArchive[] = [];
       for (const v of stack.volumes) {
         const archive = await backupVolume(v, path.join(dir, `${v}.tar.gz`));
@@ -152,7 +166,21 @@ export function createVolumeActivities(deps: { docker: Docker }) {
           nonRetryable: true,
         });
       }
-      const wipe = ['/bin/busybox', 'find', MOUNT_POINT, '-mindepth', '1', '-maxdepth', '1', '-exec', '/bin/busybox', 'rm', '-rf', '{}', '+'];
+      const wipe = [
+        '/bin/busybox',
+        'find',
+        MOUNT_POINT,
+        '-mindepth',
+        '1',
+        '-maxdepth',
+        '1',
+        '-exec',
+        '/bin/busybox',
+        'rm',
+        '-rf',
+        '{}',
+        '+',
+      ];
       await withHelper(volume, wipe, async (helper) => {
         const res = await heartbeating(
           () => ({ volume, phase: 'wiping' }),
@@ -161,7 +189,11 @@ export function createVolumeActivities(deps: { docker: Docker }) {
             return (await helper.wait()) as { StatusCode: number };
           },
         );
-        if (res.StatusCode !== 0) throw ApplicationFailure.create({ message: `wiping ${volume} exited ${res.StatusCode}`, type: 'RestoreFailed' });
+        if (res.StatusCode !== 0)
+          throw ApplicationFailure.create({
+            message: `wiping ${volume} exited ${res.StatusCode}`,
+            type: 'RestoreFailed',
+          });
         await heartbeating(
           () => ({ volume, phase: 'extracting' }),
           (signal) => helper.putArchive(createReadStream(archive, { signal }), { path: MOUNT_POINT }),

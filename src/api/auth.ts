@@ -34,7 +34,8 @@ export function signedText(timestamp: string, method: string, url: string, rawBo
   return Buffer.concat([Buffer.from(`${timestamp}:${method.toUpperCase()}:${url}:`), rawBody]);
 }
 
-export const hmacHex = (secret: string, data: Buffer | string) => createHmac('sha256', secret).update(data).digest('hex');
+export const hmacHex = (secret: string, data: Buffer | string) =>
+  createHmac('sha256', secret).update(data).digest('hex');
 
 export function authenticate(
   request: { method: string; url: string; headers: Record<string, string | string[] | undefined> },
@@ -54,12 +55,20 @@ export function authenticate(
     return { ok: false, reason: 'invalid bearer token' };
   }
   if (!secrets.hmacSecret) return { ok: false, reason: 'missing credentials (Authorization: Bearer <token>)' };
-  const verify = (method: 'hmac-github' | 'hmac-grafana', given: string, ts: string | undefined, tsHeader: string): AuthResult => {
+  const verify = (
+    method: 'hmac-github' | 'hmac-grafana',
+    given: string,
+    ts: string | undefined,
+    tsHeader: string,
+  ): AuthResult => {
     if (!ts || !/^\d{1,12}$/.test(ts)) return { ok: false, reason: `missing or malformed ${tsHeader}` };
-    if (Math.abs(nowSeconds - Number(ts)) > secrets.maxSkewSeconds) return { ok: false, reason: 'stale signature timestamp' };
+    if (Math.abs(nowSeconds - Number(ts)) > secrets.maxSkewSeconds)
+      return { ok: false, reason: 'stale signature timestamp' };
     const canonical = given.toLowerCase();
     const expected = hmacHex(secrets.hmacSecret!, signedText(ts, request.method, request.url, rawBody));
-    return safeEqual(canonical, expected) ? { ok: true, method, signature: canonical } : { ok: false, reason: 'invalid signature' };
+    return safeEqual(canonical, expected)
+      ? { ok: true, method, signature: canonical }
+      : { ok: false, reason: 'invalid signature' };
   };
   const github = header('x-hub-signature-256');
   if (github) {
@@ -68,6 +77,7 @@ export function authenticate(
     return verify('hmac-github', m[1], header(GITHUB_TIMESTAMP_HEADER), GITHUB_TIMESTAMP_HEADER);
   }
   const grafana = header(secrets.grafanaSignatureHeader);
-  if (grafana) return verify('hmac-grafana', grafana, header(secrets.grafanaTimestampHeader), secrets.grafanaTimestampHeader);
+  if (grafana)
+    return verify('hmac-grafana', grafana, header(secrets.grafanaTimestampHeader), secrets.grafanaTimestampHeader);
   return { ok: false, reason: 'missing credentials (Authorization: Bearer <token> or an HMAC signature header)' };
 }

@@ -19,7 +19,12 @@ interface ContainerSample {
 /** One engine sweep serves every gauge of a scrape (they collect one after another). */
 const SAMPLE_REUSE_MS = 1000;
 
-export function registerContainerMetrics(registry: Registry, docker: Docker, config: LifelineConfig, onError: (err: unknown) => void): void {
+export function registerContainerMetrics(
+  registry: Registry,
+  docker: Docker,
+  config: LifelineConfig,
+  onError: (err: unknown) => void,
+): void {
   const { serviceContainers } = createDockerActivities(docker);
   let last: { at: number; samples: Promise<ContainerSample[]> } | undefined;
 
@@ -34,7 +39,9 @@ export function registerContainerMetrics(registry: Registry, docker: Docker, con
         if (!info) continue;
         const running = info.State.Running;
         // One-shot stats: no second sample for CPU, so a scrape stays fast.
-        const stats = running ? await c.stats({ stream: false, 'one-shot': true } as { stream: false }).catch(() => undefined) : undefined;
+        const stats = running
+          ? await c.stats({ stream: false, 'one-shot': true } as { stream: false }).catch(() => undefined)
+          : undefined;
         const mem = stats?.memory_stats as { usage?: number; stats?: Record<string, number> } | undefined;
         // As `docker stats` shows it: the page cache the kernel can reclaim is not the service's memory.
         const cache = mem?.stats?.inactive_file ?? mem?.stats?.total_inactive_file ?? 0;
@@ -51,7 +58,8 @@ export function registerContainerMetrics(registry: Registry, docker: Docker, con
   }
 
   function samples(): Promise<ContainerSample[]> {
-    if (!last || Date.now() - last.at > SAMPLE_REUSE_MS) last = { at: Date.now(), samples: sweep().catch((err) => (onError(err), [])) };
+    if (!last || Date.now() - last.at > SAMPLE_REUSE_MS)
+      last = { at: Date.now(), samples: sweep().catch((err) => (onError(err), [])) };
     return last.samples;
   }
 
@@ -69,8 +77,16 @@ export function registerContainerMetrics(registry: Registry, docker: Docker, con
         }
       },
     });
-  gauge('lifeline_container_memory_usage_bytes', 'Memory a stack container uses, without reclaimable page cache (Docker stats API)', (s) => s.usageBytes);
-  gauge('lifeline_container_memory_limit_bytes', "A stack container's memory limit; 0 when it has none", (s) => s.limitBytes);
+  gauge(
+    'lifeline_container_memory_usage_bytes',
+    'Memory a stack container uses, without reclaimable page cache (Docker stats API)',
+    (s) => s.usageBytes,
+  );
+  gauge(
+    'lifeline_container_memory_limit_bytes',
+    "A stack container's memory limit; 0 when it has none",
+    (s) => s.limitBytes,
+  );
   gauge('lifeline_container_restarts_total', 'Times Docker restarted the container (RestartCount)', (s) => s.restarts);
   gauge('lifeline_container_running', '1 when the container is running', (s) => (s.running ? 1 : 0));
 }

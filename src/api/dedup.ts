@@ -2,7 +2,10 @@
 export class RecentKeys {
   private readonly keys = new Map<string, number>();
 
-  constructor(private readonly max: number, private readonly ttlMs: number) {}
+  constructor(
+    private readonly max: number,
+    private readonly ttlMs: number,
+  ) {}
 
   /** True the first time a key is seen within the window; false for a repeat. */
   firstSeen(key: string, now: number): boolean {

@@ -19,7 +19,9 @@ async function main(): Promise<void> {
     config,
     client,
     codec: new EncryptionCodec(loadCodecKeys(config.dataDir)),
-    uiOrigins: process.env.LIFELINE_UI_ORIGINS?.split(',').map((o) => o.trim()).filter(Boolean),
+    uiOrigins: process.env.LIFELINE_UI_ORIGINS?.split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
     taskQueue: process.env.LIFELINE_TASK_QUEUE,
     // The API runs beside a Docker engine unless told otherwise (LIFELINE_CONTAINER_METRICS=off).
     docker: process.env.LIFELINE_CONTAINER_METRICS === 'off' ? undefined : new Docker(),

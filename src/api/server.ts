@@ -12,7 +12,6 @@ import { registerWorkflowRoutes } from './routes/workflows';
 import { registerAlertRoutes } from './routes/alerts';
 import { registerCodecRoutes } from './routes/codec';
 
-
 const INVALID_JSON = Symbol('invalid JSON');
 
 declare module 'fastify' {
@@ -24,7 +23,9 @@ declare module 'fastify' {
 /** A token anyone could guess, or a blank one, would open the API: refuse to start with it. */
 export function assertStrongToken(token: string, source: string): void {
   if (!/^[\x21-\x7e]{32,}$/.test(token)) {
-    throw new ConfigError(`the API token from ${source} is ${token.trim() ? 'too short or has spaces' : 'empty'}: use 32 or more visible characters (openssl rand -base64 32)`);
+    throw new ConfigError(
+      `the API token from ${source} is ${token.trim() ? 'too short or has spaces' : 'empty'}: use 32 or more visible characters (openssl rand -base64 32)`,
+    );
   }
 }
 
@@ -35,14 +36,24 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     logger: {
       level: deps.logLevel ?? 'info',
       // Credentials never reach the logs.
-      redact: ['req.headers.authorization', 'req.headers["x-hub-signature-256"]', `req.headers["${deps.secrets.grafanaSignatureHeader.toLowerCase()}"]`],
+      redact: [
+        'req.headers.authorization',
+        'req.headers["x-hub-signature-256"]',
+        `req.headers["${deps.secrets.grafanaSignatureHeader.toLowerCase()}"]`,
+      ],
     },
   });
   const metrics = new ApiMetrics();
-  if (deps.docker) registerContainerMetrics(metrics.registry, deps.docker, deps.config, (err) => app.log.warn({ err }, 'container metrics unavailable'));
+  if (deps.docker)
+    registerContainerMetrics(metrics.registry, deps.docker, deps.config, (err) =>
+      app.log.warn({ err }, 'container metrics unavailable'),
+    );
   const now = deps.now ?? (() => Date.now());
   // A signature is good once, across restarts and API processes: a captured request cannot be replayed.
-  const usedSignatures = new SignatureLedger(path.join(deps.config.dataDir, 'api-signatures'), deps.secrets.maxSkewSeconds * 1000);
+  const usedSignatures = new SignatureLedger(
+    path.join(deps.config.dataDir, 'api-signatures'),
+    deps.secrets.maxSkewSeconds * 1000,
+  );
 
   // Keep the raw bytes: signatures are computed over them, not over re-serialized JSON. Bad JSON is
   // reported only after authentication, so an unauthenticated caller learns nothing but 401.
@@ -68,38 +79,45 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   });
 
   app.get('/healthz', async () => ({ ok: true }));
-  app.get('/metrics', async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  app.get('/metrics', async (_req, reply) =>
+    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+  );
 
   // Everything under /v1 needs a credential.
-  await app.register(async (v1) => {
-    v1.addHook('preHandler', async (req, reply) => {
-      const result = authenticate(req, req.rawBody ?? Buffer.alloc(0), deps.secrets, Math.floor(now() / 1000));
-      if (!result.ok) {
-        metrics.authFailures.inc();
-        return reply.code(401).send({ error: result.reason });
-      }
-      if (req.body === INVALID_JSON) return reply.code(400).send({ error: 'body is not valid JSON' });
-      if (result.method !== 'bearer') {
-        if (!usedSignatures.claim(result.signature, now())) {
+  await app.register(
+    async (v1) => {
+      v1.addHook('preHandler', async (req, reply) => {
+        const result = authenticate(req, req.rawBody ?? Buffer.alloc(0), deps.secrets, Math.floor(now() / 1000));
+        if (!result.ok) {
           metrics.authFailures.inc();
-          return reply.code(401).send({ error: 'replayed signature' });
+          return reply.code(401).send({ error: result.reason });
         }
-      }
-    });
-    const routeDeps = { ...deps, metrics, now };
-    registerRollbackRoutes(v1, routeDeps);
-    registerWorkflowRoutes(v1, routeDeps);
-    registerAlertRoutes(v1, routeDeps);
-  }, { prefix: '/v1' });
+        if (req.body === INVALID_JSON) return reply.code(400).send({ error: 'body is not valid JSON' });
+        if (result.method !== 'bearer') {
+          if (!usedSignatures.claim(result.signature, now())) {
+            metrics.authFailures.inc();
+            return reply.code(401).send({ error: 'replayed signature' });
+          }
+        }
+      });
+      const routeDeps = { ...deps, metrics, now };
+      registerRollbackRoutes(v1, routeDeps);
+      registerWorkflowRoutes(v1, routeDeps);
+      registerAlertRoutes(v1, routeDeps);
+    },
+    { prefix: '/v1' },
+  );
 
-  await app.register(async (codec) => {
-    registerCodecRoutes(codec, {
-      codec: deps.codec,
-      bearerToken: deps.secrets.bearerToken,
-      uiOrigins: deps.uiOrigins ?? ['http://127.0.0.1:8233', 'http://localhost:8233'],
-    });
-  }, { prefix: '/codec' });
+  await app.register(
+    async (codec) => {
+      registerCodecRoutes(codec, {
+        codec: deps.codec,
+        bearerToken: deps.secrets.bearerToken,
+        uiOrigins: deps.uiOrigins ?? ['http://127.0.0.1:8233', 'http://localhost:8233'],
+      });
+    },
+    { prefix: '/codec' },
+  );
 
   return app;
 }
-

@@ -16,8 +16,10 @@ export class StackBusyError extends Error {}
 const useColour = () => Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
 const paint = (code: number) => (s: string) => (useColour() ? `\x1b[${code}m${s}\x1b[0m` : s);
 /** Text from a workflow (reasons, steps, answers, failures) is shown, never obeyed: terminal escapes and controls go. */
-export const shown = (s: string | undefined): string =>
-  (s ?? '').replace(/\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b.|[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, '');
+export const shown = (s: string | undefined): string => (s ?? '').replace(TERMINAL_CONTROLS, '');
+const TERMINAL_CONTROLS =
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b.|[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
 
 export const colour = { red: paint(31), green: paint(32), yellow: paint(33), dim: paint(2), bold: paint(1) };
 
@@ -43,7 +45,14 @@ export function makeOutput(json: boolean): Output {
 export function exitCodeFor(err: unknown): number {
   if (err instanceof TemporalUnreachableError) return EXIT.unreachable;
   if (err instanceof StackBusyError) return EXIT.busy;
-  if (err instanceof ConfigError || err instanceof UnknownStackError || err instanceof InvalidNameError || err instanceof UsageError || err instanceof UnknownReleaseError) return EXIT.usage;
+  if (
+    err instanceof ConfigError ||
+    err instanceof UnknownStackError ||
+    err instanceof InvalidNameError ||
+    err instanceof UsageError ||
+    err instanceof UnknownReleaseError
+  )
+    return EXIT.usage;
   if ((err as { code?: string }).code?.startsWith('commander.')) return EXIT.usage;
   return EXIT.failed;
 }

@@ -3,7 +3,13 @@
  * update-with-start, which answers started, joined, queued or busy.
  */
 import { status } from '@grpc/grpc-js';
-import { Client, isGrpcServiceError, WithStartWorkflowOperation, WorkflowHandle, WorkflowIdConflictPolicy } from '@temporalio/client';
+import {
+  Client,
+  isGrpcServiceError,
+  WithStartWorkflowOperation,
+  WorkflowHandle,
+  WorkflowIdConflictPolicy,
+} from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import type { StackRef } from '../domain/config';
 import type { OwnerReply, ProcedureRequest } from '../domain/owner';
@@ -27,7 +33,12 @@ export function ownerStartOptions(named: StackRef, opts: OwnerOptions) {
     workflowId: ownerWorkflowId(stack.name),
     taskQueue: opts.taskQueue ?? process.env.LIFELINE_TASK_QUEUE ?? ORCHESTRATION_TASK_QUEUE,
     args: [input] as [StackOwnerInput],
-    ...procedureStartMetadata('stack-owner', { stack, trigger: 'api', reason: 'owns the stack: one procedure at a time, alert triage', requestedBy: 'lifeline' }),
+    ...procedureStartMetadata('stack-owner', {
+      stack,
+      trigger: 'api',
+      reason: 'owns the stack: one procedure at a time, alert triage',
+      requestedBy: 'lifeline',
+    }),
   };
 }
 
@@ -44,7 +55,12 @@ export async function startProcedure(
   opts: OwnerOptions & { whenBusy?: WhenBusy; requestKey?: string } = {},
 ): Promise<StartedProcedure> {
   // The stack by name only: its settings are the worker's own config, whatever this client's config says.
-  const request: ProcedureRequest = { procedure, args: { ...args, stack: { name: args.stack.name } }, whenBusy: opts.whenBusy ?? 'refuse', requestKey: opts.requestKey };
+  const request: ProcedureRequest = {
+    procedure,
+    args: { ...args, stack: { name: args.stack.name } },
+    whenBusy: opts.whenBusy ?? 'refuse',
+    requestKey: opts.requestKey,
+  };
   // One update ID for every attempt: the server answers a repeat with the first attempt's outcome.
   const updateId = randomUUID();
   const deadline = Date.now() + UPDATE_WITH_START_PATIENCE_MS;

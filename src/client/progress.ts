@@ -28,9 +28,13 @@ export function decisionHint(workflowId: string, p: ProcedureProgress): string {
 
 /** The monitoring window one of `ids` (default: the running children of `handle`) is in, if any. */
 async function monitoringWindow(handle: WorkflowHandle, ids?: string[]): Promise<MonitoringWindow | undefined> {
-  const children = ids ?? ((await handle.describe().catch(() => undefined))?.raw.pendingChildren ?? []).map((c) => c.workflowId ?? '');
+  const children =
+    ids ?? ((await handle.describe().catch(() => undefined))?.raw.pendingChildren ?? []).map((c) => c.workflowId ?? '');
   for (const id of children.filter(Boolean)) {
-    const window = await handle.client.getHandle(id).query(monitoringWindowQuery).catch(() => undefined);
+    const window = await handle.client
+      .getHandle(id)
+      .query(monitoringWindowQuery)
+      .catch(() => undefined);
     if (window) return window;
   }
   return undefined;
@@ -43,7 +47,11 @@ export function windowLine(w: MonitoringWindow, now = Date.now()): string {
 }
 
 /** Prints timeline entries as they appear until the workflow closes, then returns its result (or throws its failure). */
-export async function follow<T>(out: Output, handle: WorkflowHandle, opts: { quiet?: boolean; window?: boolean } = {}): Promise<T> {
+export async function follow<T>(
+  out: Output,
+  handle: WorkflowHandle,
+  opts: { quiet?: boolean; window?: boolean } = {},
+): Promise<T> {
   const started = Date.now();
   let printed = 0;
   let lastHint = '';

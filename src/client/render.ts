@@ -12,7 +12,14 @@ interface Outcome {
 
 export function renderResult({ workflowId, result }: Outcome): string {
   if (result === undefined) return `started ${workflowId}\n  follow it with: lifeline status ${workflowId} --watch`;
-  const r = result as { status?: string; toRelease?: string; release?: string; verification?: VerificationReport; rollback?: { verification?: VerificationReport }; acknowledgedBy?: string };
+  const r = result as {
+    status?: string;
+    toRelease?: string;
+    release?: string;
+    verification?: VerificationReport;
+    rollback?: { verification?: VerificationReport };
+    acknowledgedBy?: string;
+  };
   const lines: string[] = [];
   switch (r.status) {
     case 'completed':
@@ -51,7 +58,10 @@ export function renderProgress(workflowId: string, p: ProcedureProgress, closedS
   lines.push('', renderChecklist(p.checklist));
   if (p.decisions.length) {
     lines.push('', 'decisions:');
-    for (const d of p.decisions) lines.push(`  ${d.at} ${d.kind}${d.approved === false ? ' (denied)' : ''} by ${shown(d.by)}${d.reason ? `: ${shown(d.reason)}` : ''}`);
+    for (const d of p.decisions)
+      lines.push(
+        `  ${d.at} ${d.kind}${d.approved === false ? ' (denied)' : ''} by ${shown(d.by)}${d.reason ? `: ${shown(d.reason)}` : ''}`,
+      );
   }
   return lines.join('\n');
 }

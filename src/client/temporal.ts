@@ -15,7 +15,11 @@ export class TemporalUnreachableError extends Error {
 }
 
 /** A client whose payloads are encrypted with the keys of `dataDir` (or the environment's). */
-export async function connectClient(dataDir: string, address = temporalAddress(), namespace = temporalNamespace()): Promise<Client> {
+export async function connectClient(
+  dataDir: string,
+  address = temporalAddress(),
+  namespace = temporalNamespace(),
+): Promise<Client> {
   // A missing key or an unreadable TLS file is reported as such, before any connection.
   const dataConverter = lifelineDataConverter(dataDir);
   const tls = temporalTls();

@@ -23,8 +23,10 @@ export interface CodecKeys {
 
 export class EncryptionCodec implements PayloadCodec {
   constructor(private readonly keys: CodecKeys) {
-    for (const [id, key] of keys.keys) if (key.length !== 32) throw new Error(`codec key ${id} must be 32 bytes (AES-256), not ${key.length}`);
-    if (!keys.keys.has(keys.currentKeyId)) throw new Error(`codec key ${keys.currentKeyId} is not among the loaded keys`);
+    for (const [id, key] of keys.keys)
+      if (key.length !== 32) throw new Error(`codec key ${id} must be 32 bytes (AES-256), not ${key.length}`);
+    if (!keys.keys.has(keys.currentKeyId))
+      throw new Error(`codec key ${keys.currentKeyId} is not among the loaded keys`);
   }
 
   async encode(payloads: Payload[]): Promise<Payload[]> {
@@ -32,9 +34,15 @@ export class EncryptionCodec implements PayloadCodec {
     return payloads.map((payload) => {
       const nonce = randomBytes(NONCE_BYTES);
       const cipher = createCipheriv('aes-256-gcm', key, nonce);
-      const sealed = Buffer.concat([cipher.update(temporal.api.common.v1.Payload.encode(payload).finish()), cipher.final()]);
+      const sealed = Buffer.concat([
+        cipher.update(temporal.api.common.v1.Payload.encode(payload).finish()),
+        cipher.final(),
+      ]);
       return {
-        metadata: { [METADATA_ENCODING_KEY]: encode(ENCRYPTED_ENCODING), [KEY_ID_METADATA]: encode(this.keys.currentKeyId) },
+        metadata: {
+          [METADATA_ENCODING_KEY]: encode(ENCRYPTED_ENCODING),
+          [KEY_ID_METADATA]: encode(this.keys.currentKeyId),
+        },
         data: Buffer.concat([nonce, sealed, cipher.getAuthTag()]),
       };
     });
@@ -52,7 +60,10 @@ export class EncryptionCodec implements PayloadCodec {
       if (data.length < NONCE_BYTES + TAG_BYTES) throw new ValueError('encrypted payload is too short');
       const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, NONCE_BYTES));
       decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
-      const plain = Buffer.concat([decipher.update(data.subarray(NONCE_BYTES, data.length - TAG_BYTES)), decipher.final()]);
+      const plain = Buffer.concat([
+        decipher.update(data.subarray(NONCE_BYTES, data.length - TAG_BYTES)),
+        decipher.final(),
+      ]);
       return temporal.api.common.v1.Payload.decode(plain);
     });
   }

@@ -19,7 +19,10 @@ const keyId = (key: Buffer) => `k-${createHash('sha256').update(key).digest('hex
 
 function parseKey(text: string, where: string): Buffer {
   const key = Buffer.from(text.trim(), 'base64');
-  if (key.length !== 32) throw new CodecKeyError(`${where}: a codec key is 32 bytes in base64 (openssl rand -base64 32), got ${key.length} bytes`);
+  if (key.length !== 32)
+    throw new CodecKeyError(
+      `${where}: a codec key is 32 bytes in base64 (openssl rand -base64 32), got ${key.length} bytes`,
+    );
   return key;
 }
 
@@ -67,7 +70,11 @@ export function ensureCodecKeyFile(file: string): void {
   mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const key = randomBytes(32);
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, `# Lifeline payload encryption keys: the first is current; keep older ones to read older histories.\n${keyId(key)} ${key.toString('base64')}\n`, { mode: 0o600 });
+  writeFileSync(
+    tmp,
+    `# Lifeline payload encryption keys: the first is current; keep older ones to read older histories.\n${keyId(key)} ${key.toString('base64')}\n`,
+    { mode: 0o600 },
+  );
   try {
     linkSync(tmp, file); // fails if another process created it first: theirs wins
   } catch (err) {

@@ -22,7 +22,13 @@ export const stackConfigHash = (stack: ResolvedStack): string => {
 /** The first setting (as a dotted path) where `given` differs from `own`; undefined when they are equal. */
 export function firstDifference(given: unknown, own: unknown, at = ''): string | undefined {
   if (isDeepStrictEqual(given, own)) return undefined;
-  if (given && own && typeof given === 'object' && typeof own === 'object' && Array.isArray(given) === Array.isArray(own)) {
+  if (
+    given &&
+    own &&
+    typeof given === 'object' &&
+    typeof own === 'object' &&
+    Array.isArray(given) === Array.isArray(own)
+  ) {
     const g = given as Record<string, unknown>;
     const o = own as Record<string, unknown>;
     for (const key of new Set([...Object.keys(g), ...Object.keys(o)])) {
@@ -63,7 +69,10 @@ export class PinnedStacks {
     const { name: _name, configHash: _hash, ...named } = requested;
     for (const [key, value] of Object.entries(named)) {
       const diff = firstDifference(value, own[key as keyof ResolvedStack], key);
-      if (diff) throw refuse(`the request sets ${diff} of stack ${own.name}, which this worker's config does not hold; nothing ran`);
+      if (diff)
+        throw refuse(
+          `the request sets ${diff} of stack ${own.name}, which this worker's config does not hold; nothing ran`,
+        );
     }
     return own;
   }
@@ -71,16 +80,29 @@ export class PinnedStacks {
   /** The worker's own copy of the version `given` was pinned to; refused when `given` differs from it in anything. */
   verify(given: ResolvedStack): ResolvedStack {
     const name = String(given.name);
-    if (!given.configHash) throw refuse(`stack ${name} has no pinned config version: its settings did not come from a worker's config; nothing ran`);
+    if (!given.configHash)
+      throw refuse(
+        `stack ${name} has no pinned config version: its settings did not come from a worker's config; nothing ran`,
+      );
     const key = `${name}@${given.configHash}`;
-    const own = this.versions.get(key) ?? (this.current(name)?.configHash === given.configHash ? this.versions.get(key) : undefined);
-    if (!own) throw refuse(`stack ${name} config version ${given.configHash} is not one this worker holds (the config changed since the procedure started?); nothing ran`);
+    const own =
+      this.versions.get(key) ??
+      (this.current(name)?.configHash === given.configHash ? this.versions.get(key) : undefined);
+    if (!own)
+      throw refuse(
+        `stack ${name} config version ${given.configHash} is not one this worker holds (the config changed since the procedure started?); nothing ran`,
+      );
     const diff = firstDifference(given, own);
-    if (diff) throw refuse(`the request sets ${diff} of stack ${name}, which this worker's config does not hold; nothing ran`);
+    if (diff)
+      throw refuse(`the request sets ${diff} of stack ${name}, which this worker's config does not hold; nothing ran`);
     return own;
   }
 }
 
 /** Whether an activity argument is a stack's settings (the shape every workflow passes). */
 export const isStackSettings = (v: unknown): v is ResolvedStack =>
-  !!v && typeof v === 'object' && typeof (v as ResolvedStack).name === 'string' && Array.isArray((v as ResolvedStack).services) && typeof (v as ResolvedStack).timeouts === 'object';
+  !!v &&
+  typeof v === 'object' &&
+  typeof (v as ResolvedStack).name === 'string' &&
+  Array.isArray((v as ResolvedStack).services) &&
+  typeof (v as ResolvedStack).timeouts === 'object';

@@ -17,7 +17,8 @@ export function readSecret(name: string, env: NodeJS.ProcessEnv = process.env): 
 /** The API token: from the environment, else one generated once into <dataDir>/api-token (mode 600). */
 export function apiToken(dataDir: string, env: NodeJS.ProcessEnv = process.env): { token: string; source: string } {
   const fromEnv = readSecret('LIFELINE_API_TOKEN', env);
-  if (fromEnv) return { token: fromEnv, source: env.LIFELINE_API_TOKEN_FILE ? env.LIFELINE_API_TOKEN_FILE : 'LIFELINE_API_TOKEN' };
+  if (fromEnv)
+    return { token: fromEnv, source: env.LIFELINE_API_TOKEN_FILE ? env.LIFELINE_API_TOKEN_FILE : 'LIFELINE_API_TOKEN' };
   const file = path.join(dataDir, 'api-token');
   if (!existsSync(file)) {
     // Written whole under a temporary name, then linked into place: a reader never sees a partial token,

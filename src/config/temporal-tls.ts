@@ -8,7 +8,6 @@ import type { TLSConfig } from '@temporalio/common/lib/internal-non-workflow';
 import { readFileSync } from 'node:fs';
 import { ConfigError } from './load';
 
-
 function pem(env: NodeJS.ProcessEnv, name: string): Buffer | undefined {
   const data = env[`TEMPORAL_TLS_${name}_DATA`];
   if (data) return Buffer.from(data);
@@ -29,7 +28,10 @@ export function temporalTls(env: NodeJS.ProcessEnv = process.env): TLSConfig | u
   const serverName = env.TEMPORAL_TLS_SERVER_NAME;
   const on = ['1', 'true'].includes((env.TEMPORAL_TLS ?? '').toLowerCase());
   if (!on && !ca && !crt && !key && !serverName) return undefined;
-  if (Boolean(crt) !== Boolean(key)) throw new ConfigError('mTLS needs both TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH (or their _DATA forms)');
+  if (Boolean(crt) !== Boolean(key))
+    throw new ConfigError(
+      'mTLS needs both TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH (or their _DATA forms)',
+    );
   return {
     ...(serverName ? { serverNameOverride: serverName } : {}),
     ...(ca ? { serverRootCACertificate: ca } : {}),

@@ -15,7 +15,10 @@ const upstreamAlert = z.object({
   status: z.enum(['firing', 'resolved']),
   labels,
   // Bounded, so an alert always fits in a workflow payload: a 400 names the field instead of a 503 retried for ever.
-  annotations: z.record(z.string().max(4096)).refine((a) => Object.keys(a).length <= 32, 'at most 32 annotations').default({}),
+  annotations: z
+    .record(z.string().max(4096))
+    .refine((a) => Object.keys(a).length <= 32, 'at most 32 annotations')
+    .default({}),
   startsAt: timestamp,
   endsAt: z.string().optional(),
   generatorURL: z.string().optional(),
@@ -30,7 +33,10 @@ export const alertmanagerPayloadSchema = z.object({
   truncatedAlerts: z.number().int().nonnegative().optional(),
   groupLabels: labels.default({}),
   commonLabels: labels.default({}),
-  commonAnnotations: z.record(z.string().max(4096)).refine((a) => Object.keys(a).length <= 32, 'at most 32 annotations').default({}),
+  commonAnnotations: z
+    .record(z.string().max(4096))
+    .refine((a) => Object.keys(a).length <= 32, 'at most 32 annotations')
+    .default({}),
   externalURL: z.string().default(''),
   alerts: z.array(upstreamAlert).min(1).max(1000),
 });
@@ -41,7 +47,10 @@ export const grafanaPayloadSchema = alertmanagerPayloadSchema.extend({
   state: z.string().max(64).optional(),
   title: z.string().max(4096).optional(),
   message: z.string().max(16_384).optional(),
-  alerts: z.array(upstreamAlert.extend({ values: z.record(z.number().nullable()).nullable().optional() }).passthrough()).min(1).max(1000),
+  alerts: z
+    .array(upstreamAlert.extend({ values: z.record(z.number().nullable()).nullable().optional() }).passthrough())
+    .min(1)
+    .max(1000),
 });
 
 export const genericAlertSchema = z
@@ -75,7 +84,12 @@ export function procedureOf(routing: AlertRouting, alertname: string): AlertRout
 }
 
 /** Alertmanager and Grafana alerts, routed to configured stacks. */
-export function routeUpstreamAlerts(source: 'alertmanager' | 'grafana', alerts: UpstreamAlert[], routing: AlertRouting, stacks: readonly string[]): Routed {
+export function routeUpstreamAlerts(
+  source: 'alertmanager' | 'grafana',
+  alerts: UpstreamAlert[],
+  routing: AlertRouting,
+  stacks: readonly string[],
+): Routed {
   const out: Routed = { events: [], unrouted: [] };
   for (const a of alerts) {
     const name = a.labels.alertname ?? 'unnamed';
@@ -101,10 +115,27 @@ export function routeUpstreamAlerts(source: 'alertmanager' | 'grafana', alerts: 
 }
 
 /** A generic alert for a known stack (the caller checks the stack); its name picks the procedure, as for Alertmanager. */
-export function routeGenericAlert(a: z.infer<typeof genericAlertSchema>, receivedAt: Date, routing: AlertRouting): Routed {
+export function routeGenericAlert(
+  a: z.infer<typeof genericAlertSchema>,
+  receivedAt: Date,
+  routing: AlertRouting,
+): Routed {
   const startsAt = a.startsAt ? new Date(a.startsAt).toISOString() : receivedAt.toISOString();
   return {
-    events: [{ source: 'generic', stack: a.stack, name: a.name, severity: a.severity, status: a.status, fingerprint: a.fingerprint ?? `${a.stack}/${a.name}`, startsAt, summary: a.summary, labels: {}, procedure: procedureOf(routing, a.name) }],
+    events: [
+      {
+        source: 'generic',
+        stack: a.stack,
+        name: a.name,
+        severity: a.severity,
+        status: a.status,
+        fingerprint: a.fingerprint ?? `${a.stack}/${a.name}`,
+        startsAt,
+        summary: a.summary,
+        labels: {},
+        procedure: procedureOf(routing, a.name),
+      },
+    ],
     unrouted: [],
   };
 }

@@ -14,10 +14,17 @@ const errorLogPattern = z
     try {
       new RegExp(pattern, 'i');
     } catch (err) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `not a valid regular expression: ${(err as Error).message}` });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: `not a valid regular expression: ${(err as Error).message}`,
+      });
       return;
     }
-    if (!safeRegex(pattern)) ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'may backtrack catastrophically on a long log line (ReDoS); simplify it' });
+    if (!safeRegex(pattern))
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: 'may backtrack catastrophically on a long log line (ReDoS); simplify it',
+      });
   });
 const loopbackUrl = z.string().url();
 
@@ -79,7 +86,11 @@ export const blueGreenSchema = z.object({
 
 export const emergencySchema = z.object({
   /** Below this much free space on the Docker data root, the outage procedure frees space. */
-  minFreeDiskBytes: z.number().int().nonnegative().default(1 << 30),
+  minFreeDiskBytes: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(1 << 30),
   dockerDataRoot: z.string().default('/var/lib/docker'),
   /** Host command that restarts the Docker daemon; without one, a person is asked to do it. */
   dockerRestartCommand: z.array(z.string()).min(1).optional(),
@@ -94,7 +105,10 @@ export const emergencySchema = z.object({
 export type EmergencyConfig = z.infer<typeof emergencySchema>;
 
 export const stackSchema = z.object({
-  host: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/).default('local'),
+  host: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,62}$/)
+    .default('local'),
   /** Compose project name (the com.docker.compose.project label). Defaults to the stack name. */
   project: stackNameSchema.optional(),
   services: z.record(serviceNameSchema, serviceSchema).refine((s) => Object.keys(s).length > 0, 'at least one service'),
@@ -106,9 +120,7 @@ export const stackSchema = z.object({
   smokeTests: z.array(smokeTestSchema).default([]),
   errorLogPatterns: z.array(errorLogPattern).default(['\\bERROR\\b', '\\bFATAL\\b', 'panic']),
   errorLogLines: z.number().int().positive().default(100),
-  prometheus: z
-    .object({ url: loopbackUrl, checks: z.array(metricCheckSchema).default([]) })
-    .optional(),
+  prometheus: z.object({ url: loopbackUrl, checks: z.array(metricCheckSchema).default([]) }).optional(),
   integrityCheck: z
     .union([
       z.object({ type: z.literal('http'), url: loopbackUrl, expectStatus: z.number().int().default(200) }),
@@ -136,7 +148,12 @@ export const escalationLevelSchema = z.object({
 });
 export type EscalationLevel = z.infer<typeof escalationLevelSchema>;
 
-export const PROCEDURES_FOR_ALERTS = ['quick-rollback', 'data-corruption', 'security-breach', 'complete-service-outage'] as const;
+export const PROCEDURES_FOR_ALERTS = [
+  'quick-rollback',
+  'data-corruption',
+  'security-breach',
+  'complete-service-outage',
+] as const;
 
 export const alertRuleSchema = z.object({
   alertname: z.string().min(1),
@@ -172,7 +189,14 @@ export const alertRoutingSchema = z.object({
   severityLabel: z.string().default('severity'),
   /** Label value → severity, for alerts no rule names. */
   severityMap: z.record(z.enum(['critical', 'high', 'medium', 'low'])).default({
-    critical: 'critical', page: 'critical', high: 'high', error: 'high', warning: 'medium', medium: 'medium', info: 'low', low: 'low',
+    critical: 'critical',
+    page: 'critical',
+    high: 'high',
+    error: 'high',
+    warning: 'medium',
+    medium: 'medium',
+    info: 'low',
+    low: 'low',
   }),
   rules: z.array(alertRuleSchema).default(DEFAULT_ALERT_RULES),
   /** How long a person has to answer "consider rollback" (medium over 15 min). */
@@ -193,7 +217,10 @@ export const configSchema = z.object({
   notifications: z.array(notificationTargetSchema).default([]),
   escalation: z.object({ levels: z.array(escalationLevelSchema).min(1).default(DEFAULT_LEVELS) }).default({}),
   github: z
-    .object({ apiUrl: z.string().url().default('https://api.github.com'), repo: z.string().regex(/^[\w.-]+\/[\w.-]+$/) })
+    .object({
+      apiUrl: z.string().url().default('https://api.github.com'),
+      repo: z.string().regex(/^[\w.-]+\/[\w.-]+$/),
+    })
     .optional(),
   api: z
     .object({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(8787) })
@@ -247,7 +274,8 @@ export class UnknownStackError extends Error {
   }
 }
 
-export const hasStack = (config: LifelineConfig, name: string): boolean => Object.prototype.hasOwnProperty.call(config.stacks, name);
+export const hasStack = (config: LifelineConfig, name: string): boolean =>
+  Object.prototype.hasOwnProperty.call(config.stacks, name);
 
 export function resolveStack(config: LifelineConfig, name: string): ResolvedStack {
   // Own properties only: "constructor" or "__proto__" is no stack.

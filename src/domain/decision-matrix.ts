@@ -2,7 +2,6 @@
 export type Severity = 'critical' | 'high' | 'medium' | 'low';
 export type MatrixAction = 'rollback-now' | 'rollback' | 'monitor-closely' | 'consider-rollback' | 'monitor' | 'log';
 
-
 const HIGH_THRESHOLD_MS = 5 * 60_000;
 const MEDIUM_THRESHOLD_MS = 15 * 60_000;
 

@@ -24,17 +24,42 @@ export interface IncidentReport {
 }
 
 /** The runbook's follow-ups that people do: open in every report until someone does them. */
-const PEOPLE_ITEMS: readonly ChecklistItem[] = ['Root cause analysis started', 'Fix tested in staging', 'Runbooks updated', 'Post-mortem scheduled'];
+const PEOPLE_ITEMS: readonly ChecklistItem[] = [
+  'Root cause analysis started',
+  'Fix tested in staging',
+  'Runbooks updated',
+  'Post-mortem scheduled',
+];
 
 /** One line of text: control characters (newlines and carriage returns included) cannot forge report lines. */
-export const oneLine = (s: string | undefined): string => (s ?? '').replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ');
+export const oneLine = (s: string | undefined): string => (s ?? '').replace(LINE_BREAKING, ' ');
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const LINE_BREAKING = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
 
 export function renderIncidentReport(raw: IncidentReport): string {
-  const r = { ...raw, reason: oneLine(raw.reason), outcome: oneLine(raw.outcome), fromRelease: raw.fromRelease && oneLine(raw.fromRelease), toRelease: raw.toRelease && oneLine(raw.toRelease) };
-  const timeline = r.timeline.map((t) => `- ${oneLine(t.at)} ${oneLine(t.step)}${t.detail ? `: ${oneLine(t.detail)}` : ''}`).join('\n');
-  const decisions = (r.decisions ?? []).map((d) => `- ${oneLine(d.at)} ${oneLine(d.kind)}${d.approved === undefined ? '' : d.approved ? ' (approved)' : ' (denied)'} by ${oneLine(d.by)}${d.releaseId ? ` for release ${oneLine(d.releaseId)}` : ''}: ${oneLine(d.reason) || '(no reason given)'}`).join('\n');
-  const open = r.checklist.filter((e) => PEOPLE_ITEMS.includes(e.item) && e.state === 'pending').map((e) => `- [ ] ${e.item}`).join('\n');
-  const errors = r.errorLines.length ? r.errorLines.map((e) => `    [${oneLine(e.service)}] ${oneLine(e.line)}`).join('\n') : '    (none)';
+  const r = {
+    ...raw,
+    reason: oneLine(raw.reason),
+    outcome: oneLine(raw.outcome),
+    fromRelease: raw.fromRelease && oneLine(raw.fromRelease),
+    toRelease: raw.toRelease && oneLine(raw.toRelease),
+  };
+  const timeline = r.timeline
+    .map((t) => `- ${oneLine(t.at)} ${oneLine(t.step)}${t.detail ? `: ${oneLine(t.detail)}` : ''}`)
+    .join('\n');
+  const decisions = (r.decisions ?? [])
+    .map(
+      (d) =>
+        `- ${oneLine(d.at)} ${oneLine(d.kind)}${d.approved === undefined ? '' : d.approved ? ' (approved)' : ' (denied)'} by ${oneLine(d.by)}${d.releaseId ? ` for release ${oneLine(d.releaseId)}` : ''}: ${oneLine(d.reason) || '(no reason given)'}`,
+    )
+    .join('\n');
+  const open = r.checklist
+    .filter((e) => PEOPLE_ITEMS.includes(e.item) && e.state === 'pending')
+    .map((e) => `- [ ] ${e.item}`)
+    .join('\n');
+  const errors = r.errorLines.length
+    ? r.errorLines.map((e) => `    [${oneLine(e.service)}] ${oneLine(e.line)}`).join('\n')
+    : '    (none)';
   return [
     `# Production Rollback: ${r.reason}`,
     '',

@@ -11,10 +11,15 @@ const RELEASE_ID = /^\d{8}-\d{6}$/;
 const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
 /** An environment a stack serves (production, staging, ...). */
-export const environmentSchema = z.string().regex(/^[a-z0-9-]{1,32}$/, 'environments are lower-case letters, digits and "-" (max 32)');
+export const environmentSchema = z
+  .string()
+  .regex(/^[a-z0-9-]{1,32}$/, 'environments are lower-case letters, digits and "-" (max 32)');
 export const stackNameSchema = z
   .string()
-  .regex(STACK_NAME, 'stack names are lower-case letters, digits, "-" and "_" (max 63), starting with a letter or digit');
+  .regex(
+    STACK_NAME,
+    'stack names are lower-case letters, digits, "-" and "_" (max 63), starting with a letter or digit',
+  );
 export const serviceNameSchema = z
   .string()
   .regex(SERVICE_NAME, 'service names are lower-case letters, digits, ".", "-" and "_" (max 63)');

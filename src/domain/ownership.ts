@@ -23,7 +23,8 @@ export type OwnedProcedure = keyof typeof PRIORITY;
 
 export const OWNED_PROCEDURES = Object.keys(PRIORITY) as OwnedProcedure[];
 
-export const isOwnedProcedure = (name: string): name is OwnedProcedure => Object.prototype.hasOwnProperty.call(PRIORITY, name);
+export const isOwnedProcedure = (name: string): name is OwnedProcedure =>
+  Object.prototype.hasOwnProperty.call(PRIORITY, name);
 
 export const priorityOf = (name: OwnedProcedure): number => PRIORITY[name];
 

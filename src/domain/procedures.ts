@@ -21,7 +21,12 @@ export const PROCEDURES = {
 } as const;
 export type ProcedureName = keyof typeof PROCEDURES;
 
-const EMERGENCIES: readonly ProcedureName[] = ['complete-service-outage', 'data-corruption', 'security-breach', 'rollback-failed'];
+const EMERGENCIES: readonly ProcedureName[] = [
+  'complete-service-outage',
+  'data-corruption',
+  'security-breach',
+  'rollback-failed',
+];
 
 /** `<procedure>:<stack>:<YYYYMMDD-HHMMSS>`, emergencies prefixed `emergency:`. */
 export function procedureWorkflowId(procedure: ProcedureName, stack: string, at: Date): string {
@@ -32,7 +37,10 @@ export function procedureWorkflowId(procedure: ProcedureName, stack: string, at:
 export const ownerWorkflowId = (stack: string): string => `stack:${stack}`;
 
 /** Search attributes and Web UI summary every procedure starts with, from the CLI, the API or triage. */
-export function procedureStartMetadata(procedure: ProcedureName, args: Omit<ProcedureInput, 'stack'> & { stack: StackRef }) {
+export function procedureStartMetadata(
+  procedure: ProcedureName,
+  args: Omit<ProcedureInput, 'stack'> & { stack: StackRef },
+) {
   return {
     typedSearchAttributes: [
       { key: SA.stack, value: args.stack.name },

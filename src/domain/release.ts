@@ -53,12 +53,29 @@ export const containerSpecSchema = z.object({
   /** Anonymous volumes by name, so a recreate re-attaches them instead of making new empty ones. */
   anonymousVolumes: z.array(z.object({ name: z.string(), target: z.string() })).optional(),
   /** Compose `depends_on` of this service: started after these, and after they are healthy when so conditioned. */
-  dependsOn: z.array(z.object({ service: z.string(), condition: z.enum(['service_started', 'service_healthy', 'service_completed_successfully']) })).optional(),
+  dependsOn: z
+    .array(
+      z.object({
+        service: z.string(),
+        condition: z.enum(['service_started', 'service_healthy', 'service_completed_successfully']),
+      }),
+    )
+    .optional(),
 });
 export type ContainerSpec = z.infer<typeof containerSpecSchema>;
 
-export const storedFileSchema = z.object({ source: z.string(), stored: z.string(), sha256: z.string(), bytes: z.number() });
-export const volumeArchiveSchema = z.object({ volume: z.string(), archive: z.string(), sha256: z.string(), bytes: z.number() });
+export const storedFileSchema = z.object({
+  source: z.string(),
+  stored: z.string(),
+  sha256: z.string(),
+  bytes: z.number(),
+});
+export const volumeArchiveSchema = z.object({
+  volume: z.string(),
+  archive: z.string(),
+  sha256: z.string(),
+  bytes: z.number(),
+});
 
 export const releaseSchema = z.object({
   id: releaseIdSchema,
@@ -77,7 +94,10 @@ export const releaseSchema = z.object({
   fingerprint: z.string(),
 });
 export type Release = z.infer<typeof releaseSchema>;
-export type ReleaseSummary = Pick<Release, 'id' | 'stack' | 'createdAt' | 'reason' | 'imageTags' | 'knownBad' | 'knownGood' | 'fingerprint'> & {
+export type ReleaseSummary = Pick<
+  Release,
+  'id' | 'stack' | 'createdAt' | 'reason' | 'imageTags' | 'knownBad' | 'knownGood' | 'fingerprint'
+> & {
   services: number;
   volumes: number;
 };
@@ -136,7 +156,10 @@ export function rollbackCandidates(
 export function releasesToPrune(releases: readonly ReleaseSummary[], keep: number): string[] {
   const sorted = newestFirst(releases);
   const lastGood = sorted.find((r) => r.knownGood && !r.knownBad);
-  return sorted.slice(Math.max(keep, 0)).filter((r) => r.id !== lastGood?.id).map((r) => r.id);
+  return sorted
+    .slice(Math.max(keep, 0))
+    .filter((r) => r.id !== lastGood?.id)
+    .map((r) => r.id);
 }
 
 export function summarize(r: Release): ReleaseSummary {
@@ -155,6 +178,9 @@ export function summarize(r: Release): ReleaseSummary {
 }
 
 /** The newest release marked known-good and not since marked known-bad: the runbook's "last known good". */
-export function lastKnownGood(releases: readonly ReleaseSummary[], opts: { excluding?: readonly string[] } = {}): ReleaseSummary | undefined {
+export function lastKnownGood(
+  releases: readonly ReleaseSummary[],
+  opts: { excluding?: readonly string[] } = {},
+): ReleaseSummary | undefined {
   return rollbackCandidates(releases, opts).find((r) => r.knownGood);
 }

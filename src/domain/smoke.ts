@@ -26,7 +26,8 @@ export function jsonPathGet(value: unknown, path: string): unknown {
 export function evaluateSmokeTest(test: SmokeTest, obs: HttpObservation): CheckResult {
   const fail = (detail: string): CheckResult => ({ name: test.name, passed: false, detail });
   if (obs.status !== test.expectStatus) return fail(`status ${obs.status}, expected ${test.expectStatus}`);
-  if (obs.latencyMs > test.maxLatencyMs) return fail(`took ${Math.round(obs.latencyMs)} ms, bound ${test.maxLatencyMs} ms`);
+  if (obs.latencyMs > test.maxLatencyMs)
+    return fail(`took ${Math.round(obs.latencyMs)} ms, bound ${test.maxLatencyMs} ms`);
   if (test.bodyContains !== undefined && !obs.body.includes(test.bodyContains)) {
     return fail(`body lacks ${JSON.stringify(test.bodyContains)}`);
   }
@@ -39,7 +40,9 @@ export function evaluateSmokeTest(test: SmokeTest, obs: HttpObservation): CheckR
     }
     const got = jsonPathGet(parsed, test.jsonPath);
     if (test.jsonEquals !== undefined ? got !== test.jsonEquals : got === undefined) {
-      return fail(`${test.jsonPath} is ${JSON.stringify(got)}, expected ${JSON.stringify(test.jsonEquals ?? '(present)')}`);
+      return fail(
+        `${test.jsonPath} is ${JSON.stringify(got)}, expected ${JSON.stringify(test.jsonEquals ?? '(present)')}`,
+      );
     }
   }
   return { name: test.name, passed: true, detail: `status ${obs.status} in ${Math.round(obs.latencyMs)} ms` };
@@ -61,7 +64,9 @@ export function evaluateMetric(check: MetricCheck, samples: number[]): CheckResu
   return {
     name: check.name,
     passed: bad.length === 0,
-    detail: bad.length ? `values ${bad.join(', ')} not ${check.op} ${check.threshold}` : `${samples.length} sample(s) ${check.op} ${check.threshold}`,
+    detail: bad.length
+      ? `values ${bad.join(', ')} not ${check.op} ${check.threshold}`
+      : `${samples.length} sample(s) ${check.op} ${check.threshold}`,
   };
 }
 

@@ -65,7 +65,8 @@ export class ReleaseStore {
 
   async mark(stack: string, id: string, mark: { knownBad?: string; knownGood?: boolean }): Promise<ReleaseSummary> {
     const r = await this.get(stack, id);
-    if (mark.knownBad !== undefined) Object.assign(r, { knownBad: true, knownBadReason: mark.knownBad, knownGood: false });
+    if (mark.knownBad !== undefined)
+      Object.assign(r, { knownBad: true, knownBadReason: mark.knownBad, knownGood: false });
     if (mark.knownGood) Object.assign(r, { knownGood: true, knownBad: false, knownBadReason: undefined });
     await this.write(r);
     return summarize(r);

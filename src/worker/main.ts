@@ -11,7 +11,9 @@ import { hasStack, resolveStack } from '../domain/config';
 import { createWorkers, runWorkers, WorkerRole } from './workers';
 
 async function main(): Promise<void> {
-  const roles = (process.env.LIFELINE_WORKER_ROLES ?? 'orchestration,host').split(',').map((r) => r.trim()) as WorkerRole[];
+  const roles = (process.env.LIFELINE_WORKER_ROLES ?? 'orchestration,host')
+    .split(',')
+    .map((r) => r.trim()) as WorkerRole[];
   const host = process.env.LIFELINE_HOST ?? 'local';
   // The worker's own configuration: where its data and keys live.
   const file = configFilePath();
@@ -32,7 +34,9 @@ async function main(): Promise<void> {
       return hasStack(now, name) ? resolveStack(now, name) : undefined;
     }),
     taskQueue: process.env.LIFELINE_TASK_QUEUE,
-    workflowBundle: process.env.LIFELINE_WORKFLOW_BUNDLE ? { codePath: process.env.LIFELINE_WORKFLOW_BUNDLE } : undefined,
+    workflowBundle: process.env.LIFELINE_WORKFLOW_BUNDLE
+      ? { codePath: process.env.LIFELINE_WORKFLOW_BUNDLE }
+      : undefined,
     chaosActivityDelayMs: Number(process.env.LIFELINE_CHAOS_ACTIVITY_DELAY_MS ?? 0) || undefined,
   });
   console.log(`lifeline worker: roles=${roles.join(',')} host=${host} temporal=${temporalAddress()}`);

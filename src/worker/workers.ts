@@ -45,7 +45,11 @@ const WORKFLOW_INTERCEPTOR_MODULES = [require.resolve('../workflows/step-summari
 
 /** Bundles Lifeline's workflow code once, for workers that should not bundle it themselves (tests, benchmarks). */
 export async function bundleWorkflows(): Promise<string> {
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, logger: new DefaultLogger('WARN') });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+    logger: new DefaultLogger('WARN'),
+  });
   return code;
 }
 
@@ -65,7 +69,11 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
         activities: createOrchestrationActivities({
           http,
           githubToken: () => readSecret('GITHUB_TOKEN'),
-          client: new Client({ connection: setup.connection, namespace: setup.namespace, dataConverter: setup.dataConverter }),
+          client: new Client({
+            connection: setup.connection,
+            namespace: setup.namespace,
+            dataConverter: setup.dataConverter,
+          }),
           stacks: setup.stacks,
         }),
         interceptors: {
@@ -85,7 +93,10 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
         taskQueue: hostTaskQueue(setup.host),
         activities: createHostActivities({ docker: setup.docker ?? new Docker(), host: setup.host, http }),
         interceptors: {
-          activity: [() => ({ inbound: new PinnedStackInterceptor(setup.stacks) }), ...(delay ? [() => ({ inbound: new DelayActivities(delay) })] : [])],
+          activity: [
+            () => ({ inbound: new PinnedStackInterceptor(setup.stacks) }),
+            ...(delay ? [() => ({ inbound: new DelayActivities(delay) })] : []),
+          ],
         },
       }),
     );

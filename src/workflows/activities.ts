@@ -16,7 +16,13 @@ export function hostActivities(stack: ResolvedStack) {
     heartbeatTimeout: `${stack.timeouts.activityHeartbeatSeconds}s`,
     // A stopped procedure reports the state its last Docker step left, so it waits for that step to end.
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 30, nonRetryableErrorTypes: NON_RETRYABLE },
+    retry: {
+      initialInterval: '500ms',
+      backoffCoefficient: 2,
+      maximumInterval: '5s',
+      maximumAttempts: 30,
+      nonRetryableErrorTypes: NON_RETRYABLE,
+    },
   });
 }
 
@@ -36,7 +42,12 @@ export function longHostActivities(stack: ResolvedStack, seconds: number) {
 /** Notifications and reports run on the workflow's own task queue, beside the workflows. */
 export const orchestration = proxyActivities<OrchestrationActivities>({
   startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 5, nonRetryableErrorTypes: ['ConfigMissing', 'GithubRejected'] },
+  retry: {
+    initialInterval: '1s',
+    maximumInterval: '30s',
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: ['ConfigMissing', 'GithubRejected'],
+  },
 });
 
 /** Configured host commands (firewall, Docker restart): one attempt only, so a side effect on the host happens at most once. */

@@ -10,7 +10,13 @@ import { hostActivities, longHostActivities, releaseRecorder } from './activitie
 import { runOwned, rethrowIfStopped } from './steps/owned';
 import { Procedure, requestKey } from './procedure';
 import { announceAndTick } from './steps/announce';
-import { completeRollback, escalateFailedRollback, messageOf, verificationFailure, verify } from './steps/finish-rollback';
+import {
+  completeRollback,
+  escalateFailedRollback,
+  messageOf,
+  verificationFailure,
+  verify,
+} from './steps/finish-rollback';
 import type { RollbackResult } from './steps/finish-rollback';
 import { replaceStack, requireImages, restoreRelease } from './steps/restore-release';
 import { retagSpecs } from './steps/retag-specs';
@@ -49,15 +55,26 @@ export async function automaticRollback(input: ProcedureInput & { imageTag: stri
   return runOwned(p, input, { handOver: 'rollback-failed' }, () => automaticRollbackSteps(p, input));
 }
 
-async function automaticRollbackSteps(p: Procedure, input: ProcedureInput & { imageTag: string }): Promise<DeployResult> {
+async function automaticRollbackSteps(
+  p: Procedure,
+  input: ProcedureInput & { imageTag: string },
+): Promise<DeployResult> {
   const { stack } = input;
   const docker = hostActivities(stack);
   const sinceUnix = Math.floor(Date.now() / 1000);
   const deployStartedMs = Date.now();
   const previous = await p.step('record current release', () =>
-    releaseRecorder(stack).recordRelease(stack, { reason: `before deploy of ${input.imageTag}`, requestKey: requestKey('previous'), knownGood: true }),
+    releaseRecorder(stack).recordRelease(stack, {
+      reason: `before deploy of ${input.imageTag}`,
+      requestKey: requestKey('previous'),
+      knownGood: true,
+    }),
   );
-  if (!previous) p.fail(`no container of ${stack.name} exists; deploy needs a running stack to take the spec from`, 'NothingRunning');
+  if (!previous)
+    p.fail(
+      `no container of ${stack.name} exists; deploy needs a running stack to take the spec from`,
+      'NothingRunning',
+    );
   const release = await docker.getRelease(stack, previous.id);
   const newSpecs = retagSpecs(stack, release.services, input.imageTag);
   await requireImages(p, stack, newSpecs);
@@ -68,10 +85,15 @@ async function automaticRollbackSteps(p: Procedure, input: ProcedureInput & { im
       await replaceStack(p, stack, newSpecs, `deploy:${input.imageTag}`, stack.timeouts.deployHealthSeconds);
       const smoke = await longHostActivities(stack, 60).runSmokeTests(stack);
       const failed = smoke.filter((c) => !c.passed);
-      if (failed.length) throw new Error(`smoke tests failed: ${failed.map((c) => `${c.name} (${c.detail})`).join('; ')}`);
+      if (failed.length)
+        throw new Error(`smoke tests failed: ${failed.map((c) => `${c.name} (${c.detail})`).join('; ')}`);
     });
     if (stack.prometheus && patched(WATCHED_DEPLOY_PATCH)) await watchMetrics(p, stack, deployStartedMs);
-    const deployed = await releaseRecorder(stack).recordRelease(stack, { reason: `deployed ${input.imageTag}`, requestKey: requestKey('deployed'), knownGood: true });
+    const deployed = await releaseRecorder(stack).recordRelease(stack, {
+      reason: `deployed ${input.imageTag}`,
+      requestKey: requestKey('deployed'),
+      knownGood: true,
+    });
     p.finish('completed', `deployed ${input.imageTag}`);
     return { status: 'deployed', release: deployed?.id ?? previous.id, imageTag: input.imageTag };
   } catch (err) {
@@ -82,8 +104,17 @@ async function automaticRollbackSteps(p: Procedure, input: ProcedureInput & { im
   // Automatic rollback flow.
   p.record('deployment failed', trigger);
   p.tick('Incident logged', 'done', trigger);
-  await announceAndTick(p, 'Stakeholders notified', stack, 'alert', `deploy of ${input.imageTag} failed: ${trigger}; rolling back to ${previous.id}`);
-  const failedState = await releaseRecorder(stack).recordRelease(stack, { reason: `failed deploy of ${input.imageTag}: ${trigger}`, requestKey: requestKey('failed') });
+  await announceAndTick(
+    p,
+    'Stakeholders notified',
+    stack,
+    'alert',
+    `deploy of ${input.imageTag} failed: ${trigger}; rolling back to ${previous.id}`,
+  );
+  const failedState = await releaseRecorder(stack).recordRelease(stack, {
+    reason: `failed deploy of ${input.imageTag}: ${trigger}`,
+    requestKey: requestKey('failed'),
+  });
   p.tick('Backup of current state created', failedState ? 'done' : 'skipped', failedState?.id);
   p.setReleases(failedState?.id, previous.id);
   p.tick('Rollback version identified', 'done', previous.id);
@@ -92,11 +123,19 @@ async function automaticRollbackSteps(p: Procedure, input: ProcedureInput & { im
   } catch (err) {
     rethrowIfStopped(p, err);
     p.tick('No errors during rollback', 'failed', messageOf(err));
-    return escalateFailedRollback(p, input, `previous release ${previous.id} did not come back: ${messageOf(err)}`, [previous.id]);
+    return escalateFailedRollback(p, input, `previous release ${previous.id} did not come back: ${messageOf(err)}`, [
+      previous.id,
+    ]);
   }
   p.tick('No errors during rollback');
   const verification = await verify(p, input, sinceUnix);
   if (!verification.passed) return escalateFailedRollback(p, input, verificationFailure(verification), [previous.id]);
-  const rollback = await completeRollback(p, { ...input, reason: `deploy of ${input.imageTag} failed: ${trigger}` }, verification, { from: failedState?.id, to: previous.id }, sinceUnix);
+  const rollback = await completeRollback(
+    p,
+    { ...input, reason: `deploy of ${input.imageTag} failed: ${trigger}` },
+    verification,
+    { from: failedState?.id, to: previous.id },
+    sinceUnix,
+  );
   return { status: 'rolled-back', release: previous.id, imageTag: input.imageTag, trigger, rollback };
 }

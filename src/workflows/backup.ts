@@ -5,15 +5,24 @@ import { hostActivities, longHostActivities } from './activities';
 import { runOwned } from './steps/owned';
 import { Procedure, requestKey } from './procedure';
 
-export async function backup(input: ProcedureInput & { knownGood?: boolean }): Promise<{ release: ReleaseSummary; pruned: string[] }> {
+export async function backup(
+  input: ProcedureInput & { knownGood?: boolean },
+): Promise<{ release: ReleaseSummary; pruned: string[] }> {
   const p: Procedure = new Procedure('backup', input.stack.name);
   return runOwned(p, input, { escalateFromLevel: 1 }, () => backupSteps(p, input));
 }
 
-async function backupSteps(p: Procedure, input: ProcedureInput & { knownGood?: boolean }): Promise<{ release: ReleaseSummary; pruned: string[] }> {
+async function backupSteps(
+  p: Procedure,
+  input: ProcedureInput & { knownGood?: boolean },
+): Promise<{ release: ReleaseSummary; pruned: string[] }> {
   const { stack } = input;
   const release = await p.step('record release', () =>
-    longHostActivities(stack, 3600).recordRelease(stack, { reason: input.reason, requestKey: requestKey('backup'), knownGood: input.knownGood }),
+    longHostActivities(stack, 3600).recordRelease(stack, {
+      reason: input.reason,
+      requestKey: requestKey('backup'),
+      knownGood: input.knownGood,
+    }),
   );
   if (!release) p.fail(`no container of ${stack.name} exists; nothing to record`, 'NothingRunning');
   const pruned = await p.step('apply retention', () => hostActivities(stack).pruneReleases(stack));

@@ -10,7 +10,14 @@ import { hostActivities, longHostActivities } from './activities';
 import { runOwned, rethrowIfStopped } from './steps/owned';
 import { Procedure } from './procedure';
 import { announceAndTick } from './steps/announce';
-import { completeRollback, escalateFailedRollback, messageOf, verificationFailure, RollbackResult, verify } from './steps/finish-rollback';
+import {
+  completeRollback,
+  escalateFailedRollback,
+  messageOf,
+  verificationFailure,
+  RollbackResult,
+  verify,
+} from './steps/finish-rollback';
 
 /** Histories recorded before it stopped green first. */
 const SWITCH_FIRST_PATCH = 'blue-green-switch-first';
@@ -27,16 +34,29 @@ async function blueGreenRollbackSteps(p: Procedure, input: ProcedureInput): Prom
   const docker = hostActivities(stack);
   let sinceUnix = Math.floor(Date.now() / 1000);
   p.tick('Incident logged', 'done', input.reason);
-  await announceAndTick(p, 'Stakeholders notified', stack, 'started', `${input.reason}: switching traffic back to blue`);
+  await announceAndTick(
+    p,
+    'Stakeholders notified',
+    stack,
+    'started',
+    `${input.reason}: switching traffic back to blue`,
+  );
   p.tick('Backup of current state created', 'skipped', 'nothing is removed: green is only stopped');
   p.setReleases(bg.green.project, bg.blue.project);
   p.tick('Rollback version identified', 'done', `blue (${bg.blue.project})`);
 
   const blue = await docker.containersOfProject(stack, 'blue');
-  if (blue.length === 0) p.fail(`blue environment ${bg.blue.project} has no containers; nothing to switch back to`, 'NoBlueEnvironment');
+  if (blue.length === 0)
+    p.fail(`blue environment ${bg.blue.project} has no containers; nothing to switch back to`, 'NoBlueEnvironment');
   const green = await docker.containersOfProject(stack, 'green');
   const switchFirst = patched(SWITCH_FIRST_PATCH);
-  const stopGreen = () => p.step('stop green environment', () => docker.stopContainers(green.map((c) => c.name), stack.timeouts.stopGraceSeconds));
+  const stopGreen = () =>
+    p.step('stop green environment', () =>
+      docker.stopContainers(
+        green.map((c) => c.name),
+        stack.timeouts.stopGraceSeconds,
+      ),
+    );
   p.markChanged();
   if (!switchFirst) {
     await stopGreen();

@@ -18,12 +18,17 @@ const SENIOR_OPS_LEVEL = 2;
 const GiB = 2 ** 30;
 const gib = (bytes: number) => `${(bytes / GiB).toFixed(1)} GiB`;
 
-export async function completeServiceOutage(input: ProcedureInput & { releaseId?: string }): Promise<RollbackResult | EscalatedResult> {
+export async function completeServiceOutage(
+  input: ProcedureInput & { releaseId?: string },
+): Promise<RollbackResult | EscalatedResult> {
   const p: Procedure = new Procedure('complete-service-outage', input.stack.name);
   return runOwned(p, input, { escalateFromLevel: SENIOR_OPS_LEVEL }, () => completeServiceOutageSteps(p, input));
 }
 
-async function completeServiceOutageSteps(p: Procedure, input: ProcedureInput & { releaseId?: string }): Promise<RollbackResult | EscalatedResult> {
+async function completeServiceOutageSteps(
+  p: Procedure,
+  input: ProcedureInput & { releaseId?: string },
+): Promise<RollbackResult | EscalatedResult> {
   const { stack } = input;
   const em = stack.emergency;
   const docker = hostActivities(stack);
@@ -32,11 +37,20 @@ async function completeServiceOutageSteps(p: Procedure, input: ProcedureInput & 
   await announceAndTick(p, 'Stakeholders notified', stack, 'started', input.reason);
 
   const inventory = await p.step('inventory all containers (docker ps -a)', () => docker.listAllContainers());
-  p.record('inventory', `${inventory.length} container(s), ${inventory.filter((c) => c.state === 'running').length} running`);
+  p.record(
+    'inventory',
+    `${inventory.length} container(s), ${inventory.filter((c) => c.state === 'running').length} running`,
+  );
 
   const releases = await docker.listReleases(stack);
   const targetId = input.releaseId ?? lastKnownGood(releases)?.id;
-  if (!targetId) return escalateAndFinish(p, stack, SENIOR_OPS_LEVEL, `complete outage of ${stack.name} and no known-good release recorded`);
+  if (!targetId)
+    return escalateAndFinish(
+      p,
+      stack,
+      SENIOR_OPS_LEVEL,
+      `complete outage of ${stack.name} and no known-good release recorded`,
+    );
   const release = await docker.getRelease(stack, targetId);
   await requireImages(p, stack, release.services);
   p.setReleases(undefined, targetId);
@@ -48,26 +62,56 @@ async function completeServiceOutageSteps(p: Procedure, input: ProcedureInput & 
     const disk = await p.step('check disk space (df -h)', () => docker.diskFree(stack));
     p.record('disk', `${gib(disk.freeBytes)} free of ${gib(disk.totalBytes)}`);
     if (disk.freeBytes < em.minFreeDiskBytes) {
-      const pruned = await p.step('free space safely: stopped containers, dangling images, build cache', () => docker.pruneSafe());
-      p.record('freed', `${pruned.containersDeleted} containers, ${pruned.imagesDeleted} images, ${gib(pruned.spaceReclaimed)}`);
+      const pruned = await p.step('free space safely: stopped containers, dangling images, build cache', () =>
+        docker.pruneSafe(),
+      );
+      p.record(
+        'freed',
+        `${pruned.containersDeleted} containers, ${pruned.imagesDeleted} images, ${gib(pruned.spaceReclaimed)}`,
+      );
       const after = await docker.diskFree(stack);
       if (after.freeBytes < em.minFreeDiskBytes) {
-        const d = await p.ask('approval', `Only ${gib(after.freeBytes)} free. Prune unused Docker volumes? This deletes their data.`, 'senior ops', { timeoutSeconds: em.personTimeoutSeconds });
+        const d = await p.ask(
+          'approval',
+          `Only ${gib(after.freeBytes)} free. Prune unused Docker volumes? This deletes their data.`,
+          'senior ops',
+          { timeoutSeconds: em.personTimeoutSeconds },
+        );
         if (d.approved) await p.step('prune unused volumes (approved)', () => docker.pruneVolumes());
         else p.record('volumes kept', d.kind === 'timeout' ? 'no approval in time' : `denied by ${d.by}`);
       }
     }
     if (em.dockerRestartCommand) {
-      await p.step('restart Docker daemon', () => hostCommandActivities(stack, 120).runHostCommand(stack, 'dockerRestartCommand', 120)).catch((err) => {
-        rethrowIfStopped(p, err);
-        p.record('restart failed', String(err));
-      });
+      await p
+        .step('restart Docker daemon', () =>
+          hostCommandActivities(stack, 120).runHostCommand(stack, 'dockerRestartCommand', 120),
+        )
+        .catch((err) => {
+          rethrowIfStopped(p, err);
+          p.record('restart failed', String(err));
+        });
     } else {
-      const d = await p.ask('confirm-step', 'Restart the Docker daemon (sudo systemctl restart docker), then confirm', 'on-call engineer', { timeoutSeconds: em.personTimeoutSeconds });
-      if (d.kind === 'timeout') return escalateAndFinish(p, stack, SENIOR_OPS_LEVEL, `outage of ${stack.name}: nobody confirmed a Docker restart`);
+      const d = await p.ask(
+        'confirm-step',
+        'Restart the Docker daemon (sudo systemctl restart docker), then confirm',
+        'on-call engineer',
+        { timeoutSeconds: em.personTimeoutSeconds },
+      );
+      if (d.kind === 'timeout')
+        return escalateAndFinish(
+          p,
+          stack,
+          SENIOR_OPS_LEVEL,
+          `outage of ${stack.name}: nobody confirmed a Docker restart`,
+        );
     }
     verification = await start(`retry last known good ${targetId}`);
   }
   if (verification) return completeRollback(p, input, verification, { to: targetId }, sinceUnix);
-  return escalateAndFinish(p, stack, SENIOR_OPS_LEVEL, `outage of ${stack.name} persists after restart; backup restoration needed`);
+  return escalateAndFinish(
+    p,
+    stack,
+    SENIOR_OPS_LEVEL,
+    `outage of ${stack.name} persists after restart; backup restoration needed`,
+  );
 }

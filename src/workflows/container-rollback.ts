@@ -4,7 +4,14 @@ import { hostActivities, releaseRecorder } from './activities';
 import { runOwned, rethrowIfStopped } from './steps/owned';
 import { Procedure, requestKey } from './procedure';
 import { announceAndTick } from './steps/announce';
-import { completeRollback, escalateFailedRollback, messageOf, verificationFailure, RollbackResult, verify } from './steps/finish-rollback';
+import {
+  completeRollback,
+  escalateFailedRollback,
+  messageOf,
+  verificationFailure,
+  RollbackResult,
+  verify,
+} from './steps/finish-rollback';
 import { replaceStack, requireImages } from './steps/restore-release';
 import { retagSpecs } from './steps/retag-specs';
 
@@ -13,16 +20,32 @@ export async function containerRollback(input: ProcedureInput & { imageTag: stri
   return runOwned(p, input, { handOver: 'rollback-failed' }, () => containerRollbackSteps(p, input));
 }
 
-async function containerRollbackSteps(p: Procedure, input: ProcedureInput & { imageTag: string }): Promise<RollbackResult> {
+async function containerRollbackSteps(
+  p: Procedure,
+  input: ProcedureInput & { imageTag: string },
+): Promise<RollbackResult> {
   const { stack } = input;
   const docker = hostActivities(stack);
   const sinceUnix = Math.floor(Date.now() / 1000);
   p.tick('Incident logged');
-  await announceAndTick(p, 'Stakeholders notified', stack, 'started', `${input.reason} (to image tag ${input.imageTag})`);
-  const current = await p.step('back up current state', () =>
-    releaseRecorder(stack).recordRelease(stack, { reason: `state before container rollback: ${input.reason}`, requestKey: requestKey('current') }),
+  await announceAndTick(
+    p,
+    'Stakeholders notified',
+    stack,
+    'started',
+    `${input.reason} (to image tag ${input.imageTag})`,
   );
-  if (!current) p.fail(`no container of ${stack.name} exists to take the spec from; use a release rollback instead`, 'NothingRunning');
+  const current = await p.step('back up current state', () =>
+    releaseRecorder(stack).recordRelease(stack, {
+      reason: `state before container rollback: ${input.reason}`,
+      requestKey: requestKey('current'),
+    }),
+  );
+  if (!current)
+    p.fail(
+      `no container of ${stack.name} exists to take the spec from; use a release rollback instead`,
+      'NothingRunning',
+    );
   p.tick('Backup of current state created', 'done', current.id);
   const release = await docker.getRelease(stack, current.id);
   const specs = retagSpecs(stack, release.services, input.imageTag);
@@ -34,11 +57,26 @@ async function containerRollbackSteps(p: Procedure, input: ProcedureInput & { im
   } catch (err) {
     rethrowIfStopped(p, err);
     p.tick('No errors during rollback', 'failed', messageOf(err));
-    return escalateFailedRollback(p, input, `image tag ${input.imageTag} did not come up healthy: ${messageOf(err)}`, []);
+    return escalateFailedRollback(
+      p,
+      input,
+      `image tag ${input.imageTag} did not come up healthy: ${messageOf(err)}`,
+      [],
+    );
   }
   p.tick('No errors during rollback');
   const verification = await verify(p, input, sinceUnix);
   if (!verification.passed) return escalateFailedRollback(p, input, verificationFailure(verification), []);
-  const after = await releaseRecorder(stack).recordRelease(stack, { reason: `image-tag rollback to ${input.imageTag}`, requestKey: requestKey('after'), knownGood: true });
-  return completeRollback(p, input, verification, { from: current.id, to: after?.id ?? current.id, label: `image:${input.imageTag}` }, sinceUnix);
+  const after = await releaseRecorder(stack).recordRelease(stack, {
+    reason: `image-tag rollback to ${input.imageTag}`,
+    requestKey: requestKey('after'),
+    knownGood: true,
+  });
+  return completeRollback(
+    p,
+    input,
+    verification,
+    { from: current.id, to: after?.id ?? current.id, label: `image:${input.imageTag}` },
+    sinceUnix,
+  );
 }

@@ -20,12 +20,17 @@ export interface DataCorruptionResult {
   snapshot: { volume: string; archive: string; sha256: string }[];
 }
 
-export async function dataCorruption(input: ProcedureInput & { releaseId?: string }): Promise<(RollbackResult | EscalatedResult) & DataCorruptionResult> {
+export async function dataCorruption(
+  input: ProcedureInput & { releaseId?: string },
+): Promise<(RollbackResult | EscalatedResult) & DataCorruptionResult> {
   const p: Procedure = new Procedure('data-corruption', input.stack.name);
   return runOwned(p, input, { escalateFromLevel: SENIOR_OPS_LEVEL }, () => dataCorruptionSteps(p, input));
 }
 
-async function dataCorruptionSteps(p: Procedure, input: ProcedureInput & { releaseId?: string }): Promise<(RollbackResult | EscalatedResult) & DataCorruptionResult> {
+async function dataCorruptionSteps(
+  p: Procedure,
+  input: ProcedureInput & { releaseId?: string },
+): Promise<(RollbackResult | EscalatedResult) & DataCorruptionResult> {
   const { stack } = input;
   const docker = hostActivities(stack);
   const long = longHostActivities(stack, 3600);
@@ -35,19 +40,42 @@ async function dataCorruptionSteps(p: Procedure, input: ProcedureInput & { relea
 
   p.markChanged();
   await p.step('STOP ALL SERVICES', () => docker.stopContainers({ stack }, stack.timeouts.stopGraceSeconds));
-  const snapshot = await p.step('snapshot current volumes', () => long.snapshotVolumes(stack, workflowInfo().workflowId));
-  p.tick('Backup of current state created', 'done', snapshot.map((s) => `${s.volume} sha256:${s.sha256.slice(0, 12)}`).join(', '));
-  const withSnapshot = <T>(r: T) => ({ ...r, snapshot: snapshot.map(({ volume, archive, sha256 }) => ({ volume, archive, sha256 })) });
+  const snapshot = await p.step('snapshot current volumes', () =>
+    long.snapshotVolumes(stack, workflowInfo().workflowId),
+  );
+  p.tick(
+    'Backup of current state created',
+    'done',
+    snapshot.map((s) => `${s.volume} sha256:${s.sha256.slice(0, 12)}`).join(', '),
+  );
+  const withSnapshot = <T>(r: T) => ({
+    ...r,
+    snapshot: snapshot.map(({ volume, archive, sha256 }) => ({ volume, archive, sha256 })),
+  });
 
   const candidates = rollbackCandidates(await docker.listReleases(stack)).filter((r) => r.volumes > 0);
-  if (candidates.length === 0) return withSnapshot(await escalateAndFinish(p, stack, SENIOR_OPS_LEVEL, `data corruption on ${stack.name} and no release holds a volume backup`));
+  if (candidates.length === 0)
+    return withSnapshot(
+      await escalateAndFinish(
+        p,
+        stack,
+        SENIOR_OPS_LEVEL,
+        `data corruption on ${stack.name} and no release holds a volume backup`,
+      ),
+    );
   let chosen = input.releaseId;
   if (!chosen) {
-    const d = await p.ask('choose-release', 'Choose the last good backup to restore (VERIFY THIS DATE)', 'on-call engineer', {
-      options: candidates.map((c) => c.id),
-      timeoutSeconds: stack.emergency.personTimeoutSeconds,
-    });
-    if (d.kind === 'timeout') return withSnapshot(await escalateAndFinish(p, stack, SENIOR_OPS_LEVEL, 'nobody chose a backup to restore'));
+    const d = await p.ask(
+      'choose-release',
+      'Choose the last good backup to restore (VERIFY THIS DATE)',
+      'on-call engineer',
+      {
+        options: candidates.map((c) => c.id),
+        timeoutSeconds: stack.emergency.personTimeoutSeconds,
+      },
+    );
+    if (d.kind === 'timeout')
+      return withSnapshot(await escalateAndFinish(p, stack, SENIOR_OPS_LEVEL, 'nobody chose a backup to restore'));
     chosen = d.releaseId;
   }
   const release = await docker.getRelease(stack, chosen!);
@@ -64,24 +92,54 @@ async function dataCorruptionSteps(p: Procedure, input: ProcedureInput & { relea
     if (!check.ok) {
       p.tick('No data loss', 'failed', `backup of ${a.volume} in ${release.id} fails its checksum`);
       await docker.markRelease(stack, release.id, { knownBad: `volume archive ${a.volume} fails its checksum` });
-      return withSnapshot(await escalateAndFinish(p, stack, SENIOR_OPS_LEVEL, `backup ${release.id} is corrupt (${a.volume} checksum mismatch); nothing was restored`));
+      return withSnapshot(
+        await escalateAndFinish(
+          p,
+          stack,
+          SENIOR_OPS_LEVEL,
+          `backup ${release.id} is corrupt (${a.volume} checksum mismatch); nothing was restored`,
+        ),
+      );
     }
   }
   p.tick('Rollback initiated');
-  for (const a of archives) await p.step(`restore volume ${a.volume}`, () => long.restoreVolume(a.volume, a.path, a.sha256));
+  for (const a of archives)
+    await p.step(`restore volume ${a.volume}`, () => long.restoreVolume(a.volume, a.path, a.sha256));
   try {
     await restoreRelease(p, stack, release);
   } catch (err) {
     rethrowIfStopped(p, err);
     p.tick('No errors during rollback', 'failed', messageOf(err));
-    return withSnapshot(await escalateAndFinish(p, stack, SENIOR_OPS_LEVEL, `services did not come back after restoring ${release.id}: ${messageOf(err)}`));
+    return withSnapshot(
+      await escalateAndFinish(
+        p,
+        stack,
+        SENIOR_OPS_LEVEL,
+        `services did not come back after restoring ${release.id}: ${messageOf(err)}`,
+      ),
+    );
   }
   p.tick('No errors during rollback');
   const integrity = await p.step('verify data integrity', () => docker.checkIntegrity(stack));
   p.tick('No data loss', integrity.passed ? 'done' : 'failed', integrity.detail);
   const verification = await verify(p, input, sinceUnix);
   if (!integrity.passed || !verification.passed) {
-    return withSnapshot(await escalateAndFinish(p, stack, SENIOR_OPS_LEVEL, `data could not be restored on ${stack.name}: ${integrity.passed ? 'verification failed' : integrity.detail}`));
+    return withSnapshot(
+      await escalateAndFinish(
+        p,
+        stack,
+        SENIOR_OPS_LEVEL,
+        `data could not be restored on ${stack.name}: ${integrity.passed ? 'verification failed' : integrity.detail}`,
+      ),
+    );
   }
-  return withSnapshot(await completeRollback(p, input, { ...verification, checks: [...verification.checks, integrity] }, { to: release.id }, sinceUnix));
+  return withSnapshot(
+    await completeRollback(
+      p,
+      input,
+      { ...verification, checks: [...verification.checks, integrity] },
+      { to: release.id },
+      sinceUnix,
+    ),
+  );
 }

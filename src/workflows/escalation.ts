@@ -5,7 +5,9 @@ import { pinStack } from './owner/stack-settings';
 import { Procedure } from './procedure';
 import { EscalatedResult, escalateAndFinish } from './steps/escalate';
 
-export async function escalation(input: Omit<ProcedureInput, 'stack'> & { stack: StackRef & Partial<ResolvedStack>; fromLevel?: number }): Promise<EscalatedResult> {
+export async function escalation(
+  input: Omit<ProcedureInput, 'stack'> & { stack: StackRef & Partial<ResolvedStack>; fromLevel?: number },
+): Promise<EscalatedResult> {
   const p: Procedure = new Procedure('escalation', input.stack.name);
   p.tick('Incident logged', 'done', input.reason);
   // Who is paged comes from the worker's config; a request naming other contacts is refused.

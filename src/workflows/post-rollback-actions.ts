@@ -46,29 +46,49 @@ export async function postRollbackActions(input: PostRollbackInput): Promise<Pos
   const interval = Math.max(1, stack.timeouts.monitorIntervalSeconds);
   const window = openWindow('post-rollback monitoring', stack.timeouts.postRollbackMonitorSeconds);
   // The watch covers the runbook's metrics too (error rate, p95), when the stack has Prometheus checks.
-  const watchMetrics = stack.prometheus !== undefined && stack.timeouts.postRollbackMonitorSeconds > 0 && patched(POST_ROLLBACK_WATCH_PATCH);
+  const watchMetrics =
+    stack.prometheus !== undefined &&
+    stack.timeouts.postRollbackMonitorSeconds > 0 &&
+    patched(POST_ROLLBACK_WATCH_PATCH);
   for (let waited = 0; waited < stack.timeouts.postRollbackMonitorSeconds; waited += interval) {
     await sleep(`${Math.min(interval, stack.timeouts.postRollbackMonitorSeconds - waited)}s`);
     const states = await docker.inspectStack(stack);
-    for (const s of states) if (!s.running || s.health === 'unhealthy') monitorFailures.push(`${s.service} ${s.status}/${s.health}`);
-    if (watchMetrics) for (const c of await docker.queryPrometheus(stack)) if (!c.passed) monitorFailures.push(`${c.name} (${c.detail})`);
+    for (const s of states)
+      if (!s.running || s.health === 'unhealthy') monitorFailures.push(`${s.service} ${s.status}/${s.health}`);
+    if (watchMetrics)
+      for (const c of await docker.queryPrometheus(stack))
+        if (!c.passed) monitorFailures.push(`${c.name} (${c.detail})`);
     window.samples++;
     window.failures = monitorFailures.length;
   }
   closeWindow();
   // 3. Notify stakeholders.
-  const update = await announce(stack, input.procedure, 'completed', `status update: ${input.outcome}; ${smokePassed ? 'smoke tests pass' : 'smoke tests FAIL'}; monitoring ${monitorFailures.length ? `saw ${monitorFailures.length} problem(s)` : 'clean'}`);
+  const update = await announce(
+    stack,
+    input.procedure,
+    'completed',
+    `status update: ${input.outcome}; ${smokePassed ? 'smoke tests pass' : 'smoke tests FAIL'}; monitoring ${monitorFailures.length ? `saw ${monitorFailures.length} problem(s)` : 'clean'}`,
+  );
   // 4. Create the incident report. "Stakeholders updated" only on the evidence that someone accepted the update.
-  const updated = 'accepted' in update ? { state: 'done' as const, note: `${update.accepted} target(s) accepted` } : { state: 'skipped' as const, note: update.skipped };
+  const updated =
+    'accepted' in update
+      ? { state: 'done' as const, note: `${update.accepted} target(s) accepted` }
+      : { state: 'skipped' as const, note: update.skipped };
   const checklist = input.checklist.map((e) =>
-    e.item === 'Stakeholders updated' ? { ...e, ...updated } : e.item === 'Incident report created' ? { ...e, state: 'done' as const } : e,
+    e.item === 'Stakeholders updated'
+      ? { ...e, ...updated }
+      : e.item === 'Incident report created'
+        ? { ...e, state: 'done' as const }
+        : e,
   );
   const report: IncidentReport = {
     workflowId: input.rollbackWorkflowId,
     stack: stack.name,
     procedure: input.procedure,
     reason: input.reason,
-    outcome: monitorFailures.length ? `${input.outcome}; post-rollback monitoring saw: ${monitorFailures.slice(0, 10).join(', ')}` : input.outcome,
+    outcome: monitorFailures.length
+      ? `${input.outcome}; post-rollback monitoring saw: ${monitorFailures.slice(0, 10).join(', ')}`
+      : input.outcome,
     fromRelease: input.fromRelease,
     toRelease: input.toRelease,
     timeline: input.timeline,

@@ -12,7 +12,14 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { ChecklistItem, ItemState, mark, newChecklist, renderChecklist } from '../domain/checklist';
-import type { Decision, DecisionInput, DecisionKind, PendingDecision, ProcedureEnd, ProcedureProgress } from '../domain/procedure';
+import type {
+  Decision,
+  DecisionInput,
+  DecisionKind,
+  PendingDecision,
+  ProcedureEnd,
+  ProcedureProgress,
+} from '../domain/procedure';
 import { SA } from '../domain/search-attributes';
 import { setCurrentStep } from './step-summaries';
 import {
@@ -29,7 +36,8 @@ import {
 const now = () => new Date().toISOString(); // deterministic inside workflows: the SDK fixes Date to workflow time
 
 /** Why a procedure stopped before its end: a person's abort, a higher-priority procedure, or a cancel (Web UI). */
-export type StopReason = { kind: 'aborted'; by: string; reason: string } | { kind: 'preempted'; by: string; procedure: string };
+export type StopReason =
+  { kind: 'aborted'; by: string; reason: string } | { kind: 'preempted'; by: string; procedure: string };
 
 /**
  * A procedure's state and its message handlers. The handlers are registered here, in the constructor,
@@ -98,7 +106,10 @@ export class Procedure {
   private stop(reason: StopReason): void {
     if (this.stopReason) return;
     this.stopReason = reason;
-    this.record(reason.kind === 'aborted' ? `abort requested by ${reason.by}` : `preempted by ${reason.by} (${reason.procedure})`, reason.kind === 'aborted' ? reason.reason : undefined);
+    this.record(
+      reason.kind === 'aborted' ? `abort requested by ${reason.by}` : `preempted by ${reason.by} (${reason.procedure})`,
+      reason.kind === 'aborted' ? reason.reason : undefined,
+    );
     this.scope?.cancel();
   }
 
@@ -110,7 +121,14 @@ export class Procedure {
     setHandler(
       update,
       (input) => {
-        const decision: Decision = { kind, by: input.by, reason: input.reason ?? '', at: now(), approved, releaseId: input.releaseId };
+        const decision: Decision = {
+          kind,
+          by: input.by,
+          reason: input.reason ?? '',
+          at: now(),
+          approved,
+          releaseId: input.releaseId,
+        };
         this.answer = decision;
         this.answeredPending = this.state.pending;
         this.state.decisions.push(decision);
@@ -122,14 +140,23 @@ export class Procedure {
           const pending = this.state.pending;
           // Two answers delivered together: the first handler has already run when the second is validated.
           if (pending && this.answer && this.answeredPending === pending) {
-            throw new Error(`already answered by ${this.answer.by} at ${this.answer.at} (${this.answer.kind}${this.answer.approved === false ? ', denied' : ''})`);
+            throw new Error(
+              `already answered by ${this.answer.by} at ${this.answer.at} (${this.answer.kind}${this.answer.approved === false ? ', denied' : ''})`,
+            );
           }
           if (!pending || pending.kind !== kind) {
-            throw new Error(`nothing is waiting for ${update.name}; ${pending ? `waiting for ${pending.kind}` : 'no decision is pending'}`);
+            throw new Error(
+              `nothing is waiting for ${update.name}; ${pending ? `waiting for ${pending.kind}` : 'no decision is pending'}`,
+            );
           }
           const offered = pending.options ?? [];
-          if ((kind === 'choose-release' || input.releaseId !== undefined) && !offered.includes(input.releaseId ?? '')) {
-            throw new Error(`release ${JSON.stringify(input.releaseId)} is not one of: ${offered.join(', ') || '(none offered)'}`);
+          if (
+            (kind === 'choose-release' || input.releaseId !== undefined) &&
+            !offered.includes(input.releaseId ?? '')
+          ) {
+            throw new Error(
+              `release ${JSON.stringify(input.releaseId)} is not one of: ${offered.join(', ') || '(none offered)'}`,
+            );
           }
         },
       },
@@ -181,7 +208,12 @@ export class Procedure {
    * Waits for a person. Resolves with their decision, or a 'timeout' decision when `timeoutSeconds`
    * passes first (undefined waits for ever). An abort ends the wait and the procedure.
    */
-  async ask(kind: DecisionKind, prompt: string, waitingFor: string, opts: { options?: string[]; timeoutSeconds?: number } = {}): Promise<Decision> {
+  async ask(
+    kind: DecisionKind,
+    prompt: string,
+    waitingFor: string,
+    opts: { options?: string[]; timeoutSeconds?: number } = {},
+  ): Promise<Decision> {
     this.throwIfAborted();
     const pending: PendingDecision = { kind, prompt, waitingFor, options: opts.options, since: now() };
     this.answer = undefined;
@@ -206,7 +238,12 @@ export class Procedure {
     this.throwIfAborted();
     const answer = this.answer as Decision | undefined; // set by an update handler while we waited
     if (!answered || !answer) {
-      const t: Decision = { kind: 'timeout', by: 'lifeline', reason: `no answer from ${waitingFor} in ${opts.timeoutSeconds}s`, at: now() };
+      const t: Decision = {
+        kind: 'timeout',
+        by: 'lifeline',
+        reason: `no answer from ${waitingFor} in ${opts.timeoutSeconds}s`,
+        at: now(),
+      };
       this.state.decisions.push(t);
       this.record('decision timed out', t.reason);
       return t;
@@ -223,7 +260,11 @@ export class Procedure {
     if (!this.aborted || this.scope) return;
     this.state.status = 'aborted';
     this.record('aborted', `by ${this.aborted.by}: ${this.aborted.reason}`);
-    throw ApplicationFailure.create({ message: `aborted by ${this.aborted.by}: ${this.aborted.reason}`, type: 'Aborted', nonRetryable: true });
+    throw ApplicationFailure.create({
+      message: `aborted by ${this.aborted.by}: ${this.aborted.reason}`,
+      type: 'Aborted',
+      nonRetryable: true,
+    });
   }
 
   finish(status: ProcedureProgress['status'], detail?: string): void {
@@ -241,13 +282,16 @@ export class Procedure {
   private publish(): void {
     const s = this.state;
     const waiting = s.pending ? `\n\nWaiting for **${s.pending.waitingFor}**: ${s.pending.prompt}` : '';
-    setCurrentDetails(`**${s.procedure}** on \`${s.stack}\`: ${s.step}${waiting}\n\n\`\`\`\n${renderChecklist(s.checklist)}\n\`\`\``);
+    setCurrentDetails(
+      `**${s.procedure}** on \`${s.stack}\`: ${s.step}${waiting}\n\n\`\`\`\n${renderChecklist(s.checklist)}\n\`\`\``,
+    );
   }
 }
 
 function validatePerson(input: DecisionInput, reasonRequired: boolean): void {
   if (!input || typeof input.by !== 'string' || !input.by.trim()) throw new Error('"by" (who decides) is required');
-  if (reasonRequired && (typeof input.reason !== 'string' || !input.reason.trim())) throw new Error('a reason is required');
+  if (reasonRequired && (typeof input.reason !== 'string' || !input.reason.trim()))
+    throw new Error('a reason is required');
 }
 
 /**

@@ -54,14 +54,25 @@ async function rollbackFailedSteps(p: Procedure, input: RollbackFailedInput): Pr
   if (last) {
     const release = await docker.getRelease(stack, last);
     p.setReleases(undefined, last);
-    const forced = await attempt('force restart', () => replaceStack(p, stack, release.services, `${last}:forced:${workflowInfo().runId.slice(0, 8)}`, stack.timeouts.healthWaitSeconds));
+    const forced = await attempt('force restart', () =>
+      replaceStack(
+        p,
+        stack,
+        release.services,
+        `${last}:forced:${workflowInfo().runId.slice(0, 8)}`,
+        stack.timeouts.healthWaitSeconds,
+      ),
+    );
     if (forced) return forced;
     await docker.markRelease(stack, last, { knownBad: 'force restart did not make it healthy' });
   }
 
   // Older versions, one at a time.
   const all = await docker.listReleases(stack);
-  const older = rollbackCandidates(all, { excluding: input.triedReleases, olderThan: last }).slice(0, input.olderReleaseLimit ?? stack.emergency.olderReleaseLimit);
+  const older = rollbackCandidates(all, { excluding: input.triedReleases, olderThan: last }).slice(
+    0,
+    input.olderReleaseLimit ?? stack.emergency.olderReleaseLimit,
+  );
   for (const r of older) {
     const release = await docker.getRelease(stack, r.id);
     p.setReleases(undefined, r.id);
@@ -72,6 +83,11 @@ async function rollbackFailedSteps(p: Procedure, input: RollbackFailedInput): Pr
 
   await announce(stack, p.state.procedure, 'escalated', `all rollbacks failed; escalating to infrastructure team`);
   const tried = [...input.triedReleases, ...older.map((r) => r.id)].join(', ') || 'none';
-  const escalated = await escalateAndFinish(p, stack, INFRASTRUCTURE_LEVEL, `all rollbacks of ${stack.name} failed (tried ${tried}); evidence in ${info.dir}`);
+  const escalated = await escalateAndFinish(
+    p,
+    stack,
+    INFRASTRUCTURE_LEVEL,
+    `all rollbacks of ${stack.name} failed (tried ${tried}); evidence in ${info.dir}`,
+  );
   return { ...escalated, evidence: info.dir };
 }

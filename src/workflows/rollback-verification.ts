@@ -52,7 +52,10 @@ export async function rollbackVerification(input: VerificationInput): Promise<Ve
     const states = await docker.inspectStack(stack);
     const sick = states.filter((s) => !s.running || s.health === 'unhealthy');
     const sampleSmoke = await docker.runSmokeTests(stack);
-    const failed = [...sick.map((s) => `${s.service} ${s.status}/${s.health}`), ...sampleSmoke.filter((c) => !c.passed).map((c) => c.name)];
+    const failed = [
+      ...sick.map((s) => `${s.service} ${s.status}/${s.health}`),
+      ...sampleSmoke.filter((c) => !c.passed).map((c) => c.name),
+    ];
     if (failed.length) checks.push({ name: `monitor sample ${samples}`, passed: false, detail: failed.join(', ') });
     window.failures += failed.length;
   }

@@ -11,7 +11,14 @@ import { hostActivities, hostCommandActivities, longHostActivities, releaseRecor
 import { runOwned, rethrowIfStopped } from './steps/owned';
 import { Procedure, requestKey } from './procedure';
 import { announce, announceAndTick } from './steps/announce';
-import { completeRollback, escalateFailedRollback, messageOf, RollbackResult, verificationFailure, verify } from './steps/finish-rollback';
+import {
+  completeRollback,
+  escalateFailedRollback,
+  messageOf,
+  RollbackResult,
+  verificationFailure,
+  verify,
+} from './steps/finish-rollback';
 import { EscalatedResult, escalateAndFinish } from './steps/escalate';
 import { requireImages, restoreRelease } from './steps/restore-release';
 
@@ -44,21 +51,33 @@ async function securityBreachSteps(p: Procedure, input: ProcedureInput): Promise
     await docker.stopContainers({ stack }, stack.timeouts.stopGraceSeconds);
   });
   if (em.firewallCommand) {
-    await p.step('block external access (firewall)', () => hostCommandActivities(stack, 60).runHostCommand(stack, 'firewallCommand', 60));
+    await p.step('block external access (firewall)', () =>
+      hostCommandActivities(stack, 60).runHostCommand(stack, 'firewallCommand', 60),
+    );
   }
   await announceAndTick(p, 'Stakeholders notified', stack, 'started', `${input.reason}; ${stack.name} isolated`);
 
-  const evidence = await p.step('collect evidence', () => long.collectEvidence(stack, `${workflowInfo().workflowId}-evidence`, 10_000));
+  const evidence = await p.step('collect evidence', () =>
+    long.collectEvidence(stack, `${workflowInfo().workflowId}-evidence`, 10_000),
+  );
   p.record('evidence', `${evidence.files.length} files in ${evidence.dir}`);
   const compromised = await p.step('take system snapshot', async () => {
     await long.snapshotVolumes(stack, workflowInfo().workflowId);
-    return releaseRecorder(stack).recordRelease(stack, { reason: `compromised state: ${input.reason}`, requestKey: requestKey('compromised') });
+    return releaseRecorder(stack).recordRelease(stack, {
+      reason: `compromised state: ${input.reason}`,
+      requestKey: requestKey('compromised'),
+    });
   });
   if (compromised) await docker.markRelease(stack, compromised.id, { knownBad: `security breach: ${input.reason}` });
   p.tick('Backup of current state created', compromised ? 'done' : 'skipped', compromised?.id);
 
   const candidates = rollbackCandidates(await docker.listReleases(stack)).filter((r) => r.knownGood);
-  await announce(stack, p.state.procedure, 'waiting', 'services stay down until the security team approves a clean release');
+  await announce(
+    stack,
+    p.state.procedure,
+    'waiting',
+    'services stay down until the security team approves a clean release',
+  );
   const onlyApproved = patched(ONLY_APPROVED_PATCH);
   // The approval names the exact release it lets start: the default is spelled out in the question.
   const question =
@@ -81,7 +100,9 @@ async function securityBreachSteps(p: Procedure, input: ProcedureInput): Promise
   const approvedReleaseFailed = async (why: string): Promise<SecurityBreachResult> => {
     if (!onlyApproved) return escalateFailedRollback(p, input, why, [targetId]);
     p.tick('No errors during rollback', 'failed', why);
-    await p.step('ISOLATE again: stop services', () => docker.stopContainers({ stack }, stack.timeouts.stopGraceSeconds));
+    await p.step('ISOLATE again: stop services', () =>
+      docker.stopContainers({ stack }, stack.timeouts.stopGraceSeconds),
+    );
     const message = `${why}; ${stack.name} isolated again, no other release started: the security team must approve another`;
     return { ...(await escalateAndFinish(p, stack, SECURITY_ESCALATION_LEVEL, message)), evidence };
   };
@@ -93,7 +114,8 @@ async function securityBreachSteps(p: Procedure, input: ProcedureInput): Promise
   }
   p.tick('No errors during rollback');
   const verification = await verify(p, input, sinceUnix);
-  if (!verification.passed) return approvedReleaseFailed(`approved release ${targetId}: ${verificationFailure(verification)}`);
+  if (!verification.passed)
+    return approvedReleaseFailed(`approved release ${targetId}: ${verificationFailure(verification)}`);
   if (em.ingressContainer) await docker.startContainers({ stack, ingress: true });
   return { ...(await completeRollback(p, input, verification, { to: targetId }, sinceUnix)), evidence };
 }

@@ -9,9 +9,9 @@ export async function specificVersionRollback(input: ProcedureInput & { releaseI
   const p: Procedure = new Procedure('specific-version-rollback', input.stack.name);
   return runOwned(p, input, { handOver: 'rollback-failed' }, () =>
     rollBackToRelease(p, input, async (_candidates, all) => {
-    const wanted = all.find((r) => r.id === input.releaseId);
-    if (!wanted) p.fail(`unknown release ${input.releaseId} for stack ${input.stack.name}`, 'UnknownRelease');
-    return wanted.id;
-  }),
+      const wanted = all.find((r) => r.id === input.releaseId);
+      if (!wanted) p.fail(`unknown release ${input.releaseId} for stack ${input.stack.name}`, 'UnknownRelease');
+      return wanted.id;
+    }),
   );
 }

@@ -34,13 +34,23 @@ export async function stackOwner(input: StackOwnerInput): Promise<void> {
   let changes = 0;
   const changed = () => void changes++;
   const ownership = new Ownership(stack, p, changed, input.carry?.ownership);
-  const triage = new AlertTriage(stack, input.approvalTimeoutSeconds, p, (r) => ownership.request(r), changed, input.carry?.triage);
+  const triage = new AlertTriage(
+    stack,
+    input.approvalTimeoutSeconds,
+    p,
+    (r) => ownership.request(r),
+    changed,
+    input.carry?.triage,
+  );
 
   setHandler(requestProcedureUpdate, (request) => ownership.request(request), {
     validator: (request) => {
-      if (!request || !isOwnedProcedure(request.procedure)) throw new Error(`not a procedure that acts on a stack: ${JSON.stringify(request?.procedure)}`);
-      if (request.args?.stack?.name !== stack.name) throw new Error(`this owner holds stack ${stack.name}, not ${JSON.stringify(request.args?.stack?.name)}`);
-      if (request.whenBusy !== 'refuse' && request.whenBusy !== 'queue') throw new Error('whenBusy is "refuse" or "queue"');
+      if (!request || !isOwnedProcedure(request.procedure))
+        throw new Error(`not a procedure that acts on a stack: ${JSON.stringify(request?.procedure)}`);
+      if (request.args?.stack?.name !== stack.name)
+        throw new Error(`this owner holds stack ${stack.name}, not ${JSON.stringify(request.args?.stack?.name)}`);
+      if (request.whenBusy !== 'refuse' && request.whenBusy !== 'queue')
+        throw new Error('whenBusy is "refuse" or "queue"');
     },
   });
   setHandler(procedureEndedSignal, (end) => ownership.ended(end));
@@ -54,14 +64,26 @@ export async function stackOwner(input: StackOwnerInput): Promise<void> {
     if ((info.continueAsNewSuggested || info.historyLength > OWNER_HISTORY_LIMIT) && triage.idle) {
       await triage.settle();
       await condition(allHandlersFinished);
-      await continueAsNew<typeof stackOwner>({ ...input, carry: { ownership: ownership.carry(), triage: triage.carry() } });
+      await continueAsNew<typeof stackOwner>({
+        ...input,
+        carry: { ownership: ownership.carry(), triage: triage.carry() },
+      });
     }
-    const timeouts = [nextMs, ownership.runningInherited ? INHERITED_CHECK_MS : undefined].filter((t): t is number => t !== undefined);
-    const woken = await (timeouts.length ? condition(() => changes !== seen, Math.min(...timeouts)) : condition(() => changes !== seen).then(() => true));
+    const timeouts = [nextMs, ownership.runningInherited ? INHERITED_CHECK_MS : undefined].filter(
+      (t): t is number => t !== undefined,
+    );
+    const woken = await (timeouts.length
+      ? condition(() => changes !== seen, Math.min(...timeouts))
+      : condition(() => changes !== seen).then(() => true));
     if (!woken && ownership.runningInherited && ownership.running) {
       const { workflowId } = ownership.running;
       const status = await orchestration.procedureStatus(workflowId);
-      if (!status.open) ownership.ended({ workflowId, status: status.status === 'COMPLETED' ? 'completed' : 'failed', detail: `ended as ${status.status} without reporting` });
+      if (!status.open)
+        ownership.ended({
+          workflowId,
+          status: status.status === 'COMPLETED' ? 'completed' : 'failed',
+          detail: `ended as ${status.status} without reporting`,
+        });
     }
   }
 }

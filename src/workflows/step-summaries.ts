@@ -3,7 +3,12 @@
  * summary, so the Web UI's event history reads like the runbook. The step lives on the workflow's own
  * globalThis, which the SDK keeps separate per workflow.
  */
-import type { ActivityInput, Next, WorkflowInterceptorsFactory, WorkflowOutboundCallsInterceptor } from '@temporalio/workflow';
+import type {
+  ActivityInput,
+  Next,
+  WorkflowInterceptorsFactory,
+  WorkflowOutboundCallsInterceptor,
+} from '@temporalio/workflow';
 
 interface StepHolder {
   __lifelineStep?: string;

@@ -69,7 +69,14 @@ export async function fakeWorld(name: string, config: Partial<StackConfigInput> 
     ...resolveStack(
       configSchema.parse({
         dataDir: '/nonexistent',
-        stacks: { [name]: { host, services: { godot: {}, api: {} }, timeouts: { stopGraceSeconds: 1, healthWaitSeconds: 5, monitorSeconds: 0, postRollbackMonitorSeconds: 0 }, ...config } },
+        stacks: {
+          [name]: {
+            host,
+            services: { godot: {}, api: {} },
+            timeouts: { stopGraceSeconds: 1, healthWaitSeconds: 5, monitorSeconds: 0, postRollbackMonitorSeconds: 0 },
+            ...config,
+          },
+        },
       }),
       name,
     ),
@@ -88,19 +95,24 @@ export async function fakeWorld(name: string, config: Partial<StackConfigInput> 
     if (!r) throw ApplicationFailure.nonRetryable(`unknown release ${id}`, 'UnknownRelease');
     return r;
   };
-  const recorded = <A extends unknown[], R>(fnName: string, fn: (...args: A) => R) => async (...args: A): Promise<R> => {
-    calls.push({ name: fnName, args });
-    return fn(...args);
-  };
+  const recorded =
+    <A extends unknown[], R>(fnName: string, fn: (...args: A) => R) =>
+    async (...args: A): Promise<R> => {
+      calls.push({ name: fnName, args });
+      return fn(...args);
+    };
   const host$ = {
     listReleases: recorded('listReleases', () => releases.map(summary)),
     getRelease: recorded('getRelease', (_s: ResolvedStack, id: string) => find(id)),
-    markRelease: recorded('markRelease', (_s: ResolvedStack, id: string, mark: { knownBad?: string; knownGood?: boolean }) => {
-      const r = find(id);
-      if (mark.knownBad) Object.assign(r, { knownBad: true, knownBadReason: mark.knownBad });
-      if (mark.knownGood) r.knownGood = true;
-      return summary(r);
-    }),
+    markRelease: recorded(
+      'markRelease',
+      (_s: ResolvedStack, id: string, mark: { knownBad?: string; knownGood?: boolean }) => {
+        const r = find(id);
+        if (mark.knownBad) Object.assign(r, { knownBad: true, knownBadReason: mark.knownBad });
+        if (mark.knownGood) r.knownGood = true;
+        return summary(r);
+      },
+    ),
     pruneReleases: recorded('pruneReleases', () => []),
     recordRelease: recorded('recordRelease', () => summary(releases[releases.length - 1])),
     missingImages: recorded('missingImages', () => []),
@@ -115,11 +127,24 @@ export async function fakeWorld(name: string, config: Partial<StackConfigInput> 
     waitForStackHealthy: recorded('waitForStackHealthy', () => {
       // A forced restart labels containers `<release>:forced:<run>`: still that release's code.
       const bad = [...running.values()].find((label) => unhealthy.has(label.split(':')[0]));
-      if (bad) throw ApplicationFailure.create({ message: `not healthy after 1s: 0/2 services healthy (release ${bad})`, type: 'HealthTimeout', nonRetryable: true });
+      if (bad)
+        throw ApplicationFailure.create({
+          message: `not healthy after 1s: 0/2 services healthy (release ${bad})`,
+          type: 'HealthTimeout',
+          nonRetryable: true,
+        });
       return { healthy: 2, total: 2, elapsedMs: 1, services: [] };
     }),
     inspectStack: recorded('inspectStack', () =>
-      [...running].map(([service, id]) => ({ service, container: `${name}-${service}-1`, exists: true, running: !unhealthy.has(id), status: 'running', health: unhealthy.has(id) ? 'unhealthy' : 'healthy', release: id })),
+      [...running].map(([service, id]) => ({
+        service,
+        container: `${name}-${service}-1`,
+        exists: true,
+        running: !unhealthy.has(id),
+        status: 'running',
+        health: unhealthy.has(id) ? 'unhealthy' : 'healthy',
+        release: id,
+      })),
     ),
     runSmokeTests: recorded('runSmokeTests', () => []),
     checkStatusApi: recorded('checkStatusApi', () => undefined),
@@ -138,7 +163,13 @@ export async function fakeWorld(name: string, config: Partial<StackConfigInput> 
   const connection = await NativeConnection.connect({ address });
   const dataConverter = testDataConverter();
   const workers = await Promise.all([
-    Worker.create({ connection, taskQueue, workflowBundle: { codePath: BUNDLE_FILE }, activities: orchestration, dataConverter }),
+    Worker.create({
+      connection,
+      taskQueue,
+      workflowBundle: { codePath: BUNDLE_FILE },
+      activities: orchestration,
+      dataConverter,
+    }),
     Worker.create({ connection, taskQueue: hostTaskQueue(host), activities: host$, dataConverter }),
   ]);
   const runs = workers.map((w) => w.run());

@@ -16,9 +16,16 @@ afterEach(async () => {
 });
 
 const start = (w: FakeWorld, procedure: Parameters<typeof startProcedure>[1], reason: string) =>
-  startProcedure(w.client, procedure, { stack: { name: w.stack.name }, trigger: 'cli', requestedBy: 'fast', reason }, { taskQueue: w.taskQueue });
+  startProcedure(
+    w.client,
+    procedure,
+    { stack: { name: w.stack.name }, trigger: 'cli', requestedBy: 'fast', reason },
+    { taskQueue: w.taskQueue },
+  );
 const names = (w: FakeWorld) => w.calls.map((c) => c.name);
-const recreatedWith = (w: FakeWorld) => [...new Set(w.calls.filter((c) => c.name === 'recreateFromSpec').map((c) => c.args[2] as string))];
+const recreatedWith = (w: FakeWorld) => [
+  ...new Set(w.calls.filter((c) => c.name === 'recreateFromSpec').map((c) => c.args[2] as string)),
+];
 
 test('quick rollback: the stack moves as one to the previous release, then verification, then the marks', async () => {
   const w = (world = await fakeWorld('fastquick'));
@@ -30,20 +37,33 @@ test('quick rollback: the stack moves as one to the previous release, then verif
   expect(order.indexOf('stopContainers')).toBeLessThan(order.indexOf('recreateFromSpec'));
   expect(order.lastIndexOf('recreateFromSpec')).toBeLessThan(order.indexOf('waitForStackHealthy'));
   expect(order.indexOf('runSmokeTests')).toBeGreaterThan(order.indexOf('waitForStackHealthy'));
-  expect(w.releases.map((r) => [r.id, r.knownBad])).toEqual([['20260101-000000', false], ['20260102-000000', false], ['20260103-000000', true]]);
+  expect(w.releases.map((r) => [r.id, r.knownBad])).toEqual([
+    ['20260101-000000', false],
+    ['20260102-000000', false],
+    ['20260103-000000', true],
+  ]);
   const progress = await handle.query(progressQuery);
-  expect(progress.checklist.find((e) => e.item === 'Stakeholders notified')).toMatchObject({ state: 'skipped', note: 'no notification target configured' });
+  expect(progress.checklist.find((e) => e.item === 'Stakeholders notified')).toMatchObject({
+    state: 'skipped',
+    note: 'no notification target configured',
+  });
 });
 
 test('a target that never gets healthy: the rollback hands over to rollback-failed, which reaches the next older release', async () => {
   const w = (world = await fakeWorld('fastfail'));
   w.unhealthy.add('20260102-000000');
   const { handle } = await start(w, 'quick-rollback', 'v3 is bad');
-  const failure = await handle.result().then(() => undefined, (err: { cause?: { message?: string } }) => err.cause?.message ?? '');
+  const failure = await handle.result().then(
+    () => undefined,
+    (err: { cause?: { message?: string } }) => err.cause?.message ?? '',
+  );
   const emergencyId = /emergency procedure (\S+) takes over/.exec(failure ?? '')?.[1];
   expect(emergencyId).toMatch(/^emergency:rollback-failed:fastfail:/);
   const emergency = w.client.workflow.getHandle(emergencyId!);
-  await waitFor(async () => ((await emergency.describe().catch(() => undefined)) ? true : undefined), 'rollback-failed to start');
+  await waitFor(
+    async () => ((await emergency.describe().catch(() => undefined)) ? true : undefined),
+    'rollback-failed to start',
+  );
   expect(await emergency.result()).toMatchObject({ status: 'completed', toRelease: '20260101-000000' });
   expect(w.releases.find((r) => r.id === '20260102-000000')?.knownBad).toBe(true);
   expect([...w.running.values()]).toEqual(['20260101-000000', '20260101-000000']);

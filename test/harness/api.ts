@@ -21,7 +21,9 @@ export async function startApi(
   opts: { temporalAddress?: string; bodyLimitBytes?: number; alerts?: object; uiOrigins?: string[] } = {},
 ): Promise<RunningApi> {
   const config: LifelineConfig = configSchema.parse({ dataDir: env.dataDir, stacks, alerts: opts.alerts ?? {} });
-  const connection = opts.temporalAddress ? Connection.lazy({ address: opts.temporalAddress }) : await Connection.connect({ address: harnessState().address });
+  const connection = opts.temporalAddress
+    ? Connection.lazy({ address: opts.temporalAddress })
+    : await Connection.connect({ address: harnessState().address });
   const app = await buildApi({
     config,
     client: new Client({ connection, dataConverter: testDataConverter() }),

@@ -30,7 +30,10 @@ export function lifelineOnTty(args: string[], env: NodeJS.ProcessEnv, input: str
   const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
   const cmd = [process.execPath, path.join(ROOT, 'bin/lifeline'), ...args].map(quote).join(' ');
   return new Promise((resolve, reject) => {
-    const child = spawn('script', ['-qec', cmd, '/dev/null'], { env: { ...process.env, NO_COLOR: '1', ...CODEC_ENV, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('script', ['-qec', cmd, '/dev/null'], {
+      env: { ...process.env, NO_COLOR: '1', ...CODEC_ENV, ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.on('error', reject);

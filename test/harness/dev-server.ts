@@ -19,11 +19,26 @@ export async function waitForTemporal(address: string, timeoutMs: number): Promi
       await new Promise((r) => setTimeout(r, 250));
     }
   }
-  throw new Error(`Temporal dev server at ${address} did not become healthy in ${timeoutMs} ms: ${(last as Error)?.message}`);
+  throw new Error(
+    `Temporal dev server at ${address} did not become healthy in ${timeoutMs} ms: ${(last as Error)?.message}`,
+  );
 }
 
 export function spawnDevServer(opts: { port: number; uiPort: number; dbFile: string; logFile: string }): ChildProcess {
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--ui-port', String(opts.uiPort), '--db-filename', opts.dbFile, '--log-level', 'warn'];
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(opts.port),
+    '--ui-port',
+    String(opts.uiPort),
+    '--db-filename',
+    opts.dbFile,
+    '--log-level',
+    'warn',
+  ];
   for (const a of SEARCH_ATTRIBUTE_DECLARATIONS) args.push('--search-attribute', a);
   const log = openSync(opts.logFile, 'a');
   const child = spawn(TEMPORAL_BIN, args, { stdio: ['ignore', log, log], detached: true });

@@ -55,9 +55,17 @@ export interface TestEnv {
    */
   configFile: string;
   /** Starts a procedure the way the CLI does: owned ones through the stack owner (busy is an error), escalation directly. */
-  start(procedure: OwnedProcedure | 'escalation', args: ProcedureInput & Record<string, unknown>, opts?: { whenBusy?: WhenBusy; requestKey?: string }): Promise<WorkflowHandle>;
+  start(
+    procedure: OwnedProcedure | 'escalation',
+    args: ProcedureInput & Record<string, unknown>,
+    opts?: { whenBusy?: WhenBusy; requestKey?: string },
+  ): Promise<WorkflowHandle>;
   /** The stack owner's answer, for tests of busy, queue, join and preemption. */
-  request(procedure: OwnedProcedure, args: ProcedureInput & Record<string, unknown>, opts?: { whenBusy?: WhenBusy; requestKey?: string }): Promise<StartedProcedure>;
+  request(
+    procedure: OwnedProcedure,
+    args: ProcedureInput & Record<string, unknown>,
+    opts?: { whenBusy?: WhenBusy; requestKey?: string },
+  ): Promise<StartedProcedure>;
   teardown(): Promise<void>;
 }
 
@@ -73,7 +81,10 @@ export const FAST_TIMEOUTS = {
 
 let runtimeInstalled = false;
 
-export async function createTestEnv(name: string, opts: { roles?: ('orchestration' | 'host')[]; chaosActivityDelayMs?: number } = {}): Promise<TestEnv> {
+export async function createTestEnv(
+  name: string,
+  opts: { roles?: ('orchestration' | 'host')[]; chaosActivityDelayMs?: number } = {},
+): Promise<TestEnv> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('ERROR') });
     runtimeInstalled = true;
@@ -116,9 +127,16 @@ export async function createTestEnv(name: string, opts: { roles?: ('orchestratio
       const services = o.services ?? ['godot', 'api', 'telemetry', 'assets'].slice(0, o.ports.length);
       stackInputs[stackName] = {
         host: o.host ?? host,
-        services: Object.fromEntries(services.map((s, i) => [s, { healthUrl: `http://127.0.0.1:${o.ports[i]}/health` }])),
+        services: Object.fromEntries(
+          services.map((s, i) => [s, { healthUrl: `http://127.0.0.1:${o.ports[i]}/health` }]),
+        ),
         statusUrl: `http://127.0.0.1:${o.ports[0]}/status`,
-        smokeTests: services.map((s, i) => ({ name: `${s} ready`, url: `http://127.0.0.1:${o.ports[i]}/status`, jsonPath: 'overall_ready', jsonEquals: true })),
+        smokeTests: services.map((s, i) => ({
+          name: `${s} ready`,
+          url: `http://127.0.0.1:${o.ports[i]}/status`,
+          jsonPath: 'overall_ready',
+          jsonEquals: true,
+        })),
         timeouts: FAST_TIMEOUTS,
         ...o.config,
       };
@@ -157,7 +175,8 @@ export async function createTestEnv(name: string, opts: { roles?: ('orchestratio
     },
     request: (procedure, args, opts) => startProcedure(client, procedure, args, { taskQueue, ...opts }),
     async teardown() {
-      if (process.env.LIFELINE_RECORD_HISTORIES) await recordHistories(client, taskQueue, process.env.LIFELINE_RECORD_HISTORIES);
+      if (process.env.LIFELINE_RECORD_HISTORIES)
+        await recordHistories(client, taskQueue, process.env.LIFELINE_RECORD_HISTORIES);
       workers.forEach((w) => w.shutdown());
       await Promise.all(running);
       await nativeConnection.close();

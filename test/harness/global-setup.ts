@@ -16,8 +16,16 @@ const UI_PORT = 18233;
 
 export default async function globalSetup(): Promise<void> {
   // A server on the port belongs to another run (or one left by an interrupted run): its files are not ours to delete.
-  if (!process.env.LIFELINE_TEST_TEMPORAL_ADDRESS && (await waitForTemporal(`127.0.0.1:${PORT}`, 1000).then(() => true, () => false))) {
-    throw new Error(`a Temporal server already answers on 127.0.0.1:${PORT} (another test run, or one left by an interrupted run); stop it: pkill -f 'start-dev --ip 127.0.0.1 --port ${PORT}'`);
+  if (
+    !process.env.LIFELINE_TEST_TEMPORAL_ADDRESS &&
+    (await waitForTemporal(`127.0.0.1:${PORT}`, 1000).then(
+      () => true,
+      () => false,
+    ))
+  ) {
+    throw new Error(
+      `a Temporal server already answers on 127.0.0.1:${PORT} (another test run, or one left by an interrupted run); stop it: pkill -f 'start-dev --ip 127.0.0.1 --port ${PORT}'`,
+    );
   }
   rmSync(TEST_DIR, { recursive: true, force: true });
   mkdirSync(TEST_DIR, { recursive: true });
@@ -31,7 +39,9 @@ export default async function globalSetup(): Promise<void> {
     state = { address: process.env.LIFELINE_TEST_TEMPORAL_ADDRESS, dbFile: '', uiPort: 8233 };
   } else {
     if (!existsSync(TEMPORAL_BIN)) {
-      throw new Error(`No temporal binary at ${TEMPORAL_BIN}.\nRun \`npm test\` (it builds one) or \`bash scripts/provision-temporal.sh\`.`);
+      throw new Error(
+        `No temporal binary at ${TEMPORAL_BIN}.\nRun \`npm test\` (it builds one) or \`bash scripts/provision-temporal.sh\`.`,
+      );
     }
     const dbFile = path.join(TEST_DIR, 'temporal.db');
     const child = spawnDevServer({ port: PORT, uiPort: UI_PORT, dbFile, logFile: path.join(TEST_DIR, 'temporal.log') });
@@ -56,5 +66,12 @@ async function prepareDocker(docker: Docker): Promise<void> {
     );
   }
   const leftovers = await docker.listContainers({ all: true, filters: { label: ['lifeline.fixture-hash'] } });
-  await Promise.all(leftovers.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+  await Promise.all(
+    leftovers.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined),
+    ),
+  );
 }

@@ -7,7 +7,9 @@ export const STATE_FILE = path.join(TEST_DIR, 'state.json');
 /** The payload encryption keys of the test run; every client, worker, CLI and API process of the tests uses them. */
 // Recording replay fixtures uses the fixtures' own (test-only) key, so the replay test can read them later.
 export const FIXTURE_CODEC_KEYS_FILE = path.join(ROOT, 'test/fixtures/histories/codec-keys');
-export const CODEC_KEYS_FILE = process.env.LIFELINE_RECORD_HISTORIES ? FIXTURE_CODEC_KEYS_FILE : path.join(TEST_DIR, 'codec-keys');
+export const CODEC_KEYS_FILE = process.env.LIFELINE_RECORD_HISTORIES
+  ? FIXTURE_CODEC_KEYS_FILE
+  : path.join(TEST_DIR, 'codec-keys');
 export const CODEC_ENV = { LIFELINE_CODEC_KEYS_FILE: CODEC_KEYS_FILE };
 export const BUNDLE_FILE = path.join(TEST_DIR, 'workflow-bundle.js');
 export const TEMPORAL_BIN = process.env.LIFELINE_TEMPORAL_BIN ?? path.join(ROOT, '.tools/bin/temporal');

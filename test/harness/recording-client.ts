@@ -20,11 +20,24 @@ export function recordingClient(): { client: Client; calls: RecordedCall[] } {
       calls.push({ kind: 'signalWithStart', workflowId: opts.workflowId, startArgs: opts.args, args: opts.signalArgs });
       return { workflowId: opts.workflowId };
     },
-    async executeUpdateWithStart(_update: unknown, opts: { args: unknown[]; startWorkflowOperation: { options: { workflowId: string; args: unknown[] } } }) {
+    async executeUpdateWithStart(
+      _update: unknown,
+      opts: { args: unknown[]; startWorkflowOperation: { options: { workflowId: string; args: unknown[] } } },
+    ) {
       const start = opts.startWorkflowOperation.options;
-      calls.push({ kind: 'executeUpdateWithStart', workflowId: start.workflowId, startArgs: start.args, args: opts.args });
+      calls.push({
+        kind: 'executeUpdateWithStart',
+        workflowId: start.workflowId,
+        startArgs: start.args,
+        args: opts.args,
+      });
       const [request] = opts.args as [{ procedure: string }];
-      return { outcome: 'started', workflowId: `${request.procedure}:recorded`, procedure: request.procedure, message: 'recorded' };
+      return {
+        outcome: 'started',
+        workflowId: `${request.procedure}:recorded`,
+        procedure: request.procedure,
+        message: 'recorded',
+      };
     },
     getHandle: (workflowId: string) => ({ workflowId }),
   };

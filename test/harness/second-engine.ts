@@ -7,11 +7,17 @@ import { TEST_DIR } from './paths';
 
 export const SECOND_ENGINE_SOCKET = '/run/lifeline-docker2.sock';
 const ARGS = [
-  '--bridge=none', '--iptables=false', '--ip6tables=false',
-  '-H', `unix://${SECOND_ENGINE_SOCKET}`,
-  '--data-root', '/var/lib/lifeline-docker2',
-  '--exec-root', '/run/lifeline-docker2',
-  '--pidfile', '/run/lifeline-docker2.pid',
+  '--bridge=none',
+  '--iptables=false',
+  '--ip6tables=false',
+  '-H',
+  `unix://${SECOND_ENGINE_SOCKET}`,
+  '--data-root',
+  '/var/lib/lifeline-docker2',
+  '--exec-root',
+  '/run/lifeline-docker2',
+  '--pidfile',
+  '/run/lifeline-docker2.pid',
 ];
 
 export class SecondEngine {
@@ -20,13 +26,21 @@ export class SecondEngine {
 
   async start(): Promise<void> {
     if (process.getuid?.() !== 0) {
-      throw new Error('the multi-host tests start a second dockerd and need root; run them with `npm test` as root (CI does)');
+      throw new Error(
+        'the multi-host tests start a second dockerd and need root; run them with `npm test` as root (CI does)',
+      );
     }
     mkdirSync(TEST_DIR, { recursive: true });
     const log = openSync(path.join(TEST_DIR, 'dockerd2.log'), 'a');
     this.daemon = spawn('dockerd', ARGS, { stdio: ['ignore', log, log] });
     for (let i = 0; i < 200; i++) {
-      if (await this.docker.ping().then(() => true, () => false)) return;
+      if (
+        await this.docker.ping().then(
+          () => true,
+          () => false,
+        )
+      )
+        return;
       if (this.daemon.exitCode !== null) break;
       await new Promise((r) => setTimeout(r, 150));
     }

@@ -17,4 +17,5 @@ export async function inVolume(docker: Docker, volume: string, script: string): 
 }
 
 /** "./path sha256-prefix" per file, sorted: equal listings mean equal contents. */
-export const LISTING = 'cd /data && find . -type f | sort | while read f; do echo "$f $(sha256sum < "$f" | cut -c1-16)"; done';
+export const LISTING =
+  'cd /data && find . -type f | sort | while read f; do echo "$f $(sha256sum < "$f" | cut -c1-16)"; done';

@@ -14,9 +14,18 @@ export async function waitFor<T>(fn: () => Promise<T | undefined>, what: string,
 }
 
 /** Waits until the procedure asks for a decision of `kind` (and, if given, from `waitingFor`). */
-export function waitForPending(handle: WorkflowHandle, kind: DecisionKind, waitingFor?: string, timeoutMs = 60_000): Promise<ProcedureProgress> {
-  return waitFor(async () => {
-    const p = await handle.query(progressQuery);
-    return p.pending?.kind === kind && (!waitingFor || p.pending.waitingFor === waitingFor) ? p : undefined;
-  }, `${kind}${waitingFor ? ` from ${waitingFor}` : ''}`, timeoutMs);
+export function waitForPending(
+  handle: WorkflowHandle,
+  kind: DecisionKind,
+  waitingFor?: string,
+  timeoutMs = 60_000,
+): Promise<ProcedureProgress> {
+  return waitFor(
+    async () => {
+      const p = await handle.query(progressQuery);
+      return p.pending?.kind === kind && (!waitingFor || p.pending.waitingFor === waitingFor) ? p : undefined;
+    },
+    `${kind}${waitingFor ? ` from ${waitingFor}` : ''}`,
+    timeoutMs,
+  );
 }

@@ -10,7 +10,15 @@ export interface WorkerProcess {
   stop(): Promise<void>;
 }
 
-export async function spawnWorker(opts: { host: string; taskQueue: string; configFile: string; chaosDelayMs?: number; dockerHost?: string; address?: string; bundle?: string }): Promise<WorkerProcess> {
+export async function spawnWorker(opts: {
+  host: string;
+  taskQueue: string;
+  configFile: string;
+  chaosDelayMs?: number;
+  dockerHost?: string;
+  address?: string;
+  bundle?: string;
+}): Promise<WorkerProcess> {
   const child = spawn(process.execPath, [path.join(ROOT, 'dist/worker/main.js')], {
     env: {
       ...process.env,

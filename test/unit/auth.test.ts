@@ -15,38 +15,74 @@ const secrets: AuthSecrets = {
 const body = Buffer.from('Hello, World!');
 const NOW = 1_800_000_000;
 const req = (headers: Record<string, string>, method = 'POST', url = '/v1/alerts') => ({ method, url, headers });
-const sign = (ts: number, method = 'POST', url = '/v1/alerts', data = body) => createHmac('sha256', secrets.hmacSecret!).update(signedText(String(ts), method, url, data)).digest('hex');
+const sign = (ts: number, method = 'POST', url = '/v1/alerts', data = body) =>
+  createHmac('sha256', secrets.hmacSecret!)
+    .update(signedText(String(ts), method, url, data))
+    .digest('hex');
 
 test('the signed text is timestamp, method, path and body', () => {
   expect(signedText('1', 'post', '/v1/alerts?x=1', body).toString()).toBe('1:POST:/v1/alerts?x=1:Hello, World!');
 });
 
 test('GitHub style: sha256=<hex> over the signed text, with its timestamp; another path, method, body or time fails', () => {
-  const gh = (ts: number, sig = sign(ts)) => ({ 'x-hub-signature-256': `sha256=${sig}`, 'x-lifeline-timestamp': String(ts) });
-  expect(authenticate(req(gh(NOW)), body, secrets, NOW)).toEqual({ ok: true, method: 'hmac-github', signature: sign(NOW) });
+  const gh = (ts: number, sig = sign(ts)) => ({
+    'x-hub-signature-256': `sha256=${sig}`,
+    'x-lifeline-timestamp': String(ts),
+  });
+  expect(authenticate(req(gh(NOW)), body, secrets, NOW)).toEqual({
+    ok: true,
+    method: 'hmac-github',
+    signature: sign(NOW),
+  });
   expect(authenticate(req(gh(NOW), 'POST', '/v1/rollbacks'), body, secrets, NOW).ok).toBe(false);
   expect(authenticate(req(gh(NOW), 'GET'), body, secrets, NOW).ok).toBe(false);
   expect(authenticate(req(gh(NOW)), Buffer.from('Hello, World?'), secrets, NOW).ok).toBe(false);
-  expect(authenticate(req({ 'x-hub-signature-256': `sha256=${sign(NOW)}` }), body, secrets, NOW)).toEqual({ ok: false, reason: 'missing or malformed x-lifeline-timestamp' });
-  expect(authenticate(req(gh(NOW - 301)), body, secrets, NOW)).toEqual({ ok: false, reason: 'stale signature timestamp' });
+  expect(authenticate(req({ 'x-hub-signature-256': `sha256=${sign(NOW)}` }), body, secrets, NOW)).toEqual({
+    ok: false,
+    reason: 'missing or malformed x-lifeline-timestamp',
+  });
+  expect(authenticate(req(gh(NOW - 301)), body, secrets, NOW)).toEqual({
+    ok: false,
+    reason: 'stale signature timestamp',
+  });
 });
 
 test('bearer tokens are compared exactly: no blank, no non-breaking space, no other scheme', () => {
   expect(authenticate(req({ authorization: `Bearer ${secrets.bearerToken}` }), body, secrets, NOW).ok).toBe(true);
-  expect(authenticate(req({ authorization: `Bearer ${secrets.bearerToken.slice(1)}` }), body, secrets, NOW).ok).toBe(false);
-  expect(authenticate(req({ authorization: 'Bearer \u00a0' }), body, { ...secrets, bearerToken: '' }, NOW).ok).toBe(false);
+  expect(authenticate(req({ authorization: `Bearer ${secrets.bearerToken.slice(1)}` }), body, secrets, NOW).ok).toBe(
+    false,
+  );
+  expect(authenticate(req({ authorization: 'Bearer \u00a0' }), body, { ...secrets, bearerToken: '' }, NOW).ok).toBe(
+    false,
+  );
   expect(authenticate(req({ authorization: 'Bearer ' }), body, { ...secrets, bearerToken: '' }, NOW).ok).toBe(false);
-  expect(authenticate(req({ authorization: `Basic ${Buffer.from(secrets.bearerToken).toString('base64')}` }), body, secrets, NOW).ok).toBe(false);
-  expect(authenticate(req({}), body, secrets, NOW)).toEqual({ ok: false, reason: expect.stringMatching(/missing credentials/) });
+  expect(
+    authenticate(
+      req({ authorization: `Basic ${Buffer.from(secrets.bearerToken).toString('base64')}` }),
+      body,
+      secrets,
+      NOW,
+    ).ok,
+  ).toBe(false);
+  expect(authenticate(req({}), body, secrets, NOW)).toEqual({
+    ok: false,
+    reason: expect.stringMatching(/missing credentials/),
+  });
 });
 
 test('Grafana style: the canonical (lower-case) signature is what a single-use ledger keys on', () => {
-  const h = (ts: number, sig = sign(ts)) => ({ 'x-grafana-alerting-signature': sig, 'x-grafana-alerting-signature-timestamp': String(ts) });
+  const h = (ts: number, sig = sign(ts)) => ({
+    'x-grafana-alerting-signature': sig,
+    'x-grafana-alerting-signature-timestamp': String(ts),
+  });
   const lower = authenticate(req(h(NOW)), body, secrets, NOW);
   const upper = authenticate(req(h(NOW, sign(NOW).toUpperCase())), body, secrets, NOW);
   expect(lower).toEqual({ ok: true, method: 'hmac-grafana', signature: sign(NOW) });
   expect(upper).toEqual(lower);
-  expect(authenticate(req(h(NOW - 301)), body, secrets, NOW)).toEqual({ ok: false, reason: 'stale signature timestamp' });
+  expect(authenticate(req(h(NOW - 301)), body, secrets, NOW)).toEqual({
+    ok: false,
+    reason: 'stale signature timestamp',
+  });
   expect(authenticate(req({ 'x-grafana-alerting-signature': sign(NOW) }), body, secrets, NOW).ok).toBe(false);
 });
 

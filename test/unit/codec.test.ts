@@ -32,7 +32,9 @@ test('rotation: a new current key still opens payloads sealed with the older one
 
   const tampered = { ...sealed, data: Buffer.from(sealed.data!).map((b, i) => (i === 20 ? b ^ 1 : b)) };
   await expect(after.decode([tampered])).rejects.toThrow(/auth/i);
-  await expect(new EncryptionCodec(parseKeyFile(keyLine('other'), 'keys')).decode([sealed])).rejects.toThrow('no codec key "k-old" is loaded');
+  await expect(new EncryptionCodec(parseKeyFile(keyLine('other'), 'keys')).decode([sealed])).rejects.toThrow(
+    'no codec key "k-old" is loaded',
+  );
 });
 
 test('keys: a missing key is a clear error; the generated key file is private and kept once made', () => {

@@ -15,14 +15,26 @@ test('the shipped lifeline.yaml is valid and describes the runbook stack', () =>
   const stack = resolveStack(config, 'spacetime');
   // No container names: the services' containers are found by their compose labels.
   expect(stack.project).toBe('spacetime');
-  expect(stack.services.map((s) => [s.name, s.container])).toEqual([['godot', undefined], ['api', undefined], ['telemetry', undefined], ['assets', undefined]]);
+  expect(stack.services.map((s) => [s.name, s.container])).toEqual([
+    ['godot', undefined],
+    ['api', undefined],
+    ['telemetry', undefined],
+    ['assets', undefined],
+  ]);
   expect(stack.smokeTests).toHaveLength(13);
   expect(stack.timeouts.healthWaitSeconds).toBe(120);
-  expect(config.escalation.levels.map((l) => l.name)).toEqual(['on-call engineer', 'senior ops', 'infrastructure team', 'CTO / VP Engineering']);
+  expect(config.escalation.levels.map((l) => l.name)).toEqual([
+    'on-call engineer',
+    'senior ops',
+    'infrastructure team',
+    'CTO / VP Engineering',
+  ]);
 });
 
 test('an invalid field is named with its file and path', () => {
-  const file = write('stacks:\n  spacetime:\n    services:\n      godot: { healthUrl: "not a url" }\n    timeouts: { healthWaitSeconds: -1 }\n');
+  const file = write(
+    'stacks:\n  spacetime:\n    services:\n      godot: { healthUrl: "not a url" }\n    timeouts: { healthWaitSeconds: -1 }\n',
+  );
   expect(() => loadConfig(file)).toThrow(ConfigError);
   try {
     loadConfig(file);
@@ -46,11 +58,15 @@ test('an unknown stack names the configured ones', () => {
 });
 
 test('error-log patterns are checked at load: invalid and catastrophic ones are refused with their path', () => {
-  const withPattern = (p: string) => configSchema.safeParse({ stacks: { s: { host: 'h', services: { a: {} }, errorLogPatterns: [p] } } });
+  const withPattern = (p: string) =>
+    configSchema.safeParse({ stacks: { s: { host: 'h', services: { a: {} }, errorLogPatterns: [p] } } });
   expect(withPattern('\\bERROR\\b').success).toBe(true);
   const invalid = withPattern('(unclosed');
   expect(invalid.success).toBe(false);
-  expect(invalid.error?.issues[0]).toMatchObject({ path: ['stacks', 's', 'errorLogPatterns', 0], message: expect.stringContaining('not a valid regular expression') });
+  expect(invalid.error?.issues[0]).toMatchObject({
+    path: ['stacks', 's', 'errorLogPatterns', 0],
+    message: expect.stringContaining('not a valid regular expression'),
+  });
   const redos = withPattern('(a+)+$');
   expect(redos.error?.issues[0].message).toContain('backtrack catastrophically');
 });

@@ -6,8 +6,9 @@ test.each(['../etc', 'a/b', 'spacetime;rm -rf /', '$(id)', '', 'A', '.hidden', '
   (name) => expect(() => assertStackName(name)).toThrow(InvalidNameError),
 );
 
-test.each(['../20251202-143022', '20251202-143022/..', '2025120-143022', '20251202_143022', '20251202-143022\n'])('release ID %j is refused', (id) =>
-  expect(() => assertReleaseId(id)).toThrow(/release IDs look like/),
+test.each(['../20251202-143022', '20251202-143022/..', '2025120-143022', '20251202_143022', '20251202-143022\n'])(
+  'release ID %j is refused',
+  (id) => expect(() => assertReleaseId(id)).toThrow(/release IDs look like/),
 );
 
 test('valid names pass unchanged', () => {

@@ -1,4 +1,11 @@
-import { admit, busyMessage, nextInQueue, OWNED_PROCEDURES, priorityOf, RunningProcedure } from '../../src/domain/ownership';
+import {
+  admit,
+  busyMessage,
+  nextInQueue,
+  OWNED_PROCEDURES,
+  priorityOf,
+  RunningProcedure,
+} from '../../src/domain/ownership';
 
 const running = (procedure: RunningProcedure['procedure']): RunningProcedure => ({
   workflowId: `${procedure}:s:20261126-101500`,
@@ -9,9 +16,22 @@ const running = (procedure: RunningProcedure['procedure']): RunningProcedure => 
 });
 
 test('the runbook priority order: breach > corruption > outage > rollback-failed > rollbacks and deploys > backup', () => {
-  const order = ['security-breach', 'data-corruption', 'complete-service-outage', 'rollback-failed', 'quick-rollback', 'backup'] as const;
+  const order = [
+    'security-breach',
+    'data-corruption',
+    'complete-service-outage',
+    'rollback-failed',
+    'quick-rollback',
+    'backup',
+  ] as const;
   for (let i = 1; i < order.length; i++) expect(priorityOf(order[i - 1])).toBeGreaterThan(priorityOf(order[i]));
-  for (const m of ['interactive-rollback', 'specific-version-rollback', 'container-rollback', 'blue-green-rollback', 'automatic-rollback'] as const) {
+  for (const m of [
+    'interactive-rollback',
+    'specific-version-rollback',
+    'container-rollback',
+    'blue-green-rollback',
+    'automatic-rollback',
+  ] as const) {
     expect(priorityOf(m)).toBe(priorityOf('quick-rollback'));
   }
   expect(OWNED_PROCEDURES).toHaveLength(11);
@@ -19,17 +39,27 @@ test('the runbook priority order: breach > corruption > outage > rollback-failed
 
 test('admission: free starts, same key joins, equal or lower is refused or queued, higher preempts', () => {
   expect(admit({ procedure: 'quick-rollback', whenBusy: 'refuse' }, undefined, undefined)).toBe('started');
-  expect(admit({ procedure: 'quick-rollback', whenBusy: 'refuse' }, running('quick-rollback'), 'quick-rollback:s:1')).toBe('joined');
+  expect(
+    admit({ procedure: 'quick-rollback', whenBusy: 'refuse' }, running('quick-rollback'), 'quick-rollback:s:1'),
+  ).toBe('joined');
   expect(admit({ procedure: 'quick-rollback', whenBusy: 'refuse' }, running('quick-rollback'), undefined)).toBe('busy');
-  expect(admit({ procedure: 'quick-rollback', whenBusy: 'queue' }, running('quick-rollback'), undefined)).toBe('queued');
+  expect(admit({ procedure: 'quick-rollback', whenBusy: 'queue' }, running('quick-rollback'), undefined)).toBe(
+    'queued',
+  );
   expect(admit({ procedure: 'backup', whenBusy: 'refuse' }, running('security-breach'), undefined)).toBe('busy');
-  expect(admit({ procedure: 'security-breach', whenBusy: 'refuse' }, running('quick-rollback'), undefined)).toBe('preempting');
-  expect(admit({ procedure: 'rollback-failed', whenBusy: 'refuse' }, running('data-corruption'), undefined)).toBe('busy');
+  expect(admit({ procedure: 'security-breach', whenBusy: 'refuse' }, running('quick-rollback'), undefined)).toBe(
+    'preempting',
+  );
+  expect(admit({ procedure: 'rollback-failed', whenBusy: 'refuse' }, running('data-corruption'), undefined)).toBe(
+    'busy',
+  );
 });
 
 test('the queue runs the highest priority first, then first come', () => {
   expect(nextInQueue([])).toBe(-1);
-  expect(nextInQueue([{ procedure: 'backup' }, { procedure: 'quick-rollback' }, { procedure: 'container-rollback' }])).toBe(1);
+  expect(
+    nextInQueue([{ procedure: 'backup' }, { procedure: 'quick-rollback' }, { procedure: 'container-rollback' }]),
+  ).toBe(1);
   expect(nextInQueue([{ procedure: 'quick-rollback' }, { procedure: 'security-breach' }])).toBe(1);
 });
 

@@ -11,7 +11,13 @@ function configFile(firewallCommand?: string[]) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pinned-'));
   const file = path.join(dir, 'lifeline.yaml');
   const write = (command?: string[]) =>
-    writeFileSync(file, stringify({ dataDir: dir, stacks: { shop: { services: { web: {} }, ...(command ? { emergency: { firewallCommand: command } } : {}) } } }));
+    writeFileSync(
+      file,
+      stringify({
+        dataDir: dir,
+        stacks: { shop: { services: { web: {} }, ...(command ? { emergency: { firewallCommand: command } } : {}) } },
+      }),
+    );
   write(firewallCommand);
   const config = currentConfig(file);
   const stacks = new PinnedStacks((name) => (hasStack(config(), name) ? resolveStack(config(), name) : undefined));
@@ -29,7 +35,9 @@ test('a request naming only the stack gets the current settings, pinned by a has
 test('a request naming a command the config does not hold is refused, naming the setting', () => {
   const { stacks } = configFile();
   const own = stacks.load({ name: 'shop' });
-  expect(() => stacks.load({ ...own, emergency: { ...own.emergency, firewallCommand: ['/bin/sh', '-c', 'id'] } })).toThrow(
+  expect(() =>
+    stacks.load({ ...own, emergency: { ...own.emergency, firewallCommand: ['/bin/sh', '-c', 'id'] } }),
+  ).toThrow(
     "the request sets emergency.firewallCommand of stack shop, which this worker's config does not hold; nothing ran",
   );
   expect(() => stacks.load({ name: 'constructor' })).toThrow('stack "constructor" is not in this worker\'s config');
@@ -51,7 +59,9 @@ test('a stack whose settings differ from its pinned version, or that has none, i
   const { stacks } = configFile(['/usr/sbin/block']);
   const own = stacks.load({ name: 'shop' });
   expect(() => stacks.verify({ ...own, dataDir: '/' })).toThrow('the request sets dataDir of stack shop');
-  expect(() => stacks.verify({ ...own, configHash: '0000000000000000' })).toThrow('config version 0000000000000000 is not one this worker holds');
+  expect(() => stacks.verify({ ...own, configHash: '0000000000000000' })).toThrow(
+    'config version 0000000000000000 is not one this worker holds',
+  );
   const { configHash: _hash, ...unpinned } = own;
   expect(() => stacks.verify(unpinned)).toThrow('has no pinned config version');
 });

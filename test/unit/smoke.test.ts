@@ -7,7 +7,9 @@ test('smoke tests check status, latency, body and JSON paths', () => {
   expect(evaluateSmokeTest(t({}), { status: 200, body: '', latencyMs: 5 }).passed).toBe(true);
   expect(evaluateSmokeTest(t({}), { status: 503, body: '', latencyMs: 5 }).detail).toBe('status 503, expected 200');
   expect(evaluateSmokeTest(t({ maxLatencyMs: 10 }), { status: 200, body: '', latencyMs: 50 }).passed).toBe(false);
-  expect(evaluateSmokeTest(t({ bodyContains: 'ok' }), { status: 200, body: 'not quite', latencyMs: 1 }).passed).toBe(false);
+  expect(evaluateSmokeTest(t({ bodyContains: 'ok' }), { status: 200, body: 'not quite', latencyMs: 1 }).passed).toBe(
+    false,
+  );
   const json = t({ jsonPath: 'overall_ready', jsonEquals: true });
   expect(evaluateSmokeTest(json, { status: 200, body: '{"overall_ready": true}', latencyMs: 1 }).passed).toBe(true);
   expect(evaluateSmokeTest(json, { status: 200, body: '{"overall_ready": false}', latencyMs: 1 }).passed).toBe(false);
@@ -24,5 +26,8 @@ test('metric thresholds apply to every sample; empty results fail unless allowed
 });
 
 test('error log patterns are case-insensitive', () => {
-  expect(matchErrorLines(['ok', 'Error: boom', 'FATAL x', 'fine'], ['\\berror\\b', 'fatal'])).toEqual(['Error: boom', 'FATAL x']);
+  expect(matchErrorLines(['ok', 'Error: boom', 'FATAL x', 'fine'], ['\\berror\\b', 'fatal'])).toEqual([
+    'Error: boom',
+    'FATAL x',
+  ]);
 });

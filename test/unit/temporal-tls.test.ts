@@ -18,12 +18,20 @@ test('TLS and mTLS from the Temporal environment variable names, files or inline
     TEMPORAL_TLS_CLIENT_KEY_PATH: file('client.key', 'KEY'),
     TEMPORAL_TLS_SERVER_NAME: 'temporal.internal',
   });
-  expect(tls).toEqual({ serverNameOverride: 'temporal.internal', serverRootCACertificate: Buffer.from('CA'), clientCertPair: { crt: Buffer.from('CRT'), key: Buffer.from('KEY') } });
-  expect(temporalTls({ TEMPORAL_TLS_SERVER_CA_CERT_DATA: 'INLINE' })).toEqual({ serverRootCACertificate: Buffer.from('INLINE') });
+  expect(tls).toEqual({
+    serverNameOverride: 'temporal.internal',
+    serverRootCACertificate: Buffer.from('CA'),
+    clientCertPair: { crt: Buffer.from('CRT'), key: Buffer.from('KEY') },
+  });
+  expect(temporalTls({ TEMPORAL_TLS_SERVER_CA_CERT_DATA: 'INLINE' })).toEqual({
+    serverRootCACertificate: Buffer.from('INLINE'),
+  });
 });
 
 test('half an mTLS pair or an unreadable file is a clear config error', () => {
   expect(() => temporalTls({ TEMPORAL_TLS_CLIENT_CERT_DATA: 'CRT' })).toThrow(ConfigError);
   expect(() => temporalTls({ TEMPORAL_TLS_CLIENT_CERT_DATA: 'CRT' })).toThrow('mTLS needs both');
-  expect(() => temporalTls({ TEMPORAL_TLS_SERVER_CA_CERT_PATH: '/nonexistent/ca.pem' })).toThrow('TEMPORAL_TLS_SERVER_CA_CERT_PATH (/nonexistent/ca.pem) cannot be read');
+  expect(() => temporalTls({ TEMPORAL_TLS_SERVER_CA_CERT_PATH: '/nonexistent/ca.pem' })).toThrow(
+    'TEMPORAL_TLS_SERVER_CA_CERT_PATH (/nonexistent/ca.pem) cannot be read',
+  );
 });

@@ -5,14 +5,22 @@ import { oneLine, renderIncidentReport } from '../../src/domain/incident';
 import { alertmanagerPayloadSchema } from '../../src/domain/alert-payloads';
 
 test('Slack text is escaped: no <!channel>, no forged links', () => {
-  expect(escapeSlack('rollback <!channel> & <http://evil|click>')).toBe('rollback &lt;!channel&gt; &amp; &lt;http://evil|click&gt;');
+  expect(escapeSlack('rollback <!channel> & <http://evil|click>')).toBe(
+    'rollback &lt;!channel&gt; &amp; &lt;http://evil|click&gt;',
+  );
 });
 
 test('reports keep every field on its own line: newlines and control characters in a reason forge nothing', () => {
   expect(oneLine('a\r\n## Outcome: fine\u2028x\u0007')).toBe('a  ## Outcome: fine x ');
   const report = renderIncidentReport({
-    stack: 's', workflowId: 'w', procedure: 'quick-rollback', reason: 'bad\n- Outcome: all good', outcome: 'failed',
-    timeline: [{ at: 't', step: 'step\r\n- forged', detail: 'd' }], checklist: [], errorLines: [{ service: 'api', line: 'x\ny' }],
+    stack: 's',
+    workflowId: 'w',
+    procedure: 'quick-rollback',
+    reason: 'bad\n- Outcome: all good',
+    outcome: 'failed',
+    timeline: [{ at: 't', step: 'step\r\n- forged', detail: 'd' }],
+    checklist: [],
+    errorLines: [{ service: 'api', line: 'x\ny' }],
   } as never);
   expect(report).not.toMatch(/^- Outcome: all good/m);
   expect(report).not.toMatch(/^- forged/m);
@@ -31,8 +39,19 @@ test('"constructor" and "__proto__" are not stacks', () => {
 });
 
 test('alert annotations are bounded, so a payload always fits in a workflow', () => {
-  const alert = { status: 'firing', labels: { alertname: 'X' }, startsAt: '2026-01-01T00:00:00Z', annotations: { summary: 'x'.repeat(5000) } };
-  const r = alertmanagerPayloadSchema.safeParse({ version: '4', status: 'firing', receiver: 'r', groupKey: 'g', alerts: [alert] });
+  const alert = {
+    status: 'firing',
+    labels: { alertname: 'X' },
+    startsAt: '2026-01-01T00:00:00Z',
+    annotations: { summary: 'x'.repeat(5000) },
+  };
+  const r = alertmanagerPayloadSchema.safeParse({
+    version: '4',
+    status: 'firing',
+    receiver: 'r',
+    groupKey: 'g',
+    alerts: [alert],
+  });
   expect(r.success).toBe(false);
   expect(JSON.stringify(r.error?.issues[0].path)).toBe('["alerts",0,"annotations","summary"]');
 });

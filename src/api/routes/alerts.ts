@@ -4,7 +4,15 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z, ZodTypeAny } from 'zod';
-import { alertmanagerPayloadSchema, dedupKey, genericAlertSchema, grafanaPayloadSchema, routeGenericAlert, Routed, routeUpstreamAlerts } from '../../domain/alert-payloads';
+import {
+  alertmanagerPayloadSchema,
+  dedupKey,
+  genericAlertSchema,
+  grafanaPayloadSchema,
+  routeGenericAlert,
+  Routed,
+  routeUpstreamAlerts,
+} from '../../domain/alert-payloads';
 import type { AlertEvent } from '../../domain/alerts';
 import { ownerStartOptions } from '../../client/procedures';
 import { alertSignal } from '../../workflows/definitions';
@@ -33,7 +41,10 @@ export function registerAlertRoutes(app: FastifyInstance, deps: RouteDeps): void
     for (const e of fresh) byStack.set(e.stack, [...(byStack.get(e.stack) ?? []), e]);
     try {
       for (const [name, events] of byStack) {
-        const owner = ownerStartOptions({ name }, { taskQueue: deps.taskQueue, approvalTimeoutSeconds: deps.config.alerts.approvalTimeoutSeconds });
+        const owner = ownerStartOptions(
+          { name },
+          { taskQueue: deps.taskQueue, approvalTimeoutSeconds: deps.config.alerts.approvalTimeoutSeconds },
+        );
         const handle = await deps.client.withDeadline(deps.now() + CALL_DEADLINE_MS, () =>
           deps.client.workflow.signalWithStart('stackOwner', { ...owner, signal: alertSignal, signalArgs: [events] }),
         );
@@ -44,10 +55,17 @@ export function registerAlertRoutes(app: FastifyInstance, deps: RouteDeps): void
       for (const e of fresh) recent.forget(dedupKey(e));
       return unavailable(reply, req.log, err);
     }
-    return reply.code(202).send({ accepted: fresh.length, deduplicated, unrouted: routed.unrouted, workflowIds: [...workflowIds] });
+    return reply
+      .code(202)
+      .send({ accepted: fresh.length, deduplicated, unrouted: routed.unrouted, workflowIds: [...workflowIds] });
   }
 
-  function route<S extends ZodTypeAny>(url: string, schema: S, toRouted: (payload: z.output<S>) => Routed, source: string) {
+  function route<S extends ZodTypeAny>(
+    url: string,
+    schema: S,
+    toRouted: (payload: z.output<S>) => Routed,
+    source: string,
+  ) {
     app.post(url, async (req, reply) => {
       const parsed = schema.safeParse(req.body);
       if (!parsed.success) return badRequest(reply, parsed.error);
@@ -55,13 +73,24 @@ export function registerAlertRoutes(app: FastifyInstance, deps: RouteDeps): void
     });
   }
 
-  route('/alerts/alertmanager', alertmanagerPayloadSchema, (p) => routeUpstreamAlerts('alertmanager', p.alerts, deps.config.alerts, stacks), 'alertmanager');
-  route('/alerts/grafana', grafanaPayloadSchema, (p) => routeUpstreamAlerts('grafana', p.alerts, deps.config.alerts, stacks), 'grafana');
+  route(
+    '/alerts/alertmanager',
+    alertmanagerPayloadSchema,
+    (p) => routeUpstreamAlerts('alertmanager', p.alerts, deps.config.alerts, stacks),
+    'alertmanager',
+  );
+  route(
+    '/alerts/grafana',
+    grafanaPayloadSchema,
+    (p) => routeUpstreamAlerts('grafana', p.alerts, deps.config.alerts, stacks),
+    'grafana',
+  );
   app.post('/alerts', async (req, reply) => {
     const parsed = genericAlertSchema.safeParse(req.body);
     if (!parsed.success) return badRequest(reply, parsed.error);
     // A single alert for a stack Lifeline does not know is the sender's mistake, unlike one alert in a batch.
-    if (!stacks.includes(parsed.data.stack)) return reply.code(404).send({ error: `unknown stack "${parsed.data.stack}"` });
+    if (!stacks.includes(parsed.data.stack))
+      return reply.code(404).send({ error: `unknown stack "${parsed.data.stack}"` });
     return deliver(req, reply, 'generic', routeGenericAlert(parsed.data, new Date(deps.now()), deps.config.alerts));
   });
 }

@@ -22,7 +22,15 @@ const COOKIE = 'lifeline_codec';
 const SESSION_HOURS = 8;
 const jsonPayloads = z.object({
   payloads: z
-    .array(z.object({ metadata: z.record(z.string().max(1 << 20)).default({}), data: z.string().max(16 << 20).default('') }))
+    .array(
+      z.object({
+        metadata: z.record(z.string().max(1 << 20)).default({}),
+        data: z
+          .string()
+          .max(16 << 20)
+          .default(''),
+      }),
+    )
     .max(1000),
 });
 
@@ -37,7 +45,10 @@ export function registerCodecRoutes(app: FastifyInstance, deps: CodecRouteDeps):
   app.addHook('onRequest', async (req, reply) => {
     const origin = req.headers.origin;
     if (origin && deps.uiOrigins.includes(origin)) {
-      void reply.header('Access-Control-Allow-Origin', origin).header('Access-Control-Allow-Credentials', 'true').header('Vary', 'Origin');
+      void reply
+        .header('Access-Control-Allow-Origin', origin)
+        .header('Access-Control-Allow-Credentials', 'true')
+        .header('Vary', 'Origin');
     }
   });
 
@@ -52,12 +63,18 @@ export function registerCodecRoutes(app: FastifyInstance, deps: CodecRouteDeps):
   const authorized = (req: FastifyRequest) => {
     const m = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
     if (m) return safeEqual(m[1].trim(), deps.bearerToken);
-    const cookie = (req.headers.cookie ?? '').split(';').map((c) => c.trim().split('=')).find(([k]) => k === COOKIE)?.[1];
+    const cookie = (req.headers.cookie ?? '')
+      .split(';')
+      .map((c) => c.trim().split('='))
+      .find(([k]) => k === COOKIE)?.[1];
     return cookie !== undefined && safeEqual(cookie, session);
   };
 
   const convert = (direction: 'encode' | 'decode') => async (req: FastifyRequest, reply: FastifyReply) => {
-    if (!authorized(req)) return reply.code(401).send({ error: 'codec needs the API token (Authorization: Bearer, or log in at /codec/login)' });
+    if (!authorized(req))
+      return reply
+        .code(401)
+        .send({ error: 'codec needs the API token (Authorization: Bearer, or log in at /codec/login)' });
     const parsed = jsonPayloads.safeParse(req.body);
     if (!parsed.success) return badRequest(reply, parsed.error);
     const payloads = parsed.data.payloads.map((p) => ({
@@ -68,7 +85,9 @@ export function registerCodecRoutes(app: FastifyInstance, deps: CodecRouteDeps):
       const out = direction === 'encode' ? await deps.codec.encode(payloads) : await deps.codec.decode(payloads);
       return reply.send({
         payloads: out.map((p) => ({
-          metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? []).toString('base64')])),
+          metadata: Object.fromEntries(
+            Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? []).toString('base64')]),
+          ),
           data: Buffer.from(p.data ?? []).toString('base64'),
         })),
       });
@@ -92,7 +111,10 @@ export function registerCodecRoutes(app: FastifyInstance, deps: CodecRouteDeps):
     const token = (req.body as { token?: string } | undefined)?.token ?? '';
     if (!safeEqual(token, deps.bearerToken)) return reply.code(401).type('text/html').send('<p>wrong token</p>');
     return reply
-      .header('Set-Cookie', `${COOKIE}=${session}; HttpOnly; SameSite=Strict; Path=/codec; Max-Age=${SESSION_HOURS * 3600}`)
+      .header(
+        'Set-Cookie',
+        `${COOKIE}=${session}; HttpOnly; SameSite=Strict; Path=/codec; Max-Age=${SESSION_HOURS * 3600}`,
+      )
       .type('text/html')
       .send('<p>Logged in: the Web UI can now decode Lifeline payloads in this browser.</p>');
   });

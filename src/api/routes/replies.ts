@@ -7,7 +7,9 @@ export const CALL_DEADLINE_MS = 5000;
 /** 400 naming every bad field. */
 export function badRequest(reply: FastifyReply, error: ZodError) {
   const fields = error.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message }));
-  return reply.code(400).send({ error: `invalid request: ${fields.map((f) => `${f.field}: ${f.message}`).join('; ')}`, fields });
+  return reply
+    .code(400)
+    .send({ error: `invalid request: ${fields.map((f) => `${f.field}: ${f.message}`).join('; ')}`, fields });
 }
 
 /** 503 so that senders such as Alertmanager retry; the cause goes to the log, not to the caller. */

@@ -35,7 +35,9 @@ export function registerRollbackRoutes(app: FastifyInstance, deps: RouteDeps): v
     if (!hasStack(deps.config, r.stack)) return reply.code(404).send({ error: `unknown stack "${r.stack}"` });
     const stack = resolveStack(deps.config, r.stack);
     if (r.environment !== undefined && r.environment !== stack.environment) {
-      return reply.code(422).send({ error: `stack ${r.stack} serves environment "${stack.environment}", not "${r.environment}"; nothing was started` });
+      return reply.code(422).send({
+        error: `stack ${r.stack} serves environment "${stack.environment}", not "${r.environment}"; nothing was started`,
+      });
     }
     if (r.releaseId && !(await new ReleaseStore(stack.dataDir).find(r.stack, r.releaseId))) {
       return reply.code(404).send({ error: `unknown release ${r.releaseId} for stack ${r.stack}` });
@@ -48,7 +50,10 @@ export function registerRollbackRoutes(app: FastifyInstance, deps: RouteDeps): v
         : ['quick-rollback', base];
     const key = req.headers['idempotency-key'];
     if (key !== undefined && (typeof key !== 'string' || !/^[\x21-\x7e]{1,200}$/.test(key))) {
-      return reply.code(400).send({ error: 'invalid request: Idempotency-Key: 1 to 200 printable characters', fields: [{ field: 'Idempotency-Key', message: '1 to 200 printable characters' }] });
+      return reply.code(400).send({
+        error: 'invalid request: Idempotency-Key: 1 to 200 printable characters',
+        fields: [{ field: 'Idempotency-Key', message: '1 to 200 printable characters' }],
+      });
     }
     try {
       const { reply: owner } = await deps.client.withDeadline(deps.now() + CALL_DEADLINE_MS, () =>
@@ -63,7 +68,9 @@ export function registerRollbackRoutes(app: FastifyInstance, deps: RouteDeps): v
         return reply.code(409).send({ error: owner.message, workflowId: owner.workflowId, running: owner.running });
       }
       if (owner.outcome === 'started') deps.metrics.workflowsStarted.inc({ procedure });
-      return reply.code(202).send({ workflowId: owner.workflowId, procedure, outcome: owner.outcome, preempted: owner.preempted });
+      return reply
+        .code(202)
+        .send({ workflowId: owner.workflowId, procedure, outcome: owner.outcome, preempted: owner.preempted });
     } catch (err) {
       return unavailable(reply, req.log, err);
     }

@@ -13,7 +13,9 @@ export function registerWorkflowRoutes(app: FastifyInstance, deps: RouteDeps): v
     if (!WORKFLOW_ID.test(id)) return reply.code(400).send({ error: 'invalid workflow ID' });
     const handle = deps.client.workflow.getHandle(id);
     try {
-      const [desc, progress] = await deps.client.withDeadline(deps.now() + CALL_DEADLINE_MS, () => Promise.all([handle.describe(), readProgress(handle)]));
+      const [desc, progress] = await deps.client.withDeadline(deps.now() + CALL_DEADLINE_MS, () =>
+        Promise.all([handle.describe(), readProgress(handle)]),
+      );
       return {
         workflowId: id,
         type: desc.type,

@@ -22,13 +22,19 @@ const UPDATES = {
   abort: [abortUpdate, 'abort the procedure'],
 } as const;
 
-async function send(c: CommandContext, workflowId: string, update: (typeof UPDATES)[keyof typeof UPDATES][0] | typeof chooseReleaseUpdate, input: { by: string; reason?: string; releaseId?: string }): Promise<Decision> {
+async function send(
+  c: CommandContext,
+  workflowId: string,
+  update: (typeof UPDATES)[keyof typeof UPDATES][0] | typeof chooseReleaseUpdate,
+  input: { by: string; reason?: string; releaseId?: string },
+): Promise<Decision> {
   const handle = (await c.client()).workflow.getHandle(workflowId);
   try {
     return await handle.executeUpdate(update, { args: [input] });
   } catch (err) {
     // A validator refused the answer: the operator's input is wrong, and nothing was recorded.
-    if (err instanceof WorkflowUpdateFailedError) throw new UsageError(`refused: ${(err.cause as Error)?.message ?? err.message}`);
+    if (err instanceof WorkflowUpdateFailedError)
+      throw new UsageError(`refused: ${(err.cause as Error)?.message ?? err.message}`);
     throw err;
   }
 }
@@ -50,8 +56,13 @@ export function registerDecide(program: Command, ctx: () => CommandContext): voi
     .option('--as <name>', 'who decides (default: $USER)')
     .option('--reason <text>', 'why')
     .action((workflowId: string, releaseId: string, o: { as?: string; reason?: string }) =>
-      run(ctx(), (c) => send(c, workflowId, chooseReleaseUpdate, { by: operatorName(o.as), reason: o.reason, releaseId }), renderDecision),
+      run(
+        ctx(),
+        (c) => send(c, workflowId, chooseReleaseUpdate, { by: operatorName(o.as), reason: o.reason, releaseId }),
+        renderDecision,
+      ),
     );
 }
 
-const renderDecision = (d: Decision) => `recorded: ${d.kind}${d.approved === false ? ' (denied)' : ''} by ${d.by} at ${d.at}${d.reason ? ` — ${d.reason}` : ''}`;
+const renderDecision = (d: Decision) =>
+  `recorded: ${d.kind}${d.approved === false ? ' (denied)' : ''} by ${d.by} at ${d.at}${d.reason ? ` — ${d.reason}` : ''}`;

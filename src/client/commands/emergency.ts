@@ -18,21 +18,31 @@ export function registerEmergency(program: Command, ctx: () => CommandContext): 
     .option('--as <name>', 'who starts it (default: $USER)')
     .option('--no-wait', 'start and print the workflow ID without following it')
     .option('--queue', 'when a higher-priority procedure holds the stack, run after it instead of refusing')
-    .action((procedure: string, stackName: string, o: { release?: string; reason: string; as?: string; wait: boolean; queue?: boolean }) =>
-      run(ctx(), async (c) => {
-        if (!(EMERGENCIES as readonly string[]).includes(procedure)) throw new UsageError(`unknown emergency procedure "${procedure}"; one of: ${EMERGENCIES.join(', ')}`);
-        const stack = c.stack(stackName);
-        const args = {
-          stack,
-          trigger: 'cli' as const,
-          reason: o.reason,
-          requestedBy: operatorName(o.as),
-          severity: 'critical' as const,
-          ...(o.release ? { releaseId: assertReleaseId(o.release) } : {}),
-          ...(procedure === 'rollback-failed' ? { triedReleases: [] } : {}),
-        };
-        return startAndFollow(c, procedure as Emergency, args, o);
-      }, renderResult),
+    .action(
+      (
+        procedure: string,
+        stackName: string,
+        o: { release?: string; reason: string; as?: string; wait: boolean; queue?: boolean },
+      ) =>
+        run(
+          ctx(),
+          async (c) => {
+            if (!(EMERGENCIES as readonly string[]).includes(procedure))
+              throw new UsageError(`unknown emergency procedure "${procedure}"; one of: ${EMERGENCIES.join(', ')}`);
+            const stack = c.stack(stackName);
+            const args = {
+              stack,
+              trigger: 'cli' as const,
+              reason: o.reason,
+              requestedBy: operatorName(o.as),
+              severity: 'critical' as const,
+              ...(o.release ? { releaseId: assertReleaseId(o.release) } : {}),
+              ...(procedure === 'rollback-failed' ? { triedReleases: [] } : {}),
+            };
+            return startAndFollow(c, procedure as Emergency, args, o);
+          },
+          renderResult,
+        ),
     );
 
   program
@@ -43,11 +53,21 @@ export function registerEmergency(program: Command, ctx: () => CommandContext): 
     .option('--as <name>', 'who escalates (default: $USER)')
     .option('--no-wait', 'start and print the workflow ID without following it')
     .action((stackName: string, o: { reason: string; level: string; as?: string; wait: boolean }) =>
-      run(ctx(), async (c) => {
-        const level = Number(o.level);
-        if (!Number.isInteger(level) || level < 1) throw new UsageError('--level is a whole number from 1');
-        const args = { stack: c.stack(stackName), trigger: 'cli' as const, reason: o.reason, requestedBy: operatorName(o.as), fromLevel: level };
-        return startStandalone(c, 'escalation', args, o.wait);
-      }, renderResult),
+      run(
+        ctx(),
+        async (c) => {
+          const level = Number(o.level);
+          if (!Number.isInteger(level) || level < 1) throw new UsageError('--level is a whole number from 1');
+          const args = {
+            stack: c.stack(stackName),
+            trigger: 'cli' as const,
+            reason: o.reason,
+            requestedBy: operatorName(o.as),
+            fromLevel: level,
+          };
+          return startStandalone(c, 'escalation', args, o.wait);
+        },
+        renderResult,
+      ),
     );
 }

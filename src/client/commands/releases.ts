@@ -22,10 +22,18 @@ export function registerReleases(program: Command, ctx: () => CommandContext): v
     .option('--bad <reason>', 'mark known-bad, saying why')
     .option('--good', 'mark known-good')
     .action((stackName: string, releaseId: string, o: { bad?: string; good?: boolean }) =>
-      run(ctx(), async (c) => {
-        if (Boolean(o.bad) === Boolean(o.good)) throw new UsageError('give exactly one of --bad <reason> or --good');
-        return new ReleaseStore(c.config.dataDir).mark(c.stack(stackName).name, assertReleaseId(releaseId), o.bad ? { knownBad: o.bad } : { knownGood: true });
-      }, (r) => `${r.id}: ${r.knownBad ? 'known-bad' : 'known-good'}`),
+      run(
+        ctx(),
+        async (c) => {
+          if (Boolean(o.bad) === Boolean(o.good)) throw new UsageError('give exactly one of --bad <reason> or --good');
+          return new ReleaseStore(c.config.dataDir).mark(
+            c.stack(stackName).name,
+            assertReleaseId(releaseId),
+            o.bad ? { knownBad: o.bad } : { knownGood: true },
+          );
+        },
+        (r) => `${r.id}: ${r.knownBad ? 'known-bad' : 'known-good'}`,
+      ),
     );
 
   program
@@ -36,12 +44,23 @@ export function registerReleases(program: Command, ctx: () => CommandContext): v
     .option('--as <name>', 'who records it')
     .option('--queue', 'when another procedure holds the stack, record after it instead of refusing')
     .action((stackName: string, o: { knownGood?: boolean; reason: string; as?: string; queue?: boolean }) =>
-      run(ctx(), async (c) => {
-        const stack = c.stack(stackName);
-        const args = { stack, trigger: 'cli' as const, reason: o.reason, requestedBy: operatorName(o.as), knownGood: o.knownGood };
-        const { handle } = await requestProcedure(c, 'backup', args, { wait: true, queue: o.queue });
-        return follow<{ release: ReleaseSummary; pruned: string[] }>(c.out, handle, { quiet: true });
-      }, (r) => `recorded release ${colour.bold(r.release.id)} (${r.release.services} services)${r.pruned.length ? `; retention removed ${r.pruned.join(', ')}` : ''}`),
+      run(
+        ctx(),
+        async (c) => {
+          const stack = c.stack(stackName);
+          const args = {
+            stack,
+            trigger: 'cli' as const,
+            reason: o.reason,
+            requestedBy: operatorName(o.as),
+            knownGood: o.knownGood,
+          };
+          const { handle } = await requestProcedure(c, 'backup', args, { wait: true, queue: o.queue });
+          return follow<{ release: ReleaseSummary; pruned: string[] }>(c.out, handle, { quiet: true });
+        },
+        (r) =>
+          `recorded release ${colour.bold(r.release.id)} (${r.release.services} services)${r.pruned.length ? `; retention removed ${r.pruned.join(', ')}` : ''}`,
+      ),
     );
 }
 
@@ -50,7 +69,9 @@ function renderReleases(list: ReleaseSummary[]): string {
   return list
     .map((r, i) => {
       const tags = [...new Set(Object.values(r.imageTags))].join(',');
-      const marks = [r.knownGood ? colour.green('known-good') : '', r.knownBad ? colour.red('known-bad') : ''].filter(Boolean).join(' ');
+      const marks = [r.knownGood ? colour.green('known-good') : '', r.knownBad ? colour.red('known-bad') : '']
+        .filter(Boolean)
+        .join(' ');
       return `${String(i + 1).padStart(6)}  ${r.id}  ${tags.padEnd(10)} ${r.services} services  ${marks}  ${colour.dim(r.reason)}`;
     })
     .join('\n');

@@ -36,28 +36,42 @@ export function registerRollback(program: Command, ctx: () => CommandContext): v
     .option('--as <name>', 'who is rolling back (default: $USER)')
     .option('--no-wait', 'start and print the workflow ID without following it')
     .option('--queue', 'when another procedure holds the stack, run after it instead of refusing')
-    .addHelpText('after', '\nExamples:\n  lifeline rollback spacetime --quick\n  lifeline rollback spacetime --release 20251202-143022\n  lifeline rollback spacetime --image-tag v2.4.9')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  lifeline rollback spacetime --quick\n  lifeline rollback spacetime --release 20251202-143022\n  lifeline rollback spacetime --image-tag v2.4.9',
+    )
     .action((stackName: string, o: RollbackOptions) =>
-      run(ctx(), async (c) => {
-        const modes = [o.quick, o.release, o.imageTag, o.blueGreen].filter(Boolean).length;
-        if (modes > 1) throw new UsageError('choose one of --quick, --release, --image-tag, --blue-green');
-        const stack = c.stack(stackName);
-        const base: ProcedureInput = { stack, trigger: 'cli', reason: o.reason, requestedBy: operatorName(o.as) };
-        let procedure: OwnedProcedure;
-        let args: ProcedureInput & { releaseId?: string; imageTag?: string } = base;
-        if (o.quick) procedure = 'quick-rollback';
-        else if (o.release) [procedure, args] = ['specific-version-rollback', { ...base, releaseId: assertReleaseId(o.release) }];
-        else if (o.imageTag) [procedure, args] = ['container-rollback', { ...base, imageTag: assertImageTag(o.imageTag) }];
-        else if (o.blueGreen) procedure = 'blue-green-rollback';
-        else {
-          if (!process.stdin.isTTY || c.out.json) {
-            throw new UsageError('interactive rollback needs a terminal; use --quick, --release <id>, --image-tag <tag> or --blue-green');
+      run(
+        ctx(),
+        async (c) => {
+          const modes = [o.quick, o.release, o.imageTag, o.blueGreen].filter(Boolean).length;
+          if (modes > 1) throw new UsageError('choose one of --quick, --release, --image-tag, --blue-green');
+          const stack = c.stack(stackName);
+          const base: ProcedureInput = { stack, trigger: 'cli', reason: o.reason, requestedBy: operatorName(o.as) };
+          let procedure: OwnedProcedure;
+          let args: ProcedureInput & { releaseId?: string; imageTag?: string } = base;
+          if (o.quick) procedure = 'quick-rollback';
+          else if (o.release)
+            [procedure, args] = ['specific-version-rollback', { ...base, releaseId: assertReleaseId(o.release) }];
+          else if (o.imageTag)
+            [procedure, args] = ['container-rollback', { ...base, imageTag: assertImageTag(o.imageTag) }];
+          else if (o.blueGreen) procedure = 'blue-green-rollback';
+          else {
+            if (!process.stdin.isTTY || c.out.json) {
+              throw new UsageError(
+                'interactive rollback needs a terminal; use --quick, --release <id>, --image-tag <tag> or --blue-green',
+              );
+            }
+            procedure = 'interactive-rollback';
           }
-          procedure = 'interactive-rollback';
-        }
-        const dialogue = procedure === 'interactive-rollback' ? (h: WorkflowHandle) => chooseInteractively(c, h, base.requestedBy) : undefined;
-        return startAndFollow(c, procedure, args, o, dialogue);
-      }, renderResult),
+          const dialogue =
+            procedure === 'interactive-rollback'
+              ? (h: WorkflowHandle) => chooseInteractively(c, h, base.requestedBy)
+              : undefined;
+          return startAndFollow(c, procedure, args, o, dialogue);
+        },
+        renderResult,
+      ),
     );
 
   program
@@ -69,11 +83,21 @@ export function registerRollback(program: Command, ctx: () => CommandContext): v
     .option('--no-wait', 'start and print the workflow ID without following it')
     .option('--queue', 'when another procedure holds the stack, run after it instead of refusing')
     .action((stackName: string, o: { imageTag: string; reason: string; as?: string; wait: boolean; queue?: boolean }) =>
-      run(ctx(), async (c) => {
-        const stack = c.stack(stackName);
-        const args = { stack, trigger: 'cli' as const, reason: o.reason, requestedBy: operatorName(o.as), imageTag: assertImageTag(o.imageTag) };
-        return startAndFollow(c, 'automatic-rollback', args, o);
-      }, renderResult),
+      run(
+        ctx(),
+        async (c) => {
+          const stack = c.stack(stackName);
+          const args = {
+            stack,
+            trigger: 'cli' as const,
+            reason: o.reason,
+            requestedBy: operatorName(o.as),
+            imageTag: assertImageTag(o.imageTag),
+          };
+          return startAndFollow(c, 'automatic-rollback', args, o);
+        },
+        renderResult,
+      ),
     );
 }
 
@@ -94,8 +118,14 @@ async function chooseInteractively(c: CommandContext, handle: WorkflowHandle, by
     process.stderr.write(`${colour.bold('[INFO]')} Available backups:\n\n`);
     options.forEach((id, i) => {
       const s = summaries.get(id);
-      const tags = s ? Object.values(s.imageTags).filter((v, j, a) => a.indexOf(v) === j).join(',') : '';
-      process.stderr.write(`  ${String(i + 1).padStart(4)}  ${id}  ${colour.dim(`${tags} ${s?.knownGood ? 'known-good' : ''}`)}\n`);
+      const tags = s
+        ? Object.values(s.imageTags)
+            .filter((v, j, a) => a.indexOf(v) === j)
+            .join(',')
+        : '';
+      process.stderr.write(
+        `  ${String(i + 1).padStart(4)}  ${id}  ${colour.dim(`${tags} ${s?.knownGood ? 'known-good' : ''}`)}\n`,
+      );
     });
     for (;;) {
       const answer = (await rl.question(`\nEnter backup number to rollback to (or 'q' to quit): `)).trim();
@@ -110,7 +140,9 @@ async function chooseInteractively(c: CommandContext, handle: WorkflowHandle, by
       }
       const confirm = (await rl.question(`Rollback to ${chosen}? (yes/no): `)).trim();
       if (confirm !== 'yes') continue;
-      await handle.executeUpdate(chooseReleaseUpdate, { args: [{ by, releaseId: chosen, reason: 'chosen interactively' }] });
+      await handle.executeUpdate(chooseReleaseUpdate, {
+        args: [{ by, releaseId: chosen, reason: 'chosen interactively' }],
+      });
       process.stderr.write(`${colour.bold('[INFO]')} Rolling back to: ${chosen}\n`);
       return;
     }

@@ -11,7 +11,11 @@ import { colour, EXIT, reportError, StackBusyError } from '../output';
 import { follow, readProgress } from '../progress';
 import { StartedProcedure, startProcedure, waitUntilStarted } from '../procedures';
 
-export async function run<T>(ctx: CommandContext, body: (c: CommandContext) => Promise<T>, human: (r: T) => string): Promise<void> {
+export async function run<T>(
+  ctx: CommandContext,
+  body: (c: CommandContext) => Promise<T>,
+  human: (r: T) => string,
+): Promise<void> {
   try {
     const result = await body(ctx);
     ctx.out.result(result, () => human(result));
@@ -50,14 +54,21 @@ export async function startAndFollow(
   if (result?.postActionsWorkflowId) {
     // The runbook's post-rollback monitoring: shown as it runs; Ctrl-C stops watching, not the monitoring.
     c.out.info(`post-rollback actions: ${result.postActionsWorkflowId} (Ctrl-C stops watching; they run on)`);
-    const post = await follow<{ reportPath?: string }>(c.out, handle.client.getHandle(result.postActionsWorkflowId), { window: true });
+    const post = await follow<{ reportPath?: string }>(c.out, handle.client.getHandle(result.postActionsWorkflowId), {
+      window: true,
+    });
     if (post?.reportPath) c.out.info(`incident report: ${post.reportPath}`);
   }
   return { workflowId: reply.workflowId, outcome: reply.outcome, result };
 }
 
 /** Asks the owner; a busy stack throws (exit 4); a queued or preempting request is waited for until it starts, when `wait`. */
-export async function requestProcedure(c: CommandContext, procedure: OwnedProcedure, args: ProcedureRequest['args'], opts: StartOptions): Promise<StartedProcedure> {
+export async function requestProcedure(
+  c: CommandContext,
+  procedure: OwnedProcedure,
+  args: ProcedureRequest['args'],
+  opts: StartOptions,
+): Promise<StartedProcedure> {
   const started = await startProcedure(await c.client(), procedure, args, {
     whenBusy: opts.queue ? 'queue' : 'refuse',
     approvalTimeoutSeconds: c.config.alerts.approvalTimeoutSeconds,
@@ -67,7 +78,9 @@ export async function requestProcedure(c: CommandContext, procedure: OwnedProced
     const step = (await readProgress(handle))?.step;
     throw new StackBusyError(busyMessage(args.stack.name, reply.running!, step));
   }
-  c.out.info(`${colour.bold(procedure)} ${reply.outcome}: ${reply.workflowId}${reply.preempted ? ` (preempts ${reply.preempted})` : ''}`);
+  c.out.info(
+    `${colour.bold(procedure)} ${reply.outcome}: ${reply.workflowId}${reply.preempted ? ` (preempts ${reply.preempted})` : ''}`,
+  );
   if (opts.wait && (reply.outcome === 'queued' || reply.preempted)) {
     c.out.info(`waiting for ${reply.running?.workflowId ?? reply.preempted} to end first...`);
     await waitUntilStarted(handle);
@@ -76,8 +89,15 @@ export async function requestProcedure(c: CommandContext, procedure: OwnedProced
 }
 
 /** Starts a procedure that changes no container (the escalation path) directly, and follows it. */
-export async function startStandalone(c: CommandContext, procedure: 'escalation', args: ProcedureInput & Record<string, unknown>, wait: boolean) {
-  const handle = await (await c.client()).workflow.start(PROCEDURES[procedure], {
+export async function startStandalone(
+  c: CommandContext,
+  procedure: 'escalation',
+  args: ProcedureInput & Record<string, unknown>,
+  wait: boolean,
+) {
+  const handle = await (
+    await c.client()
+  ).workflow.start(PROCEDURES[procedure], {
     taskQueue: process.env.LIFELINE_TASK_QUEUE ?? ORCHESTRATION_TASK_QUEUE,
     workflowId: procedureWorkflowId(procedure, args.stack.name, new Date()),
     // The stack by name only: the worker reads its settings (the escalation contacts) from its own config.

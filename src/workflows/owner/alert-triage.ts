@@ -7,7 +7,13 @@
 import { CancellationScope, isCancellation } from '@temporalio/workflow';
 import type { AlertEvent } from '../../domain/alerts';
 import { dedupKey } from '../../domain/alert-payloads';
-import { actionAsksPerson, actionRollsBack, decide, MatrixAction, nextDecisionPointMs } from '../../domain/decision-matrix';
+import {
+  actionAsksPerson,
+  actionRollsBack,
+  decide,
+  MatrixAction,
+  nextDecisionPointMs,
+} from '../../domain/decision-matrix';
 import type { OwnerReply, ProcedureRequest } from '../../domain/owner';
 import type { Procedure } from '../procedure';
 import { announce } from '../steps/announce';
@@ -67,12 +73,23 @@ export class AlertTriage {
 
   carry(): TriageCarry {
     const approval = this.approval ? { fingerprint: this.approval.fingerprint, since: this.approval.since } : undefined;
-    return { active: [...this.active.values()], seen: [...this.seen], handled: [...this.handled], deduplicated: this.deduplicated, approval };
+    return {
+      active: [...this.active.values()],
+      seen: [...this.seen],
+      handled: [...this.handled],
+      deduplicated: this.deduplicated,
+      approval,
+    };
   }
 
   view() {
     return {
-      alerts: [...this.active.values()].map((a) => ({ name: a.event.name, severity: a.event.severity, startsAt: a.event.startsAt, action: a.action })),
+      alerts: [...this.active.values()].map((a) => ({
+        name: a.event.name,
+        severity: a.event.severity,
+        startsAt: a.event.startsAt,
+        action: a.action,
+      })),
       deduplicated: this.deduplicated,
       awaitingApprovalFor: this.approval && this.active.get(this.approval.fingerprint)?.event.name,
     };
@@ -96,10 +113,12 @@ export class AlertTriage {
         a.action = action;
         this.p.record(`${a.event.name}: ${action}`);
         // The decision never waits on a notification: it is sent alongside.
-        if (action === 'monitor-closely') this.notify(`${a.event.name} (high): monitoring closely; rollback if it lasts over 5 minutes`);
+        if (action === 'monitor-closely')
+          this.notify(`${a.event.name} (high): monitoring closely; rollback if it lasts over 5 minutes`);
       }
       if (actionRollsBack(action)) this.act(a);
-      else if (actionAsksPerson(action) && !this.approval) this.askPerson(a, this.approvalTimeoutSeconds, new Date().toISOString());
+      else if (actionAsksPerson(action) && !this.approval)
+        this.askPerson(a, this.approvalTimeoutSeconds, new Date().toISOString());
       const next = nextDecisionPointMs(a.event.severity, lasted);
       if (next !== undefined) nextMs = Math.min(nextMs ?? next, next);
     }

@@ -62,13 +62,22 @@ export class Ownership {
   }
 
   carry(): OwnershipCarry {
-    return { running: this.running, queue: this.queue, recent: [...this.recent], started: this.started.slice(-STARTED_KEPT) };
+    return {
+      running: this.running,
+      queue: this.queue,
+      recent: [...this.recent],
+      started: this.started.slice(-STARTED_KEPT),
+    };
   }
 
   view() {
     return {
       running: this.running,
-      queued: this.queue.map((q) => ({ workflowId: q.workflowId, procedure: q.request.procedure, requestedBy: q.request.args.requestedBy })),
+      queued: this.queue.map((q) => ({
+        workflowId: q.workflowId,
+        procedure: q.request.procedure,
+        requestedBy: q.request.args.requestedBy,
+      })),
       started: this.started.slice(-STARTED_KEPT),
     };
   }
@@ -78,7 +87,12 @@ export class Ownership {
     const { procedure } = request;
     const known = request.requestKey ? this.recent.get(request.requestKey) : undefined;
     const admission = admit(request, this.running, known);
-    const reply = (outcome: OwnerReply['outcome'], workflowId: string, message: string, extra: Partial<OwnerReply> = {}): OwnerReply => ({
+    const reply = (
+      outcome: OwnerReply['outcome'],
+      workflowId: string,
+      message: string,
+      extra: Partial<OwnerReply> = {},
+    ): OwnerReply => ({
       outcome,
       workflowId,
       procedure,
@@ -100,20 +114,35 @@ export class Ownership {
       }
       case 'queued':
       case 'preempting': {
-        if (this.queue.length >= QUEUE_LIMIT) throw ApplicationFailure.create({ message: `the queue of ${this.stack.name} is full (${QUEUE_LIMIT})`, type: 'QueueFull', nonRetryable: true });
+        if (this.queue.length >= QUEUE_LIMIT)
+          throw ApplicationFailure.create({
+            message: `the queue of ${this.stack.name} is full (${QUEUE_LIMIT})`,
+            type: 'QueueFull',
+            nonRetryable: true,
+          });
         const workflowId = this.assignId(request);
         this.queue.push({ request, workflowId });
         this.changed();
         const running = this.running!;
         if (admission === 'queued') {
           this.p.record(`queued ${procedure}`, `${workflowId} after ${running.workflowId}`);
-          return reply('queued', workflowId, `${procedure} queued as ${workflowId}; it starts when ${running.workflowId} ends`, { running });
+          return reply(
+            'queued',
+            workflowId,
+            `${procedure} queued as ${workflowId}; it starts when ${running.workflowId} ends`,
+            { running },
+          );
         }
         this.p.record(`${procedure} preempts ${running.procedure}`, `${workflowId} stops ${running.workflowId}`);
         await getExternalWorkflowHandle(running.workflowId).signal(preemptSignal, { by: workflowId, procedure });
-        return reply('started', workflowId, `${procedure} ${workflowId} preempts ${running.workflowId}; it starts as soon as that one has stopped`, {
-          preempted: running.workflowId,
-        });
+        return reply(
+          'started',
+          workflowId,
+          `${procedure} ${workflowId} preempts ${running.workflowId}; it starts as soon as that one has stopped`,
+          {
+            preempted: running.workflowId,
+          },
+        );
       }
     }
   }
@@ -153,7 +182,14 @@ export class Ownership {
   /** Takes the stack (synchronously, before any await, so no other request can slip in) and starts the child. */
   private async start(request: ProcedureRequest, workflowId: string): Promise<void> {
     const { procedure, args } = request;
-    this.running = { workflowId, procedure, requestedBy: args.requestedBy, trigger: args.trigger, startedAt: new Date().toISOString(), requestKey: request.requestKey };
+    this.running = {
+      workflowId,
+      procedure,
+      requestedBy: args.requestedBy,
+      trigger: args.trigger,
+      startedAt: new Date().toISOString(),
+      requestKey: request.requestKey,
+    };
     this.runningInherited = false;
     if (request.requestKey) this.remember(request.requestKey, workflowId);
     this.started.push(workflowId);
@@ -161,12 +197,15 @@ export class Ownership {
     this.changed();
     try {
       const stack = await this.stack.load(args.stack);
-      const child = await startChild(PROCEDURE_WORKFLOWS[procedure] as (input: ProcedureInput & ProcedureOptions) => Promise<unknown>, {
-        workflowId,
-        args: [{ ...args, stack }],
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-        ...procedureStartMetadata(procedure, args),
-      });
+      const child = await startChild(
+        PROCEDURE_WORKFLOWS[procedure] as (input: ProcedureInput & ProcedureOptions) => Promise<unknown>,
+        {
+          workflowId,
+          args: [{ ...args, stack }],
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+          ...procedureStartMetadata(procedure, args),
+        },
+      );
       child.result().then(
         () => this.ended({ workflowId, status: 'completed' }),
         (err) => this.ended(endFromFailure(workflowId, err)),
@@ -174,7 +213,11 @@ export class Ownership {
     } catch (err) {
       // Nothing runs under this ID (for example a stray workflow holds it): the stack is free again.
       this.ended({ workflowId, status: 'failed', detail: `could not start: ${messageOf(err)}` });
-      throw ApplicationFailure.create({ message: `could not start ${procedure} as ${workflowId}: ${messageOf(err)}`, type: 'StartFailed', nonRetryable: true });
+      throw ApplicationFailure.create({
+        message: `could not start ${procedure} as ${workflowId}: ${messageOf(err)}`,
+        type: 'StartFailed',
+        nonRetryable: true,
+      });
     }
   }
 
@@ -199,7 +242,8 @@ function endFromFailure(workflowId: string, err: unknown): ProcedureEnd {
   const cause = err instanceof ChildWorkflowFailure ? err.cause : err;
   if (cause instanceof TerminatedFailure) return { workflowId, status: 'failed', detail: 'terminated' };
   if (isCancellation(err)) return { workflowId, status: 'cancelled' };
-  const details = cause instanceof ApplicationFailure ? (cause.details?.[0] as Partial<ProcedureEnd> | undefined) : undefined;
+  const details =
+    cause instanceof ApplicationFailure ? (cause.details?.[0] as Partial<ProcedureEnd> | undefined) : undefined;
   return {
     workflowId,
     status: details?.status ?? 'failed',

@@ -10,10 +10,23 @@ import { messageOf } from './messages';
 export type Delivery = { accepted: number } | { skipped: string };
 
 /** Notifies the stack's targets. A notification that cannot be delivered is logged, never fatal to a rollback. */
-export async function announce(stack: ResolvedStack, procedure: string, kind: LifelineEvent['kind'], message: string, level?: string): Promise<Delivery> {
+export async function announce(
+  stack: ResolvedStack,
+  procedure: string,
+  kind: LifelineEvent['kind'],
+  message: string,
+  level?: string,
+): Promise<Delivery> {
   if (stack.notifications.length === 0) return { skipped: 'no notification target configured' };
   try {
-    const sent = await orchestration.notify(stack, { kind, procedure, message, level, stack: stack.name, workflowId: workflowInfo().workflowId });
+    const sent = await orchestration.notify(stack, {
+      kind,
+      procedure,
+      message,
+      level,
+      stack: stack.name,
+      workflowId: workflowInfo().workflowId,
+    });
     // Histories from before delivery was counted hold the number of targets.
     const accepted = typeof sent === 'number' ? sent : sent.accepted;
     return accepted > 0 ? { accepted } : { skipped: 'no target accepted the message' };
@@ -24,7 +37,13 @@ export async function announce(stack: ResolvedStack, procedure: string, kind: Li
 }
 
 /** Announces, and ticks the checklist item only on the evidence that someone accepted the message. */
-export async function announceAndTick(p: Procedure, item: ChecklistItem, stack: ResolvedStack, kind: LifelineEvent['kind'], message: string): Promise<Delivery> {
+export async function announceAndTick(
+  p: Procedure,
+  item: ChecklistItem,
+  stack: ResolvedStack,
+  kind: LifelineEvent['kind'],
+  message: string,
+): Promise<Delivery> {
   const delivery = await announce(stack, p.state.procedure, kind, message);
   if ('accepted' in delivery) p.tick(item, 'done', `${delivery.accepted} target(s) accepted`);
   else p.tick(item, 'skipped', delivery.skipped);

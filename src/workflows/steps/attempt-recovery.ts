@@ -8,7 +8,13 @@ import { rethrowIfStopped } from './owned';
  * One recovery attempt of an emergency procedure: run it, then verify. A failure is recorded in the
  * timeline and returned as undefined, so the procedure can go on to its next step.
  */
-export async function attemptRecovery(p: Procedure, input: ProcedureInput, label: string, run: () => Promise<unknown>, sinceUnix: number): Promise<VerificationReport | undefined> {
+export async function attemptRecovery(
+  p: Procedure,
+  input: ProcedureInput,
+  label: string,
+  run: () => Promise<unknown>,
+  sinceUnix: number,
+): Promise<VerificationReport | undefined> {
   try {
     await p.step(label, run);
   } catch (err) {

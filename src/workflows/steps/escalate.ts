@@ -15,7 +15,12 @@ export interface EscalatedResult {
  * The runbook's escalation path. Starting at `fromLevel` (1-based), each level is notified and given its
  * acknowledgement timeout; silence moves the incident up. The last level is waited on without end.
  */
-export async function escalate(p: Procedure, stack: ResolvedStack, fromLevel: number, message: string): Promise<Decision & { level: string }> {
+export async function escalate(
+  p: Procedure,
+  stack: ResolvedStack,
+  fromLevel: number,
+  message: string,
+): Promise<Decision & { level: string }> {
   const levels = stack.escalation;
   for (let i = Math.min(Math.max(fromLevel, 1), levels.length) - 1; ; i++) {
     const index = Math.min(i, levels.length - 1);
@@ -24,16 +29,34 @@ export async function escalate(p: Procedure, stack: ResolvedStack, fromLevel: nu
     p.setEscalationLevel(index + 1);
     if (level.contacts.length) {
       await orchestration
-        .notify(stack, { kind: 'escalated', procedure: p.state.procedure, stack: stack.name, workflowId: workflowInfo().workflowId, message, level: level.name }, { escalationLevel: level.name })
+        .notify(
+          stack,
+          {
+            kind: 'escalated',
+            procedure: p.state.procedure,
+            stack: stack.name,
+            workflowId: workflowInfo().workflowId,
+            message,
+            level: level.name,
+          },
+          { escalationLevel: level.name },
+        )
         .catch((err) => log.warn('escalation notice failed', { error: String(err) }));
     }
-    const d = await p.ask('ack', `${message} — acknowledge to take the incident`, level.name, { timeoutSeconds: last ? undefined : level.ackTimeoutSeconds });
+    const d = await p.ask('ack', `${message} — acknowledge to take the incident`, level.name, {
+      timeoutSeconds: last ? undefined : level.ackTimeoutSeconds,
+    });
     if (d.kind !== 'timeout') return { ...d, level: level.name };
   }
 }
 
 /** Escalates, then ends the procedure as escalated once someone has taken it. */
-export async function escalateAndFinish(p: Procedure, stack: ResolvedStack, fromLevel: number, reason: string): Promise<EscalatedResult> {
+export async function escalateAndFinish(
+  p: Procedure,
+  stack: ResolvedStack,
+  fromLevel: number,
+  reason: string,
+): Promise<EscalatedResult> {
   const ack = await p.step(`escalate: ${reason}`, () => escalate(p, stack, fromLevel, reason));
   p.finish('completed', `escalated; taken by ${ack.by} (${ack.level})`);
   return { status: 'escalated', acknowledgedBy: ack.by, level: ack.level, reason };

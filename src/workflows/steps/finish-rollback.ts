@@ -32,8 +32,14 @@ export async function verify(p: Procedure, input: ProcedureInput, sinceUnix: num
   tickFrom('Smoke tests pass', ok('smoke:'));
   tickFrom('HTTP API responding', ok('status API'));
   tickFrom('Metrics look good', ok('metric:'));
-  tickFrom('Error rate normalized', ok('metric:').filter((c) => /error/i.test(JSON.stringify(c))));
-  tickFrom('Response time normal', ok('metric:').filter((c) => /latency|duration|response/i.test(JSON.stringify(c))));
+  tickFrom(
+    'Error rate normalized',
+    ok('metric:').filter((c) => /error/i.test(JSON.stringify(c))),
+  );
+  tickFrom(
+    'Response time normal',
+    ok('metric:').filter((c) => /latency|duration|response/i.test(JSON.stringify(c))),
+  );
   p.record('verification', `${report.passed ? 'passed' : 'FAILED'}: ${report.healthy}`);
   return report;
 }
@@ -49,7 +55,8 @@ export async function completeRollback(
   const { stack } = input;
   const docker = hostActivities(stack);
   const target = releases.label ?? releases.to ?? 'unknown';
-  if (releases.from) await docker.markRelease(stack, releases.from, { knownBad: `rolled back from by ${workflowInfo().workflowId}` });
+  if (releases.from)
+    await docker.markRelease(stack, releases.from, { knownBad: `rolled back from by ${workflowInfo().workflowId}` });
   if (releases.to) await docker.markRelease(stack, releases.to, { knownGood: true });
   await docker.pruneReleases(stack);
   const postId = `${workflowInfo().workflowId}:post-actions`;
@@ -76,18 +83,33 @@ export async function completeRollback(
   });
   await announce(stack, p.state.procedure, 'completed', `rolled back to ${target}: ${verification.healthy}`);
   p.finish('completed', verification.healthy);
-  return { status: 'completed', fromRelease: releases.from, toRelease: target, verification, postActionsWorkflowId: postId };
+  return {
+    status: 'completed',
+    fromRelease: releases.from,
+    toRelease: target,
+    verification,
+    postActionsWorkflowId: postId,
+  };
 }
 
 /**
  * The runbook's "Failed ──→ Emergency Procedure": the rollback-failed procedure takes over in its own
  * workflow (it outlives this one), and this workflow fails saying where to look.
  */
-export async function escalateFailedRollback(p: Procedure, input: ProcedureInput, why: string, triedReleases: string[]): Promise<never> {
+export async function escalateFailedRollback(
+  p: Procedure,
+  input: ProcedureInput,
+  why: string,
+  triedReleases: string[],
+): Promise<never> {
   const emergencyId = rollbackFailedWorkflowId(input);
   if (p.scope) {
     // Owned: the stack owner starts rollback-failed the moment this procedure reports its end.
-    p.followUp = { procedure: 'rollback-failed', workflowId: emergencyId, args: { ...input, reason: `${input.reason}; rollback failed: ${why}`, triedReleases } };
+    p.followUp = {
+      procedure: 'rollback-failed',
+      workflowId: emergencyId,
+      args: { ...input, reason: `${input.reason}; rollback failed: ${why}`, triedReleases },
+    };
     await announce(input.stack, p.state.procedure, 'failed', `${why}; emergency procedure ${emergencyId} takes over`);
     p.fail(`rollback failed: ${why}; emergency procedure ${emergencyId} takes over`, 'RollbackFailed');
   }
@@ -107,4 +129,7 @@ export const rollbackFailedWorkflowId = (input: ProcedureInput): string =>
 
 /** "verification failed: smoke: api ready (status 503, expected 200); ..." */
 export const verificationFailure = (v: VerificationReport): string =>
-  `verification failed: ${v.checks.filter((c) => !c.passed).map((c) => `${c.name} (${c.detail})`).join('; ')}`;
+  `verification failed: ${v.checks
+    .filter((c) => !c.passed)
+    .map((c) => `${c.name} (${c.detail})`)
+    .join('; ')}`;

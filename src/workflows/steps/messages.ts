@@ -2,7 +2,11 @@
 export function messageOf(err: unknown): string {
   const parts: string[] = [];
   for (let e: unknown = err; e instanceof Error; e = e.cause) {
-    if (!/^(Activity task failed|Child Workflow execution failed|Workflow execution failed)$/.test(e.message) && !parts.includes(e.message)) parts.push(e.message);
+    if (
+      !/^(Activity task failed|Child Workflow execution failed|Workflow execution failed)$/.test(e.message) &&
+      !parts.includes(e.message)
+    )
+      parts.push(e.message);
   }
   return parts.join(': ') || String(err);
 }

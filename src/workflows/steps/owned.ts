@@ -33,12 +33,20 @@ const REPORT_EVERY_OUTCOME_PATCH = 'report-every-outcome';
 /** What a failure after the stack changed leads to: the rollback-failed procedure, or people (the escalation path). */
 export type OnFailureAfterChange = { handOver: 'rollback-failed' } | { escalateFromLevel: number };
 
-export async function runOwned<R>(p: Procedure, input: ProcedureInput, onFailure: OnFailureAfterChange, body: () => Promise<R>): Promise<R> {
+export async function runOwned<R>(
+  p: Procedure,
+  input: ProcedureInput,
+  onFailure: OnFailureAfterChange,
+  body: () => Promise<R>,
+): Promise<R> {
   if (!patched(OWNER_PATCH)) return body();
   const ownerId = ownerWorkflowId(input.stack.name);
   const { workflowId } = workflowInfo();
   if (workflowInfo().parent?.workflowId !== ownerId) {
-    p.fail(`${p.state.procedure} runs only as a child of the stack owner ${ownerId} (use the lifeline CLI or API); nothing was changed`, 'NotOwner');
+    p.fail(
+      `${p.state.procedure} runs only as a child of the stack owner ${ownerId} (use the lifeline CLI or API); nothing was changed`,
+      'NotOwner',
+    );
   }
   const scope = new CancellationScope();
   p.scope = scope;
@@ -51,7 +59,12 @@ export async function runOwned<R>(p: Procedure, input: ProcedureInput, onFailure
     if (p.stopReason || isCancellation(err) || CancellationScope.current().consideredCancelled) {
       end = await CancellationScope.nonCancellable(() => wrapUpStopped(p, input));
       if (!p.stopReason) throw err; // a cancel: the workflow ends Cancelled
-      throw ApplicationFailure.create({ message: end.detail, type: p.stopReason.kind === 'aborted' ? 'Aborted' : 'Preempted', nonRetryable: true, details: [end] });
+      throw ApplicationFailure.create({
+        message: end.detail,
+        type: p.stopReason.kind === 'aborted' ? 'Aborted' : 'Preempted',
+        nonRetryable: true,
+        details: [end],
+      });
     }
     const why = messageOf(err);
     const type = (err instanceof ApplicationFailure && err.type) || 'ProcedureFailed';
@@ -63,8 +76,17 @@ export async function runOwned<R>(p: Procedure, input: ProcedureInput, onFailure
     } else if ('handOver' in onFailure) {
       const triedReleases = p.state.toRelease ? [p.state.toRelease] : [];
       const emergencyId = rollbackFailedWorkflowId(input);
-      const args = { ...input, reason: `${input.reason}; ${p.state.procedure} failed after changing the stack: ${why}`, triedReleases };
-      end = { workflowId, status: 'failed', detail: `${why}; emergency procedure ${emergencyId} takes over`, followUp: { procedure: onFailure.handOver, workflowId: emergencyId, args } };
+      const args = {
+        ...input,
+        reason: `${input.reason}; ${p.state.procedure} failed after changing the stack: ${why}`,
+        triedReleases,
+      };
+      end = {
+        workflowId,
+        status: 'failed',
+        detail: `${why}; emergency procedure ${emergencyId} takes over`,
+        followUp: { procedure: onFailure.handOver, workflowId: emergencyId, args },
+      };
       await announce(input.stack, p.state.procedure, 'failed', end.detail!);
     } else {
       const ack = await escalateAfterFailure(p, input, onFailure.escalateFromLevel, why);
@@ -74,7 +96,8 @@ export async function runOwned<R>(p: Procedure, input: ProcedureInput, onFailure
     throw ApplicationFailure.create({ message: end.detail, type, nonRetryable: true, details: [end] });
   } finally {
     await CancellationScope.nonCancellable(async () => {
-      if (!p.reportFollows && p.state.procedure !== 'backup' && patched(REPORT_EVERY_OUTCOME_PATCH)) await writeEndReport(p, input, end);
+      if (!p.reportFollows && p.state.procedure !== 'backup' && patched(REPORT_EVERY_OUTCOME_PATCH))
+        await writeEndReport(p, input, end);
       await reportEnd(ownerId, end);
     });
   }
@@ -112,11 +135,20 @@ async function writeEndReport(p: Procedure, input: ProcedureInput, end: Procedur
 async function wrapUpStopped(p: Procedure, input: ProcedureInput): Promise<ProcedureEnd> {
   const stop = p.stopReason;
   const status = stop?.kind ?? 'cancelled';
-  const who = stop ? (stop.kind === 'aborted' ? `aborted by ${stop.by}: ${stop.reason}` : `preempted by ${stop.by} (${stop.procedure})`) : 'cancelled';
+  const who = stop
+    ? stop.kind === 'aborted'
+      ? `aborted by ${stop.by}: ${stop.reason}`
+      : `preempted by ${stop.by} (${stop.procedure})`
+    : 'cancelled';
   let state: string;
   try {
     const services = await hostActivities(input.stack).inspectStack(input.stack);
-    state = services.map((s) => `${s.service}: ${s.exists ? `${s.image ?? '?'}${s.release ? ` (release ${s.release})` : ''} ${s.status}/${s.health}` : 'no container'}`).join('; ');
+    state = services
+      .map(
+        (s) =>
+          `${s.service}: ${s.exists ? `${s.image ?? '?'}${s.release ? ` (release ${s.release})` : ''} ${s.status}/${s.health}` : 'no container'}`,
+      )
+      .join('; ');
   } catch (err) {
     state = `unknown (${messageOf(err)})`;
   }
@@ -127,11 +159,23 @@ async function wrapUpStopped(p: Procedure, input: ProcedureInput): Promise<Proce
 }
 
 /** A failure after the stack changed, in a procedure that has no follow-up procedure: people take it. */
-async function escalateAfterFailure(p: Procedure, input: ProcedureInput, fromLevel: number, why: string): Promise<string> {
+async function escalateAfterFailure(
+  p: Procedure,
+  input: ProcedureInput,
+  fromLevel: number,
+  why: string,
+): Promise<string> {
   p.record('failed after changing the stack', why);
   const scope = new CancellationScope();
   p.scope = scope; // an abort now ends the wait for an acknowledgement
-  const ack = await scope.run(() => escalate(p, input.stack, fromLevel, `${p.state.procedure} of ${input.stack.name} failed after changing the stack: ${why}`));
+  const ack = await scope.run(() =>
+    escalate(
+      p,
+      input.stack,
+      fromLevel,
+      `${p.state.procedure} of ${input.stack.name} failed after changing the stack: ${why}`,
+    ),
+  );
   return `${ack.by} (${ack.level})`;
 }
 

@@ -8,7 +8,8 @@ import type { Procedure } from '../procedure';
 /** Fails the procedure, before anything is stopped, when the engine lacks an image the target needs. */
 export async function requireImages(p: Procedure, stack: ResolvedStack, specs: ContainerSpec[]): Promise<void> {
   const missing = await hostActivities(stack).missingImages(specs.map((s) => s.image));
-  if (missing.length) p.fail(`image(s) not on host ${stack.host}: ${missing.join(', ')}; nothing was changed`, 'MissingImage');
+  if (missing.length)
+    p.fail(`image(s) not on host ${stack.host}: ${missing.join(', ')}; nothing was changed`, 'MissingImage');
 }
 
 /**
@@ -25,17 +26,21 @@ export async function replaceStack(
   const docker = hostActivities(stack);
   p.errorLines.push(...(await docker.scanErrorLogs(stack)).slice(-50));
   p.markChanged();
-  await p.step('stop current version', () =>
-    docker.stopContainers({ stack }, stack.timeouts.stopGraceSeconds),
-  );
+  await p.step('stop current version', () => docker.stopContainers({ stack }, stack.timeouts.stopGraceSeconds));
   p.tick('Rollback initiated');
   await p.step('start target version', async () => {
     // Compose's depends_on order; a service_healthy dependency is waited for before its dependents start.
     for (const wave of startWaves(specs)) {
       if (wave.healthyFirst.length) {
-        await longHostActivities(stack, healthSeconds).waitForStackHealthy(stack, { timeoutSeconds: healthSeconds, stableSeconds: 0, services: wave.healthyFirst });
+        await longHostActivities(stack, healthSeconds).waitForStackHealthy(stack, {
+          timeoutSeconds: healthSeconds,
+          stableSeconds: 0,
+          services: wave.healthyFirst,
+        });
       }
-      await Promise.all(wave.specs.map((spec) => docker.recreateFromSpec(stack.name, spec, label, stack.timeouts.stopGraceSeconds)));
+      await Promise.all(
+        wave.specs.map((spec) => docker.recreateFromSpec(stack.name, spec, label, stack.timeouts.stopGraceSeconds)),
+      );
     }
   });
   p.tick('Services restarted');
