@@ -3,7 +3,7 @@
  * keep releases and containers in memory and record every call. No Docker, no sleeps but the workflows' own.
  * After temporalio/samples-typescript `sleep-for-days` (tests with fake activities).
  */
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { configSchema, resolveStack, ResolvedStack, StackConfigInput, StackRef } from '../../src/domain/config';
@@ -28,6 +28,8 @@ export interface FakeWorld {
   running: Map<string, string>;
   /** Release IDs whose containers never become healthy (forced restarts of them included). */
   unhealthy: Set<string>;
+  /** While `health` is true, health waits hold (heartbeating) until cancelled. */
+  hold: { health: boolean };
   teardown(): Promise<void>;
 }
 
@@ -90,6 +92,7 @@ export async function fakeWorld(name: string, config: Partial<StackConfigInput> 
   ];
   const running = new Map(['godot', 'api'].map((s) => [s, '20260103-000000']));
   const unhealthy = new Set<string>();
+  const hold = { health: false };
   const find = (id: string) => {
     const r = releases.find((x) => x.id === id);
     if (!r) throw ApplicationFailure.nonRetryable(`unknown release ${id}`, 'UnknownRelease');
@@ -124,7 +127,12 @@ export async function fakeWorld(name: string, config: Partial<StackConfigInput> 
       running.set(spec.service, releaseId);
       return 'replaced';
     }),
-    waitForStackHealthy: recorded('waitForStackHealthy', () => {
+    waitForStackHealthy: recorded('waitForStackHealthy', async () => {
+      // Held: heartbeats until cancelled (an abort or preemption) or released.
+      while (hold.health) {
+        Context.current().heartbeat();
+        await Promise.race([Context.current().cancelled, new Promise((r) => setTimeout(r, 100))]);
+      }
       // A forced restart labels containers `<release>:forced:<run>`: still that release's code.
       const bad = [...running.values()].find((label) => unhealthy.has(label.split(':')[0]));
       if (bad)
@@ -182,6 +190,7 @@ export async function fakeWorld(name: string, config: Partial<StackConfigInput> 
     releases,
     running,
     unhealthy,
+    hold,
     async teardown() {
       workers.forEach((w) => w.shutdown());
       await Promise.all(runs);

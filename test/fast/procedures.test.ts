@@ -4,7 +4,13 @@
  */
 import { startProcedure } from '../../src/client/procedures';
 import { ownerWorkflowId } from '../../src/domain/procedures';
-import { acknowledgeUpdate, approveUpdate, ownerStateQuery, progressQuery } from '../../src/workflows/definitions';
+import {
+  abortUpdate,
+  acknowledgeUpdate,
+  approveUpdate,
+  ownerStateQuery,
+  progressQuery,
+} from '../../src/workflows/definitions';
 import type { RollbackResult } from '../../src/workflows/steps/finish-rollback';
 import { waitFor, waitForPending } from '../harness/waits';
 import { FakeWorld, fakeWorld } from './fake-world';
@@ -84,4 +90,94 @@ test('breach: the approved release fails, the stack is isolated again and people
   expect(recreatedWith(w)).toEqual(['20260102-000000']);
   expect(names(w).filter((n) => n === 'stopContainers').length).toBeGreaterThanOrEqual(2); // isolated, then isolated again
   expect(names(w)).toContain('writeIncidentReport');
+});
+
+test('escalation climbs on silence, one level per acknowledgement timeout, and stops at the one who acknowledges', async () => {
+  const levels = ['on-call engineer', 'senior ops', 'infrastructure team'].map((name) => ({
+    name,
+    ackTimeoutSeconds: 1,
+    contacts: [{ kind: 'webhook' as const, url: `http://127.0.0.1:9/${name.replace(/ /g, '-')}` }],
+  }));
+  const w = (world = await fakeWorld('fastladder'));
+  w.stack.escalation = levels;
+  const handle = await w.client.workflow.start('escalation', {
+    taskQueue: w.taskQueue,
+    workflowId: `escalation:fastladder:${Date.now()}`,
+    args: [{ stack: { name: w.stack.name }, trigger: 'cli', requestedBy: 'fast', reason: 'payments down' }],
+  });
+  const atInfra = await waitForPending(handle, 'ack', 'infrastructure team');
+  expect(atInfra.escalationLevel).toBe(3);
+  const paged = w.calls
+    .filter((c) => c.name === 'notify')
+    .map((c) => (c.args[2] as { escalationLevel: string }).escalationLevel);
+  expect(paged).toEqual(['on-call engineer', 'senior ops', 'infrastructure team']);
+  await handle.executeUpdate(acknowledgeUpdate, { args: [{ by: 'infra' }] });
+  expect(await handle.result()).toMatchObject({
+    status: 'escalated',
+    acknowledgedBy: 'infra',
+    level: 'infrastructure team',
+  });
+});
+
+test('abort during the health wait: the step is cancelled, nothing is marked, nothing follows', async () => {
+  const w = (world = await fakeWorld('fastabort'));
+  w.hold.health = true;
+  const { handle } = await start(w, 'quick-rollback', 'v3 is bad');
+  await waitFor(async () => (names(w).includes('waitForStackHealthy') ? true : undefined), 'the health wait');
+  await handle.executeUpdate(abortUpdate, { args: [{ by: 'oncall', reason: 'doing it by hand' }] });
+  const failure = await handle.result().then(
+    () => undefined,
+    (err: { cause?: { type?: string; message?: string } }) => err.cause,
+  );
+  expect(failure).toMatchObject({ type: 'Aborted' });
+  expect(failure?.message).toContain('aborted by oncall: doing it by hand at "wait for health');
+  expect(names(w)).not.toContain('markRelease');
+  expect(w.releases.some((r) => r.knownBad)).toBe(false);
+  const owner = await w.client.workflow.getHandle(ownerWorkflowId('fastabort')).query(ownerStateQuery);
+  expect(owner.running).toBeUndefined();
+  expect(owner.started.filter((id) => id.startsWith('emergency:'))).toEqual([]);
+});
+
+test('a breach request preempts a running rollback: the rollback stops unmarked, the breach isolates', async () => {
+  const w = (world = await fakeWorld('fastpreempt'));
+  w.hold.health = true;
+  const { handle: rollback } = await start(w, 'quick-rollback', 'v3 is bad');
+  await waitFor(async () => (names(w).includes('waitForStackHealthy') ? true : undefined), 'the health wait');
+  const { reply } = await start(w, 'security-breach', 'unknown SSH key');
+  expect(reply).toMatchObject({ outcome: 'started', preempted: rollback.workflowId });
+  const stopped = await rollback.result().then(
+    () => undefined,
+    (err: { cause?: { type?: string } }) => err.cause,
+  );
+  expect(stopped).toMatchObject({ type: 'Preempted' });
+  const breach = w.client.workflow.getHandle(reply.workflowId);
+  await waitForPending(breach, 'approval', 'security team');
+  // The rollback marked nothing; the only mark is the breach's, on the compromised state.
+  const marks = w.calls
+    .filter((c) => c.name === 'markRelease')
+    .map((c) => (c.args[2] as { knownBad?: string }).knownBad);
+  expect(marks).toEqual(['security breach: unknown SSH key']);
+  await breach.executeUpdate(abortUpdate, { args: [{ by: 'sec', reason: 'test over' }] });
+});
+
+test('interactive rollback: nobody chooses a release in time, so nothing is changed', async () => {
+  const w = (world = await fakeWorld('fastpick'));
+  const { handle } = await startProcedure(
+    w.client,
+    'interactive-rollback',
+    {
+      stack: { name: w.stack.name },
+      trigger: 'cli',
+      requestedBy: 'fast',
+      reason: 'v3 is bad',
+      choiceTimeoutSeconds: 1,
+    },
+    { taskQueue: w.taskQueue },
+  );
+  const failure = await handle.result().then(
+    () => undefined,
+    (err: { cause?: { message?: string } }) => err.cause?.message,
+  );
+  expect(failure).toBe('no release was chosen; nothing was changed');
+  expect(names(w)).not.toContain('stopContainers');
 });
