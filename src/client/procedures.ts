@@ -17,6 +17,7 @@ import type { OwnedProcedure, WhenBusy } from '../domain/ownership';
 import { ownerWorkflowId, procedureStartMetadata } from '../domain/procedures';
 import { ORCHESTRATION_TASK_QUEUE } from '../domain/task-queues';
 import { requestProcedureUpdate } from '../workflows/definitions';
+import type { PROCEDURE_WORKFLOWS } from '../workflows/owner/procedure-workflows';
 import type { StackOwnerInput } from '../workflows/stack-owner';
 
 export interface OwnerOptions {
@@ -42,18 +43,21 @@ export function ownerStartOptions(named: StackRef, opts: OwnerOptions) {
   };
 }
 
-export interface StartedProcedure {
+/** Each owned procedure's workflow function, so a started procedure's handle knows its result type. */
+export type ProcedureWorkflow<P extends OwnedProcedure> = (typeof PROCEDURE_WORKFLOWS)[P];
+
+export interface StartedProcedure<P extends OwnedProcedure = OwnedProcedure> {
   reply: OwnerReply;
   /** The procedure that runs this request (for `busy`, the one holding the stack). */
-  handle: WorkflowHandle;
+  handle: WorkflowHandle<ProcedureWorkflow<P>>;
 }
 
-export async function startProcedure(
+export async function startProcedure<P extends OwnedProcedure>(
   client: Client,
-  procedure: OwnedProcedure,
+  procedure: P,
   args: ProcedureRequest['args'],
   opts: OwnerOptions & { whenBusy?: WhenBusy; requestKey?: string } = {},
-): Promise<StartedProcedure> {
+): Promise<StartedProcedure<P>> {
   // The stack by name only: its settings are the worker's own config, whatever this client's config says.
   const request: ProcedureRequest = {
     procedure,
@@ -74,7 +78,7 @@ export async function startProcedure(
           workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
         }),
       });
-      return { reply, handle: client.workflow.getHandle(reply.workflowId) };
+      return { reply, handle: client.workflow.getHandle<ProcedureWorkflow<P>>(reply.workflowId) };
     } catch (err) {
       // The server gives up on an update that no worker has accepted yet (a worker starting cold): ask again.
       if (!isGrpcServiceError(err) || err.code !== status.UNAVAILABLE || Date.now() > deadline) throw err;

@@ -3,6 +3,7 @@
  * in seconds and without Docker (`npm run test:fast`; also part of `npm test`).
  */
 import { startProcedure } from '../../src/client/procedures';
+import type { OwnedProcedure } from '../../src/domain/ownership';
 import { ownerWorkflowId } from '../../src/domain/procedures';
 import {
   abortUpdate,
@@ -21,7 +22,7 @@ afterEach(async () => {
   world = undefined;
 });
 
-const start = (w: FakeWorld, procedure: Parameters<typeof startProcedure>[1], reason: string) =>
+const start = <P extends OwnedProcedure>(w: FakeWorld, procedure: P, reason: string) =>
   startProcedure(
     w.client,
     procedure,
@@ -36,7 +37,8 @@ const recreatedWith = (w: FakeWorld) => [
 test('quick rollback: the stack moves as one to the previous release, then verification, then the marks', async () => {
   const w = (world = await fakeWorld('fastquick'));
   const { handle } = await start(w, 'quick-rollback', 'v3 is bad');
-  const result = (await handle.result()) as RollbackResult;
+  // Typed by the procedure's name: no cast.
+  const result: RollbackResult = await handle.result();
   expect(result).toMatchObject({ status: 'completed', toRelease: '20260102-000000' });
   expect([...w.running.values()]).toEqual(['20260102-000000', '20260102-000000']);
   const order = names(w);

@@ -12,7 +12,7 @@ import { rollbackFailed } from '../rollback-failed';
 import { securityBreach } from '../security-breach';
 import { specificVersionRollback } from '../specific-version-rollback';
 
-export const PROCEDURE_WORKFLOWS: Record<OwnedProcedure, (...args: never[]) => Promise<unknown>> = {
+export const PROCEDURE_WORKFLOWS = {
   'quick-rollback': quickRollback,
   'interactive-rollback': interactiveRollback,
   'specific-version-rollback': specificVersionRollback,
@@ -24,4 +24,4 @@ export const PROCEDURE_WORKFLOWS: Record<OwnedProcedure, (...args: never[]) => P
   'data-corruption': dataCorruption,
   'security-breach': securityBreach,
   backup,
-};
+} satisfies Record<OwnedProcedure, (...args: never[]) => Promise<unknown>>;
