@@ -17,7 +17,7 @@ import { rollbacksOf } from './harness/owner';
 import { Peer, startAlertmanager, startPrometheus } from './harness/peers';
 import { waitFor } from './harness/waits';
 
-const PORTS = [19971, 19972];
+const PORTS = [16121, 16122];
 const NAME = 'chain';
 let env: TestEnv;
 let api: RunningApi;
@@ -32,9 +32,9 @@ const shortened = readFileSync(path.join(__dirname, '../deploy/prometheus/lifeli
 beforeAll(async () => {
   env = await createTestEnv('chain');
   api = await startApi(env, { [NAME]: { host: env.host, services: { godot: {}, api: {} } } });
-  alertmanager = await startAlertmanager(19985, `${api.url}/v1/alerts/alertmanager`, API_TOKEN);
+  alertmanager = await startAlertmanager(16125, `${api.url}/v1/alerts/alertmanager`, API_TOKEN);
   prometheus = await startPrometheus(
-    19986,
+    16126,
     PORTS.map((p) => `127.0.0.1:${p}`),
     { labels: { stack: NAME }, rules: [shortened], alertmanagerUrl: alertmanager.url },
   );

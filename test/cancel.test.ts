@@ -23,7 +23,7 @@ afterAll(async () => {
 test('cancel during the stop: cancelled, announced, state reported, nothing marked, no rollback-failed', async () => {
   const slack = await startRecorder();
   const stack = env.stack('cancelstack', {
-    ports: [19851, 19852],
+    ports: [16141, 16142],
     notifications: [{ kind: 'slack', url: `${slack.url}/hook` }],
   });
   try {

@@ -18,7 +18,7 @@ const sample = (text: string, metric: string, container: string) => {
 };
 
 test('memory usage and limit per stack and service from the Docker stats API; a stopped container reports not running', async () => {
-  const stack = env.stack('memstack', { ports: [19951, 19952], services: ['godot', 'api'] });
+  const stack = env.stack('memstack', { ports: [16101, 16102], services: ['godot', 'api'] });
   await upFixtureStack(env.docker, stack, 'v2.4.9');
   await waitFixtureHealthy(env.docker, stack);
   const [godot, api] = stack.services.map((s) => fixtureContainer(stack, s));

@@ -22,7 +22,7 @@ const WORKFLOW = parse(readFileSync(path.join(__dirname, '../.github/workflows/r
   jobs: { rollback: { steps: { run: string; env: Record<string, string> }[] } };
 };
 const STEP = WORKFLOW.jobs.rollback.steps[0];
-const PORTS = [19961, 19962];
+const PORTS = [16111, 16112];
 let env: TestEnv;
 let api: RunningApi;
 let stack: ResolvedStack;
@@ -143,5 +143,10 @@ test('a rollback that fails fails the job', async () => {
   await env.client.workflow
     .getHandle(running)
     .executeUpdate(abortUpdate, { args: [{ by: 'test', reason: 'test over' }] })
+    .catch(() => undefined);
+  // Wait for it to wind down, so none of its containers outlives this file.
+  await env.client.workflow
+    .getHandle(running)
+    .result()
     .catch(() => undefined);
 });

@@ -60,7 +60,7 @@ async function failInsideWindow(stack: ResolvedStack, handle: WorkflowHandle, ch
 
 test('a failure inside the verification window fails the rollback, which hands over to rollback-failed', async () => {
   const stack = env.stack('inverify', {
-    ports: [19991, 19992],
+    ports: [16131, 16132],
     services: ['godot', 'api'],
     config: { timeouts: { ...FAST_TIMEOUTS, monitorSeconds: 8, monitorIntervalSeconds: 1 } },
   });
@@ -94,12 +94,17 @@ test('a failure inside the verification window fails the rollback, which hands o
     .getHandle(next)
     .executeUpdate(abortUpdate, { args: [{ by: 'test', reason: 'test over' }] })
     .catch(() => undefined);
+  // Wait for it to wind down, so none of its containers outlives this test.
+  await env.client.workflow
+    .getHandle(next)
+    .result()
+    .catch(() => undefined);
   await removeFixtureStack(env.docker, stack);
 });
 
 test('a failure inside the post-rollback window pages the escalation path and goes into the report', async () => {
   const stack = env.stack('inpost', {
-    ports: [19993, 19994],
+    ports: [16133, 16134],
     services: ['godot', 'api'],
     escalation: [{ name: 'on-call engineer', ackTimeoutSeconds: 600 }],
     config: { timeouts: { ...FAST_TIMEOUTS, postRollbackMonitorSeconds: 8, monitorIntervalSeconds: 1 } },

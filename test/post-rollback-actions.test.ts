@@ -22,7 +22,7 @@ afterAll(async () => {
 
 test('a rollback leaves an incident report, a GitHub issue and stakeholder notices', async () => {
   const stack = env.stack('post', {
-    ports: [19601, 19602],
+    ports: [16161, 16162],
     services: ['godot', 'api'],
     notifications: [
       { kind: 'slack', url: `${recorder.url}/slack` },

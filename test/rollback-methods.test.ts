@@ -14,7 +14,7 @@ let env: TestEnv;
 let stack: ResolvedStack;
 beforeAll(async () => {
   env = await createTestEnv('methods');
-  stack = env.stack('methods', { ports: [19401, 19402, 19403, 19404] });
+  stack = env.stack('methods', { ports: [16151, 16152, 19403, 19404] });
 });
 afterAll(async () => {
   await removeFixtureStack(env.docker, stack);
@@ -97,7 +97,7 @@ test('method 5: image-tag rollback keeps everything but the tag', async () => {
   expect(await imagesRunning()).toEqual(Array(4).fill('lifeline-fixture/spacetime:v2.4.9'));
   const godot = await env.docker.getContainer(fixtureContainer(stack, stack.services[0])).inspect();
   expect(godot.Config.Env).toEqual(
-    expect.arrayContaining(['WORLD=alpha', 'PORT=19401', 'SERVICE=godot', 'FIXTURE_VERSION=v2.4.9']),
+    expect.arrayContaining(['WORLD=alpha', 'PORT=16151', 'SERVICE=godot', 'FIXTURE_VERSION=v2.4.9']),
   );
   expect(godot.Config.Env).not.toContain('FIXTURE_VERSION=v2.5.0'); // the image's own env comes from the new image
   expect(godot.Config.Labels['com.docker.compose.project']).toBe('methods');

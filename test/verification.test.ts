@@ -6,7 +6,7 @@ import type { VerificationReport } from '../src/domain/verification';
 import { createTestEnv, TestEnv } from './harness/env';
 import { Peer, startPrometheus } from './harness/peers';
 
-const PORTS = [19701, 19702];
+const PORTS = [16171, 16172];
 const ERROR_RATIO =
   'sum(http_requests_total{job="spacetime",status="500"}) / sum(http_requests_total{job="spacetime"})';
 let env: TestEnv;

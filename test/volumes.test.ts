@@ -82,7 +82,7 @@ test('a release records config files and volume archives with their sha256', asy
   writeFileSync(path.join(cfgDir, 'docker-compose.yml'), 'services: {}\n');
   writeFileSync(path.join(cfgDir, '.env'), 'IMAGE_TAG=v2.4.9\n');
   const stack = env.stack('vols', {
-    ports: [19801],
+    ports: [16181],
     services: ['godot'],
     config: {
       configFiles: [path.join(cfgDir, 'docker-compose.yml'), path.join(cfgDir, '.env')],
