@@ -138,10 +138,14 @@ export class Procedure {
         validator: (input) => {
           validatePerson(input, kind === 'approval');
           const pending = this.state.pending;
-          // Two answers delivered together: the first handler has already run when the second is validated.
-          if (pending && this.answer && this.answeredPending === pending) {
+          // Two answers to one question: the second is told who answered, whether it arrives in the same
+          // activation (the question still pending) or after the procedure has moved on (nothing pending).
+          const answered = this.answeredPending;
+          const newQuestionOfThisKind = pending !== undefined && pending !== answered && pending.kind === kind;
+          if (this.answer && answered?.kind === kind && !newQuestionOfThisKind) {
             throw new Error(
-              `already answered by ${this.answer.by} at ${this.answer.at} (${this.answer.kind}${this.answer.approved === false ? ', denied' : ''})`,
+              `already answered by ${this.answer.by} at ${this.answer.at} (${this.answer.kind}${this.answer.approved === false ? ', denied' : ''})` +
+                (pending && pending !== answered ? `; now waiting for ${pending.kind}` : ''),
             );
           }
           if (!pending || pending.kind !== kind) {

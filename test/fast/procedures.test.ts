@@ -9,6 +9,7 @@ import {
   abortUpdate,
   acknowledgeUpdate,
   approveUpdate,
+  denyUpdate,
   ownerStateQuery,
   progressQuery,
 } from '../../src/workflows/definitions';
@@ -87,6 +88,12 @@ test('breach: the approved release fails, the stack is isolated again and people
   expect(waiting.pending?.options).toEqual(['20260102-000000', '20260101-000000']);
   await handle.executeUpdate(approveUpdate, { args: [{ by: 'sec', reason: 'clean', releaseId: '20260102-000000' }] });
   await waitForPending(handle, 'ack');
+  // A late second answer to the approval is told who answered, and what the procedure waits for now.
+  await expect(
+    handle.executeUpdate(denyUpdate, { args: [{ by: 'auditor', reason: 'too late' }] }),
+  ).rejects.toMatchObject({
+    cause: { message: expect.stringMatching(/^already answered by sec at \S+ \(approval\); now waiting for ack$/) },
+  });
   await handle.executeUpdate(acknowledgeUpdate, { args: [{ by: 'sec-lead' }] });
   expect(await handle.result()).toMatchObject({ status: 'escalated', acknowledgedBy: 'sec-lead' });
   expect(recreatedWith(w)).toEqual(['20260102-000000']);
