@@ -56,8 +56,10 @@ export class Procedure {
   stopReason: StopReason | undefined;
   /** The procedure this one hands the stack to when it ends (set by a failed rollback). */
   followUp: ProcedureEnd['followUp'];
+  /** The answer to the question now asked (cleared by each new question): what `ask` waits for. */
   private answer: Decision | undefined;
-  private answeredPending: PendingDecision | undefined;
+  /** The last answer and the question it answered, kept so a second answer is told who answered. */
+  private lastAnswered: { decision: Decision; question: PendingDecision | undefined } | undefined;
   private aborted: Decision | undefined;
   private readonly timelineLimit: number | undefined;
 
@@ -130,7 +132,7 @@ export class Procedure {
           releaseId: input.releaseId,
         };
         this.answer = decision;
-        this.answeredPending = this.state.pending;
+        this.lastAnswered = { decision, question: this.state.pending };
         this.state.decisions.push(decision);
         return decision;
       },
@@ -140,11 +142,13 @@ export class Procedure {
           const pending = this.state.pending;
           // Two answers to one question: the second is told who answered, whether it arrives in the same
           // activation (the question still pending) or after the procedure has moved on (nothing pending).
-          const answered = this.answeredPending;
+          const last = this.lastAnswered;
+          const answered = last?.question;
           const newQuestionOfThisKind = pending !== undefined && pending !== answered && pending.kind === kind;
-          if (this.answer && answered?.kind === kind && !newQuestionOfThisKind) {
+          if (last && answered?.kind === kind && !newQuestionOfThisKind) {
+            const { by, at, kind: answeredKind, approved } = last.decision;
             throw new Error(
-              `already answered by ${this.answer.by} at ${this.answer.at} (${this.answer.kind}${this.answer.approved === false ? ', denied' : ''})` +
+              `already answered by ${by} at ${at} (${answeredKind}${approved === false ? ', denied' : ''})` +
                 (pending && pending !== answered ? `; now waiting for ${pending.kind}` : ''),
             );
           }
