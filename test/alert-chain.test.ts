@@ -7,14 +7,14 @@ import axios from 'axios';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Agent } from 'node:http';
-import { removeFixtureStack, upFixtureStack, waitFixtureHealthy } from '../src/fixtures/stack';
-import type { ReleaseSummary } from '../src/domain/release';
+import { removeFixtureStack, upFixtureStack } from '../src/fixtures/stack';
 import { ownerWorkflowId } from '../src/domain/procedures';
 import { ownerStateQuery } from '../src/workflows/definitions';
 import { API_TOKEN, RunningApi, startApi } from './harness/api';
 import { createTestEnv, TestEnv } from './harness/env';
 import { rollbacksOf } from './harness/owner';
 import { Peer, startAlertmanager, startPrometheus } from './harness/peers';
+import { recordGoodRelease } from './harness/releases';
 import { waitFor } from './harness/waits';
 
 const PORTS = [16121, 16122];
@@ -48,10 +48,7 @@ afterAll(async () => {
 
 test('a bad release under load fires the shipped error-rate rule; one rollback; the alert resolves', async () => {
   const stack = env.stack(NAME, { ports: PORTS, services: ['godot', 'api'] });
-  await upFixtureStack(env.docker, stack, 'v2.4.9');
-  await waitFixtureHealthy(env.docker, stack);
-  const b = await env.start('backup', { stack, trigger: 'cli', requestedBy: 'test', reason: 'good', knownGood: true });
-  const good = ((await b.result()) as { release: ReleaseSummary }).release;
+  const good = await recordGoodRelease(env, stack);
 
   // Traffic: 4 clients on the app's /api, all through the test.
   const http = axios.create({ timeout: 2000, validateStatus: () => true, httpAgent: new Agent({ keepAlive: false }) });

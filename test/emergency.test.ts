@@ -9,13 +9,7 @@ import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/clie
 import { ReleaseStore } from '../src/store/release-store';
 import type { ResolvedStack } from '../src/domain/config';
 import type { ReleaseSummary } from '../src/domain/release';
-import {
-  removeFixtureStack,
-  upFixtureStack,
-  upNginx,
-  waitFixtureHealthy,
-  fixtureContainer,
-} from '../src/fixtures/stack';
+import { removeFixtureStack, upFixtureStack, upNginx, fixtureContainer } from '../src/fixtures/stack';
 import {
   abortUpdate,
   acknowledgeUpdate,
@@ -28,6 +22,7 @@ import {
 import { lifeline } from './harness/cli';
 import { createTestEnv, FAST_TIMEOUTS, harnessState, TestEnv } from './harness/env';
 import { inVolume, LISTING } from './harness/volume';
+import { recordGoodRelease } from './harness/releases';
 import { waitForPending } from './harness/waits';
 
 let env: TestEnv;
@@ -49,18 +44,8 @@ function makeStack(name: string, ports: number[], config: Record<string, unknown
   return env.stack(name, { ports, services: ['godot', 'api'].slice(0, ports.length), escalation: LADDER, config });
 }
 
-async function goodRelease(stack: ResolvedStack, tag = 'v2.4.9'): Promise<ReleaseSummary> {
-  await upFixtureStack(env.docker, stack, tag);
-  await waitFixtureHealthy(env.docker, stack);
-  const h = await env.start('backup', {
-    stack,
-    trigger: 'cli',
-    requestedBy: 'test',
-    reason: `good ${tag}`,
-    knownGood: true,
-  });
-  return ((await h.result()) as { release: ReleaseSummary }).release;
-}
+const goodRelease = (stack: ResolvedStack, tag = 'v2.4.9'): Promise<ReleaseSummary> =>
+  recordGoodRelease(env, stack, tag);
 
 /** Where a procedure's incident report is written. */
 const reportOf = (workflowId: string) =>

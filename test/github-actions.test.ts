@@ -11,10 +11,11 @@ import { fixtureContainer, removeFixtureStack, upFixtureStack, waitFixtureHealth
 import type { ResolvedStack } from '../src/domain/config';
 import type { ReleaseSummary } from '../src/domain/release';
 import { ownerWorkflowId } from '../src/domain/procedures';
-import { abortUpdate, ownerStateQuery } from '../src/workflows/definitions';
+import { ownerStateQuery } from '../src/workflows/definitions';
 import { API_TOKEN, RunningApi, startApi } from './harness/api';
 import { createTestEnv, TestEnv } from './harness/env';
 import { TEST_DIR } from './harness/paths';
+import { abortAndWait, followUp } from './harness/owner';
 import { waitFor } from './harness/waits';
 
 const WORKFLOW = parse(readFileSync(path.join(__dirname, '../.github/workflows/rollback.yml'), 'utf8')) as {
@@ -130,23 +131,5 @@ test('a rollback that fails fails the job', async () => {
     async () => (await owner.query(ownerStateQuery)).running?.workflowId,
     'rollback-failed',
   );
-  await waitFor(
-    async () =>
-      (await env.client.workflow
-        .getHandle(running)
-        .describe()
-        .catch(() => undefined))
-        ? true
-        : undefined,
-    'rollback-failed to start',
-  );
-  await env.client.workflow
-    .getHandle(running)
-    .executeUpdate(abortUpdate, { args: [{ by: 'test', reason: 'test over' }] })
-    .catch(() => undefined);
-  // Wait for it to wind down, so none of its containers outlives this file.
-  await env.client.workflow
-    .getHandle(running)
-    .result()
-    .catch(() => undefined);
+  await abortAndWait(await followUp(env.client, running));
 });

@@ -5,14 +5,15 @@
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import { readFileSync } from 'node:fs';
-import { fixtureContainer, removeFixtureStack, upFixtureStack, waitFixtureHealthy } from '../src/fixtures/stack';
+import { fixtureContainer, removeFixtureStack, upFixtureStack } from '../src/fixtures/stack';
 import type { ResolvedStack } from '../src/domain/config';
-import type { ReleaseSummary } from '../src/domain/release';
 import { ownerWorkflowId } from '../src/domain/procedures';
-import { abortUpdate, acknowledgeUpdate, monitoringWindowQuery, ownerStateQuery } from '../src/workflows/definitions';
+import { acknowledgeUpdate, monitoringWindowQuery, ownerStateQuery } from '../src/workflows/definitions';
 import type { PostRollbackResult } from '../src/workflows/post-rollback-actions';
 import type { RollbackResult } from '../src/workflows/steps/finish-rollback';
+import { recordGoodRelease } from './harness/releases';
 import { createTestEnv, FAST_TIMEOUTS, TestEnv } from './harness/env';
+import { abortAndWait, followUp } from './harness/owner';
 import { waitFor, waitForPending } from './harness/waits';
 
 let env: TestEnv;
@@ -22,15 +23,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await env?.teardown();
 });
-
-async function goodThenBad(stack: ResolvedStack): Promise<ReleaseSummary> {
-  await upFixtureStack(env.docker, stack, 'v2.4.9');
-  await waitFixtureHealthy(env.docker, stack);
-  const b = await env.start('backup', { stack, trigger: 'cli', requestedBy: 'test', reason: 'good', knownGood: true });
-  const good = ((await b.result()) as { release: ReleaseSummary }).release;
-  await upFixtureStack(env.docker, stack, 'v2.5.0');
-  return good;
-}
 
 /** Waits until `handle` (or, with `child`, its running child) is inside a monitoring window, then makes godot unhealthy. */
 async function failInsideWindow(stack: ResolvedStack, handle: WorkflowHandle, child: boolean): Promise<void> {
@@ -64,7 +56,8 @@ test('a failure inside the verification window fails the rollback, which hands o
     services: ['godot', 'api'],
     config: { timeouts: { ...FAST_TIMEOUTS, monitorSeconds: 8, monitorIntervalSeconds: 1 } },
   });
-  await goodThenBad(stack);
+  await recordGoodRelease(env, stack);
+  await upFixtureStack(env.docker, stack, 'v2.5.0');
   const h = await env.start('quick-rollback', { stack, trigger: 'cli', requestedBy: 'test', reason: 'bad deploy' });
   await failInsideWindow(stack, h, true);
   const err = await h.result().then(
@@ -80,25 +73,7 @@ test('a failure inside the verification window fails the rollback, which hands o
     'rollback-failed to take over',
   );
   expect(next).toMatch(/^emergency:rollback-failed:inverify:/);
-  await waitFor(
-    async () =>
-      (await env.client.workflow
-        .getHandle(next)
-        .describe()
-        .catch(() => undefined))
-        ? true
-        : undefined,
-    'rollback-failed to start',
-  );
-  await env.client.workflow
-    .getHandle(next)
-    .executeUpdate(abortUpdate, { args: [{ by: 'test', reason: 'test over' }] })
-    .catch(() => undefined);
-  // Wait for it to wind down, so none of its containers outlives this test.
-  await env.client.workflow
-    .getHandle(next)
-    .result()
-    .catch(() => undefined);
+  await abortAndWait(await followUp(env.client, next));
   await removeFixtureStack(env.docker, stack);
 });
 
@@ -109,7 +84,8 @@ test('a failure inside the post-rollback window pages the escalation path and go
     escalation: [{ name: 'on-call engineer', ackTimeoutSeconds: 600 }],
     config: { timeouts: { ...FAST_TIMEOUTS, postRollbackMonitorSeconds: 8, monitorIntervalSeconds: 1 } },
   });
-  const good = await goodThenBad(stack);
+  const good = await recordGoodRelease(env, stack);
+  await upFixtureStack(env.docker, stack, 'v2.5.0');
   const h = await env.start('quick-rollback', { stack, trigger: 'cli', requestedBy: 'test', reason: 'bad deploy' });
   const r = (await h.result()) as RollbackResult;
   expect(r).toMatchObject({ status: 'completed', toRelease: good.id });

@@ -6,6 +6,7 @@ import type { RollbackResult } from '../src/workflows/steps/finish-rollback';
 import type { PostRollbackResult } from '../src/workflows/post-rollback-actions';
 import { createTestEnv, TestEnv } from './harness/env';
 import { Recorder, startRecorder } from './harness/recorder';
+import { recordGoodRelease } from './harness/releases';
 
 let env: TestEnv;
 let recorder: Recorder;
@@ -135,11 +136,7 @@ test('with no target, or none that accepts, the stakeholder items are skipped wi
         timeouts: { stopGraceSeconds: 1, healthWaitSeconds: 10, monitorSeconds: 0, postRollbackMonitorSeconds: 0 },
       },
     });
-    await upFixtureStack(env.docker, stack, 'v2.4.9');
-    await waitFixtureHealthy(env.docker, stack);
-    await (
-      await env.start('backup', { stack, trigger: 'cli', requestedBy: 'test', reason: 'good', knownGood: true })
-    ).result();
+    await recordGoodRelease(env, stack);
     await upFixtureStack(env.docker, stack, 'v2.5.0');
     const r = (await (
       await env.start('quick-rollback', { stack, trigger: 'cli', requestedBy: 'test', reason: 'bad deploy' })

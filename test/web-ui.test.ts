@@ -1,4 +1,5 @@
 /** Operators in the Temporal Web UI: find, open and read a procedure in a real browser; retry by reset. */
+import { followUp } from './harness/owner';
 import { ownerStateQuery } from '../src/workflows/definitions';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -195,17 +196,7 @@ test('a failed rollback is retried by resetting it after the fixture is fixed; t
     'rollback-failed to take over',
   );
   // The owner holds the stack for it at once, and starts it once the worker has read the stack's config.
-  await waitFor(
-    async () =>
-      (await env.client.workflow
-        .getHandle(emergencyId)
-        .describe()
-        .catch(() => undefined))
-        ? true
-        : undefined,
-    'rollback-failed to start',
-  );
-  await env.client.workflow.getHandle(emergencyId).terminate('operator takes over by resetting the rollback');
+  await (await followUp(env.client, emergencyId)).terminate('operator takes over by resetting the rollback');
   await tagAs('v2.4.9'); // fixed
 
   const history = await h.fetchHistory();

@@ -2,6 +2,7 @@
  * Fast tier: the procedures' logic with fake activities against the real dev server and workflow bundle,
  * in seconds and without Docker (`npm run test:fast`; also part of `npm test`).
  */
+import { followUp } from '../harness/owner';
 import { startProcedure } from '../../src/client/procedures';
 import type { OwnedProcedure } from '../../src/domain/ownership';
 import { ownerWorkflowId } from '../../src/domain/procedures';
@@ -68,11 +69,7 @@ test('a target that never gets healthy: the rollback hands over to rollback-fail
   );
   const emergencyId = /emergency procedure (\S+) takes over/.exec(failure ?? '')?.[1];
   expect(emergencyId).toMatch(/^emergency:rollback-failed:fastfail:/);
-  const emergency = w.client.workflow.getHandle(emergencyId!);
-  await waitFor(
-    async () => ((await emergency.describe().catch(() => undefined)) ? true : undefined),
-    'rollback-failed to start',
-  );
+  const emergency = await followUp(w.client, emergencyId!);
   expect(await emergency.result()).toMatchObject({ status: 'completed', toRelease: '20260101-000000' });
   expect(w.releases.find((r) => r.id === '20260102-000000')?.knownBad).toBe(true);
   expect([...w.running.values()]).toEqual(['20260101-000000', '20260101-000000']);
