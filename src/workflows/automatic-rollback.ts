@@ -9,14 +9,9 @@ import type { ProcedureInput } from '../domain/procedure';
 import { hostActivities, longHostActivities, releaseRecorder } from './activities';
 import { runOwned, rethrowIfStopped } from './steps/owned';
 import { Procedure, requestKey } from './procedure';
-import { announceAndTick } from './steps/announce';
-import {
-  completeRollback,
-  escalateFailedRollback,
-  messageOf,
-  verificationFailure,
-  verify,
-} from './steps/finish-rollback';
+import { openIncident } from './steps/announce';
+import { completeRollback, messageOf } from './steps/finish-rollback';
+import { restoreAndVerify } from './steps/restore-and-verify';
 import type { RollbackResult } from './steps/finish-rollback';
 import { replaceStack, requireImages, restoreRelease } from './steps/restore-release';
 import { retagSpecs } from './steps/retag-specs';
@@ -103,14 +98,10 @@ async function automaticRollbackSteps(
 
   // Automatic rollback flow.
   p.record('deployment failed', trigger);
-  p.tick('Incident logged', 'done', trigger);
-  await announceAndTick(
-    p,
-    'Stakeholders notified',
-    stack,
-    'alert',
-    `deploy of ${input.imageTag} failed: ${trigger}; rolling back to ${previous.id}`,
-  );
+  await openIncident(p, stack, trigger, {
+    kind: 'alert',
+    message: `deploy of ${input.imageTag} failed: ${trigger}; rolling back to ${previous.id}`,
+  });
   const failedState = await releaseRecorder(stack).recordRelease(stack, {
     reason: `failed deploy of ${input.imageTag}: ${trigger}`,
     requestKey: requestKey('failed'),
@@ -118,24 +109,20 @@ async function automaticRollbackSteps(
   p.tick('Backup of current state created', failedState ? 'done' : 'skipped', failedState?.id);
   p.setReleases(failedState?.id, previous.id);
   p.tick('Rollback version identified', 'done', previous.id);
-  try {
-    await restoreRelease(p, stack, release);
-  } catch (err) {
-    rethrowIfStopped(p, err);
-    p.tick('No errors during rollback', 'failed', messageOf(err));
-    return escalateFailedRollback(p, input, `previous release ${previous.id} did not come back: ${messageOf(err)}`, [
-      previous.id,
-    ]);
-  }
-  p.tick('No errors during rollback');
-  const verification = await verify(p, input, sinceUnix);
-  if (!verification.passed) return escalateFailedRollback(p, input, verificationFailure(verification), [previous.id]);
-  const rollback = await completeRollback(
-    p,
-    { ...input, reason: `deploy of ${input.imageTag} failed: ${trigger}` },
-    verification,
-    { from: failedState?.id, to: previous.id },
+  return restoreAndVerify(p, input, {
     sinceUnix,
-  );
-  return { status: 'rolled-back', release: previous.id, imageTag: input.imageTag, trigger, rollback };
+    restore: () => restoreRelease(p, stack, release),
+    restoreFailed: (error) => `previous release ${previous.id} did not come back: ${error}`,
+    tried: [previous.id],
+    complete: async (verification): Promise<DeployResult> => {
+      const rollback = await completeRollback(
+        p,
+        { ...input, reason: `deploy of ${input.imageTag} failed: ${trigger}` },
+        verification,
+        { from: failedState?.id, to: previous.id },
+        sinceUnix,
+      );
+      return { status: 'rolled-back', release: previous.id, imageTag: input.imageTag, trigger, rollback };
+    },
+  });
 }

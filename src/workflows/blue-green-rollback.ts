@@ -7,17 +7,11 @@
 import { patched } from '@temporalio/workflow';
 import type { ProcedureInput } from '../domain/procedure';
 import { hostActivities, longHostActivities } from './activities';
-import { runOwned, rethrowIfStopped } from './steps/owned';
+import { runOwned } from './steps/owned';
 import { Procedure } from './procedure';
-import { announceAndTick } from './steps/announce';
-import {
-  completeRollback,
-  escalateFailedRollback,
-  messageOf,
-  verificationFailure,
-  RollbackResult,
-  verify,
-} from './steps/finish-rollback';
+import { openIncident } from './steps/announce';
+import { completeRollback, RollbackResult } from './steps/finish-rollback';
+import { restoreAndVerify } from './steps/restore-and-verify';
 
 /** Histories recorded before it stopped green first. */
 const SWITCH_FIRST_PATCH = 'blue-green-switch-first';
@@ -32,15 +26,11 @@ async function blueGreenRollbackSteps(p: Procedure, input: ProcedureInput): Prom
   const bg = stack.blueGreen;
   if (!bg) p.fail(`stack ${stack.name} has no blueGreen section in its config`, 'BadInput');
   const docker = hostActivities(stack);
-  let sinceUnix = Math.floor(Date.now() / 1000);
-  p.tick('Incident logged', 'done', input.reason);
-  await announceAndTick(
-    p,
-    'Stakeholders notified',
-    stack,
-    'started',
-    `${input.reason}: switching traffic back to blue`,
-  );
+  const sinceUnix = Math.floor(Date.now() / 1000);
+  await openIncident(p, stack, input.reason, {
+    kind: 'started',
+    message: `${input.reason}: switching traffic back to blue`,
+  });
   p.tick('Backup of current state created', 'skipped', 'nothing is removed: green is only stopped');
   p.setReleases(bg.green.project, bg.blue.project);
   p.tick('Rollback version identified', 'done', `blue (${bg.blue.project})`);
@@ -62,7 +52,8 @@ async function blueGreenRollbackSteps(p: Procedure, input: ProcedureInput): Prom
     await stopGreen();
     p.tick('Rollback initiated');
   }
-  try {
+  let verifiesFrom = sinceUnix;
+  const switchBack = async (): Promise<void> => {
     await p.step('ensure blue is running', () => docker.startContainers(blue.map((c) => c.name)));
     if (switchFirst) p.tick('Rollback initiated');
     const health = await p.step('wait for blue health', () =>
@@ -77,18 +68,19 @@ async function blueGreenRollbackSteps(p: Procedure, input: ProcedureInput): Prom
     await p.step('point nginx upstream to blue and reload', () => docker.switchNginxUpstream(stack));
     if (switchFirst) {
       // Verification judges what happens from the next whole second on, not the switch's own transition.
-      sinceUnix = Math.ceil(Date.now() / 1000);
+      verifiesFrom = Math.ceil(Date.now() / 1000);
       if (bg.stopGreen) await stopGreen();
       else p.record('green left running', 'blueGreen.stopGreen is false: kept for an instant re-switch');
     }
     p.tick('Progress monitored');
-  } catch (err) {
-    rethrowIfStopped(p, err);
-    p.tick('No errors during rollback', 'failed', messageOf(err));
-    return escalateFailedRollback(p, input, `blue-green switch-back failed: ${messageOf(err)}`, []);
-  }
-  p.tick('No errors during rollback');
-  const verification = await verify(p, input, sinceUnix);
-  if (!verification.passed) return escalateFailedRollback(p, input, verificationFailure(verification), []);
-  return completeRollback(p, input, verification, { label: `blue (${bg.blue.project})` }, sinceUnix);
+  };
+  return restoreAndVerify(p, input, {
+    sinceUnix,
+    verifiesFrom: () => verifiesFrom,
+    restore: switchBack,
+    restoreFailed: (error) => `blue-green switch-back failed: ${error}`,
+    tried: [],
+    complete: (verification, verifiedSinceUnix) =>
+      completeRollback(p, input, verification, { label: `blue (${bg.blue.project})` }, verifiedSinceUnix),
+  });
 }

@@ -8,7 +8,7 @@ import { lastKnownGood } from '../domain/release';
 import { hostActivities, hostCommandActivities } from './activities';
 import { runOwned, rethrowIfStopped } from './steps/owned';
 import { Procedure } from './procedure';
-import { announceAndTick } from './steps/announce';
+import { openIncident } from './steps/announce';
 import { attemptRecovery } from './steps/attempt-recovery';
 import { EscalatedResult, escalateAndFinish } from './steps/escalate';
 import { completeRollback, RollbackResult } from './steps/finish-rollback';
@@ -33,8 +33,7 @@ async function completeServiceOutageSteps(
   const em = stack.emergency;
   const docker = hostActivities(stack);
   const sinceUnix = Math.floor(Date.now() / 1000);
-  p.tick('Incident logged', 'done', input.reason);
-  await announceAndTick(p, 'Stakeholders notified', stack, 'started', input.reason);
+  await openIncident(p, stack, input.reason, { kind: 'started', message: input.reason });
 
   const inventory = await p.step('inventory all containers (docker ps -a)', () => docker.listAllContainers());
   p.record(

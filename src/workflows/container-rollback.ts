@@ -1,17 +1,11 @@
 /** Runbook "Method 5: Container Rollback": recreate the services with a previous image tag (IMAGE_TAG=v2.4.9). */
 import type { ProcedureInput } from '../domain/procedure';
 import { hostActivities, releaseRecorder } from './activities';
-import { runOwned, rethrowIfStopped } from './steps/owned';
+import { runOwned } from './steps/owned';
 import { Procedure, requestKey } from './procedure';
-import { announceAndTick } from './steps/announce';
-import {
-  completeRollback,
-  escalateFailedRollback,
-  messageOf,
-  verificationFailure,
-  RollbackResult,
-  verify,
-} from './steps/finish-rollback';
+import { openIncident } from './steps/announce';
+import { completeRollback, RollbackResult } from './steps/finish-rollback';
+import { restoreAndVerify } from './steps/restore-and-verify';
 import { replaceStack, requireImages } from './steps/restore-release';
 import { retagSpecs } from './steps/retag-specs';
 
@@ -27,14 +21,10 @@ async function containerRollbackSteps(
   const { stack } = input;
   const docker = hostActivities(stack);
   const sinceUnix = Math.floor(Date.now() / 1000);
-  p.tick('Incident logged');
-  await announceAndTick(
-    p,
-    'Stakeholders notified',
-    stack,
-    'started',
-    `${input.reason} (to image tag ${input.imageTag})`,
-  );
+  await openIncident(p, stack, input.reason, {
+    kind: 'started',
+    message: `${input.reason} (to image tag ${input.imageTag})`,
+  });
   const current = await p.step('back up current state', () =>
     releaseRecorder(stack).recordRelease(stack, {
       reason: `state before container rollback: ${input.reason}`,
@@ -52,31 +42,24 @@ async function containerRollbackSteps(
   await requireImages(p, stack, specs);
   p.setReleases(current.id, `image:${input.imageTag}`);
   p.tick('Rollback version identified', 'done', `image tag ${input.imageTag}`);
-  try {
-    await replaceStack(p, stack, specs, `image:${input.imageTag}`, stack.timeouts.healthWaitSeconds);
-  } catch (err) {
-    rethrowIfStopped(p, err);
-    p.tick('No errors during rollback', 'failed', messageOf(err));
-    return escalateFailedRollback(
-      p,
-      input,
-      `image tag ${input.imageTag} did not come up healthy: ${messageOf(err)}`,
-      [],
-    );
-  }
-  p.tick('No errors during rollback');
-  const verification = await verify(p, input, sinceUnix);
-  if (!verification.passed) return escalateFailedRollback(p, input, verificationFailure(verification), []);
-  const after = await releaseRecorder(stack).recordRelease(stack, {
-    reason: `image-tag rollback to ${input.imageTag}`,
-    requestKey: requestKey('after'),
-    knownGood: true,
-  });
-  return completeRollback(
-    p,
-    input,
-    verification,
-    { from: current.id, to: after?.id ?? current.id, label: `image:${input.imageTag}` },
+  return restoreAndVerify(p, input, {
     sinceUnix,
-  );
+    restore: () => replaceStack(p, stack, specs, `image:${input.imageTag}`, stack.timeouts.healthWaitSeconds),
+    restoreFailed: (error) => `image tag ${input.imageTag} did not come up healthy: ${error}`,
+    tried: [],
+    complete: async (verification) => {
+      const after = await releaseRecorder(stack).recordRelease(stack, {
+        reason: `image-tag rollback to ${input.imageTag}`,
+        requestKey: requestKey('after'),
+        knownGood: true,
+      });
+      return completeRollback(
+        p,
+        input,
+        verification,
+        { from: current.id, to: after?.id ?? current.id, label: `image:${input.imageTag}` },
+        sinceUnix,
+      );
+    },
+  });
 }

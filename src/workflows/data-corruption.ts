@@ -9,7 +9,7 @@ import { rollbackCandidates } from '../domain/release';
 import { hostActivities, longHostActivities } from './activities';
 import { runOwned, rethrowIfStopped } from './steps/owned';
 import { Procedure } from './procedure';
-import { announceAndTick } from './steps/announce';
+import { openIncident } from './steps/announce';
 import { EscalatedResult, escalateAndFinish } from './steps/escalate';
 import { completeRollback, messageOf, RollbackResult, verify } from './steps/finish-rollback';
 import { requireImages, restoreRelease } from './steps/restore-release';
@@ -35,8 +35,7 @@ async function dataCorruptionSteps(
   const docker = hostActivities(stack);
   const long = longHostActivities(stack, 3600);
   const sinceUnix = Math.floor(Date.now() / 1000);
-  p.tick('Incident logged', 'done', input.reason);
-  await announceAndTick(p, 'Stakeholders notified', stack, 'started', input.reason);
+  await openIncident(p, stack, input.reason, { kind: 'started', message: input.reason });
 
   p.markChanged();
   await p.step('STOP ALL SERVICES', () => docker.stopContainers({ stack }, stack.timeouts.stopGraceSeconds));

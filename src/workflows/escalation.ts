@@ -3,14 +3,15 @@ import type { ResolvedStack, StackRef } from '../domain/config';
 import type { ProcedureInput } from '../domain/procedure';
 import { pinStack } from './owner/stack-settings';
 import { Procedure } from './procedure';
+import { openIncident } from './steps/announce';
 import { EscalatedResult, escalateAndFinish } from './steps/escalate';
 
 export async function escalation(
   input: Omit<ProcedureInput, 'stack'> & { stack: StackRef & Partial<ResolvedStack>; fromLevel?: number },
 ): Promise<EscalatedResult> {
   const p: Procedure = new Procedure('escalation', input.stack.name);
-  p.tick('Incident logged', 'done', input.reason);
   // Who is paged comes from the worker's config; a request naming other contacts is refused.
   const stack = await pinStack(input.stack);
+  await openIncident(p, stack, input.reason);
   return escalateAndFinish(p, stack, input.fromLevel ?? 1, input.reason);
 }

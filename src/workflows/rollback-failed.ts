@@ -8,7 +8,7 @@ import { rollbackCandidates } from '../domain/release';
 import { hostActivities } from './activities';
 import { runOwned, rethrowIfStopped } from './steps/owned';
 import { Procedure } from './procedure';
-import { announce } from './steps/announce';
+import { announce, openIncident } from './steps/announce';
 import { EscalatedResult, escalateAndFinish } from './steps/escalate';
 import { attemptRecovery } from './steps/attempt-recovery';
 import { completeRollback, messageOf, RollbackResult } from './steps/finish-rollback';
@@ -32,7 +32,7 @@ async function rollbackFailedSteps(p: Procedure, input: RollbackFailedInput): Pr
   const { stack } = input;
   const docker = hostActivities(stack);
   const sinceUnix = Math.floor(Date.now() / 1000);
-  p.tick('Incident logged', 'done', input.reason);
+  await openIncident(p, stack, input.reason);
 
   // Diagnostics help people; their failure (an engine that is down) must not stop the recovery.
   const info = await p

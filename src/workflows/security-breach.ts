@@ -8,17 +8,11 @@ import type { ProcedureInput } from '../domain/procedure';
 import { rollbackCandidates } from '../domain/release';
 import type { EvidenceBundle } from '../activities/evidence';
 import { hostActivities, hostCommandActivities, longHostActivities, releaseRecorder } from './activities';
-import { runOwned, rethrowIfStopped } from './steps/owned';
+import { runOwned } from './steps/owned';
 import { Procedure, requestKey } from './procedure';
-import { announce, announceAndTick } from './steps/announce';
-import {
-  completeRollback,
-  escalateFailedRollback,
-  messageOf,
-  RollbackResult,
-  verificationFailure,
-  verify,
-} from './steps/finish-rollback';
+import { announce, announceAndTick, openIncident } from './steps/announce';
+import { completeRollback, escalateFailedRollback, RollbackResult } from './steps/finish-rollback';
+import { restoreAndVerify } from './steps/restore-and-verify';
 import { EscalatedResult, escalateAndFinish } from './steps/escalate';
 import { requireImages, restoreRelease } from './steps/restore-release';
 
@@ -43,7 +37,7 @@ async function securityBreachSteps(p: Procedure, input: ProcedureInput): Promise
   const docker = hostActivities(stack);
   const long = longHostActivities(stack, 3600);
   const sinceUnix = Math.floor(Date.now() / 1000);
-  p.tick('Incident logged', 'done', input.reason);
+  await openIncident(p, stack, input.reason);
 
   p.markChanged();
   await p.step('ISOLATE: stop ingress and services', async () => {
@@ -106,16 +100,16 @@ async function securityBreachSteps(p: Procedure, input: ProcedureInput): Promise
     const message = `${why}; ${stack.name} isolated again, no other release started: the security team must approve another`;
     return { ...(await escalateAndFinish(p, stack, SECURITY_ESCALATION_LEVEL, message)), evidence };
   };
-  try {
-    await restoreRelease(p, stack, release);
-  } catch (err) {
-    rethrowIfStopped(p, err);
-    return approvedReleaseFailed(`approved release ${targetId} did not come up: ${messageOf(err)}`);
-  }
-  p.tick('No errors during rollback');
-  const verification = await verify(p, input, sinceUnix);
-  if (!verification.passed)
-    return approvedReleaseFailed(`approved release ${targetId}: ${verificationFailure(verification)}`);
-  if (em.ingressContainer) await docker.startContainers({ stack, ingress: true });
-  return { ...(await completeRollback(p, input, verification, { to: targetId }, sinceUnix)), evidence };
+  return restoreAndVerify<SecurityBreachResult>(p, input, {
+    sinceUnix,
+    restore: () => restoreRelease(p, stack, release),
+    restoreFailed: (error) => `approved release ${targetId} did not come up: ${error}`,
+    verificationFailed: (failure) => `approved release ${targetId}: ${failure}`,
+    tried: [targetId],
+    fail: approvedReleaseFailed,
+    complete: async (verification) => {
+      if (em.ingressContainer) await docker.startContainers({ stack, ingress: true });
+      return { ...(await completeRollback(p, input, verification, { to: targetId }, sinceUnix)), evidence };
+    },
+  });
 }

@@ -49,3 +49,14 @@ export async function announceAndTick(
   else p.tick(item, 'skipped', delivery.skipped);
   return delivery;
 }
+
+/** The runbook's opening, written once: the incident is logged and, when the procedure announces itself, people are told. */
+export async function openIncident(
+  p: Procedure,
+  stack: ResolvedStack,
+  detail: string,
+  announcement?: { kind: LifelineEvent['kind']; message: string },
+): Promise<void> {
+  p.tick('Incident logged', 'done', detail);
+  if (announcement) await announceAndTick(p, 'Stakeholders notified', stack, announcement.kind, announcement.message);
+}

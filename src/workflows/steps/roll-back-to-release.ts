@@ -2,16 +2,9 @@ import type { ProcedureInput } from '../../domain/procedure';
 import { rollbackCandidates, ReleaseSummary } from '../../domain/release';
 import { hostActivities, releaseRecorder } from '../activities';
 import { requestKey, type Procedure } from '../procedure';
-import { announceAndTick } from './announce';
-import {
-  completeRollback,
-  escalateFailedRollback,
-  messageOf,
-  verificationFailure,
-  RollbackResult,
-  verify,
-} from './finish-rollback';
-import { rethrowIfStopped } from './owned';
+import { openIncident } from './announce';
+import { completeRollback, RollbackResult } from './finish-rollback';
+import { restoreAndVerify } from './restore-and-verify';
 import { requireImages, restoreRelease } from './restore-release';
 
 /** Chooses the target among the candidates (newest first, known-bad and the current state left out). */
@@ -27,8 +20,7 @@ export async function rollBackToRelease(
   const docker = hostActivities(stack);
   const sinceUnix = Math.floor(Date.now() / 1000);
   p.record('incident logged', input.reason);
-  p.tick('Incident logged');
-  await announceAndTick(p, 'Stakeholders notified', stack, 'started', input.reason);
+  await openIncident(p, stack, input.reason, { kind: 'started', message: input.reason });
 
   const current = await p.step('back up current state', () =>
     releaseRecorder(stack).recordRelease(stack, {
@@ -53,18 +45,13 @@ export async function rollBackToRelease(
 
   const target = await docker.getRelease(stack, targetId);
   await requireImages(p, stack, target.services);
-  try {
-    await restoreRelease(p, stack, target);
-  } catch (err) {
-    rethrowIfStopped(p, err);
-    p.tick('No errors during rollback', 'failed', messageOf(err));
-    await docker.markRelease(stack, targetId, { knownBad: `rollback to it failed: ${messageOf(err)}` });
-    return escalateFailedRollback(p, input, `release ${targetId} did not come up healthy: ${messageOf(err)}`, [
-      targetId,
-    ]);
-  }
-  p.tick('No errors during rollback');
-  const verification = await verify(p, input, sinceUnix);
-  if (!verification.passed) return escalateFailedRollback(p, input, verificationFailure(verification), [targetId]);
-  return completeRollback(p, input, verification, { from: current?.id, to: targetId }, sinceUnix);
+  return restoreAndVerify(p, input, {
+    sinceUnix,
+    restore: () => restoreRelease(p, stack, target),
+    restoreFailed: (error) => `release ${targetId} did not come up healthy: ${error}`,
+    afterRestoreFailed: (error) => docker.markRelease(stack, targetId, { knownBad: `rollback to it failed: ${error}` }),
+    tried: [targetId],
+    complete: (verification) =>
+      completeRollback(p, input, verification, { from: current?.id, to: targetId }, sinceUnix),
+  });
 }
