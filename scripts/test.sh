@@ -6,5 +6,6 @@ cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh
 npm run --silent lint
 bash scripts/provision-temporal.sh
+bash scripts/provision-test-server.sh
 bash scripts/provision-host.sh
 exec npx jest --runInBand "$@"

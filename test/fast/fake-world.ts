@@ -9,7 +9,10 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { configSchema, resolveStack, ResolvedStack, StackConfigInput, StackRef } from '../../src/domain/config';
 import type { Release, ReleaseSummary } from '../../src/domain/release';
 import { hostTaskQueue } from '../../src/domain/task-queues';
+import { ownerWorkflowId } from '../../src/domain/procedures';
+import { ownerStateQuery } from '../../src/workflows/definitions';
 import { BUNDLE_FILE } from '../harness/paths';
+import { recordPathHistories } from '../harness/record-histories';
 import { harnessState, testDataConverter } from '../harness/env';
 
 export interface Call {
@@ -28,6 +31,8 @@ export interface FakeWorld {
   running: Map<string, string>;
   /** Release IDs whose containers never become healthy (forced restarts of them included). */
   unhealthy: Set<string>;
+  /** Release IDs whose smoke tests fail once they run (healthy containers, broken behaviour). */
+  smokeFails: Set<string>;
   /** While `health` is true, health waits hold (heartbeating) until cancelled. */
   hold: { health: boolean };
   teardown(): Promise<void>;
@@ -62,9 +67,18 @@ const release = (stack: string, id: string, tag: string, extra: Partial<Release>
 
 const summary = (r: Release): ReleaseSummary => ({ ...r, services: r.services.length, volumes: r.volumes.length });
 
+/** Where the fake world runs: the suite's dev server by default, or a time-skipping test environment. */
+export interface FakeServer {
+  nativeConnection: NativeConnection;
+  client: Client;
+}
+
 /** A stack with releases v1 (oldest) to v3 (newest, running now), each with godot and api. */
-export async function fakeWorld(name: string, config: Partial<StackConfigInput> = {}): Promise<FakeWorld> {
-  const { address } = harnessState();
+export async function fakeWorld(
+  name: string,
+  config: Partial<StackConfigInput> = {},
+  server?: FakeServer,
+): Promise<FakeWorld> {
   const taskQueue = `fast-${name}`;
   const host = `fast-${name}`;
   const stack = {
@@ -92,6 +106,7 @@ export async function fakeWorld(name: string, config: Partial<StackConfigInput> 
   ];
   const running = new Map(['godot', 'api'].map((s) => [s, '20260103-000000']));
   const unhealthy = new Set<string>();
+  const smokeFails = new Set<string>();
   const hold = { health: false };
   const find = (id: string) => {
     const r = releases.find((x) => x.id === id);
@@ -154,7 +169,11 @@ export async function fakeWorld(name: string, config: Partial<StackConfigInput> 
         release: id,
       })),
     ),
-    runSmokeTests: recorded('runSmokeTests', () => []),
+    runSmokeTests: recorded('runSmokeTests', () =>
+      [...new Set(running.values())]
+        .filter((label) => smokeFails.has(label.split(':')[0]))
+        .map((label) => ({ name: 'api ready', passed: false, detail: `status 503 on ${label}` })),
+    ),
     checkStatusApi: recorded('checkStatusApi', () => undefined),
     queryPrometheus: recorded('queryPrometheus', () => []),
     runHostCommand: recorded('runHostCommand', () => ({ output: '' })),
@@ -168,8 +187,8 @@ export async function fakeWorld(name: string, config: Partial<StackConfigInput> 
     createGithubIssue: recorded('createGithubIssue', () => 'https://github.example/1'),
     procedureStatus: recorded('procedureStatus', () => ({ open: false, status: 'COMPLETED' })),
   };
-  const connection = await NativeConnection.connect({ address });
   const dataConverter = testDataConverter();
+  const connection = server?.nativeConnection ?? (await NativeConnection.connect({ address: harnessState().address }));
   const workers = await Promise.all([
     Worker.create({
       connection,
@@ -181,21 +200,35 @@ export async function fakeWorld(name: string, config: Partial<StackConfigInput> 
     Worker.create({ connection, taskQueue: hostTaskQueue(host), activities: host$, dataConverter }),
   ]);
   const runs = workers.map((w) => w.run());
-  const clientConnection = await Connection.connect({ address });
+  const clientConnection = server ? undefined : await Connection.connect({ address: harnessState().address });
+  const client = server?.client ?? new Client({ connection: clientConnection, dataConverter });
+  const ownerId = ownerWorkflowId(name);
+  const ownerAndStarted = async () => [
+    ownerId,
+    ...((
+      await client.workflow
+        .getHandle(ownerId)
+        .query(ownerStateQuery)
+        .catch(() => undefined)
+    )?.started ?? []),
+  ];
   return {
-    client: new Client({ connection: clientConnection, dataConverter }),
+    client,
     taskQueue,
     stack,
     calls,
     releases,
     running,
     unhealthy,
+    smokeFails,
     hold,
     async teardown() {
+      await recordPathHistories(client, server ? { ids: await ownerAndStarted() } : { taskQueue });
       workers.forEach((w) => w.shutdown());
       await Promise.all(runs);
-      await connection.close();
-      await clientConnection.close();
+      // A test environment's connections belong to the environment.
+      if (!server) await connection.close();
+      await clientConnection?.close();
     },
   };
 }

@@ -77,6 +77,34 @@ test('a target that never gets healthy: the rollback hands over to rollback-fail
   expect(owner.running).toBeUndefined();
 });
 
+test('healthy but failing its smoke tests: verification fails the rollback, rollback-failed takes the next older release', async () => {
+  const w = (world = await fakeWorld('fastverify'));
+  w.smokeFails.add('20260102-000000');
+  const { handle } = await start(w, 'quick-rollback', 'v3 is bad');
+  const failure = await handle.result().then(
+    () => '',
+    (err: { cause?: { message?: string } }) => err.cause?.message ?? '',
+  );
+  expect(failure).toMatch(/verification failed: smoke: api ready \(status 503 on 20260102-000000\)/);
+  const emergencyId = /emergency procedure (\S+) takes over/.exec(failure)?.[1];
+  const emergency = await followUp(w.client, emergencyId!);
+  expect(await emergency.result()).toMatchObject({ status: 'completed', toRelease: '20260101-000000' });
+  expect([...w.running.values()]).toEqual(['20260101-000000', '20260101-000000']);
+  // The release that failed verification is never marked good.
+  expect(w.releases.find((r) => r.id === '20260102-000000')?.knownBad).toBe(true);
+});
+
+test('breach denied: the stack stays isolated, no release starts, the evidence is kept', async () => {
+  const w = (world = await fakeWorld('fastbreachdeny'));
+  const { handle } = await start(w, 'security-breach', 'leaked key');
+  await waitForPending(handle, 'approval', 'security team');
+  await handle.executeUpdate(denyUpdate, { args: [{ by: 'sec', reason: 'forensics first' }] });
+  expect(await handle.result()).toMatchObject({ status: 'isolated', deniedBy: 'sec', reason: 'forensics first' });
+  expect(names(w)).not.toContain('recreateFromSpec');
+  expect(names(w)).toContain('collectEvidence');
+  expect(names(w)).toContain('stopContainers');
+});
+
 test('breach: the approved release fails, the stack is isolated again and people are paged; no other release ever starts', async () => {
   const w = (world = await fakeWorld('fastbreach'));
   w.unhealthy.add('20260102-000000');

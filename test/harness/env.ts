@@ -1,9 +1,8 @@
 /** Per-test-file environment: real workers on their own task queues, a real client, a fixture stack builder. */
 import { Client, Connection, WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { temporal } from '@temporalio/proto';
 import Docker from 'dockerode';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { StartedProcedure, startProcedure } from '../../src/client/procedures';
 import type { OwnedProcedure, WhenBusy } from '../../src/domain/ownership';
@@ -16,6 +15,7 @@ import { stringify } from 'yaml';
 import { lifelineDataConverter } from '../../src/codec/data-converter';
 import { EncryptionCodec } from '../../src/codec/encryption-codec';
 import { loadCodecKeys } from '../../src/codec/keys';
+import { recordOwnedHistories } from './record-histories';
 import { BUNDLE_FILE, CODEC_ENV, HarnessState, STATE_FILE, TEST_DIR } from './paths';
 
 /** The test run's data converter (payloads encrypted with the run's keys). */
@@ -175,8 +175,7 @@ export async function createTestEnv(
     },
     request: (procedure, args, opts) => startProcedure(client, procedure, args, { taskQueue, ...opts }),
     async teardown() {
-      if (process.env.LIFELINE_RECORD_HISTORIES)
-        await recordHistories(client, taskQueue, process.env.LIFELINE_RECORD_HISTORIES);
+      await recordOwnedHistories(client, taskQueue);
       workers.forEach((w) => w.shutdown());
       await Promise.all(running);
       await nativeConnection.close();
@@ -191,22 +190,4 @@ export async function containersOf(docker: Docker, project: string, service: str
     all: true,
     filters: { label: [`com.docker.compose.project=${project}`, `com.docker.compose.service=${service}`] },
   });
-}
-
-/**
- * Saves one history per workflow type and way of ending (completed, failed, cancelled, or still running)
- * run on this task queue, as binary protobuf, for the replay test (`npm run fixtures:record`). Existing
- * fixtures are kept, so the first path recorded in a suite run wins.
- */
-async function recordHistories(client: Client, taskQueue: string, dir: string): Promise<void> {
-  mkdirSync(dir, { recursive: true });
-  // Closed runs first; a type that never closes here (triage) is recorded from its running history.
-  for (const status of ['ExecutionStatus != "Running"', 'ExecutionStatus = "Running"']) {
-    for await (const w of client.workflow.list({ query: `TaskQueue = "${taskQueue}" AND ${status}` })) {
-      const file = path.join(dir, `${w.type}-${w.status.name.toLowerCase()}.pb`);
-      if (existsSync(file)) continue;
-      const history = await client.workflow.getHandle(w.workflowId, w.runId).fetchHistory();
-      writeFileSync(file, temporal.api.history.v1.History.encode(history).finish());
-    }
-  }
 }
