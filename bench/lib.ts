@@ -23,7 +23,7 @@ export const ADDRESS = '127.0.0.1:17333';
 /** The benchmark's own payload key: every client and worker encrypts, as in production. */
 export const CODEC_ENV = { LIFELINE_CODEC_KEYS_FILE: path.join(WORK, 'codec-keys') };
 ensureCodecKeyFile(CODEC_ENV.LIFELINE_CODEC_KEYS_FILE);
-export const dataConverter = lifelineDataConverter(WORK, CODEC_ENV);
+const dataConverter = lifelineDataConverter(WORK, CODEC_ENV);
 export const codec = new EncryptionCodec(loadCodecKeys(WORK, CODEC_ENV));
 
 export interface BenchEnv {

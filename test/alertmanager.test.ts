@@ -1,6 +1,6 @@
 /** A real Prometheus Alertmanager, with a bearer token, delivers an alert to Lifeline, which rolls the stack back. */
 import axios from 'axios';
-import { removeFixtureStack, upFixtureStack, waitFixtureHealthy, fixtureContainer } from '../src/fixtures/stack';
+import { upFixtureStack, waitFixtureHealthy, fixtureContainer } from '../src/fixtures/stack';
 import type { ReleaseSummary } from '../src/domain/release';
 import { ownerStateQuery } from '../src/workflows/definitions';
 import { rollbacksOf } from './harness/owner';
@@ -67,7 +67,6 @@ test('Alertmanager → webhook (Bearer) → triage → quick rollback of the fix
     expect((await env.docker.getContainer(fixtureContainer(stack, s)).inspect()).Config.Image).toBe(
       'lifeline-fixture/spacetime:v2.4.9',
     );
-  await removeFixtureStack(env.docker, stack);
 });
 
 test('an oversized alert gets 400 naming the field, and Alertmanager does not retry it', async () => {

@@ -2,9 +2,10 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { removeFixtureStack, upFixtureStack, waitFixtureHealthy, fixtureContainer } from '../src/fixtures/stack';
+import { upFixtureStack, waitFixtureHealthy, fixtureContainer } from '../src/fixtures/stack';
 import { lifeline, lifelineOnTty } from './harness/cli';
 import { createTestEnv, FAST_TIMEOUTS, harnessState, TestEnv } from './harness/env';
+import { recordGoodRelease } from './harness/releases';
 
 let env: TestEnv;
 let cliEnv: NodeJS.ProcessEnv;
@@ -156,7 +157,6 @@ test('backup, releases and a quick rollback from the CLI, in human and JSON form
   });
   const humanHistory = await lifeline(['history', 'clistack'], cliEnv);
   expect(humanHistory.stdout).toMatch(new RegExp(`COMPLETED\\s+quick-rollback\\s+${workflowId}`));
-  await removeFixtureStack(env.docker, stack);
 });
 
 test('a rollback with nothing to roll back to fails with exit 1 and says why', async () => {
@@ -170,7 +170,6 @@ test('a rollback with nothing to roll back to fails with exit 1 and says why', a
   });
   expect(r.code).toBe(1);
   expect(r.stderr).toContain('no release of clistack to roll back to');
-  await removeFixtureStack(env.docker, stack);
 });
 
 test('interactive rollback on a terminal: numbered list, a number, then yes', async () => {
@@ -190,20 +189,20 @@ test('interactive rollback on a terminal: numbered list, a number, then yes', as
     expect((await env.docker.getContainer(fixtureContainer(stack, s)).inspect()).Config.Image).toBe(
       'lifeline-fixture/spacetime:v2.4.8',
     );
-  await removeFixtureStack(env.docker, stack);
 });
 
 test('mark: releases are marked known-bad with a reason, and unknown ones are refused', async () => {
-  const list = JSON.parse((await lifeline(['--json', 'releases', 'clistack'], cliEnv)).stdout) as { id: string }[];
-  const r = await lifeline(['mark', 'clistack', list[0].id, '--bad', 'corrupts saves'], cliEnv);
+  const stack = env.stack('clistack', { ports: PORTS, services: ['godot', 'api'] });
+  const release = await recordGoodRelease(env, stack);
+  const r = await lifeline(['mark', 'clistack', release.id, '--bad', 'corrupts saves'], cliEnv);
   expect(r.code).toBe(0);
-  expect(r.stdout).toContain(`${list[0].id}: known-bad`);
+  expect(r.stdout).toContain(`${release.id}: known-bad`);
   const again = JSON.parse((await lifeline(['--json', 'releases', 'clistack'], cliEnv)).stdout) as {
     id: string;
     knownBad: boolean;
   }[];
-  expect(again.find((x) => x.id === list[0].id)?.knownBad).toBe(true);
-  expect((await lifeline(['mark', 'clistack', list[0].id], cliEnv)).code).toBe(2);
+  expect(again.find((x) => x.id === release.id)?.knownBad).toBe(true);
+  expect((await lifeline(['mark', 'clistack', release.id], cliEnv)).code).toBe(2);
   expect((await lifeline(['mark', 'clistack', '20000101-000000', '--good'], cliEnv)).stderr).toContain(
     'unknown release 20000101-000000',
   );

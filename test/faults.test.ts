@@ -233,7 +233,6 @@ test('the Temporal server is killed mid-rollback and restarted on the same datab
   await waitForTemporal(state.address, 60_000);
   expect(await handle.result()).toMatchObject({ status: 'completed', toRelease: good.id });
   for (const s of stack.services) expect(await containersOf(env.docker, 'server-kill', s.name)).toHaveLength(1);
-  await removeFixtureStack(env.docker, stack);
 });
 
 test('worker SIGKILLed during the handover from a failed rollback to rollback-failed: one owner throughout, no gap, one rollback-failed', async () => {
@@ -304,5 +303,4 @@ test('worker SIGKILLed during the handover from a failed rollback to rollback-fa
   await env.client.workflow
     .getHandle(emergencyId)
     .executeUpdate(abortUpdate, { args: [{ by: 'test', reason: 'test over' }] });
-  await removeFixtureStack(env.docker, stack);
 });

@@ -3,7 +3,7 @@ import axios from 'axios';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createHostActivities } from '../src/activities';
 import type { HealthReport } from '../src/activities/health';
-import { removeFixtureStack, upFixtureStack, waitFixtureHealthy, fixtureContainer } from '../src/fixtures/stack';
+import { upFixtureStack, waitFixtureHealthy, fixtureContainer } from '../src/fixtures/stack';
 import { createTestEnv, TestEnv } from './harness/env';
 
 let env: TestEnv;
@@ -44,6 +44,4 @@ test('health is declared only after the flapping stops and the stable window has
   expect(report.healthy).toBe(1);
   expect(flapping).toBe(false); // declared healthy only once the flapping was over
   expect(flapsWhenDeclared).toBe(10);
-
-  await removeFixtureStack(env.docker, stack);
 });

@@ -5,7 +5,7 @@
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import { readFileSync } from 'node:fs';
-import { fixtureContainer, removeFixtureStack, upFixtureStack } from '../src/fixtures/stack';
+import { fixtureContainer, upFixtureStack } from '../src/fixtures/stack';
 import type { ResolvedStack } from '../src/domain/config';
 import { ownerWorkflowId } from '../src/domain/procedures';
 import { acknowledgeUpdate, monitoringWindowQuery, ownerStateQuery } from '../src/workflows/definitions';
@@ -74,7 +74,6 @@ test('a failure inside the verification window fails the rollback, which hands o
   );
   expect(next).toMatch(/^emergency:rollback-failed:inverify:/);
   await abortAndWait(await followUp(env.client, next));
-  await removeFixtureStack(env.docker, stack);
 });
 
 test('a failure inside the post-rollback window pages the escalation path and goes into the report', async () => {
@@ -99,5 +98,4 @@ test('a failure inside the post-rollback window pages the escalation path and go
   expect(readFileSync(result.reportPath, 'utf8')).toMatch(
     /- Outcome: rolled back and verified; post-rollback monitoring saw: godot/,
   );
-  await removeFixtureStack(env.docker, stack);
 });

@@ -92,7 +92,6 @@ test('stacks on two engines roll back through one server, each container operati
     );
   expect([...(await queues(ha))]).toEqual([`lifeline-host-${env.host}`]);
   expect([...(await queues(hb))]).toEqual([`lifeline-host-${HOST2}`]);
-  await removeFixtureStack(env.docker, a);
 });
 
 test('the engine stops mid-rollback and comes back a few seconds later: activities retry and the rollback completes', async () => {

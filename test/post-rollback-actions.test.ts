@@ -90,7 +90,6 @@ test('a rollback leaves an incident report, a GitHub issue and stakeholder notic
     .map((q) => q.body as { kind: string; workflowId: string });
   expect(hook.map((x) => x.kind)).toEqual(expect.arrayContaining(['started', 'completed']));
   expect(hook[0].workflowId).toBe(h.workflowId);
-  await removeFixtureStack(env.docker, stack);
 });
 
 test('the incident issue is not opened twice for the same rollback', async () => {

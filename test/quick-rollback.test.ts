@@ -1,5 +1,5 @@
 /** Foundation slice: a broken v2.5.0 is rolled back to the recorded v2.4.9 by the quick-rollback workflow. */
-import { upFixtureStack, waitFixtureHealthy, removeFixtureStack, fixtureContainer } from '../src/fixtures/stack';
+import { upFixtureStack, waitFixtureHealthy, fixtureContainer } from '../src/fixtures/stack';
 import type { ReleaseSummary } from '../src/domain/release';
 import type { RollbackResult } from '../src/workflows/steps/finish-rollback';
 import { ReleaseStore } from '../src/store/release-store';
@@ -56,5 +56,4 @@ test('quick rollback brings the v2.4.9 release back, healthy, one container per 
   expect(broken?.imageTags.godot).toBe('v2.5.0');
   expect(broken?.knownBad).toBe(true);
   expect(releases.find((r) => r.id === good.id)?.knownGood).toBe(true);
-  await removeFixtureStack(env.docker, stack);
 });

@@ -8,7 +8,7 @@ import { createHostActivities } from '../src/activities';
 import { ReleaseStore } from '../src/store/release-store';
 import type { ResolvedStack } from '../src/domain/config';
 import type { ReleaseSummary } from '../src/domain/release';
-import { removeFixtureStack, upFixtureStack, waitFixtureHealthy, fixtureContainer } from '../src/fixtures/stack';
+import { upFixtureStack, waitFixtureHealthy, fixtureContainer } from '../src/fixtures/stack';
 import { acknowledgeUpdate, progressQuery } from '../src/workflows/definitions';
 import type { RollbackFailedResult } from '../src/workflows/rollback-failed';
 import { containersOf, createTestEnv, TestEnv } from './harness/env';
@@ -123,7 +123,6 @@ test('previous release broken too: the rollback fails, rollback-failed runs, and
   expect(
     recorder.requests.some((r) => r.url === '/slack/broken' && /failed/.test((r.body as { text: string }).text)),
   ).toBe(true);
-  await removeFixtureStack(env.docker, stack);
 });
 
 test('rollback-failed recovers with an older good release when the newest one is broken', async () => {
@@ -148,7 +147,6 @@ test('rollback-failed recovers with an older good release when the newest one is
     expect(await containersOf(env.docker, 'older', s.name)).toHaveLength(1);
   }
   expect(result).toMatchObject({ toRelease: good.id });
-  await removeFixtureStack(env.docker, stack);
 });
 
 test('a notification that fails once is retried, and the rollback still completes', async () => {
@@ -169,7 +167,6 @@ test('a notification that fails once is retried, and the rollback still complete
     (e) => e.activityTaskStartedEventAttributes && e.activityTaskStartedEventAttributes.attempt! > 1,
   );
   expect(notifyAttempts.length).toBeGreaterThanOrEqual(1);
-  await removeFixtureStack(env.docker, stack);
 });
 
 test('activities run twice leave one container and one release', async () => {
@@ -192,5 +189,4 @@ test('activities run twice leave one container and one release', async () => {
   expect(a).not.toBeNull();
   expect(b?.id).toBe(a?.id);
   expect(await new ReleaseStore(env.dataDir).list('twice')).toHaveLength(1);
-  await removeFixtureStack(env.docker, stack);
 });

@@ -7,7 +7,7 @@ import { createHostActivities } from '../src/activities';
 import type { VolumeArchive } from '../src/activities/volumes';
 import { ReleaseStore } from '../src/store/release-store';
 import type { ReleaseSummary } from '../src/domain/release';
-import { removeFixtureStack, upFixtureStack, waitFixtureHealthy } from '../src/fixtures/stack';
+import { upFixtureStack, waitFixtureHealthy } from '../src/fixtures/stack';
 import { createTestEnv, TestEnv } from './harness/env';
 import { TEST_DIR } from './harness/paths';
 import { inVolume as inVolumeOf, LISTING } from './harness/volume';
@@ -106,5 +106,4 @@ test('a release records config files and volume archives with their sha256', asy
   writeFileSync(path.join(cfgDir, '.env'), 'IMAGE_TAG=v2.5.0\n');
   await mock.run(acts.restoreConfigFiles, stack, release.id);
   expect(readFileSync(path.join(cfgDir, '.env'), 'utf8')).toBe('IMAGE_TAG=v2.4.9\n');
-  await removeFixtureStack(env.docker, stack);
 });

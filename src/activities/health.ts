@@ -237,5 +237,3 @@ export function createHealthActivities(deps: { docker: DockerActivities; http: A
     },
   };
 }
-
-export type HealthActivities = ReturnType<typeof createHealthActivities>;

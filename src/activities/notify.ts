@@ -109,5 +109,3 @@ export function createNotifyActivities(deps: { http: AxiosInstance; githubToken?
     },
   };
 }
-
-export type NotifyActivities = ReturnType<typeof createNotifyActivities>;

@@ -189,5 +189,3 @@ export function createReleaseActivities(deps: {
     },
   };
 }
-
-export type ReleaseActivities = ReturnType<typeof createReleaseActivities>;

@@ -16,6 +16,8 @@ import { lifelineDataConverter } from '../../src/codec/data-converter';
 import { EncryptionCodec } from '../../src/codec/encryption-codec';
 import { loadCodecKeys } from '../../src/codec/keys';
 import { recordOwnedHistories } from './record-histories';
+import { onCleanup } from './cleanup';
+import { removeFixtureStack } from '../../src/fixtures/stack';
 import { BUNDLE_FILE, CODEC_ENV, HarnessState, STATE_FILE, TEST_DIR } from './paths';
 
 /** The test run's data converter (payloads encrypted with the run's keys). */
@@ -150,6 +152,8 @@ export async function createTestEnv(
       });
       const resolved = resolveStack(config, stackName);
       stacks.set(stackName, resolved);
+      // Whatever runs under the stack's container names (fixtures, or what a rollback recreated) goes with it.
+      onCleanup(() => removeFixtureStack(docker, resolved));
       return resolved;
     },
     stackConfig: (n) => stacks.get(n),
