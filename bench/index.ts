@@ -1,6 +1,7 @@
 /** `npm run bench`: every benchmark against a baseline in the same run; tables on stdout, JSON in bench/results. */
 import { alertIngestion } from './alert-ingestion';
 import { backupThroughput } from './backup-throughput';
+import { capacity } from './capacity';
 import { concurrency } from './concurrency';
 import { crashRecovery } from './crash-recovery';
 import { recoveryTime } from './recovery-time';
@@ -12,6 +13,7 @@ const ALL = {
   'backup-throughput': backupThroughput,
   concurrency,
   'crash-recovery': crashRecovery,
+  capacity,
 };
 
 async function main(): Promise<void> {

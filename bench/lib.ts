@@ -93,6 +93,8 @@ export function benchStack(
   ports: number[],
   timeouts: object = {},
   host = env.host,
+  /** Top-level config (escalation, notifications) the stack resolves with. */
+  top: object = {},
 ): ResolvedStack {
   const services = ports.map((_, i) => `svc${i}`);
   benchStackInputs[name] = {
@@ -106,8 +108,8 @@ export function benchStack(
       ...timeouts,
     },
   };
-  const config = configSchema.parse({ dataDir: env.dataDir, stacks: benchStackInputs });
-  writeFileSync(BENCH_CONFIG_FILE, stringify({ dataDir: env.dataDir, stacks: benchStackInputs }));
+  const config = configSchema.parse({ ...top, dataDir: env.dataDir, stacks: benchStackInputs });
+  writeFileSync(BENCH_CONFIG_FILE, stringify({ ...top, dataDir: env.dataDir, stacks: benchStackInputs }));
   const stack = resolveStack(config, name);
   benchStacks.set(name, stack);
   return stack;

@@ -4,5 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh
 bash scripts/provision-temporal.sh
+bash scripts/provision-cluster.sh
 bash scripts/provision-host.sh
 exec npx tsx bench/index.ts "$@"

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Makes sure the Debian packages the fixtures, peers and browser test need are installed, and a Docker engine answers.
+# Makes sure the Debian packages the fixtures, peers, browser test, cluster (PostgreSQL) and fast tier (Maven) need are installed, and a Docker engine answers.
 # As root it installs Debian's packages and starts dockerd (no bridge, no iptables: containers use host networking).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PACKAGES=(docker.io busybox-static nginx-light docker-compose prometheus-alertmanager prometheus prometheus chromium jq curl)
-COMMANDS=(dockerd /bin/busybox /usr/sbin/nginx docker-compose prometheus-alertmanager prometheus promtool /usr/bin/chromium jq curl)
+PACKAGES=(docker.io busybox-static nginx-light docker-compose prometheus-alertmanager prometheus prometheus chromium jq curl postgresql maven)
+COMMANDS=(dockerd /bin/busybox /usr/sbin/nginx docker-compose prometheus-alertmanager prometheus promtool /usr/bin/chromium jq curl pg_ctlcluster mvn)
 
 missing=()
 for i in "${!PACKAGES[@]}"; do command -v "${COMMANDS[$i]}" >/dev/null 2>&1 || missing+=("${PACKAGES[$i]}"); done

@@ -11,9 +11,39 @@ const run = promisify(execFile);
 
 test('docker-compose config accepts docker-compose.yml', async () => {
   const { stdout } = await run('docker-compose', ['-f', path.join(ROOT, 'docker-compose.yml'), 'config']);
-  const services = Object.keys(parse(stdout).services);
-  expect(services.sort()).toEqual(['lifeline-api', 'lifeline-worker', 'postgresql', 'temporal', 'temporal-ui']);
-  expect(stdout).toContain('/var/run/docker.sock');
+  const { services } = parse(stdout) as {
+    services: Record<
+      string,
+      { environment: Record<string, string>; deploy?: { replicas?: number }; volumes: (string | { source: string })[] }
+    >;
+  };
+  expect(Object.keys(services).sort()).toEqual([
+    'lifeline-api',
+    'lifeline-host',
+    'lifeline-lb',
+    'lifeline-orchestration',
+    'postgresql',
+    'temporal-backend',
+    'temporal-frontend',
+    'temporal-schema',
+    'temporal-ui',
+  ]);
+  // The topology of README "Scaling out": split Temporal services, replicas where they are safe, one host worker.
+  expect(services['temporal-frontend'].environment.SERVICES).toBe('frontend');
+  expect(services['temporal-backend'].environment.SERVICES).toBe('history:matching:worker');
+  expect(services['lifeline-orchestration'].deploy?.replicas).toBe(2);
+  expect(services['lifeline-orchestration'].environment.LIFELINE_WORKER_ROLES).toBe('orchestration');
+  expect(services['lifeline-host'].environment.LIFELINE_WORKER_ROLES).toBe('host');
+  expect(services['lifeline-host'].deploy?.replicas ?? 1).toBe(1);
+  expect(
+    services['lifeline-host'].volumes.some((v) =>
+      (typeof v === 'string' ? v : v.source).startsWith('/var/run/docker.sock:'),
+    ),
+  ).toBe(true);
+  expect(services['lifeline-api'].deploy?.replicas).toBe(2);
+  // Every Lifeline process talks to Temporal over mTLS.
+  for (const name of ['lifeline-orchestration', 'lifeline-host', 'lifeline-api'])
+    expect(services[name].environment.TEMPORAL_TLS_CLIENT_CERT_PATH).toBe('/run/secrets/temporal_client_cert');
 });
 
 test('the check can fail: a broken copy is rejected', async () => {

@@ -85,13 +85,13 @@ let runtimeInstalled = false;
 
 export async function createTestEnv(
   name: string,
-  opts: { roles?: ('orchestration' | 'host')[]; chaosActivityDelayMs?: number } = {},
+  opts: { roles?: ('orchestration' | 'host')[]; chaosActivityDelayMs?: number; address?: string } = {},
 ): Promise<TestEnv> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('ERROR') });
     runtimeInstalled = true;
   }
-  const { address } = harnessState();
+  const address = opts.address ?? harnessState().address;
   const nativeConnection = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });
   const dataConverter = testDataConverter();

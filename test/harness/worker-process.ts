@@ -18,6 +18,8 @@ export async function spawnWorker(opts: {
   dockerHost?: string;
   address?: string;
   bundle?: string;
+  /** LIFELINE_WORKER_ROLES: orchestration, host, or both (the default). */
+  roles?: string;
 }): Promise<WorkerProcess> {
   const child = spawn(process.execPath, [path.join(ROOT, 'dist/worker/main.js')], {
     env: {
@@ -28,6 +30,7 @@ export async function spawnWorker(opts: {
       LIFELINE_CONFIG: opts.configFile,
       LIFELINE_TASK_QUEUE: opts.taskQueue,
       LIFELINE_WORKFLOW_BUNDLE: opts.bundle ?? BUNDLE_FILE,
+      ...(opts.roles ? { LIFELINE_WORKER_ROLES: opts.roles } : {}),
       ...(opts.chaosDelayMs ? { LIFELINE_CHAOS_ACTIVITY_DELAY_MS: String(opts.chaosDelayMs) } : {}),
       ...(opts.dockerHost ? { DOCKER_HOST: opts.dockerHost } : {}),
     },
