@@ -2,7 +2,7 @@
 import { Client, Connection, WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import Docker from 'dockerode';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { StartedProcedure, startProcedure } from '../../src/client/procedures';
 import type { OwnedProcedure, WhenBusy } from '../../src/domain/ownership';
@@ -18,13 +18,13 @@ import { loadCodecKeys } from '../../src/codec/keys';
 import { recordOwnedHistories } from './record-histories';
 import { onCleanup } from './cleanup';
 import { removeFixtureStack } from '../../src/fixtures/stack';
-import { BUNDLE_FILE, CODEC_ENV, HarnessState, STATE_FILE, TEST_DIR } from './paths';
+import { BUNDLE_FILE, CODEC_ENV, harnessState, TEST_DIR } from './paths';
 
 /** The test run's data converter (payloads encrypted with the run's keys). */
 export const testDataConverter = () => lifelineDataConverter(TEST_DIR, CODEC_ENV);
 export const testCodec = () => new EncryptionCodec(loadCodecKeys(TEST_DIR, CODEC_ENV));
 
-export const harnessState = (): HarnessState => JSON.parse(readFileSync(STATE_FILE, 'utf8'));
+export { harnessState };
 
 export interface StackOptions {
   ports: number[];

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -20,3 +21,6 @@ export interface HarnessState {
   dbFile: string;
   uiPort: number;
 }
+
+/** What jest's global setup started (the dev server's address). */
+export const harnessState = (): HarnessState => JSON.parse(readFileSync(STATE_FILE, 'utf8'));

@@ -1,8 +1,7 @@
 /** A Lifeline worker in its own process, so a fault test can SIGKILL it like a crashed host. */
 import { ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
-import { harnessState } from './env';
-import { BUNDLE_FILE, CODEC_ENV, ROOT } from './paths';
+import { BUNDLE_FILE, CODEC_ENV, harnessState, ROOT } from './paths';
 
 export interface WorkerProcess {
   child: ChildProcess;
