@@ -9,6 +9,8 @@ import { Client, Connection, WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { readdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { startProcedure } from '../src/client/procedures';
 import { lifelineDataConverter } from '../src/codec/data-converter';
@@ -132,7 +134,8 @@ const medianOf = (costs: Cost[], key: keyof Cost) => {
 };
 
 export async function capacity(env: BenchEnv): Promise<void> {
-  const cluster = await startCluster(CLUSTER_PORT);
+  // A cluster of its own for this run: its payloads are encrypted with this run's key.
+  const cluster = await startCluster(CLUSTER_PORT, path.join(WORK, 'cluster'));
   const nativeConnection = await NativeConnection.connect({ address: cluster.address });
   const connection = await Connection.connect({ address: cluster.address });
   const client = new Client({ connection, dataConverter: lifelineDataConverter(WORK, CODEC_ENV) });
@@ -149,12 +152,18 @@ export async function capacity(env: BenchEnv): Promise<void> {
     taskQueue,
   });
   const running = workers.map((w) => w.run());
+  // Where notifications and pages go: a local HTTP server that accepts them (as Slack would), so each
+  // message is a real notify activity.
+  const receiver = createServer((req, res) => req.resume().on('end', () => res.writeHead(200).end('ok')));
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const hook = { kind: 'webhook', url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook` };
   try {
     const stack = benchStack(env, 'cap', PORTS, {}, env.host, {
+      notifications: [hook],
       escalation: {
         levels: [
-          { name: 'on-call', ackTimeoutSeconds: 1 },
-          { name: 'senior', ackTimeoutSeconds: 600 },
+          { name: 'on-call', ackTimeoutSeconds: 1, contacts: [hook] },
+          { name: 'senior', ackTimeoutSeconds: 600, contacts: [hook] },
         ],
       },
     });
@@ -225,5 +234,6 @@ export async function capacity(env: BenchEnv): Promise<void> {
     await nativeConnection.close();
     await connection.close();
     await cluster.stop();
+    receiver.close();
   }
 }

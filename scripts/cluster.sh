@@ -7,6 +7,7 @@
 #   cluster.sh            provision, start everything, print TEMPORAL_ADDRESS, wait for Ctrl-C
 #   cluster.sh prepare    provision binaries, start PostgreSQL, migrate both schemas, write the server config
 #   cluster.sh server R   run one server process in the foreground: R is frontend or backend
+#   cluster.sh wait-backend  wait until the history+matching+worker process answers (start the frontend after)
 #   cluster.sh setup      create the namespace and the search attributes (the frontend must answer)
 #   cluster.sh ui         run the Web UI in the foreground
 #   cluster.sh stop-db    stop PostgreSQL
@@ -212,6 +213,14 @@ YAML
   exec "$BIN/temporal-ui-server" --root "$DIR/ui" --config . --env ui start
 }
 
+# On a fresh database both processes would write the cluster's metadata record at once and one would lose
+# (exiting): the frontend starts once the backend's history service answers, which is after that write.
+wait_backend() {
+  for _ in $(seq 1 240); do (: </dev/tcp/127.0.0.1/$HISTORY) 2>/dev/null && return 0; sleep 0.25; done
+  echo "error: the history service did not answer on 127.0.0.1:$HISTORY within 60 s (see $DIR/logs/backend.log)" >&2
+  exit 1
+}
+
 stop_db() { as_postgres "$PG_BIN/pg_ctl" -D "$DIR/pg" -m fast stop >/dev/null 2>&1 || true; }
 
 up() {
@@ -227,6 +236,7 @@ up() {
   mkdir -p "$DIR/logs"
   "$0" server backend >> "$DIR/logs/backend.log" 2>&1 &
   pids+=($!)
+  wait_backend
   "$0" server frontend >> "$DIR/logs/frontend.log" 2>&1 &
   pids+=($!)
   setup
@@ -248,7 +258,8 @@ case "${1:-up}" in
   prepare) prepare ;;
   server) server "${2:-}" ;;
   setup) setup ;;
+  wait-backend) wait_backend ;;
   ui) ui ;;
   stop-db) stop_db ;;
-  *) echo "usage: cluster.sh [up|prepare|server frontend|server backend|setup|ui|stop-db]" >&2; exit 2 ;;
+  *) echo "usage: cluster.sh [up|prepare|server frontend|server backend|wait-backend|setup|ui|stop-db]" >&2; exit 2 ;;
 esac

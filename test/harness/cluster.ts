@@ -24,8 +24,8 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
-export async function startCluster(port: number): Promise<Cluster> {
-  const dir = path.join(TEST_DIR, `cluster-${port}`);
+/** Starts the cluster on `port` (the frontend's), with its data in `dir` (by default a new one in the test dir). */
+export async function startCluster(port: number, dir = path.join(TEST_DIR, `cluster-${port}`)): Promise<Cluster> {
   const env = { ...process.env, LIFELINE_CLUSTER_DIR: dir, LIFELINE_CLUSTER_PORT: String(port) };
   await run('bash', [SCRIPT, 'prepare'], { env, maxBuffer: 16 << 20 });
   mkdirSync(path.join(dir, 'logs'), { recursive: true });
@@ -44,19 +44,26 @@ export async function startCluster(port: number): Promise<Cluster> {
     child.kill(signal);
     await exited;
   };
-  start('backend');
-  start('frontend');
-  await run('bash', [SCRIPT, 'setup'], { env });
+  const stopAll = async () => {
+    await stopProcess('frontend', 'SIGTERM');
+    await stopProcess('backend', 'SIGTERM');
+    await run('bash', [SCRIPT, 'stop-db'], { env });
+  };
+  try {
+    start('backend');
+    await run('bash', [SCRIPT, 'wait-backend'], { env });
+    start('frontend');
+    await run('bash', [SCRIPT, 'setup'], { env });
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
   return {
     address: `127.0.0.1:${port}`,
     dir,
     pids: () => ({ frontend: processes.get('frontend')?.pid, backend: processes.get('backend')?.pid }),
     startBackend: () => start('backend'),
     killBackend: () => stopProcess('backend', 'SIGKILL'),
-    async stop() {
-      await stopProcess('frontend', 'SIGTERM');
-      await stopProcess('backend', 'SIGTERM');
-      await run('bash', [SCRIPT, 'stop-db'], { env });
-    },
+    stop: stopAll,
   };
 }
