@@ -1,15 +1,78 @@
-/** Alert ingestion: autocannon against the Alertmanager endpoint; and a storm of duplicates. */
+/** Alert ingestion: autocannon against the Alertmanager endpoint against a bare signal-with-start floor (ABAB); and a storm of duplicates. */
 import autocannon from 'autocannon';
 import type { AddressInfo } from 'node:net';
 import { buildApi } from '../src/api/server';
 import { configSchema } from '../src/domain/config';
-import { startProcedure } from '../src/client/procedures';
+import { ownerStartOptions, startProcedure } from '../src/client/procedures';
 import { removeFixtureStack, upFixtureStack, waitFixtureHealthy } from '../src/fixtures/stack';
-import { ownerStateQuery } from '../src/workflows/definitions';
+import { alertSignal, ownerStateQuery } from '../src/workflows/definitions';
+import type { AlertEvent } from '../src/domain/alerts';
 import { rollbacksOf } from '../test/harness/owner';
 import { BenchEnv, benchStack, report, codec } from './lib';
 
 const TOKEN = 'bench-token-0123456789abcdefghijklmnop';
+const CONNECTIONS = 20;
+const RATE = 500;
+const SECONDS = 5;
+const ROUNDS = 7;
+
+interface Rate {
+  total: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+/** `CONNECTIONS` loops sharing `RATE` per second: each signal-with-starts the stack owner with one new alert. */
+async function bareSignalWithStart(env: BenchEnv, fingerprint: () => string): Promise<Rate> {
+  const latencies: number[] = [];
+  let errors = 0;
+  const interval = (1000 * CONNECTIONS) / RATE;
+  const until = Date.now() + SECONDS * 1000;
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async (_, i) => {
+      let next = started + (i * interval) / CONNECTIONS;
+      while (Date.now() < until) {
+        const wait = next - Date.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        next += interval;
+        const event: AlertEvent = {
+          source: 'alertmanager',
+          stack: 'ingest',
+          name: 'InfoNotice',
+          severity: 'low',
+          status: 'firing',
+          fingerprint: fingerprint(),
+          startsAt: new Date().toISOString(),
+          labels: { alertname: 'InfoNotice', stack: 'ingest', severity: 'info' },
+        };
+        const t0 = performance.now();
+        try {
+          await env.client.workflow.signalWithStart('stackOwner', {
+            ...ownerStartOptions({ name: 'ingest' }, { taskQueue: env.taskQueue }),
+            signal: alertSignal,
+            signalArgs: [[event]],
+          });
+          latencies.push(performance.now() - t0);
+        } catch {
+          errors++;
+        }
+      }
+    }),
+  );
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) =>
+    Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0);
+  return {
+    total: latencies.length,
+    rps: latencies.length / ((Date.now() - started) / 1000),
+    p50: at(0.5),
+    p99: at(0.99),
+    errors,
+  };
+}
 
 function payload(stack: string, alertname: string, fingerprint: string, severity: string) {
   return JSON.stringify({
@@ -61,15 +124,33 @@ export async function alertIngestion(env: BenchEnv): Promise<void> {
   await app.listen({ host: '127.0.0.1', port: 0 });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/v1/alerts/alertmanager`;
   let n = 0;
-  const rated = await autocannon({
-    url,
-    method: 'POST',
-    connections: 20,
-    overallRate: 500,
-    duration: 10,
-    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-    requests: [{ setupRequest: (req) => ({ ...req, body: payload('ingest', 'InfoNotice', `fp-${n++}`, 'info') }) }],
-  });
+  const lifelineRun = () =>
+    autocannon({
+      url,
+      method: 'POST',
+      connections: CONNECTIONS,
+      overallRate: RATE,
+      duration: SECONDS,
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      requests: [{ setupRequest: (req) => ({ ...req, body: payload('ingest', 'InfoNotice', `fp-${n++}`, 'info') }) }],
+    });
+  // The floor: what the owner's primitive costs on its own, a bare client doing signal-with-start at the
+  // same concurrency and offered rate against the same server.
+  const floorRun = () => bareSignalWithStart(env, () => `fp-${n++}`);
+  const lifeline: autocannon.Result[] = [];
+  const floor: Rate[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    if (round % 2 === 0) {
+      lifeline.push(await lifelineRun());
+      floor.push(await floorRun());
+    } else {
+      floor.push(await floorRun());
+      lifeline.push(await lifelineRun());
+    }
+  }
+  const mid = <T>(xs: T[], key: (x: T) => number) => [...xs].sort((a, b) => key(a) - key(b))[Math.floor(xs.length / 2)];
+  const rated = mid(lifeline, (r) => r.requests.average);
+  const bare = mid(floor, (r) => r.rps);
 
   await upFixtureStack(env.docker, storm, 'v2.4.9');
   await waitFixtureHealthy(env.docker, storm);
@@ -103,7 +184,16 @@ export async function alertIngestion(env: BenchEnv): Promise<void> {
   await app.close();
   report('alert-ingestion', [
     {
-      run: 'unique alerts at 500 req/s for 10 s',
+      run: `bare client signal-with-start, ${CONNECTIONS} at once, ${RATE}/s offered (floor, median of ${ROUNDS})`,
+      requests: bare.total,
+      rps: Math.round(bare.rps),
+      p50ms: bare.p50,
+      p99ms: bare.p99,
+      non2xx: 0,
+      errors: bare.errors,
+    },
+    {
+      run: `unique alerts through the API, ${RATE}/s offered (median of ${ROUNDS}; ratio to floor ${(rated.requests.average / bare.rps).toFixed(2)}, target ≥ 0.9)`,
       requests: rated.requests.total,
       rps: Math.round(rated.requests.average),
       p50ms: rated.latency.p50,

@@ -17,7 +17,6 @@ beforeAll(async () => {
   stack = env.stack('methods', { ports: [16151, 16152, 19403, 19404] });
 });
 afterAll(async () => {
-  await removeFixtureStack(env.docker, stack);
   await env?.teardown();
 });
 
@@ -47,6 +46,7 @@ test('method 3: a specific older release, skipping the newer one', async () => {
 });
 
 test('method 3: an unknown release fails before any container is touched', async () => {
+  await upFixtureStack(env.docker, stack, 'v2.5.0');
   const before = await Promise.all(
     stack.services.map(async (s) => (await env.docker.getContainer(fixtureContainer(stack, s)).inspect()).Id),
   );
@@ -105,6 +105,7 @@ test('method 5: image-tag rollback keeps everything but the tag', async () => {
 });
 
 test('method 5: an image tag that does not exist fails before anything is stopped', async () => {
+  await upFixtureStack(env.docker, stack, 'v2.5.0');
   const before = await Promise.all(
     stack.services.map(
       async (s) => (await env.docker.getContainer(fixtureContainer(stack, s)).inspect()).State.StartedAt,
