@@ -7,7 +7,7 @@ import { CODEC_ENV, ROOT } from './harness/paths';
 import axios, { AxiosRequestConfig } from 'axios';
 import { createHmac } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { removeFixtureStack, upFixtureStack, waitFixtureHealthy, fixtureContainer } from '../src/fixtures/stack';
+import { upFixtureStack, waitFixtureHealthy, fixtureContainer } from '../src/fixtures/stack';
 import type { ResolvedStack } from '../src/domain/config';
 import type { ReleaseSummary } from '../src/domain/release';
 import { ownerStateQuery } from '../src/workflows/definitions';
@@ -43,7 +43,6 @@ beforeAll(async () => {
   env.stack('other', { ports: PORTS, services: ['godot', 'api'] }); // the workers' own config holds both stacks
 });
 afterAll(async () => {
-  await removeFixtureStack(env.docker, stack);
   await api?.close();
   await env?.teardown();
 });

@@ -158,7 +158,6 @@ describe('data corruption', () => {
     });
   });
   afterAll(async () => {
-    await removeFixtureStack(env.docker, stack);
     await env.docker
       .getVolume(VOLUME)
       .remove({ force: true })

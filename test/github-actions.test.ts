@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { fixtureContainer, removeFixtureStack, upFixtureStack, waitFixtureHealthy } from '../src/fixtures/stack';
+import { fixtureContainer, upFixtureStack, waitFixtureHealthy } from '../src/fixtures/stack';
 import type { ResolvedStack } from '../src/domain/config';
 import type { ReleaseSummary } from '../src/domain/release';
 import { ownerWorkflowId } from '../src/domain/procedures';
@@ -35,7 +35,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await api?.close();
-  await removeFixtureStack(env.docker, stack);
   await env?.teardown();
 });
 

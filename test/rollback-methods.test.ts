@@ -1,6 +1,6 @@
 /** Methods 2, 3 and 5 and the guarded deploy, end to end on the real engine and server. */
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { removeFixtureStack, upFixtureStack, waitFixtureHealthy, fixtureContainer } from '../src/fixtures/stack';
+import { upFixtureStack, waitFixtureHealthy, fixtureContainer } from '../src/fixtures/stack';
 import type { ReleaseSummary } from '../src/domain/release';
 import type { ResolvedStack } from '../src/domain/config';
 import type { RollbackResult } from '../src/workflows/steps/finish-rollback';

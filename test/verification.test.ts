@@ -1,6 +1,6 @@
 /** Rollback verification against a real Prometheus scraping the fixture's /metrics. */
 import axios from 'axios';
-import { removeFixtureStack, upFixtureStack, waitFixtureHealthy } from '../src/fixtures/stack';
+import { upFixtureStack, waitFixtureHealthy } from '../src/fixtures/stack';
 import type { ResolvedStack } from '../src/domain/config';
 import type { VerificationReport } from '../src/domain/verification';
 import { createTestEnv, TestEnv } from './harness/env';
@@ -49,7 +49,6 @@ const verifiedStack = (name: string, prometheusUrl: string) =>
     },
   });
 afterAll(async () => {
-  await removeFixtureStack(env.docker, stack);
   await prometheus?.stop();
   await env?.teardown();
 });
