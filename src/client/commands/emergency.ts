@@ -4,7 +4,7 @@ import { assertReleaseId } from '../../domain/names';
 import type { CommandContext } from '../context';
 import { UsageError } from '../output';
 import { renderResult } from '../render';
-import { operatorName, run, startAndFollow, startStandalone } from './run';
+import { cliRequest, run, startAndFollow, startStandalone } from './run';
 
 const EMERGENCIES = ['complete-service-outage', 'data-corruption', 'security-breach', 'rollback-failed'] as const;
 type Emergency = (typeof EMERGENCIES)[number];
@@ -29,12 +29,8 @@ export function registerEmergency(program: Command, ctx: () => CommandContext): 
           async (c) => {
             if (!(EMERGENCIES as readonly string[]).includes(procedure))
               throw new UsageError(`unknown emergency procedure "${procedure}"; one of: ${EMERGENCIES.join(', ')}`);
-            const stack = c.stack(stackName);
             const args = {
-              stack,
-              trigger: 'cli' as const,
-              reason: o.reason,
-              requestedBy: operatorName(o.as),
+              ...cliRequest(c, stackName, o),
               severity: 'critical' as const,
               ...(o.release ? { releaseId: assertReleaseId(o.release) } : {}),
               ...(procedure === 'rollback-failed' ? { triedReleases: [] } : {}),
@@ -59,10 +55,7 @@ export function registerEmergency(program: Command, ctx: () => CommandContext): 
           const level = Number(o.level);
           if (!Number.isInteger(level) || level < 1) throw new UsageError('--level is a whole number from 1');
           const args = {
-            stack: c.stack(stackName),
-            trigger: 'cli' as const,
-            reason: o.reason,
-            requestedBy: operatorName(o.as),
+            ...cliRequest(c, stackName, o),
             fromLevel: level,
           };
           return startStandalone(c, 'escalation', args, o.wait);

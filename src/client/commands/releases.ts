@@ -6,7 +6,7 @@ import type { CommandContext } from '../context';
 import { assertReleaseId } from '../../domain/names';
 import { colour, UsageError } from '../output';
 import { follow } from '../progress';
-import { operatorName, requestProcedure, run } from './run';
+import { cliRequest, requestProcedure, run } from './run';
 
 export function registerReleases(program: Command, ctx: () => CommandContext): void {
   program
@@ -47,14 +47,7 @@ export function registerReleases(program: Command, ctx: () => CommandContext): v
       run(
         ctx(),
         async (c) => {
-          const stack = c.stack(stackName);
-          const args = {
-            stack,
-            trigger: 'cli' as const,
-            reason: o.reason,
-            requestedBy: operatorName(o.as),
-            knownGood: o.knownGood,
-          };
+          const args = { ...cliRequest(c, stackName, o), knownGood: o.knownGood };
           const { handle } = await requestProcedure(c, 'backup', args, { wait: true, queue: o.queue });
           return follow<{ release: ReleaseSummary; pruned: string[] }>(c.out, handle, { quiet: true });
         },

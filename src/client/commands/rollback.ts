@@ -11,7 +11,7 @@ import { UsageError, colour } from '../output';
 import { readProgress } from '../progress';
 import type { OwnedProcedure } from '../../domain/ownership';
 import { renderResult } from '../render';
-import { operatorName, run, startAndFollow } from './run';
+import { cliRequest, run, startAndFollow } from './run';
 
 interface RollbackOptions {
   quick?: boolean;
@@ -46,8 +46,7 @@ export function registerRollback(program: Command, ctx: () => CommandContext): v
         async (c) => {
           const modes = [o.quick, o.release, o.imageTag, o.blueGreen].filter(Boolean).length;
           if (modes > 1) throw new UsageError('choose one of --quick, --release, --image-tag, --blue-green');
-          const stack = c.stack(stackName);
-          const base: ProcedureInput = { stack, trigger: 'cli', reason: o.reason, requestedBy: operatorName(o.as) };
+          const base: ProcedureInput = cliRequest(c, stackName, o);
           let procedure: OwnedProcedure;
           let args: ProcedureInput & { releaseId?: string; imageTag?: string } = base;
           if (o.quick) procedure = 'quick-rollback';
@@ -86,14 +85,7 @@ export function registerRollback(program: Command, ctx: () => CommandContext): v
       run(
         ctx(),
         async (c) => {
-          const stack = c.stack(stackName);
-          const args = {
-            stack,
-            trigger: 'cli' as const,
-            reason: o.reason,
-            requestedBy: operatorName(o.as),
-            imageTag: assertImageTag(o.imageTag),
-          };
+          const args = { ...cliRequest(c, stackName, o), imageTag: assertImageTag(o.imageTag) };
           return startAndFollow(c, 'automatic-rollback', args, o);
         },
         renderResult,

@@ -29,6 +29,14 @@ export async function run<T>(
 
 export const operatorName = (as?: string): string => as ?? process.env.USER ?? os.userInfo().username ?? 'operator';
 
+/** What every CLI request carries: the configured stack, why, and who asks (`--as`, else the user). */
+export const cliRequest = (c: CommandContext, stackName: string, o: { reason: string; as?: string }) => ({
+  stack: c.stack(stackName),
+  trigger: 'cli' as const,
+  reason: o.reason,
+  requestedBy: operatorName(o.as),
+});
+
 /** How a command that starts a procedure waits: follow it or not, and queue behind a running one or not. */
 export interface StartOptions {
   wait: boolean;
