@@ -12,6 +12,11 @@ export async function requireImages(p: Procedure, stack: ResolvedStack, specs: C
     p.fail(`image(s) not on host ${stack.host}: ${missing.join(', ')}; nothing was changed`, 'MissingImage');
 }
 
+export interface ReplaceOptions {
+  /** The error lines of the version being replaced are already in `p.errorLines` (captured earlier, alongside). */
+  errorLinesCaptured?: boolean;
+}
+
 /**
  * The whole-stack swap shared by every rollback: stop every service together, bring up every service
  * of the target together, then wait for health. Services move as one; none is left on the old version.
@@ -22,9 +27,10 @@ export async function replaceStack(
   specs: ContainerSpec[],
   label: string,
   healthSeconds: number,
+  opts: ReplaceOptions = {},
 ): Promise<HealthReport> {
   const docker = hostActivities(stack);
-  p.errorLines.push(...(await docker.scanErrorLogs(stack)).slice(-50));
+  if (!opts.errorLinesCaptured) p.errorLines.push(...(await docker.scanErrorLogs(stack)).slice(-50));
   p.markChanged();
   await p.step('stop current version', () => docker.stopContainers({ stack }, stack.timeouts.stopGraceSeconds));
   p.tick('Rollback initiated');
@@ -55,10 +61,15 @@ export async function replaceStack(
 }
 
 /** Restores a recorded release: its config files, then its containers. */
-export async function restoreRelease(p: Procedure, stack: ResolvedStack, release: Release): Promise<HealthReport> {
+export async function restoreRelease(
+  p: Procedure,
+  stack: ResolvedStack,
+  release: Release,
+  opts: ReplaceOptions = {},
+): Promise<HealthReport> {
   if (release.configFiles.length) {
     p.markChanged();
     await p.step('restore previous config', () => hostActivities(stack).restoreConfigFiles(stack, release.id));
   }
-  return replaceStack(p, stack, release.services, release.id, stack.timeouts.healthWaitSeconds);
+  return replaceStack(p, stack, release.services, release.id, stack.timeouts.healthWaitSeconds, opts);
 }

@@ -1,3 +1,4 @@
+import { patched } from '@temporalio/workflow';
 import type { ProcedureInput } from '../../domain/procedure';
 import { rollbackCandidates, ReleaseSummary } from '../../domain/release';
 import { hostActivities, releaseRecorder } from '../activities';
@@ -6,6 +7,9 @@ import { openIncident } from './announce';
 import { completeRollback, RollbackResult } from './finish-rollback';
 import { restoreAndVerify } from './restore-and-verify';
 import { requireImages, restoreRelease } from './restore-release';
+
+/** Histories from before the backup, the release list and the error-log capture ran side by side. */
+const PARALLEL_PRECHECKS_PATCH = 'parallel-prechecks';
 
 /** Chooses the target among the candidates (newest first, known-bad and the current state left out). */
 export type PickRelease = (candidates: ReleaseSummary[], all: ReleaseSummary[]) => Promise<string>;
@@ -22,6 +26,13 @@ export async function rollBackToRelease(
   p.record('incident logged', input.reason);
   await openIncident(p, stack, input.reason, { kind: 'started', message: input.reason });
 
+  // Reads of the stack as it is are independent of its backup: they start together (one round trip, not
+  // three). The list may lack the backup just recorded; the candidates leave the current state out anyway.
+  const sideBySide = patched(PARALLEL_PRECHECKS_PATCH);
+  const errorLines = sideBySide ? docker.scanErrorLogs(stack) : undefined;
+  const listed = sideBySide ? docker.listReleases(stack) : undefined;
+  // Awaited below; until then a failure (or a cancel during the backup) must not count as unhandled.
+  for (const pending of [errorLines, listed]) void pending?.catch(() => undefined);
   const current = await p.step('back up current state', () =>
     releaseRecorder(stack).recordRelease(stack, {
       reason: `state before ${p.state.procedure}: ${input.reason}`,
@@ -33,8 +44,9 @@ export async function rollBackToRelease(
     current ? 'done' : 'skipped',
     current ? current.id : 'no container was running',
   );
+  if (errorLines) p.errorLines.push(...(await errorLines).slice(-50));
 
-  const all = await docker.listReleases(stack);
+  const all = await (listed ?? docker.listReleases(stack));
   const candidates = rollbackCandidates(all, {
     excluding: current ? [current.id] : [],
     currentFingerprint: current?.fingerprint,
@@ -47,7 +59,7 @@ export async function rollBackToRelease(
   await requireImages(p, stack, target.services);
   return restoreAndVerify(p, input, {
     sinceUnix,
-    restore: () => restoreRelease(p, stack, target),
+    restore: () => restoreRelease(p, stack, target, { errorLinesCaptured: sideBySide }),
     restoreFailed: (error) => `release ${targetId} did not come up healthy: ${error}`,
     afterRestoreFailed: (error) => docker.markRelease(stack, targetId, { knownBad: `rollback to it failed: ${error}` }),
     tried: [targetId],
