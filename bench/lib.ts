@@ -7,6 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { configSchema, resolveStack, ResolvedStack } from '../src/domain/config';
 import { buildFixtureImages } from '../src/fixtures/images';
+import { fixtureContainer } from '../src/fixtures/stack';
+import axios from 'axios';
 import { PinnedStacks } from '../src/config/pinned-stacks';
 import { stringify } from 'yaml';
 import { bundleWorkflows, createWorkers } from '../src/worker/workers';
@@ -133,4 +135,27 @@ export function report(name: string, rows: Record<string, string | number>[], ex
     path.join(RESULTS, `${name}.json`),
     JSON.stringify({ name, at: new Date().toISOString(), machine, rows, ...extra }, null, 2),
   );
+}
+
+/** Every service of the stack runs `tag` and answers its health URL (the stack's ports, in service order). */
+async function allHealthyOn(env: BenchEnv, stack: ResolvedStack, tag: string, ports: number[]): Promise<boolean> {
+  const checks = await Promise.all(
+    stack.services.map(async (s, i) => {
+      const info = await env.docker
+        .getContainer(fixtureContainer(stack, s))
+        .inspect()
+        .catch(() => undefined);
+      if (!info?.State.Running || info.Config.Image !== `lifeline-fixture/spacetime:${tag}`) return false;
+      return axios.get(`http://127.0.0.1:${ports[i]}/health/`, { timeout: 500, validateStatus: () => true }).then(
+        (r) => r.status === 200,
+        () => false,
+      );
+    }),
+  );
+  return checks.every(Boolean);
+}
+
+/** Polls every 10 ms until the stack is healthy on `tag`. */
+export async function untilHealthy(env: BenchEnv, stack: ResolvedStack, tag: string, ports: number[]): Promise<void> {
+  while (!(await allHealthyOn(env, stack, tag, ports))) await new Promise((r) => setTimeout(r, 10));
 }

@@ -1,37 +1,14 @@
 /** Recovery time: Lifeline's quick rollback of a 4-service stack against a docker-CLI script doing the same. */
-import axios from 'axios';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { startProcedure } from '../src/client/procedures';
-import type { ResolvedStack } from '../src/domain/config';
-import { removeFixtureStack, upFixtureStack, waitFixtureHealthy, fixtureContainer } from '../src/fixtures/stack';
-import { BenchEnv, benchStack, median, ms, now, report, ROOT } from './lib';
+import { removeFixtureStack, upFixtureStack, waitFixtureHealthy } from '../src/fixtures/stack';
+import { BenchEnv, benchStack, median, ms, now, report, ROOT, untilHealthy } from './lib';
 
 const run = promisify(execFile);
 const PORTS = [18801, 18802, 18803, 18804];
 const ROUNDS = 7;
-
-async function allHealthyOn(env: BenchEnv, stack: ResolvedStack, tag: string): Promise<boolean> {
-  const checks = await Promise.all(
-    stack.services.map(async (s, i) => {
-      const info = await env.docker
-        .getContainer(fixtureContainer(stack, s))
-        .inspect()
-        .catch(() => undefined);
-      if (!info?.State.Running || info.Config.Image !== `lifeline-fixture/spacetime:${tag}`) return false;
-      return axios.get(`http://127.0.0.1:${PORTS[i]}/health/`, { timeout: 500, validateStatus: () => true }).then(
-        (r) => r.status === 200,
-        () => false,
-      );
-    }),
-  );
-  return checks.every(Boolean);
-}
-
-async function untilHealthy(env: BenchEnv, stack: ResolvedStack, tag: string): Promise<void> {
-  while (!(await allHealthyOn(env, stack, tag))) await new Promise((r) => setTimeout(r, 10));
-}
 
 export async function recoveryTime(env: BenchEnv): Promise<void> {
   const stack = benchStack(env, 'rt', PORTS);
@@ -60,7 +37,7 @@ export async function recoveryTime(env: BenchEnv): Promise<void> {
         { taskQueue: env.taskQueue },
       )
     ).handle;
-    await untilHealthy(env, stack, 'v2.4.9');
+    await untilHealthy(env, stack, 'v2.4.9', PORTS);
     lifeline.push(ms(t0));
     await h.result();
     const history = await h.fetchHistory();
