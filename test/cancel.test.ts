@@ -5,9 +5,10 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { ReleaseStore } from '../src/store/release-store';
 import { ownerWorkflowId } from '../src/domain/procedures';
-import { removeFixtureStack, upFixtureStack, waitFixtureHealthy } from '../src/fixtures/stack';
+import { removeFixtureStack, upFixtureStack } from '../src/fixtures/stack';
 import { ownerStateQuery, progressQuery } from '../src/workflows/definitions';
 import { createTestEnv, TestEnv } from './harness/env';
+import { recordGoodRelease } from './harness/releases';
 import { rollbacksOf } from './harness/owner';
 import { startRecorder } from './harness/recorder';
 import { waitFor } from './harness/waits';
@@ -27,16 +28,7 @@ test('cancel during the stop: cancelled, announced, state reported, nothing mark
     notifications: [{ kind: 'slack', url: `${slack.url}/hook` }],
   });
   try {
-    await upFixtureStack(env.docker, stack, 'v2.4.9');
-    await waitFixtureHealthy(env.docker, stack);
-    const b = await env.start('backup', {
-      stack,
-      trigger: 'cli',
-      requestedBy: 'test',
-      reason: 'good',
-      knownGood: true,
-    });
-    await b.result();
+    await recordGoodRelease(env, stack);
     await upFixtureStack(env.docker, stack, 'v2.5.0');
     const h = await env.start('quick-rollback', { stack, trigger: 'cli', requestedBy: 'test', reason: 'to cancel' });
     await waitFor(

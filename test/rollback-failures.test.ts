@@ -8,10 +8,11 @@ import { createHostActivities } from '../src/activities';
 import { ReleaseStore } from '../src/store/release-store';
 import type { ResolvedStack } from '../src/domain/config';
 import type { ReleaseSummary } from '../src/domain/release';
-import { upFixtureStack, waitFixtureHealthy, fixtureContainer } from '../src/fixtures/stack';
+import { upFixtureStack, fixtureContainer } from '../src/fixtures/stack';
 import { acknowledgeUpdate, progressQuery } from '../src/workflows/definitions';
 import type { RollbackFailedResult } from '../src/workflows/rollback-failed';
 import { containersOf, createTestEnv, TestEnv } from './harness/env';
+import { recordGoodRelease } from './harness/releases';
 import { Recorder, startRecorder } from './harness/recorder';
 import { waitFor } from './harness/waits';
 
@@ -58,18 +59,8 @@ function makeStack(name: string, ports: number[]): ResolvedStack {
   });
 }
 
-async function record(stack: ResolvedStack, tag: string, waitHealthy: boolean): Promise<ReleaseSummary> {
-  await upFixtureStack(env.docker, stack, tag);
-  if (waitHealthy) await waitFixtureHealthy(env.docker, stack);
-  const h = await env.start('backup', {
-    stack,
-    trigger: 'cli',
-    requestedBy: 'test',
-    reason: `release ${tag}`,
-    knownGood: true,
-  });
-  return ((await h.result()) as { release: ReleaseSummary }).release;
-}
+const record = (stack: ResolvedStack, tag: string, waitHealthy: boolean) =>
+  recordGoodRelease(env, stack, tag, { waitHealthy });
 
 test('previous release broken too: the rollback fails, rollback-failed runs, and the ladder escalates until acknowledged', async () => {
   const stack = makeStack('broken', [19501, 19502]);

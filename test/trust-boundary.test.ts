@@ -19,6 +19,7 @@ import { abortUpdate, acknowledgeUpdate, ownerStateQuery, requestProcedureUpdate
 import { API_TOKEN, startApi } from './harness/api';
 import { createTestEnv, FAST_TIMEOUTS, harnessState, TestEnv } from './harness/env';
 import { TEMPORAL_BIN } from './harness/paths';
+import { recordGoodRelease } from './harness/releases';
 import { startRecorder } from './harness/recorder';
 import { waitFor, waitForPending } from './harness/waits';
 
@@ -281,16 +282,7 @@ test("the stack's own firewall command, from the worker's config, runs exactly o
 test('a noisy service (100 error lines of 16 KB each) still rolls back; the lines kept are capped', async () => {
   const stack = env.stack('noisy', { ports: [19813, 19814], config: { timeouts: FAST_TIMEOUTS } });
   try {
-    await upFixtureStack(env.docker, stack, 'v2.4.9');
-    await waitFixtureHealthy(env.docker, stack);
-    const b = await env.start('backup', {
-      stack,
-      trigger: 'cli',
-      requestedBy: 'test',
-      reason: 'good',
-      knownGood: true,
-    });
-    const { release: good } = (await b.result()) as { release: ReleaseSummary };
+    const good = await recordGoodRelease(env, stack);
     const noise = ['NOISY_LINES=100', 'NOISY_BYTES=16000'];
     await upFixtureStack(env.docker, stack, 'v2.5.0', { godot: noise, api: noise });
     await waitFor(
