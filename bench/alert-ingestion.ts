@@ -3,14 +3,14 @@ import autocannon from 'autocannon';
 import type { AddressInfo } from 'node:net';
 import { buildApi } from '../src/api/server';
 import { configSchema } from '../src/domain/config';
-import { ownerStartOptions, startProcedure } from '../src/client/procedures';
-import { removeFixtureStack, upFixtureStack, waitFixtureHealthy } from '../src/fixtures/stack';
+import { ownerStartOptions } from '../src/client/procedures';
+import { removeFixtureStack } from '../src/fixtures/stack';
 import { alertSignal, ownerStateQuery } from '../src/workflows/definitions';
 import type { AlertEvent } from '../src/domain/alerts';
 import { rollbacksOf } from '../test/harness/owner';
-import { BenchEnv, benchStack, report, codec } from './lib';
+import { alertmanagerWebhook, alternate, BenchEnv, benchStack, breakStacks, codec, recordGood, report } from './lib';
+import { API_TOKEN } from './processes';
 
-const TOKEN = 'bench-token-0123456789abcdefghijklmnop';
 const CONNECTIONS = 20;
 const RATE = 500;
 const SECONDS = 5;
@@ -74,29 +74,6 @@ async function bareSignalWithStart(env: BenchEnv, fingerprint: () => string): Pr
   };
 }
 
-function payload(stack: string, alertname: string, fingerprint: string, severity: string) {
-  return JSON.stringify({
-    version: '4',
-    status: 'firing',
-    receiver: 'lifeline',
-    groupKey: `{}:{alertname="${alertname}"}`,
-    groupLabels: {},
-    commonLabels: {},
-    commonAnnotations: {},
-    externalURL: 'http://127.0.0.1:9093',
-    alerts: [
-      {
-        status: 'firing',
-        labels: { alertname, stack, severity },
-        annotations: {},
-        startsAt: new Date().toISOString(),
-        endsAt: '0001-01-01T00:00:00Z',
-        fingerprint,
-      },
-    ],
-  });
-}
-
 export async function alertIngestion(env: BenchEnv): Promise<void> {
   const storm = benchStack(env, 'storm', [18990, 18991]);
   const config = configSchema.parse({
@@ -119,7 +96,7 @@ export async function alertIngestion(env: BenchEnv): Promise<void> {
     codec,
     taskQueue: env.taskQueue,
     logLevel: 'silent',
-    secrets: { bearerToken: TOKEN, grafanaSignatureHeader: 'x', grafanaTimestampHeader: 'y', maxSkewSeconds: 300 },
+    secrets: { bearerToken: API_TOKEN, grafanaSignatureHeader: 'x', grafanaTimestampHeader: 'y', maxSkewSeconds: 300 },
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/v1/alerts/alertmanager`;
@@ -131,45 +108,34 @@ export async function alertIngestion(env: BenchEnv): Promise<void> {
       connections: CONNECTIONS,
       overallRate: RATE,
       duration: SECONDS,
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-      requests: [{ setupRequest: (req) => ({ ...req, body: payload('ingest', 'InfoNotice', `fp-${n++}`, 'info') }) }],
+      headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json' },
+      requests: [
+        { setupRequest: (req) => ({ ...req, body: alertmanagerWebhook('ingest', 'InfoNotice', `fp-${n++}`, 'info') }) },
+      ],
     });
   // The floor: what the owner's primitive costs on its own, a bare client doing signal-with-start at the
   // same concurrency and offered rate against the same server.
   const floorRun = () => bareSignalWithStart(env, () => `fp-${n++}`);
   const lifeline: autocannon.Result[] = [];
   const floor: Rate[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    if (round % 2 === 0) {
-      lifeline.push(await lifelineRun());
-      floor.push(await floorRun());
-    } else {
-      floor.push(await floorRun());
-      lifeline.push(await lifelineRun());
-    }
-  }
+  await alternate(
+    ROUNDS,
+    async () => lifeline.push(await lifelineRun()),
+    async () => floor.push(await floorRun()),
+  );
   const mid = <T>(xs: T[], key: (x: T) => number) => [...xs].sort((a, b) => key(a) - key(b))[Math.floor(xs.length / 2)];
   const rated = mid(lifeline, (r) => r.requests.average);
   const bare = mid(floor, (r) => r.rps);
 
-  await upFixtureStack(env.docker, storm, 'v2.4.9');
-  await waitFixtureHealthy(env.docker, storm);
-  await (
-    await startProcedure(
-      env.client,
-      'backup',
-      { stack: storm, trigger: 'cli', reason: 'bench', requestedBy: 'bench', knownGood: true },
-      { taskQueue: env.taskQueue },
-    )
-  ).handle.result();
-  await upFixtureStack(env.docker, storm, 'v2.5.0');
-  const dup = payload('storm', 'ErrorRateAbove10Percent', 'storm-1', 'critical');
+  await recordGood(env, [storm]);
+  await breakStacks(env, [storm]);
+  const dup = alertmanagerWebhook('storm', 'ErrorRateAbove10Percent', 'storm-1', 'critical');
   const stormRun = await autocannon({
     url,
     method: 'POST',
     connections: 50,
     amount: 10_000,
-    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json' },
     body: dup,
   });
   const triage = env.client.workflow.getHandle('stack:storm');

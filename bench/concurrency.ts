@@ -1,127 +1,131 @@
 /**
- * Concurrency: 20 stacks rolled back at once on one worker, against the same 20 rollbacks done at once by
- * the docker-CLI script (the floor), rounds alternating which goes first. "All healthy" is the comparable
- * figure; "all verified" adds Lifeline's verification (smoke tests, monitoring window) and is reported apart.
+ * Concurrency: 20 stacks rolled back at once, requested through the API process and run by one worker
+ * process, against the same 20 rollbacks done at once by the docker-CLI script (the floor), rounds alternating
+ * which goes first. "All healthy" is the comparable figure; "all verified" adds Lifeline's verification and
+ * is reported apart. The worker's and the API's resident memory are sampled at idle and through the run.
  */
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { promisify } from 'node:util';
-import { startProcedure } from '../src/client/procedures';
+import axios from 'axios';
+import { removeFixtureStack } from '../src/fixtures/stack';
 import type { ResolvedStack } from '../src/domain/config';
-import { removeFixtureStack, upFixtureStack, waitFixtureHealthy } from '../src/fixtures/stack';
-import { BenchEnv, benchStack, median, ms, now, report, ROOT, untilHealthy } from './lib';
+import { ownerStateQuery } from '../src/workflows/definitions';
+import { API_TOKEN, ApiProcess, benchApi, benchWorker, PeakRss, rssMb } from './processes';
+import {
+  ActivityTimes,
+  alternate,
+  BenchEnv,
+  benchStack,
+  breakStacks,
+  GOOD,
+  median,
+  ms,
+  now,
+  recordGood,
+  report,
+  scriptRollback,
+  untilHealthy,
+} from './lib';
 
-const run = promisify(execFile);
 const STACKS = 20;
 const ROUNDS = 7;
+const HOST = 'bench-cc';
+const API_PORT = 18899;
 const portsOf = (i: number) => [18900 + 2 * i, 18901 + 2 * i];
 
-async function recordGood(env: BenchEnv, stacks: ResolvedStack[]): Promise<void> {
-  await Promise.all(stacks.map((s) => upFixtureStack(env.docker, s, 'v2.4.9')));
-  await Promise.all(stacks.map((s) => waitFixtureHealthy(env.docker, s, 60_000)));
-  await Promise.all(
-    stacks.map(async (s) =>
-      (
-        await startProcedure(
-          env.client,
-          'backup',
-          { stack: s, trigger: 'cli', reason: 'bench', requestedBy: 'bench', knownGood: true },
-          { taskQueue: env.taskQueue },
-        )
-      ).handle.result(),
-    ),
-  );
-}
-
-const breakAll = (env: BenchEnv, stacks: ResolvedStack[]) =>
-  Promise.all(stacks.map((s) => upFixtureStack(env.docker, s, 'v2.5.0')));
-
-/** Lifeline: all 20 requested at once; when all are healthy, and when all are verified. */
-async function lifelineRound(env: BenchEnv, stacks: ResolvedStack[]): Promise<{ healthy: number; verified: number }> {
-  await recordGood(env, stacks);
-  await breakAll(env, stacks);
+/** Lifeline: all 20 requested at once through the API; when all are healthy, and when all are verified. */
+async function lifelineRound(
+  env: BenchEnv,
+  api: ApiProcess,
+  stacks: ResolvedStack[],
+  activities: ActivityTimes,
+): Promise<{ healthy: number; verified: number }> {
+  await recordGood(env, stacks, HOST);
+  await breakStacks(env, stacks);
   const t0 = now();
-  const results = Promise.all(
-    stacks.map(async (s) =>
-      (
-        await startProcedure(
-          env.client,
-          'quick-rollback',
-          { stack: s, trigger: 'cli', reason: 'bench', requestedBy: 'bench' },
-          { taskQueue: env.taskQueue },
-        )
-      ).handle.result(),
-    ),
+  const started = await Promise.all(
+    stacks.map(async (s) => {
+      const r = await axios.post(
+        `${api.url}/v1/rollbacks`,
+        { stack: s.name, reason: 'bench', requestedBy: 'bench' },
+        { headers: { authorization: `Bearer ${API_TOKEN}` } },
+      );
+      return env.client.workflow.getHandle(r.data.workflowId as string);
+    }),
   );
-  await Promise.all(stacks.map((s, i) => untilHealthy(env, s, 'v2.4.9', portsOf(i))));
+  await Promise.all(stacks.map((s, i) => untilHealthy(env, s, GOOD, portsOf(i))));
   const healthy = ms(t0);
-  await results;
-  return { healthy, verified: ms(t0) };
-}
-
-/** The floor: the docker-CLI script for all 20 stacks at once. */
-async function floorRound(env: BenchEnv, stacks: ResolvedStack[]): Promise<number> {
-  await breakAll(env, stacks);
-  const t0 = now();
-  await Promise.all(
-    stacks.map((s, i) =>
-      run(path.join(ROOT, 'bench/baseline-rollback.sh'), [s.name, 'v2.4.9', ...portsOf(i).map(String)]),
-    ),
-  );
-  return ms(t0);
+  await Promise.all(started.map((h) => h.result()));
+  const verified = ms(t0);
+  for (const h of started) await activities.add(h);
+  return { healthy, verified };
 }
 
 export async function concurrency(env: BenchEnv): Promise<void> {
-  const stacks = Array.from({ length: STACKS }, (_, i) => benchStack(env, `cc${i}`, portsOf(i)));
+  const stacks = Array.from({ length: STACKS }, (_, i) => benchStack(env, `cc${i}`, portsOf(i), {}, HOST));
+  const worker = await benchWorker(HOST, HOST);
+  const api = await benchApi(API_PORT, HOST);
+  const pids = { worker: worker.child.pid!, api: api.pid };
   const healthy: number[] = [];
   const verified: number[] = [];
   const floor: number[] = [];
-  let peakRssMb = 0;
-  const sampler = setInterval(() => (peakRssMb = Math.max(peakRssMb, process.memoryUsage().rss / 2 ** 20)), 100);
-  const idleRssMb = process.memoryUsage().rss / 2 ** 20;
+  const activities = new ActivityTimes();
+  let peak: PeakRss | undefined;
+  let idle: Record<string, number> = {};
   try {
-    for (let round = 0; round < ROUNDS; round++) {
-      const lifeline = async () => {
-        const r = await lifelineRound(env, stacks);
+    // Idle: started, connected, nothing asked of them yet.
+    await new Promise((r) => setTimeout(r, 2000));
+    idle = { worker: rssMb(pids.worker), api: rssMb(pids.api) };
+    peak = new PeakRss(Object.values(pids));
+    await alternate(
+      ROUNDS,
+      async () => {
+        const r = await lifelineRound(env, api, stacks, activities);
         healthy.push(r.healthy);
         verified.push(r.verified);
-      };
-      const script = async () => floor.push(await floorRound(env, stacks));
-      if (round % 2 === 0) {
-        await lifeline();
-        await script();
-      } else {
-        await script();
-        await lifeline();
-      }
+      },
+      async () => {
+        await breakStacks(env, stacks);
+        const t0 = now();
+        await Promise.all(stacks.map((s, i) => scriptRollback(s, portsOf(i))));
+        floor.push(ms(t0));
+      },
+    );
+    // Each stack's owner took one rollback per round: nothing was lost or doubled.
+    for (const s of stacks) {
+      const state = await env.client.workflow.getHandle(`stack:${s.name}`).query(ownerStateQuery);
+      if (state.running) throw new Error(`stack ${s.name} still has ${state.running.workflowId} running`);
     }
   } finally {
-    clearInterval(sampler);
+    peak?.stop();
+    await api.stop();
+    await worker.stop();
     await Promise.all(stacks.map((s) => removeFixtureStack(env.docker, s)));
   }
   const [h, v, f] = [median(healthy), median(verified), median(floor)];
-  report('concurrency', [
-    {
-      subject: `${STACKS} stacks × 2 services at once, request → all healthy (median of ${ROUNDS})`,
-      ms: Math.round(h),
-      runs: healthy.map(Math.round).join(' '),
-    },
-    {
-      subject: `docker-CLI script, the same ${STACKS} rollbacks at once (floor)`,
-      ms: Math.round(f),
-      runs: floor.map(Math.round).join(' '),
-    },
-    { subject: 'ratio all healthy / floor (target ≤ 1.5)', ms: Number((h / f).toFixed(2)), runs: '' },
-    {
-      subject: `${STACKS} stacks, request → all verified (smoke tests, window 0 s)`,
-      ms: Math.round(v),
-      runs: verified.map(Math.round).join(' '),
-    },
-    { subject: 'what verification adds', ms: Math.round(v - h), runs: '' },
-    {
-      subject: 'bench process (client + workers) RSS MB, idle → peak',
-      ms: `${Math.round(idleRssMb)} → ${Math.round(peakRssMb)}`,
-      runs: '',
-    },
-  ]);
+  const rss = (who: 'worker' | 'api') => `${Math.round(idle[who])} → ${Math.round(peak!.peak.get(pids[who])!)}`;
+  report(
+    'concurrency',
+    [
+      {
+        subject: `${STACKS} stacks × 2 services at once, request → all healthy (median of ${ROUNDS})`,
+        ms: Math.round(h),
+        runs: healthy.map(Math.round).join(' '),
+      },
+      {
+        subject: `docker-CLI script, the same ${STACKS} rollbacks at once (floor)`,
+        ms: Math.round(f),
+        runs: floor.map(Math.round).join(' '),
+      },
+      { subject: 'ratio all healthy / floor (target ≤ 1.5)', ms: Number((h / f).toFixed(2)), runs: '' },
+      {
+        subject: `${STACKS} stacks, request → all verified (smoke tests, window 0 s)`,
+        ms: Math.round(v),
+        runs: verified.map(Math.round).join(' '),
+      },
+      { subject: 'what verification adds', ms: Math.round(v - h), runs: '' },
+      { subject: 'worker process RSS MB, idle → peak (target ≤ 300)', ms: rss('worker'), runs: '' },
+      { subject: 'API process RSS MB, idle → peak (target ≤ 300)', ms: rss('api'), runs: '' },
+    ],
+    { activityMedianMs: activities.medians() },
+  );
+  activities.print(`${STACKS} quick rollbacks at once`);
 }

@@ -1,44 +1,28 @@
 /** Recovery after a worker crash: from a new worker's start to the interrupted rollback moving on. */
 import { temporal } from '@temporalio/proto';
 import { startProcedure } from '../src/client/procedures';
-import { removeFixtureStack, upFixtureStack, waitFixtureHealthy } from '../src/fixtures/stack';
-import { spawnWorker } from '../test/harness/worker-process';
-import { ADDRESS, BENCH_CONFIG_FILE, BenchEnv, benchStack, median, ms, now, report, BUNDLE_FILE } from './lib';
+import { removeFixtureStack } from '../src/fixtures/stack';
+import { benchWorker } from './processes';
+import { BenchEnv, benchStack, breakStacks, median, ms, now, recordGood, report } from './lib';
 
 const STARTED = temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED;
 const HEARTBEAT_SECONDS = 2;
 const ROUNDS = 3;
+const HOST = 'bench-crash';
 
 export async function crashRecovery(env: BenchEnv): Promise<void> {
-  const s = benchStack(env, 'crash', [18980, 18981], { activityHeartbeatSeconds: HEARTBEAT_SECONDS }, 'bench-crash');
-  const taskQueue = 'bench-crash';
+  const s = benchStack(env, 'crash', [18980, 18981], { activityHeartbeatSeconds: HEARTBEAT_SECONDS }, HOST);
   const times: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
-    let worker = await spawnWorker({
-      host: 'bench-crash',
-      taskQueue,
-      configFile: BENCH_CONFIG_FILE,
-      address: ADDRESS,
-      bundle: BUNDLE_FILE,
-      chaosDelayMs: 1500,
-    });
-    await upFixtureStack(env.docker, s, 'v2.4.9');
-    await waitFixtureHealthy(env.docker, s);
-    await (
-      await startProcedure(
-        env.client,
-        'backup',
-        { stack: s, trigger: 'cli', reason: 'bench', requestedBy: 'bench', knownGood: true },
-        { taskQueue },
-      )
-    ).handle.result();
-    await upFixtureStack(env.docker, s, 'v2.5.0');
+    let worker = await benchWorker(HOST, HOST, 1500);
+    await recordGood(env, [s], HOST);
+    await breakStacks(env, [s]);
     const h = (
       await startProcedure(
         env.client,
         'quick-rollback',
         { stack: s, trigger: 'cli', reason: 'bench', requestedBy: 'bench' },
-        { taskQueue },
+        { taskQueue: HOST },
       )
     ).handle;
     const pending = async () => (await h.describe()).raw.pendingActivities ?? [];
@@ -46,13 +30,7 @@ export async function crashRecovery(env: BenchEnv): Promise<void> {
       await new Promise((r) => setTimeout(r, 20));
     worker.kill();
     const t0 = now();
-    worker = await spawnWorker({
-      host: 'bench-crash',
-      taskQueue,
-      configFile: BENCH_CONFIG_FILE,
-      address: ADDRESS,
-      bundle: BUNDLE_FILE,
-    });
+    worker = await benchWorker(HOST, HOST);
     const ready = ms(t0);
     const t1 = now();
     // Moving on: the interrupted activity runs again (attempt 2) or the workflow has gone past it.

@@ -1,5 +1,6 @@
 /** `npm run bench`: every benchmark against a baseline in the same run; tables on stdout, JSON in bench/results. */
 import { alertIngestion } from './alert-ingestion';
+import { alertToHealthy } from './alert-to-healthy';
 import { backupThroughput } from './backup-throughput';
 import { capacity } from './capacity';
 import { concurrency } from './concurrency';
@@ -9,6 +10,7 @@ import { setUp, startWorkers } from './lib';
 
 const ALL = {
   'recovery-time': recoveryTime,
+  'alert-to-healthy': alertToHealthy,
   'alert-ingestion': alertIngestion,
   'backup-throughput': backupThroughput,
   concurrency,

@@ -1,13 +1,16 @@
 /** Shared pieces of the benchmarks: a dev server, workers, fixture stacks, timing and reports. */
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import Docker from 'dockerode';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { configSchema, resolveStack, ResolvedStack } from '../src/domain/config';
 import { buildFixtureImages } from '../src/fixtures/images';
-import { fixtureContainer } from '../src/fixtures/stack';
+import { fixtureContainer, upFixtureStack, waitFixtureHealthy } from '../src/fixtures/stack';
+import { startProcedure } from '../src/client/procedures';
 import axios from 'axios';
 import { PinnedStacks } from '../src/config/pinned-stacks';
 import { stringify } from 'yaml';
@@ -17,11 +20,15 @@ import { EncryptionCodec } from '../src/codec/encryption-codec';
 import { ensureCodecKeyFile, loadCodecKeys } from '../src/codec/keys';
 import { spawnDevServer, waitForTemporal } from '../test/harness/dev-server';
 
+const run = promisify(execFile);
 export const ROOT = path.resolve(__dirname, '..');
 export const RESULTS = path.join(ROOT, 'bench/results');
 export const WORK = mkdtempSync(path.join(os.tmpdir(), 'lifeline-bench-'));
 export const BUNDLE_FILE = path.join(WORK, 'workflow-bundle.js');
 export const ADDRESS = '127.0.0.1:17333';
+/** The fixture's known-good and bad releases. */
+export const GOOD = 'v2.4.9';
+export const BAD = 'v2.5.0';
 /** The benchmark's own payload key: every client and worker encrypts, as in production. */
 export const CODEC_ENV = { LIFELINE_CODEC_KEYS_FILE: path.join(WORK, 'codec-keys') };
 ensureCodecKeyFile(CODEC_ENV.LIFELINE_CODEC_KEYS_FILE);
@@ -121,6 +128,53 @@ export const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
 export const now = () => process.hrtime.bigint();
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+/**
+ * Runs `a` and `b` once per round, alternating which goes first (ABBA…), so a drift of the machine weighs on
+ * both sides alike.
+ */
+export async function alternate(rounds: number, a: () => Promise<unknown>, b: () => Promise<unknown>): Promise<void> {
+  for (let round = 0; round < rounds; round++) {
+    if (round % 2 === 0) {
+      await a();
+      await b();
+    } else {
+      await b();
+      await a();
+    }
+  }
+}
+
+/** Per activity type, every scheduled → completed time (ms) in the histories of `handles`, from the server's clock. */
+export class ActivityTimes {
+  private readonly times = new Map<string, number[]>();
+
+  async add(handle: WorkflowHandle): Promise<void> {
+    const history = await handle.fetchHistory();
+    const scheduled = new Map<string, { type: string; at: number }>();
+    for (const e of history.events ?? []) {
+      const at = Number(e.eventTime?.seconds ?? 0) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6;
+      const s = e.activityTaskScheduledEventAttributes;
+      if (s) scheduled.set(String(e.eventId), { type: s.activityType!.name!, at });
+      const done = e.activityTaskCompletedEventAttributes;
+      if (done) {
+        const from = scheduled.get(String(done.scheduledEventId))!;
+        this.times.set(from.type, [...(this.times.get(from.type) ?? []), at - from.at]);
+      }
+    }
+  }
+
+  /** Median ms per activity type, slowest first. */
+  medians(): Record<string, number> {
+    return Object.fromEntries(
+      [...this.times].map(([k, v]) => [k, Math.round(median(v))] as const).sort((x, y) => y[1] - x[1]),
+    );
+  }
+
+  print(title: string): void {
+    console.log(`${title}: median ms per activity (scheduled → completed)`, this.medians());
+  }
+}
+
 export function report(name: string, rows: Record<string, string | number>[], extra: object = {}): void {
   mkdirSync(RESULTS, { recursive: true });
   console.log(`\n== ${name}`);
@@ -136,6 +190,32 @@ export function report(name: string, rows: Record<string, string | number>[], ex
     JSON.stringify({ name, at: new Date().toISOString(), machine, rows, ...extra }, null, 2),
   );
 }
+
+/** Brings `stacks` up on the good tag and records that as a known-good release (the runbook's backup). */
+export async function recordGood(env: BenchEnv, stacks: ResolvedStack[], taskQueue = env.taskQueue): Promise<void> {
+  await Promise.all(stacks.map((s) => upFixtureStack(env.docker, s, GOOD)));
+  await Promise.all(stacks.map((s) => waitFixtureHealthy(env.docker, s, 60_000)));
+  await Promise.all(
+    stacks.map(async (stack) =>
+      (
+        await startProcedure(
+          env.client,
+          'backup',
+          { stack, trigger: 'cli', reason: 'bench', requestedBy: 'bench', knownGood: true },
+          { taskQueue },
+        )
+      ).handle.result(),
+    ),
+  );
+}
+
+/** The floor of every rollback benchmark: the docker-CLI script (bench/baseline-rollback.sh) rolling `stack` back. */
+export const scriptRollback = (stack: ResolvedStack, ports: number[]) =>
+  run(path.join(ROOT, 'bench/baseline-rollback.sh'), [stack.name, GOOD, ...ports.map(String)]);
+
+/** Puts the bad release on `stacks`: what every rollback benchmark starts from. */
+export const breakStacks = (env: BenchEnv, stacks: ResolvedStack[]) =>
+  Promise.all(stacks.map((s) => upFixtureStack(env.docker, s, BAD)));
 
 /** Every service of the stack runs `tag` and answers its health URL (the stack's ports, in service order). */
 async function allHealthyOn(env: BenchEnv, stack: ResolvedStack, tag: string, ports: number[]): Promise<boolean> {
@@ -158,4 +238,35 @@ async function allHealthyOn(env: BenchEnv, stack: ResolvedStack, tag: string, po
 /** Polls every 10 ms until the stack is healthy on `tag`. */
 export async function untilHealthy(env: BenchEnv, stack: ResolvedStack, tag: string, ports: number[]): Promise<void> {
   while (!(await allHealthyOn(env, stack, tag, ports))) await new Promise((r) => setTimeout(r, 10));
+}
+
+/** A webhook body as Alertmanager posts it (version 4), with one alert. */
+export function alertmanagerWebhook(
+  stack: string,
+  alertname: string,
+  fingerprint: string,
+  severity: string,
+  status: 'firing' | 'resolved' = 'firing',
+): string {
+  return JSON.stringify({
+    version: '4',
+    status,
+    receiver: 'lifeline',
+    groupKey: `{}:{alertname="${alertname}"}`,
+    groupLabels: { alertname },
+    commonLabels: { alertname, stack, severity },
+    commonAnnotations: {},
+    externalURL: 'http://127.0.0.1:9093',
+    alerts: [
+      {
+        status,
+        labels: { alertname, stack, severity },
+        annotations: {},
+        startsAt: new Date().toISOString(),
+        endsAt: status === 'firing' ? '0001-01-01T00:00:00Z' : new Date().toISOString(),
+        generatorURL: 'http://127.0.0.1:9090/graph',
+        fingerprint,
+      },
+    ],
+  });
 }

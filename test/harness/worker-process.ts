@@ -19,6 +19,8 @@ export async function spawnWorker(opts: {
   bundle?: string;
   /** LIFELINE_WORKER_ROLES: orchestration, host, or both (the default). */
   roles?: string;
+  /** Applied last: e.g. another run's payload keys (the benchmarks'). */
+  env?: NodeJS.ProcessEnv;
 }): Promise<WorkerProcess> {
   const child = spawn(process.execPath, [path.join(ROOT, 'dist/worker/main.js')], {
     env: {
@@ -32,6 +34,7 @@ export async function spawnWorker(opts: {
       ...(opts.roles ? { LIFELINE_WORKER_ROLES: opts.roles } : {}),
       ...(opts.chaosDelayMs ? { LIFELINE_CHAOS_ACTIVITY_DELAY_MS: String(opts.chaosDelayMs) } : {}),
       ...(opts.dockerHost ? { DOCKER_HOST: opts.dockerHost } : {}),
+      ...opts.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
