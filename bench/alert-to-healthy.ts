@@ -15,19 +15,17 @@ import {
   BenchEnv,
   benchStack,
   breakStacks,
-  GOOD,
   median,
-  ms,
-  now,
   recordGood,
   report,
   scriptRollback,
-  untilHealthy,
+  timeToHealthy,
 } from './lib';
 
 const PORTS = [18811, 18812, 18813, 18814];
 const API_PORT = 18810;
 const ROUNDS = 7;
+const POLL_MS = 20;
 const ALERT = 'ErrorRateAbove10Percent';
 
 export async function alertToHealthy(env: BenchEnv): Promise<void> {
@@ -52,10 +50,7 @@ export async function alertToHealthy(env: BenchEnv): Promise<void> {
         await breakStacks(env, [stack]);
         const fingerprint = `ath-${round++}`;
         const before = rollbacksOf(await owner.query(ownerStateQuery)).at(-1);
-        const t0 = now();
-        await post(fingerprint, 'firing');
-        await untilHealthy(env, stack, GOOD, PORTS);
-        lifeline.push(ms(t0));
+        lifeline.push(await timeToHealthy(PORTS, POLL_MS, () => post(fingerprint, 'firing')));
         // The rollback triage started ends (verified); then the alert resolves, as Alertmanager would say.
         let state = await owner.query(ownerStateQuery);
         while (rollbacksOf(state).at(-1) === before || state.running) {
@@ -69,9 +64,7 @@ export async function alertToHealthy(env: BenchEnv): Promise<void> {
       },
       async () => {
         await breakStacks(env, [stack]);
-        const t0 = now();
-        await scriptRollback(stack, PORTS);
-        floor.push(ms(t0));
+        floor.push(await timeToHealthy(PORTS, POLL_MS, () => scriptRollback(stack, PORTS)));
       },
     );
   } finally {

@@ -4,6 +4,7 @@
  * which goes first. "All healthy" is the comparable figure; "all verified" adds Lifeline's verification and
  * is reported apart. The worker's and the API's resident memory are sampled at idle and through the run.
  */
+import type { WorkflowHandle } from '@temporalio/client';
 import axios from 'axios';
 import { removeFixtureStack } from '../src/fixtures/stack';
 import type { ResolvedStack } from '../src/domain/config';
@@ -15,18 +16,19 @@ import {
   BenchEnv,
   benchStack,
   breakStacks,
-  GOOD,
   median,
   ms,
   now,
   recordGood,
   report,
   scriptRollback,
-  untilHealthy,
+  timeToHealthy,
 } from './lib';
 
 const STACKS = 20;
 const ROUNDS = 7;
+/** The observer's interval: 40 services polled at once, both sides alike. */
+const POLL_MS = 100;
 const HOST = 'bench-cc';
 const API_PORT = 18899;
 const portsOf = (i: number) => [18900 + 2 * i, 18901 + 2 * i];
@@ -40,19 +42,24 @@ async function lifelineRound(
 ): Promise<{ healthy: number; verified: number }> {
   await recordGood(env, stacks, HOST);
   await breakStacks(env, stacks);
+  let started: WorkflowHandle[] = [];
   const t0 = now();
-  const started = await Promise.all(
-    stacks.map(async (s) => {
-      const r = await axios.post(
-        `${api.url}/v1/rollbacks`,
-        { stack: s.name, reason: 'bench', requestedBy: 'bench' },
-        { headers: { authorization: `Bearer ${API_TOKEN}` } },
+  const healthy = await timeToHealthy(
+    stacks.flatMap((_, i) => portsOf(i)),
+    POLL_MS,
+    async () => {
+      started = await Promise.all(
+        stacks.map(async (s) => {
+          const r = await axios.post(
+            `${api.url}/v1/rollbacks`,
+            { stack: s.name, reason: 'bench', requestedBy: 'bench' },
+            { headers: { authorization: `Bearer ${API_TOKEN}` } },
+          );
+          return env.client.workflow.getHandle(r.data.workflowId as string);
+        }),
       );
-      return env.client.workflow.getHandle(r.data.workflowId as string);
-    }),
+    },
   );
-  await Promise.all(stacks.map((s, i) => untilHealthy(env, s, GOOD, portsOf(i))));
-  const healthy = ms(t0);
   await Promise.all(started.map((h) => h.result()));
   const verified = ms(t0);
   for (const h of started) await activities.add(h);
@@ -84,9 +91,10 @@ export async function concurrency(env: BenchEnv): Promise<void> {
       },
       async () => {
         await breakStacks(env, stacks);
-        const t0 = now();
-        await Promise.all(stacks.map((s, i) => scriptRollback(s, portsOf(i))));
-        floor.push(ms(t0));
+        const all = stacks.flatMap((_, i) => portsOf(i));
+        floor.push(
+          await timeToHealthy(all, POLL_MS, () => Promise.all(stacks.map((s, i) => scriptRollback(s, portsOf(i))))),
+        );
       },
     );
     // Each stack's owner took one rollback per round: nothing was lost or doubled.

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { configSchema, resolveStack, ResolvedStack } from '../src/domain/config';
 import { buildFixtureImages } from '../src/fixtures/images';
-import { fixtureContainer, upFixtureStack, waitFixtureHealthy } from '../src/fixtures/stack';
+import { upFixtureStack, waitFixtureHealthy } from '../src/fixtures/stack';
 import { startProcedure } from '../src/client/procedures';
 import axios from 'axios';
 import { PinnedStacks } from '../src/config/pinned-stacks';
@@ -217,27 +217,31 @@ export const scriptRollback = (stack: ResolvedStack, ports: number[]) =>
 export const breakStacks = (env: BenchEnv, stacks: ResolvedStack[]) =>
   Promise.all(stacks.map((s) => upFixtureStack(env.docker, s, BAD)));
 
-/** Every service of the stack runs `tag` and answers its health URL (the stack's ports, in service order). */
-async function allHealthyOn(env: BenchEnv, stack: ResolvedStack, tag: string, ports: number[]): Promise<boolean> {
-  const checks = await Promise.all(
-    stack.services.map(async (s, i) => {
-      const info = await env.docker
-        .getContainer(fixtureContainer(stack, s))
-        .inspect()
-        .catch(() => undefined);
-      if (!info?.State.Running || info.Config.Image !== `lifeline-fixture/spacetime:${tag}`) return false;
-      return axios.get(`http://127.0.0.1:${ports[i]}/health/`, { timeout: 500, validateStatus: () => true }).then(
-        (r) => r.status === 200,
-        () => false,
-      );
-    }),
+/** The service on 127.0.0.1:`port` runs `tag` and is ready (the fixture's /status/ says both). */
+async function answersOn(port: number, tag: string): Promise<boolean> {
+  return axios.get(`http://127.0.0.1:${port}/status/`, { timeout: 500, validateStatus: () => true }).then(
+    (r) => r.status === 200 && r.data?.version === tag && r.data?.overall_ready === true,
+    () => false,
   );
-  return checks.every(Boolean);
 }
 
-/** Polls every 10 ms until the stack is healthy on `tag`. */
-export async function untilHealthy(env: BenchEnv, stack: ResolvedStack, tag: string, ports: number[]): Promise<void> {
-  while (!(await allHealthyOn(env, stack, tag, ports))) await new Promise((r) => setTimeout(r, 10));
+/**
+ * Runs `act` (a rollback by Lifeline or by the script) and returns the ms until every port answers ready on
+ * the good release, seen by the same observer polling every `intervalMs` whichever side acts, so the
+ * observer's own load weighs on both alike. Then waits for `act` to end.
+ */
+export async function timeToHealthy(ports: number[], intervalMs: number, act: () => Promise<unknown>): Promise<number> {
+  const t0 = now();
+  const acting = act();
+  acting.catch(() => undefined); // awaited below, after the observer
+  await Promise.all(
+    ports.map(async (port) => {
+      while (!(await answersOn(port, GOOD))) await new Promise((r) => setTimeout(r, intervalMs));
+    }),
+  );
+  const healthy = ms(t0);
+  await acting;
+  return healthy;
 }
 
 /** A webhook body as Alertmanager posts it (version 4), with one alert. */

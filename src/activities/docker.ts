@@ -214,13 +214,13 @@ export function createDockerActivities(docker: Docker) {
 
     /** Specs of the stack's existing containers, as docker inspect shows them now. */
     async captureSpecs(stack: ResolvedStack): Promise<ContainerSpec[]> {
-      const specs: ContainerSpec[] = [];
-      for (const s of await serviceContainers(stack)) {
-        const c = s.container ? await inspectOrUndefined(s.container) : undefined;
-        if (!c) continue;
-        specs.push(specFromInspect(s.service, c, await imageOrUndefined(c.Image)));
-      }
-      return specs;
+      const specs = await Promise.all(
+        (await serviceContainers(stack)).map(async (s) => {
+          const c = s.container ? await inspectOrUndefined(s.container) : undefined;
+          return c && specFromInspect(s.service, c, await imageOrUndefined(c.Image));
+        }),
+      );
+      return specs.filter((x): x is ContainerSpec => x !== undefined);
     },
 
     /** Stops containers found by an earlier activity, the stack's ingress container, or every container of its services. */
@@ -245,10 +245,9 @@ export function createDockerActivities(docker: Docker) {
       releaseId: string,
       graceSeconds: number,
     ): Promise<RecreateOutcome> {
-      const image = await imageOrUndefined(spec.image);
+      const [image, existing] = await Promise.all([imageOrUndefined(spec.image), inspectOrUndefined(spec.name)]);
       if (!image) throw badInput(`image ${spec.image} is not on this Docker engine`);
       const wanted = specHash(spec);
-      const existing = await inspectOrUndefined(spec.name);
       const labels = existing?.Config.Labels ?? {};
       const same =
         labels[LIFELINE_LABELS.specHash] === wanted &&
@@ -262,7 +261,8 @@ export function createDockerActivities(docker: Docker) {
         return 'unchanged';
       }
       if (existing) {
-        await stopOne(spec.name, graceSeconds);
+        // Stopped with its grace period when running (the stop step did that already on the hot path).
+        if (existing.State.Running) await stopOne(spec.name, graceSeconds);
         await removeOne(spec.name);
       }
       try {

@@ -86,10 +86,11 @@ export function createReleaseActivities(deps: {
         const s = store(stack.dataDir);
         const dir = s.stackDir(stack.name);
         await privateDir(dir);
-        const existing = await s.all(stack.name);
-        for (const r of existing)
-          if ((await requestKeyOf(s, stack.name, r.id)) === opts.requestKey) return summarize(r);
-        const captured = await deps.docker.captureSpecs(stack);
+        // The stack's containers are read while the store is searched for this request's earlier answer.
+        const [existing, captured] = await Promise.all([s.all(stack.name), deps.docker.captureSpecs(stack)]);
+        const keys = await Promise.all(existing.map((r) => requestKeyOf(s, stack.name, r.id)));
+        const answered = existing.find((_, i) => keys[i] === opts.requestKey);
+        if (answered) return summarize(answered);
         if (captured.length === 0) return null;
         const composeFiles = await existingFiles(composeFilesOf(captured[0].labels, path.join));
         const services = await withDependsOn(captured, composeFiles);

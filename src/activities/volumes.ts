@@ -8,12 +8,12 @@ import path from 'node:path';
 import type { ResolvedStack } from '../domain/config';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
 import { createReadStream } from 'node:fs';
 import { assertStackName } from '../domain/names';
 import { dockerFailure, statusCodeOf } from './errors';
 import { privateDir, sha256File, writeFileAtomic } from '../store/files';
 import { heartbeating } from './heartbeat';
+import { createParallelGzip } from './parallel-gzip';
 
 export const TOOLBOX_IMAGE = 'lifeline/toolbox:1';
 const MOUNT_POINT = '/data';
@@ -103,7 +103,13 @@ export function createVolumeActivities(deps: { docker: Docker }) {
           () => ({ volume, bytes }),
           async (signal) => {
             const tar = (await helper.getArchive({ path: `${MOUNT_POINT}/.` })) as NodeJS.ReadableStream;
-            await pipeline(tar, createGzip({ level: 1 }), tap, createWriteStream(tmp, { mode: 0o600 }), { signal });
+            await pipeline(
+              tar,
+              createParallelGzip({ level: 1 }),
+              tap,
+              createWriteStream(tmp, { mode: 0o600, highWaterMark: 1 << 20 }),
+              { signal },
+            );
           },
         );
       } catch (err) {

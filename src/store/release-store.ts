@@ -46,12 +46,8 @@ export class ReleaseStore {
     } catch {
       return [];
     }
-    const out: Release[] = [];
-    for (const n of names.filter((x) => /^\d{8}-\d{6}$/.test(x))) {
-      const r = await this.find(stack, n);
-      if (r) out.push(r);
-    }
-    return out;
+    const found = await Promise.all(names.filter((x) => /^\d{8}-\d{6}$/.test(x)).map((n) => this.find(stack, n)));
+    return found.filter((r): r is Release => r !== undefined);
   }
 
   /** Summaries, newest first (`rollback.sh --list`). */

@@ -4,15 +4,17 @@
  */
 import { patched } from '@temporalio/workflow';
 import type { ResolvedStack, StackRef } from '../../domain/config';
-import { orchestration } from '../activities';
+import { orchestration, orchestrationLocal } from '../activities';
 
 /** Runs started before workers read their own config carried the settings in their input, and keep them. */
 export const WORKER_CONFIG_PATCH = 'worker-config';
+/** Runs from before the config was read by a local activity read it by a (queued) activity, and keep doing so. */
+const LOCAL_LOAD_STACK_PATCH = 'local-load-stack';
 
 /** A request's stack pinned to the worker's current config; a request naming settings the config lacks is refused. */
 export async function pinStack(requested: StackRef & Partial<ResolvedStack>): Promise<ResolvedStack> {
   if (!patched(WORKER_CONFIG_PATCH)) return requested as ResolvedStack;
-  return orchestration.loadStack({ requested });
+  return (patched(LOCAL_LOAD_STACK_PATCH) ? orchestrationLocal : orchestration).loadStack({ requested });
 }
 
 export class StackSettings {
