@@ -2,13 +2,23 @@
 import autocannon from 'autocannon';
 import type { AddressInfo } from 'node:net';
 import { buildApi } from '../src/api/server';
-import { configSchema } from '../src/domain/config';
+import { loadConfig } from '../src/config/load';
 import { ownerStartOptions } from '../src/client/procedures';
 import { removeFixtureStack } from '../src/fixtures/stack';
 import { alertSignal, ownerStateQuery } from '../src/workflows/definitions';
 import type { AlertEvent } from '../src/domain/alerts';
 import { rollbacksOf } from '../test/harness/owner';
-import { alertmanagerWebhook, alternate, BenchEnv, benchStack, breakStacks, codec, recordGood, report } from './lib';
+import {
+  alertmanagerWebhook,
+  alternate,
+  BenchEnv,
+  BENCH_CONFIG_FILE,
+  benchStack,
+  breakStacks,
+  codec,
+  recordGood,
+  report,
+} from './lib';
 import { API_TOKEN } from './processes';
 
 const CONNECTIONS = 20;
@@ -56,8 +66,8 @@ async function bareSignalWithStart(env: BenchEnv, fingerprint: () => string): Pr
             signalArgs: [[event]],
           });
           latencies.push(performance.now() - t0);
-        } catch {
-          errors++;
+        } catch (err) {
+          if (errors++ === 0) console.error('floor: signal-with-start failed:', (err as Error).message);
         }
       }
     }),
@@ -76,20 +86,8 @@ async function bareSignalWithStart(env: BenchEnv, fingerprint: () => string): Pr
 
 export async function alertIngestion(env: BenchEnv): Promise<void> {
   const storm = benchStack(env, 'storm', [18990, 18991]);
-  const config = configSchema.parse({
-    dataDir: env.dataDir,
-    stacks: {
-      ingest: { host: env.host, services: { a: {} } },
-      storm: {
-        host: env.host,
-        services: {
-          svc0: { healthUrl: 'http://127.0.0.1:18990/health' },
-          svc1: { healthUrl: 'http://127.0.0.1:18991/health' },
-        },
-        timeouts: { monitorSeconds: 0, postRollbackMonitorSeconds: 0 },
-      },
-    },
-  });
+  benchStack(env, 'ingest', [18992]); // the worker's config knows both stacks
+  const config = loadConfig(BENCH_CONFIG_FILE);
   const app = await buildApi({
     config,
     client: env.client,

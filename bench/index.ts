@@ -6,7 +6,8 @@ import { capacity } from './capacity';
 import { concurrency } from './concurrency';
 import { crashRecovery } from './crash-recovery';
 import { recoveryTime } from './recovery-time';
-import { setUp, startWorkers } from './lib';
+import { benchStack, setUp } from './lib';
+import { benchWorker } from './processes';
 
 const ALL = {
   'recovery-time': recoveryTime,
@@ -21,7 +22,13 @@ const ALL = {
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
   const env = await setUp();
-  const stopWorkers = await startWorkers(env);
+  // A config holds at least one stack; each benchmark adds its own (the worker reads the file afresh).
+  benchStack(env, 'idle', [18998]);
+  // The worker in its own process, as deployed: the benchmark's observers never share its event loop.
+  const worker = await benchWorker(env.host, env.taskQueue);
+  worker.child.once('exit', (code, signal) => {
+    if (code !== 0 && signal !== 'SIGTERM') console.error(`the worker process exited (${code ?? signal})`);
+  });
   try {
     for (const [name, bench] of Object.entries(ALL)) {
       if (only.length && !only.includes(name)) continue;
@@ -29,9 +36,8 @@ async function main(): Promise<void> {
       await bench(env);
     }
   } finally {
-    await stopWorkers();
+    await worker.stop();
     await env.client.connection.close();
-    await env.nativeConnection.close();
     env.stopServer();
   }
 }

@@ -1,10 +1,11 @@
 /** Shared pieces of the benchmarks: a dev server, workers, fixture stacks, timing and reports. */
 import { Client, Connection, WorkflowHandle } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import Docker from 'dockerode';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { configSchema, resolveStack, ResolvedStack } from '../src/domain/config';
@@ -14,7 +15,7 @@ import { startProcedure } from '../src/client/procedures';
 import axios from 'axios';
 import { PinnedStacks } from '../src/config/pinned-stacks';
 import { stringify } from 'yaml';
-import { bundleWorkflows, createWorkers } from '../src/worker/workers';
+import { bundleWorkflows } from '../src/worker/workers';
 import { lifelineDataConverter } from '../src/codec/data-converter';
 import { EncryptionCodec } from '../src/codec/encryption-codec';
 import { ensureCodecKeyFile, loadCodecKeys } from '../src/codec/keys';
@@ -25,6 +26,7 @@ export const ROOT = path.resolve(__dirname, '..');
 export const RESULTS = path.join(ROOT, 'bench/results');
 export const WORK = mkdtempSync(path.join(os.tmpdir(), 'lifeline-bench-'));
 export const BUNDLE_FILE = path.join(WORK, 'workflow-bundle.js');
+const DATA_DIR = path.join(WORK, 'data');
 export const ADDRESS = '127.0.0.1:17333';
 /** The fixture's known-good and bad releases. */
 export const GOOD = 'v2.4.9';
@@ -41,12 +43,22 @@ export interface BenchEnv {
   taskQueue: string;
   host: string;
   dataDir: string;
-  nativeConnection: NativeConnection;
   stopServer(): void;
 }
 
+const portAnswers = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port }, () => {
+      socket.end();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+  });
+
 export async function setUp(): Promise<BenchEnv> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
+  // A server left by an interrupted run would answer instead, with that run's workflows and limits.
+  if (await portAnswers(17333)) throw new Error('something already listens on 127.0.0.1:17333 (an earlier bench?)');
   const server = spawnDevServer({
     port: 17333,
     uiPort: 18333,
@@ -64,28 +76,8 @@ export async function setUp(): Promise<BenchEnv> {
     docker,
     taskQueue: 'bench',
     host: 'bench',
-    dataDir: path.join(WORK, 'data'),
-    nativeConnection: await NativeConnection.connect({ address: ADDRESS }),
+    dataDir: DATA_DIR,
     stopServer: () => server.kill('SIGTERM'),
-  };
-}
-
-export async function startWorkers(env: BenchEnv): Promise<() => Promise<void>> {
-  const workers: Worker[] = await createWorkers({
-    connection: env.nativeConnection,
-    namespace: 'default',
-    host: env.host,
-    roles: ['orchestration', 'host'],
-    dataConverter,
-    stacks: benchPinnedStacks,
-    docker: env.docker,
-    workflowBundle: { codePath: BUNDLE_FILE },
-    taskQueue: env.taskQueue,
-  });
-  const running = workers.map((w) => w.run());
-  return async () => {
-    workers.forEach((w) => w.shutdown());
-    await Promise.all(running);
   };
 }
 

@@ -19,6 +19,7 @@ export async function pinStack(requested: StackRef & Partial<ResolvedStack>): Pr
 
 export class StackSettings {
   private latest: ResolvedStack | undefined;
+  private reading: Promise<ResolvedStack> | undefined;
 
   constructor(private readonly named: StackRef) {}
 
@@ -34,6 +35,10 @@ export class StackSettings {
 
   /** The settings last read (read now if none were yet), for triage's notices and questions. */
   async current(): Promise<ResolvedStack> {
-    return this.latest ?? this.load(this.named);
+    if (this.latest) return this.latest;
+    // A burst of alerts before the first read shares that one read (older histories read once per alert).
+    if (!patched(LOCAL_LOAD_STACK_PATCH)) return this.load(this.named);
+    this.reading ??= this.load(this.named).finally(() => (this.reading = undefined));
+    return this.reading;
   }
 }
