@@ -27,7 +27,11 @@ async function main(): Promise<void> {
   // The worker in its own process, as deployed: the benchmark's observers never share its event loop.
   const worker = await benchWorker(env.host, env.taskQueue);
   worker.child.once('exit', (code, signal) => {
-    if (code !== 0 && signal !== 'SIGTERM') console.error(`the worker process exited (${code ?? signal})`);
+    if (code !== 0 && signal !== 'SIGTERM') {
+      console.error(`the worker process exited (${code ?? signal}):\n${worker.output()}`);
+      env.stopServer();
+      process.exit(1);
+    }
   });
   try {
     for (const [name, bench] of Object.entries(ALL)) {

@@ -7,6 +7,8 @@ export interface WorkerProcess {
   child: ChildProcess;
   kill(): void;
   stop(): Promise<void>;
+  /** The last 16 KB the process wrote (stdout and stderr), for the report of an unexpected exit. */
+  output(): string;
 }
 
 export async function spawnWorker(opts: {
@@ -39,19 +41,21 @@ export async function spawnWorker(opts: {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
+  const keep = (d: Buffer) => (output = (output + d).slice(-16_384));
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
   await new Promise<void>((resolve, reject) => {
-    const onData = (d: Buffer) => {
-      output += d;
+    const onData = () => {
       if (output.includes('lifeline worker:')) resolve();
     };
     child.stdout!.on('data', onData);
-    child.stderr!.on('data', (d) => (output += d));
     child.once('exit', (code) => reject(new Error(`worker exited with ${code} before it started:\n${output}`)));
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     child,
     kill: () => child.kill('SIGKILL'),
+    output: () => output,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
