@@ -1,5 +1,5 @@
 /** Activity stubs with the timeouts and retry bounds each kind of work needs. */
-import { ActivityCancellationType, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
 import type { HostActivities, OrchestrationActivities } from '../activities';
 import type { ResolvedStack } from '../domain/config';
 import { hostTaskQueue } from '../domain/task-queues';
@@ -47,17 +47,6 @@ export const orchestration = proxyActivities<OrchestrationActivities>({
     maximumInterval: '30s',
     maximumAttempts: 5,
     nonRetryableErrorTypes: ['ConfigMissing', 'GithubRejected'],
-  },
-});
-
-/** Reads of the orchestration worker's own state (its config): local, with no task-queue round trip. */
-export const orchestrationLocal = proxyLocalActivities<Pick<OrchestrationActivities, 'loadStack'>>({
-  startToCloseTimeout: '10s',
-  retry: {
-    initialInterval: '200ms',
-    maximumInterval: '2s',
-    maximumAttempts: 5,
-    nonRetryableErrorTypes: ['ConfigMissing'],
   },
 });
 

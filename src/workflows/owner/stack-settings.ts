@@ -4,17 +4,17 @@
  */
 import { patched } from '@temporalio/workflow';
 import type { ResolvedStack, StackRef } from '../../domain/config';
-import { orchestration, orchestrationLocal } from '../activities';
+import { orchestration } from '../activities';
 
 /** Runs started before workers read their own config carried the settings in their input, and keep them. */
 export const WORKER_CONFIG_PATCH = 'worker-config';
-/** Runs from before the config was read by a local activity read it by a (queued) activity, and keep doing so. */
-const LOCAL_LOAD_STACK_PATCH = 'local-load-stack';
+/** Runs from before a burst of reads shared one read the config once per alert, and keep doing so. */
+const SHARED_CONFIG_READ_PATCH = 'shared-config-read';
 
 /** A request's stack pinned to the worker's current config; a request naming settings the config lacks is refused. */
 export async function pinStack(requested: StackRef & Partial<ResolvedStack>): Promise<ResolvedStack> {
   if (!patched(WORKER_CONFIG_PATCH)) return requested as ResolvedStack;
-  return (patched(LOCAL_LOAD_STACK_PATCH) ? orchestrationLocal : orchestration).loadStack({ requested });
+  return orchestration.loadStack({ requested });
 }
 
 export class StackSettings {
@@ -37,7 +37,7 @@ export class StackSettings {
   async current(): Promise<ResolvedStack> {
     if (this.latest) return this.latest;
     // A burst of alerts before the first read shares that one read (older histories read once per alert).
-    if (!patched(LOCAL_LOAD_STACK_PATCH)) return this.load(this.named);
+    if (!patched(SHARED_CONFIG_READ_PATCH)) return this.load(this.named);
     this.reading ??= this.load(this.named).finally(() => (this.reading = undefined));
     return this.reading;
   }
