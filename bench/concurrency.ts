@@ -52,7 +52,8 @@ async function lifelineRound(
         stacks.map(async (s) => {
           const r = await axios.post(
             `${api.url}/v1/rollbacks`,
-            { stack: s.name, reason: 'bench', requestedBy: 'bench' },
+            // Queued behind the good release's backup, whose owner may not have heard of its end yet.
+            { stack: s.name, reason: 'bench', requestedBy: 'bench', whenBusy: 'queue' },
             { headers: { authorization: `Bearer ${API_TOKEN}` } },
           );
           return env.client.workflow.getHandle(r.data.workflowId as string);

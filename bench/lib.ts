@@ -224,11 +224,15 @@ async function answersOn(port: number, tag: string): Promise<boolean> {
  */
 export async function timeToHealthy(ports: number[], intervalMs: number, act: () => Promise<unknown>): Promise<number> {
   const t0 = now();
+  let failed: unknown;
   const acting = act();
-  acting.catch(() => undefined); // awaited below, after the observer
+  acting.catch((err) => (failed ??= err)); // awaited below, after the observer
   await Promise.all(
     ports.map(async (port) => {
-      while (!(await answersOn(port, GOOD))) await new Promise((r) => setTimeout(r, intervalMs));
+      while (!(await answersOn(port, GOOD))) {
+        if (failed) throw failed; // a rollback that was never started will never be healthy
+        await new Promise((r) => setTimeout(r, intervalMs));
+      }
     }),
   );
   const healthy = ms(t0);

@@ -1,6 +1,7 @@
 /**
  * Alert webhooks: Alertmanager (v4), Grafana and a generic form. Each alert goes to its stack's owner
- * workflow (which triages it) by signal-with-start; repeats are dropped here and again, durably, there.
+ * workflow (which triages it) by signal-with-start, batched per stack while a signal is in flight; repeats
+ * are dropped here and again, durably, there.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z, ZodTypeAny } from 'zod';
@@ -16,6 +17,7 @@ import {
 import type { AlertEvent } from '../../domain/alerts';
 import { ownerStartOptions } from '../../client/procedures';
 import { alertSignal } from '../../workflows/definitions';
+import { AlertBatches } from '../alert-batches';
 import { RecentKeys } from '../dedup';
 import type { RouteDeps } from '../deps';
 import { badRequest, CALL_DEADLINE_MS, unavailable } from './replies';
@@ -25,6 +27,16 @@ const DEDUP_WINDOW_MS = 10 * 60_000;
 export function registerAlertRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const recent = new RecentKeys(50_000, DEDUP_WINDOW_MS);
   const stacks = Object.keys(deps.config.stacks);
+  const batches = new AlertBatches(async (name, events) => {
+    const owner = ownerStartOptions(
+      { name },
+      { taskQueue: deps.taskQueue, approvalTimeoutSeconds: deps.config.alerts.approvalTimeoutSeconds },
+    );
+    const handle = await deps.client.withDeadline(deps.now() + CALL_DEADLINE_MS, () =>
+      deps.client.workflow.signalWithStart('stackOwner', { ...owner, signal: alertSignal, signalArgs: [events] }),
+    );
+    return handle.workflowId;
+  });
 
   async function deliver(req: FastifyRequest, reply: FastifyReply, source: string, routed: Routed) {
     const fresh: AlertEvent[] = [];
@@ -40,16 +52,8 @@ export function registerAlertRoutes(app: FastifyInstance, deps: RouteDeps): void
     const byStack = new Map<string, AlertEvent[]>();
     for (const e of fresh) byStack.set(e.stack, [...(byStack.get(e.stack) ?? []), e]);
     try {
-      for (const [name, events] of byStack) {
-        const owner = ownerStartOptions(
-          { name },
-          { taskQueue: deps.taskQueue, approvalTimeoutSeconds: deps.config.alerts.approvalTimeoutSeconds },
-        );
-        const handle = await deps.client.withDeadline(deps.now() + CALL_DEADLINE_MS, () =>
-          deps.client.workflow.signalWithStart('stackOwner', { ...owner, signal: alertSignal, signalArgs: [events] }),
-        );
-        workflowIds.add(handle.workflowId);
-      }
+      for (const id of await Promise.all([...byStack].map(([name, events]) => batches.deliver(name, events))))
+        workflowIds.add(id);
     } catch (err) {
       // Let the sender retry everything: forget what we took as seen in this request.
       for (const e of fresh) recent.forget(dedupKey(e));
