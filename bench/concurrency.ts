@@ -52,8 +52,7 @@ async function lifelineRound(
         stacks.map(async (s) => {
           const r = await axios.post(
             `${api.url}/v1/rollbacks`,
-            // Queued behind the good release's backup, whose owner may not have heard of its end yet.
-            { stack: s.name, reason: 'bench', requestedBy: 'bench', whenBusy: 'queue' },
+            { stack: s.name, reason: 'bench', requestedBy: 'bench' },
             { headers: { authorization: `Bearer ${API_TOKEN}` } },
           );
           return env.client.workflow.getHandle(r.data.workflowId as string);

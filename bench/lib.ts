@@ -12,6 +12,7 @@ import { configSchema, resolveStack, ResolvedStack } from '../src/domain/config'
 import { buildFixtureImages } from '../src/fixtures/images';
 import { upFixtureStack, waitFixtureHealthy } from '../src/fixtures/stack';
 import { startProcedure } from '../src/client/procedures';
+import { ownerStateQuery } from '../src/workflows/definitions';
 import axios from 'axios';
 import { PinnedStacks } from '../src/config/pinned-stacks';
 import { stringify } from 'yaml';
@@ -199,6 +200,11 @@ export async function recordGood(env: BenchEnv, stacks: ResolvedStack[], taskQue
       ).handle.result(),
     ),
   );
+  // The owner hears of the backup's end just after its result: a rollback requested before then is "busy".
+  for (const stack of stacks) {
+    const owner = env.client.workflow.getHandle(`stack:${stack.name}`);
+    while ((await owner.query(ownerStateQuery)).running) await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 /** The floor of every rollback benchmark: the docker-CLI script (bench/baseline-rollback.sh) rolling `stack` back. */
