@@ -43,6 +43,7 @@ async function lifelineRound(
   await recordGood(env, stacks, HOST);
   await breakStacks(env, stacks);
   let started: WorkflowHandle[] = [];
+  let retried = 0;
   const t0 = now();
   const healthy = await timeToHealthy(
     stacks.flatMap((_, i) => portsOf(i)),
@@ -50,12 +51,19 @@ async function lifelineRound(
     async () => {
       started = await Promise.all(
         stacks.map(async (s) => {
-          const r = await axios.post(
-            `${api.url}/v1/rollbacks`,
-            { stack: s.name, reason: 'bench', requestedBy: 'bench' },
-            { headers: { authorization: `Bearer ${API_TOKEN}` } },
-          );
-          return env.client.workflow.getHandle(r.data.workflowId as string);
+          // As a careful caller does: a 503 (the API's 5 s deadline passed under this load) is retried with
+          // the same Idempotency-Key, which joins the rollback the first request may have started.
+          const key = `bench-${s.name}-${Date.now()}`;
+          for (;;) {
+            const r = await axios.post(
+              `${api.url}/v1/rollbacks`,
+              { stack: s.name, reason: 'bench', requestedBy: 'bench' },
+              { headers: { authorization: `Bearer ${API_TOKEN}`, 'idempotency-key': key }, validateStatus: () => true },
+            );
+            if (r.status === 202) return env.client.workflow.getHandle(r.data.workflowId as string);
+            if (r.status !== 503) throw new Error(`rollback of ${s.name}: ${r.status} ${JSON.stringify(r.data)}`);
+            retried++;
+          }
         }),
       );
     },
@@ -63,6 +71,7 @@ async function lifelineRound(
   await Promise.all(started.map((h) => h.result()));
   const verified = ms(t0);
   for (const h of started) await activities.add(h);
+  if (retried) console.log(`${retried} rollback request(s) answered 503 and retried`);
   return { healthy, verified };
 }
 

@@ -6,6 +6,7 @@ import { capacity } from './capacity';
 import { concurrency } from './concurrency';
 import { crashRecovery } from './crash-recovery';
 import { recoveryTime } from './recovery-time';
+import { google, temporal } from '@temporalio/proto';
 import { benchStack, setUp } from './lib';
 import { benchWorker } from './processes';
 
@@ -49,7 +50,19 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   (err) => {
-    console.error(err);
+    console.error(err, ...grpcDetails(err));
     process.exit(1);
   },
 );
+
+/** What a multi-operation call's status details say (the client reports only "could not be executed"). */
+function grpcDetails(err: { metadata?: { get(key: string): unknown[] } }): string[] {
+  const [bin] = err?.metadata?.get('grpc-status-details-bin') ?? [];
+  if (!(bin instanceof Uint8Array)) return [];
+  const { MultiOperationExecutionFailure } = temporal.api.errordetails.v1;
+  return google.rpc.Status.decode(bin).details.flatMap((d) =>
+    d.type_url?.endsWith('MultiOperationExecutionFailure')
+      ? MultiOperationExecutionFailure.decode(d.value!).statuses.map((s) => `operation: ${s.code} ${s.message}`)
+      : [String(d.type_url)],
+  );
+}

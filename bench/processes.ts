@@ -77,8 +77,19 @@ export class PeakRss {
     this.timer = setInterval(() => this.sample(), 100);
   }
 
+  /** Processes that exited while sampled (a zombie has no VmRSS): the benchmark reports them. */
+  readonly exited = new Set<number>();
+
   private sample(): void {
-    for (const pid of this.pids) this.peak.set(pid, Math.max(this.peak.get(pid) ?? 0, rssMb(pid)));
+    for (const pid of this.pids) {
+      if (this.exited.has(pid)) continue;
+      try {
+        this.peak.set(pid, Math.max(this.peak.get(pid) ?? 0, rssMb(pid)));
+      } catch {
+        this.exited.add(pid);
+        console.error(`process ${pid} exited during the run`);
+      }
+    }
   }
 
   stop(): void {
