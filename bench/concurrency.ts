@@ -9,6 +9,7 @@ import axios from 'axios';
 import { removeFixtureStack } from '../src/fixtures/stack';
 import type { ResolvedStack } from '../src/domain/config';
 import { ownerStateQuery } from '../src/workflows/definitions';
+import { CpuMeter } from './cpu';
 import { API_TOKEN, ApiProcess, benchApi, benchWorker, PeakRss, rssMb } from './processes';
 import {
   ActivityTimes,
@@ -39,37 +40,43 @@ async function lifelineRound(
   api: ApiProcess,
   stacks: ResolvedStack[],
   activities: ActivityTimes,
+  cpu: CpuMeter,
 ): Promise<{ healthy: number; verified: number }> {
   await recordGood(env, stacks, HOST);
   await breakStacks(env, stacks);
   let started: WorkflowHandle[] = [];
   let retried = 0;
   const t0 = now();
-  const healthy = await timeToHealthy(
-    stacks.flatMap((_, i) => portsOf(i)),
-    POLL_MS,
-    async () => {
-      started = await Promise.all(
-        stacks.map(async (s) => {
-          // As a careful caller does: a 503 (the API's 5 s deadline passed under this load) is retried with
-          // the same Idempotency-Key, which joins the rollback the first request may have started.
-          const key = `bench-${s.name}-${Date.now()}`;
-          for (;;) {
-            const r = await axios.post(
-              `${api.url}/v1/rollbacks`,
-              { stack: s.name, reason: 'bench', requestedBy: 'bench' },
-              { headers: { authorization: `Bearer ${API_TOKEN}`, 'idempotency-key': key }, validateStatus: () => true },
-            );
-            if (r.status === 202) return env.client.workflow.getHandle(r.data.workflowId as string);
-            if (r.status !== 503) throw new Error(`rollback of ${s.name}: ${r.status} ${JSON.stringify(r.data)}`);
-            retried++;
-          }
-        }),
-      );
-    },
-  );
-  await Promise.all(started.map((h) => h.result()));
-  const verified = ms(t0);
+  const { healthy, verified } = await cpu.measure(async () => {
+    const toHealthy = await timeToHealthy(
+      stacks.flatMap((_, i) => portsOf(i)),
+      POLL_MS,
+      async () => {
+        started = await Promise.all(
+          stacks.map(async (s) => {
+            // As a careful caller does: a 503 (the API's 5 s deadline passed under this load) is retried with
+            // the same Idempotency-Key, which joins the rollback the first request may have started.
+            const key = `bench-${s.name}-${Date.now()}`;
+            for (;;) {
+              const r = await axios.post(
+                `${api.url}/v1/rollbacks`,
+                { stack: s.name, reason: 'bench', requestedBy: 'bench' },
+                {
+                  headers: { authorization: `Bearer ${API_TOKEN}`, 'idempotency-key': key },
+                  validateStatus: () => true,
+                },
+              );
+              if (r.status === 202) return env.client.workflow.getHandle(r.data.workflowId as string);
+              if (r.status !== 503) throw new Error(`rollback of ${s.name}: ${r.status} ${JSON.stringify(r.data)}`);
+              retried++;
+            }
+          }),
+        );
+      },
+    );
+    await Promise.all(started.map((h) => h.result()));
+    return { healthy: toHealthy, verified: ms(t0) };
+  });
   for (const h of started) await activities.add(h);
   if (retried) console.log(`${retried} rollback request(s) answered 503 and retried`);
   return { healthy, verified };
@@ -86,6 +93,10 @@ export async function concurrency(env: BenchEnv): Promise<void> {
   const activities = new ActivityTimes();
   let peak: PeakRss | undefined;
   let idle: Record<string, number> = {};
+  const cpu = {
+    lifeline: new CpuMeter({ 'worker process': pids.worker, 'API process': pids.api }),
+    floor: new CpuMeter(),
+  };
   try {
     // Idle: started, connected, nothing asked of them yet.
     await new Promise((r) => setTimeout(r, 2000));
@@ -94,7 +105,7 @@ export async function concurrency(env: BenchEnv): Promise<void> {
     await alternate(
       ROUNDS,
       async () => {
-        const r = await lifelineRound(env, api, stacks, activities);
+        const r = await lifelineRound(env, api, stacks, activities, cpu.lifeline);
         healthy.push(r.healthy);
         verified.push(r.verified);
       },
@@ -102,7 +113,9 @@ export async function concurrency(env: BenchEnv): Promise<void> {
         await breakStacks(env, stacks);
         const all = stacks.flatMap((_, i) => portsOf(i));
         floor.push(
-          await timeToHealthy(all, POLL_MS, () => Promise.all(stacks.map((s, i) => scriptRollback(s, portsOf(i))))),
+          await cpu.floor.measure(() =>
+            timeToHealthy(all, POLL_MS, () => Promise.all(stacks.map((s, i) => scriptRollback(s, portsOf(i))))),
+          ),
         );
       },
     );
@@ -118,6 +131,7 @@ export async function concurrency(env: BenchEnv): Promise<void> {
     await Promise.all(stacks.map((s) => removeFixtureStack(env.docker, s)));
   }
   const [h, v, f] = [median(healthy), median(verified), median(floor)];
+  const cpuPerRound = { lifeline: cpu.lifeline.perRound(ROUNDS), floor: cpu.floor.perRound(ROUNDS) };
   const rss = (who: 'worker' | 'api') => `${Math.round(idle[who])} → ${Math.round(peak!.peak.get(pids[who])!)}`;
   report(
     'concurrency',
@@ -142,7 +156,8 @@ export async function concurrency(env: BenchEnv): Promise<void> {
       { subject: 'worker process RSS MB, idle → peak (target ≤ 300)', ms: rss('worker'), runs: '' },
       { subject: 'API process RSS MB, idle → peak (target ≤ 300)', ms: rss('api'), runs: '' },
     ],
-    { activityMedianMs: activities.medians() },
+    { activityMedianMs: activities.medians(), cpuSecondsPerRound: cpuPerRound },
   );
   activities.print(`${STACKS} quick rollbacks at once`);
+  console.log('CPU seconds per round (Lifeline until all verified; floor until all healthy):', cpuPerRound);
 }
