@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Baseline for the recovery-time benchmark: the runbook's container rollback done by hand with the docker
 # CLI, as fast as a script can: stop all, remove, recreate on the previous tag, start, poll health tightly.
-# Usage: baseline-rollback.sh <project> <tag> <port>...
+# Usage: [HEALTH_INTERVAL=10s] baseline-rollback.sh <project> <tag> <port>...
+# HEALTH_INTERVAL: Docker's health check interval, as the stack's compose file would set it (default: the image's).
 set -euo pipefail
 project=$1; tag=$2; shift 2
 i=0; names=()
@@ -12,6 +13,7 @@ docker rm "${names[@]}" >/dev/null
 i=0
 for port in "$@"; do
   docker run -d --name "$project-svc$i-1" --network host --init -e "PORT=$port" -e "SERVICE=svc$i" \
+    ${HEALTH_INTERVAL:+--health-interval "$HEALTH_INTERVAL"} \
     --label "com.docker.compose.project=$project" --label "com.docker.compose.service=svc$i" \
     "lifeline-fixture/spacetime:$tag" >/dev/null &
   i=$((i + 1))

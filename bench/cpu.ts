@@ -7,15 +7,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 /** Linux's USER_HZ: /proc reports CPU time in these ticks. */
 const TICKS_PER_SECOND = 100;
 
-/** Processes grouped by their command name (as /proc truncates it, 15 characters). */
-const BY_COMMAND: Record<string, string> = {
-  temporal: 'Temporal server',
-  dockerd: 'dockerd',
-  containerd: 'containerd',
-  'containerd-shim': 'containerd shims',
-};
+/** Groups reported per round: the busiest commands (as /proc truncates them, 15 characters). */
+const GROUPS_KEPT = 10;
 
 type Ticks = Map<string, number>;
+const MACHINE = 'machine, all processes and the kernel';
 
 function machineBusyTicks(): number {
   const [, user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8')
@@ -25,14 +21,20 @@ function machineBusyTicks(): number {
   return user + nice + system + irq + softirq + steal;
 }
 
-/** utime + stime of one process, or undefined once it is gone. */
-function processTicks(pid: number | string): { command: string; ticks: number } | undefined {
+/**
+ * utime + stime of one process (all its threads), and cutime + cstime: what its children that it reaped
+ * spent (short-lived processes such as runc or a forked httpd are only seen there). Undefined once gone.
+ */
+function processTicks(pid: number | string): { command: string; ticks: number; reaped: number } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const close = stat.lastIndexOf(')');
-    const fields = stat.slice(close + 2).split(' ');
-    // Fields after the command: state is 3rd overall, utime the 14th and stime the 15th.
-    return { command: stat.slice(stat.indexOf('(') + 1, close), ticks: Number(fields[11]) + Number(fields[12]) };
+    // Fields after the command: utime, stime, cutime, cstime are the 14th to 17th overall.
+    const f = stat
+      .slice(close + 2)
+      .split(' ')
+      .map(Number);
+    return { command: stat.slice(stat.indexOf('(') + 1, close), ticks: f[11] + f[12], reaped: f[13] + f[14] };
   } catch {
     return undefined;
   }
@@ -45,12 +47,15 @@ export class CpuMeter {
   constructor(private readonly named: Record<string, number> = {}) {}
 
   private snapshot(): Ticks {
-    const t: Ticks = new Map([['machine (2 cores = 2 s per s)', machineBusyTicks()]]);
+    const t: Ticks = new Map([[MACHINE, machineBusyTicks()]]);
     for (const [name, pid] of Object.entries(this.named)) t.set(name, processTicks(pid)?.ticks ?? 0);
+    const ours = new Set(Object.values(this.named).map(String));
+    const add = (k: string, v: number) => t.set(k, (t.get(k) ?? 0) + v);
     for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
       const p = processTicks(pid);
-      const group = p && BY_COMMAND[p.command];
-      if (group) t.set(group, (t.get(group) ?? 0) + p.ticks);
+      if (!p) continue;
+      if (!ours.has(pid)) add(p.command, p.ticks);
+      if (p.reaped) add(`${p.command}'s reaped children`, p.reaped);
     }
     return t;
   }
@@ -67,10 +72,14 @@ export class CpuMeter {
     }
   }
 
-  /** CPU seconds per process group, per round. */
+  /** CPU seconds per round: the machine, our processes, then the busiest other groups. */
   perRound(rounds: number): Record<string, number> {
+    const fixed = [MACHINE, ...Object.keys(this.named)];
+    const others = [...this.totals].filter(([k]) => !fixed.includes(k)).sort((a, b) => b[1] - a[1]);
     return Object.fromEntries(
-      [...this.totals].map(([k, v]) => [k, Number((v / TICKS_PER_SECOND / rounds).toFixed(2))] as const),
+      [...fixed.map((k) => [k, this.totals.get(k) ?? 0] as const), ...others.slice(0, GROUPS_KEPT)].map(
+        ([k, v]) => [k, Number((v / TICKS_PER_SECOND / rounds).toFixed(2))] as const,
+      ),
     );
   }
 }
