@@ -27,7 +27,7 @@ import {
 } from './lib';
 
 const STACKS = 20;
-const ROUNDS = 2;
+const ROUNDS = 7;
 /** The observer's interval: 40 services polled at once, both sides alike. */
 const POLL_MS = 100;
 const HOST = 'bench-cc';

@@ -144,21 +144,40 @@ export async function alternate(rounds: number, a: () => Promise<unknown>, b: ()
   }
 }
 
-/** Per activity type, every scheduled → completed time (ms) in the histories of `handles`, from the server's clock. */
+const WFT = 'workflow task';
+
+/**
+ * Per activity type, every scheduled → completed time (ms) in the histories of `handles`, from the server's
+ * clock; and each workflow task's wait for a worker and its run on the worker.
+ */
 export class ActivityTimes {
   private readonly times = new Map<string, number[]>();
 
   async add(handle: WorkflowHandle): Promise<void> {
     const history = await handle.fetchHistory();
     const scheduled = new Map<string, { type: string; at: number }>();
+    const push = (k: string, v: number) => this.times.set(k, [...(this.times.get(k) ?? []), v]);
     for (const e of history.events ?? []) {
       const at = Number(e.eventTime?.seconds ?? 0) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6;
       const s = e.activityTaskScheduledEventAttributes;
       if (s) scheduled.set(String(e.eventId), { type: s.activityType!.name!, at });
+      if (e.workflowTaskScheduledEventAttributes) scheduled.set(String(e.eventId), { type: WFT, at });
       const done = e.activityTaskCompletedEventAttributes;
       if (done) {
         const from = scheduled.get(String(done.scheduledEventId))!;
-        this.times.set(from.type, [...(this.times.get(from.type) ?? []), at - from.at]);
+        push(from.type, at - from.at);
+      }
+      // A workflow task: how long it waited for the worker, and how long the worker took.
+      const wftStarted = e.workflowTaskStartedEventAttributes;
+      if (wftStarted) {
+        const from = scheduled.get(String(wftStarted.scheduledEventId));
+        if (from) push(`${WFT}: scheduled → started`, at - from.at);
+        scheduled.set(String(e.eventId), { type: WFT, at });
+      }
+      const wftDone = e.workflowTaskCompletedEventAttributes;
+      if (wftDone) {
+        const from = scheduled.get(String(wftDone.startedEventId));
+        if (from) push(`${WFT}: started → completed`, at - from.at);
       }
     }
   }
