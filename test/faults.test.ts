@@ -108,7 +108,7 @@ async function retriedActivities(handle: WorkflowHandle): Promise<string[]> {
 const QUICK_ROLLBACK_KILL_POINTS = [
   'recordRelease',
   'listReleases',
-  'getRelease',
+  'releaseToRestore',
   'scanErrorLogs',
   'stopContainers',
   'recreateFromSpec',

@@ -146,6 +146,12 @@ export function createReleaseActivities(deps: {
       return storeCall(() => store(stack.dataDir).get(stack.name, id));
     },
 
+    /** A release and which of its images this engine lacks: what a restore reads before it stops anything. */
+    async releaseToRestore(stack: ResolvedStack, id: string): Promise<{ release: Release; missingImages: string[] }> {
+      const release = await storeCall(() => store(stack.dataDir).get(stack.name, id));
+      return { release, missingImages: await deps.docker.missingImages(release.services.map((s) => s.image)) };
+    },
+
     /** Absolute path of a file stored in a release (volume archives, config copies); never outside it. */
     async releaseFilePath(stack: ResolvedStack, id: string, stored: string): Promise<string> {
       return storeCall(async () => {

@@ -14,7 +14,7 @@ import { announce, announceAndTick, openIncident } from './steps/announce';
 import { completeRollback, escalateFailedRollback, RollbackResult } from './steps/finish-rollback';
 import { restoreAndVerify } from './steps/restore-and-verify';
 import { EscalatedResult, escalateAndFinish } from './steps/escalate';
-import { requireImages, restoreRelease } from './steps/restore-release';
+import { releaseToRestore, restoreRelease } from './steps/restore-release';
 
 /** The breach's people: the security team is reached through the escalation path's senior level. */
 const SECURITY_ESCALATION_LEVEL = 2;
@@ -85,8 +85,7 @@ async function securityBreachSteps(p: Procedure, input: ProcedureInput): Promise
   }
   const targetId = d.releaseId ?? candidates[0]?.id;
   if (!targetId) p.fail('approved, but no known-good release exists to deploy', 'NoRelease');
-  const release = await docker.getRelease(stack, targetId);
-  await requireImages(p, stack, release.services);
+  const release = await releaseToRestore(p, stack, targetId);
   p.setReleases(compromised?.id, targetId);
   p.tick('Rollback version identified', 'done', `${targetId}, approved by ${d.by}`);
   // No other release may start after a breach: a failed approved release isolates the stack again and

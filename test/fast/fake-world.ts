@@ -35,6 +35,8 @@ export interface FakeWorld {
   smokeFails: Set<string>;
   /** While `health` is true, health waits hold (heartbeating) until cancelled. */
   hold: { health: boolean };
+  /** Image references the engine does not have. */
+  missingImages: Set<string>;
   teardown(): Promise<void>;
 }
 
@@ -108,6 +110,8 @@ export async function fakeWorld(
   const unhealthy = new Set<string>();
   const smokeFails = new Set<string>();
   const hold = { health: false };
+  const missingImages = new Set<string>();
+  const lacking = (images: string[]) => [...new Set(images)].filter((i) => missingImages.has(i));
   const find = (id: string) => {
     const r = releases.find((x) => x.id === id);
     if (!r) throw ApplicationFailure.nonRetryable(`unknown release ${id}`, 'UnknownRelease');
@@ -122,6 +126,10 @@ export async function fakeWorld(
   const host$ = {
     listReleases: recorded('listReleases', () => releases.map(summary)),
     getRelease: recorded('getRelease', (_s: ResolvedStack, id: string) => find(id)),
+    releaseToRestore: recorded('releaseToRestore', (_s: ResolvedStack, id: string) => {
+      const r = find(id);
+      return { release: r, missingImages: lacking(r.services.map((x) => x.image)) };
+    }),
     markRelease: recorded(
       'markRelease',
       (_s: ResolvedStack, id: string, mark: { knownBad?: string; knownGood?: boolean }) => {
@@ -133,7 +141,7 @@ export async function fakeWorld(
     ),
     pruneReleases: recorded('pruneReleases', () => []),
     recordRelease: recorded('recordRelease', () => summary(releases[releases.length - 1])),
-    missingImages: recorded('missingImages', () => []),
+    missingImages: recorded('missingImages', lacking),
     scanErrorLogs: recorded('scanErrorLogs', () => []),
     stopContainers: recorded('stopContainers', () => []),
     startContainers: recorded('startContainers', () => undefined),
@@ -222,6 +230,7 @@ export async function fakeWorld(
     unhealthy,
     smokeFails,
     hold,
+    missingImages,
     async teardown() {
       await recordPathHistories(client, server ? { ids: await ownerAndStarted() } : { taskQueue });
       workers.forEach((w) => w.shutdown());

@@ -59,6 +59,18 @@ test('quick rollback: the stack moves as one to the previous release, then verif
   });
 });
 
+test('a target whose image the engine lacks: nothing is stopped, and the failure names the image', async () => {
+  const w = (world = await fakeWorld('fastnoimage'));
+  w.missingImages.add('spacetime:v2');
+  const { handle } = await start(w, 'quick-rollback', 'v3 is bad');
+  await expect(handle.result()).rejects.toMatchObject({
+    cause: { type: 'MissingImage', message: expect.stringContaining('spacetime:v2; nothing was changed') },
+  });
+  expect(names(w)).not.toContain('stopContainers');
+  expect(names(w)).not.toContain('recreateFromSpec');
+  expect([...w.running.values()]).toEqual(['20260103-000000', '20260103-000000']);
+});
+
 test('a target that never gets healthy: the rollback hands over to rollback-failed, which reaches the next older release', async () => {
   const w = (world = await fakeWorld('fastfail'));
   w.unhealthy.add('20260102-000000');

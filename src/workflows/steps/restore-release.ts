@@ -1,3 +1,4 @@
+import { patched } from '@temporalio/workflow';
 import type { HealthReport } from '../../activities/health';
 import type { ResolvedStack } from '../../domain/config';
 import type { ContainerSpec, Release } from '../../domain/release';
@@ -5,11 +6,30 @@ import { startWaves } from '../../domain/compose';
 import { hostActivities, longHostActivities } from '../activities';
 import type { Procedure } from '../procedure';
 
-/** Fails the procedure, before anything is stopped, when the engine lacks an image the target needs. */
-export async function requireImages(p: Procedure, stack: ResolvedStack, specs: ContainerSpec[]): Promise<void> {
-  const missing = await hostActivities(stack).missingImages(specs.map((s) => s.image));
+/** Histories from before the release and its image check were read in one activity (one round trip, not two). */
+const RELEASE_TO_RESTORE_PATCH = 'release-to-restore';
+
+const failMissing = (p: Procedure, stack: ResolvedStack, missing: string[]) => {
   if (missing.length)
     p.fail(`image(s) not on host ${stack.host}: ${missing.join(', ')}; nothing was changed`, 'MissingImage');
+};
+
+/** Fails the procedure, before anything is stopped, when the engine lacks an image the target needs. */
+export async function requireImages(p: Procedure, stack: ResolvedStack, specs: ContainerSpec[]): Promise<void> {
+  failMissing(p, stack, await hostActivities(stack).missingImages(specs.map((s) => s.image)));
+}
+
+/** The recorded release to restore; fails the procedure, before anything is stopped, when an image it needs is missing. */
+export async function releaseToRestore(p: Procedure, stack: ResolvedStack, id: string): Promise<Release> {
+  const docker = hostActivities(stack);
+  if (!patched(RELEASE_TO_RESTORE_PATCH)) {
+    const release = await docker.getRelease(stack, id);
+    await requireImages(p, stack, release.services);
+    return release;
+  }
+  const { release, missingImages } = await docker.releaseToRestore(stack, id);
+  failMissing(p, stack, missingImages);
+  return release;
 }
 
 export interface ReplaceOptions {

@@ -6,7 +6,7 @@ import { requestKey, type Procedure } from '../procedure';
 import { openIncident } from './announce';
 import { completeRollback, RollbackResult } from './finish-rollback';
 import { restoreAndVerify } from './restore-and-verify';
-import { requireImages, restoreRelease } from './restore-release';
+import { releaseToRestore, restoreRelease } from './restore-release';
 
 /** Histories from before the backup, the release list and the error-log capture ran side by side. */
 const PARALLEL_PRECHECKS_PATCH = 'parallel-prechecks';
@@ -55,8 +55,7 @@ export async function rollBackToRelease(
   p.setReleases(current?.id, targetId);
   p.tick('Rollback version identified', 'done', targetId);
 
-  const target = await docker.getRelease(stack, targetId);
-  await requireImages(p, stack, target.services);
+  const target = await releaseToRestore(p, stack, targetId);
   return restoreAndVerify(p, input, {
     sinceUnix,
     restore: () => restoreRelease(p, stack, target, { errorLinesCaptured: sideBySide }),
