@@ -4,7 +4,7 @@
  * takes over; every run must finish correctly with one container per service and no release lost.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
@@ -21,7 +21,6 @@ import { rollbacksOf } from './harness/owner';
 import { ownerWorkflowId } from '../src/domain/procedures';
 import { abortUpdate, ownerStateQuery } from '../src/workflows/definitions';
 import { spawnWorker, WorkerProcess } from './harness/worker-process';
-import { writeFileSync } from 'node:fs';
 
 const PORTS = [19401, 19402];
 const STARTED = temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED;
@@ -220,6 +219,8 @@ test('the Temporal server is killed mid-rollback and restarted on the same datab
         : undefined,
     'recreate to start',
   );
+  // The server writes through SQLite's write-ahead log (src/config/dev-server.ts): the kill must lose nothing.
+  expect(existsSync(`${state.dbFile}-wal`)).toBe(true);
   process.kill(state.pid, 'SIGKILL');
   await new Promise((r) => setTimeout(r, 1000));
   const port = Number(state.address.split(':')[1]);

@@ -2,7 +2,7 @@
 import { Connection } from '@temporalio/client';
 import { ChildProcess, spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
-import { SEARCH_ATTRIBUTE_DECLARATIONS } from '../../src/domain/search-attributes';
+import { devServerArgs, DevServerOptions } from '../../src/config/dev-server';
 import { TEMPORAL_BIN } from './paths';
 
 export async function waitForTemporal(address: string, timeoutMs: number): Promise<void> {
@@ -24,24 +24,9 @@ export async function waitForTemporal(address: string, timeoutMs: number): Promi
   );
 }
 
-export function spawnDevServer(opts: { port: number; uiPort: number; dbFile: string; logFile: string }): ChildProcess {
-  const args = [
-    'server',
-    'start-dev',
-    '--ip',
-    '127.0.0.1',
-    '--port',
-    String(opts.port),
-    '--ui-port',
-    String(opts.uiPort),
-    '--db-filename',
-    opts.dbFile,
-    '--log-level',
-    'warn',
-  ];
-  for (const a of SEARCH_ATTRIBUTE_DECLARATIONS) args.push('--search-attribute', a);
+export function spawnDevServer(opts: DevServerOptions & { logFile: string }): ChildProcess {
   const log = openSync(opts.logFile, 'a');
-  const child = spawn(TEMPORAL_BIN, args, { stdio: ['ignore', log, log], detached: true });
+  const child = spawn(TEMPORAL_BIN, devServerArgs(opts), { stdio: ['ignore', log, log], detached: true });
   child.unref();
   return child;
 }
