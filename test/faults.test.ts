@@ -112,7 +112,7 @@ const QUICK_ROLLBACK_KILL_POINTS = [
   'stopContainers',
   'recreateFromSpec',
   'waitForStackHealthy',
-  'markRelease',
+  'settleReleases',
 ];
 
 describe.each(QUICK_ROLLBACK_KILL_POINTS.map((p, i) => [p, i]))(

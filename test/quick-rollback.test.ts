@@ -14,10 +14,12 @@ afterAll(async () => {
 });
 
 test('quick rollback brings the v2.4.9 release back, healthy, one container per service', async () => {
-  const stack = env.stack('quick', { ports: [19101, 19102, 19103, 19104] });
+  // Retention keeps two releases: the rollback's bookkeeping prunes the oldest, never the good one.
+  const stack = env.stack('quick', { ports: [19101, 19102, 19103, 19104], config: { retainReleases: 2 } });
   const input = { stack, trigger: 'cli' as const, requestedBy: 'test', reason: 'test' };
   await upFixtureStack(env.docker, stack, 'v2.4.9');
   await waitFixtureHealthy(env.docker, stack);
+  const stale = (await (await env.start('backup', input)).result()) as { release: ReleaseSummary };
   const backup = await env.start('backup', { ...input, knownGood: true });
   const { release: good } = (await backup.result()) as { release: ReleaseSummary };
   expect(good.imageTags).toEqual({ godot: 'v2.4.9', api: 'v2.4.9', telemetry: 'v2.4.9', assets: 'v2.4.9' });
@@ -56,4 +58,6 @@ test('quick rollback brings the v2.4.9 release back, healthy, one container per 
   expect(broken?.imageTags.godot).toBe('v2.5.0');
   expect(broken?.knownBad).toBe(true);
   expect(releases.find((r) => r.id === good.id)?.knownGood).toBe(true);
+  expect(releases.map((r) => r.id)).not.toContain(stale.release.id);
+  expect(releases).toHaveLength(2);
 });

@@ -225,12 +225,19 @@ export function createHealthActivities(deps: { docker: DockerActivities; http: A
 
     /** `docker-compose logs --tail=N | grep -i error` across the stack. */
     async scanErrorLogs(stack: ResolvedStack, sinceUnix?: number): Promise<{ service: string; line: string }[]> {
+      // Every container's log is read at once (one engine round trip of time, not one per service).
+      const logs = await Promise.all(
+        (await docker.serviceContainers(stack)).map(async (s) =>
+          s.container
+            ? { service: s.service, lines: await docker.containerLogs(s.container, stack.errorLogLines, sinceUnix) }
+            : undefined,
+        ),
+      );
       const found: { service: string; line: string }[] = [];
-      for (const s of await docker.serviceContainers(stack)) {
-        if (!s.container) continue;
-        const lines = await docker.containerLogs(s.container, stack.errorLogLines, sinceUnix);
-        for (const line of matchErrorLines(lines, stack.errorLogPatterns))
-          found.push({ service: s.service, line: line.slice(0, ERROR_LINE_CHARS) });
+      for (const log of logs) {
+        if (!log) continue;
+        for (const line of matchErrorLines(log.lines, stack.errorLogPatterns))
+          found.push({ service: log.service, line: line.slice(0, ERROR_LINE_CHARS) });
       }
       // Bounded: a noisy service (100 lines of 16 KB) must not push the rollback's history past its limits.
       return found.slice(-ERROR_LINES_KEPT);

@@ -190,6 +190,22 @@ export function createReleaseActivities(deps: {
       });
     },
 
+    /**
+     * A verified rollback's bookkeeping in one step: the release rolled back from is known-bad, the one
+     * rolled back to known-good, then retention runs (after the marks, so it never prunes the good one).
+     */
+    async settleReleases(
+      stack: ResolvedStack,
+      outcome: { knownBad?: { id: string; reason: string }; knownGood?: string },
+    ): Promise<string[]> {
+      return storeCall(async () => {
+        const s = store(stack.dataDir);
+        if (outcome.knownBad) await s.mark(stack.name, outcome.knownBad.id, { knownBad: outcome.knownBad.reason });
+        if (outcome.knownGood) await s.mark(stack.name, outcome.knownGood, { knownGood: true });
+        return s.prune(stack.name, stack.retainReleases);
+      });
+    },
+
     /** Applies the stack's retention (`retainReleases`). */
     async pruneReleases(stack: ResolvedStack): Promise<string[]> {
       return storeCall(() => store(stack.dataDir).prune(stack.name, stack.retainReleases));

@@ -1,5 +1,5 @@
 /** Activity stubs with the timeouts and retry bounds each kind of work needs. */
-import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
+import { ActivityCancellationType, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { HostActivities, OrchestrationActivities } from '../activities';
 import type { ResolvedStack } from '../domain/config';
 import { hostTaskQueue } from '../domain/task-queues';
@@ -47,6 +47,20 @@ export const orchestration = proxyActivities<OrchestrationActivities>({
     maximumInterval: '30s',
     maximumAttempts: 5,
     nonRetryableErrorTypes: ['ConfigMissing', 'GithubRejected'],
+  },
+});
+
+/**
+ * Reads of the worker's own config (a new procedure's stack settings): short and in this process, so a local
+ * activity, recorded in the workflow task that asked for it instead of a round trip through a task queue.
+ */
+export const workerConfig = proxyLocalActivities<Pick<OrchestrationActivities, 'loadStack'>>({
+  startToCloseTimeout: '10s',
+  retry: {
+    initialInterval: '500ms',
+    maximumInterval: '5s',
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: ['ConfigMissing', 'BadInput'],
   },
 });
 

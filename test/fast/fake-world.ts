@@ -117,6 +117,13 @@ export async function fakeWorld(
     if (!r) throw ApplicationFailure.nonRetryable(`unknown release ${id}`, 'UnknownRelease');
     return r;
   };
+  type Mark = { knownBad?: string; knownGood?: boolean };
+  const mark = (id: string, m: Mark) => {
+    const r = find(id);
+    if (m.knownBad) Object.assign(r, { knownBad: true, knownBadReason: m.knownBad });
+    if (m.knownGood) r.knownGood = true;
+    return r;
+  };
   const recorded =
     <A extends unknown[], R>(fnName: string, fn: (...args: A) => R) =>
     async (...args: A): Promise<R> => {
@@ -130,13 +137,13 @@ export async function fakeWorld(
       const r = find(id);
       return { release: r, missingImages: lacking(r.services.map((x) => x.image)) };
     }),
-    markRelease: recorded(
-      'markRelease',
-      (_s: ResolvedStack, id: string, mark: { knownBad?: string; knownGood?: boolean }) => {
-        const r = find(id);
-        if (mark.knownBad) Object.assign(r, { knownBad: true, knownBadReason: mark.knownBad });
-        if (mark.knownGood) r.knownGood = true;
-        return summary(r);
+    markRelease: recorded('markRelease', (_s: ResolvedStack, id: string, m: Mark) => summary(mark(id, m))),
+    settleReleases: recorded(
+      'settleReleases',
+      (_s: ResolvedStack, o: { knownBad?: { id: string; reason: string }; knownGood?: string }) => {
+        if (o.knownBad) mark(o.knownBad.id, { knownBad: o.knownBad.reason });
+        if (o.knownGood) mark(o.knownGood, { knownGood: true });
+        return [];
       },
     ),
     pruneReleases: recorded('pruneReleases', () => []),

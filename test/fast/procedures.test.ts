@@ -178,6 +178,7 @@ test('abort during the health wait: the step is cancelled, nothing is marked, no
   expect(failure).toMatchObject({ type: 'Aborted' });
   expect(failure?.message).toContain('aborted by oncall: doing it by hand at "wait for health');
   expect(names(w)).not.toContain('markRelease');
+  expect(names(w)).not.toContain('settleReleases');
   expect(w.releases.some((r) => r.knownBad)).toBe(false);
   const owner = await w.client.workflow.getHandle(ownerWorkflowId('fastabort')).query(ownerStateQuery);
   expect(owner.running).toBeUndefined();

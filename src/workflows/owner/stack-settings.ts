@@ -4,16 +4,19 @@
  */
 import { patched } from '@temporalio/workflow';
 import type { ResolvedStack, StackRef } from '../../domain/config';
-import { orchestration } from '../activities';
+import { orchestration, workerConfig } from '../activities';
 
 /** Runs started before workers read their own config carried the settings in their input, and keep them. */
 export const WORKER_CONFIG_PATCH = 'worker-config';
 /** Runs from before a burst of reads shared one read the config once per alert, and keep doing so. */
 const SHARED_CONFIG_READ_PATCH = 'shared-config-read';
+/** Runs from before the config read was a local activity read it through the orchestration task queue. */
+const LOCAL_CONFIG_READ_PATCH = 'local-config-read';
 
 /** A request's stack pinned to the worker's current config; a request naming settings the config lacks is refused. */
 export async function pinStack(requested: StackRef & Partial<ResolvedStack>): Promise<ResolvedStack> {
   if (!patched(WORKER_CONFIG_PATCH)) return requested as ResolvedStack;
+  if (patched(LOCAL_CONFIG_READ_PATCH)) return workerConfig.loadStack({ requested });
   return orchestration.loadStack({ requested });
 }
 

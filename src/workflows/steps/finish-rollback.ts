@@ -1,4 +1,4 @@
-import { executeChild, ParentClosePolicy, startChild, workflowInfo } from '@temporalio/workflow';
+import { executeChild, ParentClosePolicy, patched, startChild, workflowInfo } from '@temporalio/workflow';
 import { postRollbackActions } from '../post-rollback-actions';
 import { rollbackVerification } from '../rollback-verification';
 import type { ProcedureInput } from '../../domain/procedure';
@@ -8,6 +8,9 @@ import type { Procedure } from '../procedure';
 import { announce } from './announce';
 
 export { messageOf } from './messages';
+
+/** Histories from before a verified rollback's marks and retention were one activity (one round trip, not three). */
+const SETTLE_RELEASES_PATCH = 'settle-releases';
 
 export interface RollbackResult {
   status: 'completed';
@@ -55,10 +58,16 @@ export async function completeRollback(
   const { stack } = input;
   const docker = hostActivities(stack);
   const target = releases.label ?? releases.to ?? 'unknown';
-  if (releases.from)
-    await docker.markRelease(stack, releases.from, { knownBad: `rolled back from by ${workflowInfo().workflowId}` });
-  if (releases.to) await docker.markRelease(stack, releases.to, { knownGood: true });
-  await docker.pruneReleases(stack);
+  const knownBad = releases.from
+    ? { id: releases.from, reason: `rolled back from by ${workflowInfo().workflowId}` }
+    : undefined;
+  if (patched(SETTLE_RELEASES_PATCH)) {
+    await docker.settleReleases(stack, { knownBad, knownGood: releases.to });
+  } else {
+    if (knownBad) await docker.markRelease(stack, knownBad.id, { knownBad: knownBad.reason });
+    if (releases.to) await docker.markRelease(stack, releases.to, { knownGood: true });
+    await docker.pruneReleases(stack);
+  }
   const postId = `${workflowInfo().workflowId}:post-actions`;
   p.reportFollows = true;
   await startChild(postRollbackActions, {
