@@ -51,6 +51,8 @@ test('quick rollback brings the v2.4.9 release back, healthy, one container per 
   expect(activityTypes).toEqual(
     expect.arrayContaining(['recordRelease', 'stopContainers', 'recreateFromSpec', 'waitForStackHealthy']),
   );
+  // The target was guessed right and read during the backup: one read of it, not two.
+  expect(activityTypes.filter((t) => t === 'releaseToRestore')).toHaveLength(1);
 
   // The broken state was backed up before anything was touched, and is now known-bad.
   const releases = await new ReleaseStore(env.dataDir).list('quick');

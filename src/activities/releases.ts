@@ -87,14 +87,15 @@ export function createReleaseActivities(deps: {
         const dir = s.stackDir(stack.name);
         await privateDir(dir);
         // The stack's containers are read while the store is searched for this request's earlier answer.
-        const [existing, captured] = await Promise.all([s.all(stack.name), deps.docker.captureSpecs(stack)]);
-        const keys = await Promise.all(existing.map((r) => requestKeyOf(s, stack.name, r.id)));
-        const answered = existing.find((_, i) => keys[i] === opts.requestKey);
-        if (answered) return summarize(answered);
+        // Only the request keys are read, not every release: this runs before anything is stopped.
+        const [ids, captured] = await Promise.all([s.ids(stack.name), deps.docker.captureSpecs(stack)]);
+        const keys = await Promise.all(ids.map((id) => requestKeyOf(s, stack.name, id)));
+        const answered = ids.find((_, i) => keys[i] === opts.requestKey);
+        if (answered) return summarize(await s.get(stack.name, answered));
         if (captured.length === 0) return null;
         const composeFiles = await existingFiles(composeFilesOf(captured[0].labels, path.join));
         const services = await withDependsOn(captured, composeFiles);
-        const id = nextReleaseId(now(), new Set(existing.map((r) => r.id)));
+        const id = nextReleaseId(now(), new Set(ids));
         const tmp = path.join(dir, `.tmp-${id}-${process.pid}`);
         await rm(tmp, { recursive: true, force: true });
         await privateDir(path.join(tmp, 'files'));

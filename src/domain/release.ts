@@ -94,6 +94,23 @@ export const releaseSchema = z.object({
   fingerprint: z.string(),
 });
 export type Release = z.infer<typeof releaseSchema>;
+
+/**
+ * What a listing reads of a stored release: its top-level fields, not every container spec (checking those
+ * costs about 1.5 ms a release). The whole release is checked when it is read to be restored.
+ */
+export const storedSummarySchema = releaseSchema
+  .pick({
+    id: true,
+    stack: true,
+    createdAt: true,
+    reason: true,
+    imageTags: true,
+    knownBad: true,
+    knownGood: true,
+    fingerprint: true,
+  })
+  .extend({ services: z.array(z.unknown()), volumes: z.array(z.unknown()) });
 export type ReleaseSummary = Pick<
   Release,
   'id' | 'stack' | 'createdAt' | 'reason' | 'imageTags' | 'knownBad' | 'knownGood' | 'fingerprint'
@@ -162,7 +179,7 @@ export function releasesToPrune(releases: readonly ReleaseSummary[], keep: numbe
     .map((r) => r.id);
 }
 
-export function summarize(r: Release): ReleaseSummary {
+export function summarize(r: z.infer<typeof storedSummarySchema>): ReleaseSummary {
   return {
     id: r.id,
     stack: r.stack,

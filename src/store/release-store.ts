@@ -2,7 +2,15 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { assertReleaseId, assertStackName } from '../domain/names';
-import { Release, releaseSchema, releasesToPrune, ReleaseSummary, summarize } from '../domain/release';
+import type { z } from 'zod';
+import {
+  Release,
+  releaseSchema,
+  releasesToPrune,
+  ReleaseSummary,
+  storedSummarySchema,
+  summarize,
+} from '../domain/release';
 import { writeFileAtomic } from './files';
 
 export class UnknownReleaseError extends Error {
@@ -24,13 +32,17 @@ export class ReleaseStore {
   }
 
   async find(stack: string, id: string): Promise<Release | undefined> {
+    return this.read(stack, id, releaseSchema);
+  }
+
+  private async read<T>(stack: string, id: string, schema: z.ZodType<T>): Promise<T | undefined> {
     let text: string;
     try {
       text = await readFile(path.join(this.releaseDir(stack, id), 'release.json'), 'utf8');
     } catch {
       return undefined;
     }
-    return releaseSchema.parse(JSON.parse(text));
+    return schema.parse(JSON.parse(text));
   }
 
   async get(stack: string, id: string): Promise<Release> {
@@ -39,20 +51,19 @@ export class ReleaseStore {
     return r;
   }
 
-  async all(stack: string): Promise<Release[]> {
-    let names: string[];
+  /** The IDs of the stack's releases, from the folder names alone (nothing read or parsed). */
+  async ids(stack: string): Promise<string[]> {
     try {
-      names = await readdir(this.stackDir(stack));
+      return (await readdir(this.stackDir(stack))).filter((x) => /^\d{8}-\d{6}$/.test(x));
     } catch {
       return [];
     }
-    const found = await Promise.all(names.filter((x) => /^\d{8}-\d{6}$/.test(x)).map((n) => this.find(stack, n)));
-    return found.filter((r): r is Release => r !== undefined);
   }
 
   /** Summaries, newest first (`rollback.sh --list`). */
   async list(stack: string): Promise<ReleaseSummary[]> {
-    return (await this.all(stack)).map(summarize).sort((a, b) => (a.id < b.id ? 1 : -1));
+    const found = await Promise.all((await this.ids(stack)).map((n) => this.read(stack, n, storedSummarySchema)));
+    return found.flatMap((r) => (r ? [summarize(r)] : [])).sort((a, b) => (a.id < b.id ? 1 : -1));
   }
 
   async write(r: Release): Promise<void> {

@@ -8,10 +8,15 @@ import { rollBackToRelease } from './steps/roll-back-to-release';
 export async function specificVersionRollback(input: ProcedureInput & { releaseId: string }): Promise<RollbackResult> {
   const p: Procedure = new Procedure('specific-version-rollback', input.stack.name);
   return runOwned(p, input, { handOver: 'rollback-failed' }, () =>
-    rollBackToRelease(p, input, async (_candidates, all) => {
-      const wanted = all.find((r) => r.id === input.releaseId);
-      if (!wanted) p.fail(`unknown release ${input.releaseId} for stack ${input.stack.name}`, 'UnknownRelease');
-      return wanted.id;
-    }),
+    rollBackToRelease(
+      p,
+      input,
+      async (_candidates, all) => {
+        const wanted = all.find((r) => r.id === input.releaseId);
+        if (!wanted) p.fail(`unknown release ${input.releaseId} for stack ${input.stack.name}`, 'UnknownRelease');
+        return wanted.id;
+      },
+      (_candidates, all) => all.find((r) => r.id === input.releaseId)?.id,
+    ),
   );
 }

@@ -47,6 +47,10 @@ test('quick rollback: the stack moves as one to the previous release, then verif
   expect(order.indexOf('stopContainers')).toBeLessThan(order.indexOf('recreateFromSpec'));
   expect(order.lastIndexOf('recreateFromSpec')).toBeLessThan(order.indexOf('waitForStackHealthy'));
   expect(order.indexOf('runSmokeTests')).toBeGreaterThan(order.indexOf('waitForStackHealthy'));
+  // The read ahead guessed v3 (the newest release from before the rollback began, which is the running
+  // state); the choice excludes the running state, so v2 is read again and restored.
+  const reads = w.calls.filter((c) => c.name === 'releaseToRestore').map((c) => c.args[1]);
+  expect(reads.sort()).toEqual(['20260102-000000', '20260103-000000']);
   expect(w.releases.map((r) => [r.id, r.knownBad])).toEqual([
     ['20260101-000000', false],
     ['20260102-000000', false],

@@ -1,4 +1,5 @@
 import { patched } from '@temporalio/workflow';
+import type { HostActivities } from '../../activities';
 import type { HealthReport } from '../../activities/health';
 import type { ResolvedStack } from '../../domain/config';
 import type { ContainerSpec, Release } from '../../domain/release';
@@ -19,15 +20,31 @@ export async function requireImages(p: Procedure, stack: ResolvedStack, specs: C
   failMissing(p, stack, await hostActivities(stack).missingImages(specs.map((s) => s.image)));
 }
 
+/** A release read ahead of the choice, on a likely guess; undefined when the read failed (the real read reports it). */
+export type PrefetchedRelease = Promise<Awaited<ReturnType<HostActivities['releaseToRestore']>> | undefined>;
+
+/** Reads a likely target while the procedure is still deciding, so a right guess costs no round trip later. */
+export function prefetchRelease(stack: ResolvedStack, id: string): PrefetchedRelease {
+  return hostActivities(stack)
+    .releaseToRestore(stack, id)
+    .catch(() => undefined);
+}
+
 /** The recorded release to restore; fails the procedure, before anything is stopped, when an image it needs is missing. */
-export async function releaseToRestore(p: Procedure, stack: ResolvedStack, id: string): Promise<Release> {
+export async function releaseToRestore(
+  p: Procedure,
+  stack: ResolvedStack,
+  id: string,
+  prefetched?: PrefetchedRelease,
+): Promise<Release> {
   const docker = hostActivities(stack);
   if (!patched(RELEASE_TO_RESTORE_PATCH)) {
     const release = await docker.getRelease(stack, id);
     await requireImages(p, stack, release.services);
     return release;
   }
-  const { release, missingImages } = await docker.releaseToRestore(stack, id);
+  const early = await prefetched;
+  const { release, missingImages } = early?.release.id === id ? early : await docker.releaseToRestore(stack, id);
   failMissing(p, stack, missingImages);
   return release;
 }

@@ -1,4 +1,4 @@
-import { patched } from '@temporalio/workflow';
+import { patched, workflowInfo } from '@temporalio/workflow';
 import type { ProcedureInput } from '../../domain/procedure';
 import { rollbackCandidates, ReleaseSummary } from '../../domain/release';
 import { hostActivities, releaseRecorder } from '../activities';
@@ -6,19 +6,28 @@ import { requestKey, type Procedure } from '../procedure';
 import { openIncident } from './announce';
 import { completeRollback, RollbackResult } from './finish-rollback';
 import { restoreAndVerify } from './restore-and-verify';
-import { releaseToRestore, restoreRelease } from './restore-release';
+import { prefetchRelease, PrefetchedRelease, releaseToRestore, restoreRelease } from './restore-release';
 
 /** Histories from before the backup, the release list and the error-log capture ran side by side. */
 const PARALLEL_PRECHECKS_PATCH = 'parallel-prechecks';
 
+/** Histories from before a likely target was read while the backup ran. */
+const PREFETCH_TARGET_PATCH = 'prefetch-target';
+
 /** Chooses the target among the candidates (newest first, known-bad and the current state left out). */
 export type PickRelease = (candidates: ReleaseSummary[], all: ReleaseSummary[]) => Promise<string>;
+/**
+ * The target the pick will most likely choose, guessed from the releases recorded before this procedure began
+ * (the backup it is taking is not among them). A right guess is read during the backup; a wrong one costs a read.
+ */
+export type GuessRelease = (candidates: ReleaseSummary[], all: ReleaseSummary[]) => string | undefined;
 
 /** The rollback shared by the quick, interactive, specific-version and remote methods. */
 export async function rollBackToRelease(
   p: Procedure,
   input: ProcedureInput,
   pick: PickRelease,
+  guess?: GuessRelease,
 ): Promise<RollbackResult> {
   const { stack } = input;
   const docker = hostActivities(stack);
@@ -33,6 +42,18 @@ export async function rollBackToRelease(
   const listed = sideBySide ? docker.listReleases(stack) : undefined;
   // Awaited below; until then a failure (or a cancel during the backup) must not count as unhandled.
   for (const pending of [errorLines, listed]) void pending?.catch(() => undefined);
+  let guessed: { id: string; read: PrefetchedRelease } | undefined;
+  if (listed && guess && patched(PREFETCH_TARGET_PATCH)) {
+    // By creation time, not ID: IDs have one-second steps, and one recorded just before this began may share its second.
+    const beganAt = workflowInfo().startTime.getTime();
+    void listed.then(
+      (all) => {
+        const id = guess(rollbackCandidates(all.filter((r) => Date.parse(r.createdAt) < beganAt)), all);
+        if (id !== undefined) guessed = { id, read: prefetchRelease(stack, id) };
+      },
+      () => undefined,
+    );
+  }
   const current = await p.step('back up current state', () =>
     releaseRecorder(stack).recordRelease(stack, {
       reason: `state before ${p.state.procedure}: ${input.reason}`,
@@ -55,7 +76,7 @@ export async function rollBackToRelease(
   p.setReleases(current?.id, targetId);
   p.tick('Rollback version identified', 'done', targetId);
 
-  const target = await releaseToRestore(p, stack, targetId);
+  const target = await releaseToRestore(p, stack, targetId, guessed?.id === targetId ? guessed.read : undefined);
   return restoreAndVerify(p, input, {
     sinceUnix,
     restore: () => restoreRelease(p, stack, target, { errorLinesCaptured: sideBySide }),
