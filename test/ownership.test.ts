@@ -81,11 +81,14 @@ async function imagesOf(e: TestEnv, stack: ReturnType<TestEnv['stack']>): Promis
 }
 
 test('race: two CLI quick rollbacks and a critical alert within one second; exactly one acts, the rest are refused with who holds the stack', async () => {
-  const stack = env.stack('race', { ports: [19601, 19602] });
-  const good = await goodThenRunning(env, stack, 'v2.4.9', 'v2.5.0');
-  const configFile = path.join(env.dataDir, 'race.yaml');
+  // On the slow host worker (every activity waits 1.5 s first): the rollback that wins still holds the stack
+  // when the last trigger lands, however long a CLI process takes to start. On the fast one a rollback can
+  // end before a slow CLI start arrives, and that later request is then rightly a new one.
+  const stack = slow.stack('race', { ports: [19601, 19602] });
+  const good = await goodThenRunning(slow, stack, 'v2.4.9', 'v2.5.0');
+  const configFile = path.join(slow.dataDir, 'race.yaml');
   const stackConfig = {
-    host: env.host,
+    host: slow.host,
     services: {
       godot: { healthUrl: 'http://127.0.0.1:19601/health' },
       api: { healthUrl: 'http://127.0.0.1:19602/health' },
@@ -93,8 +96,8 @@ test('race: two CLI quick rollbacks and a critical alert within one second; exac
     statusUrl: 'http://127.0.0.1:19601/status',
     timeouts: FAST_TIMEOUTS,
   };
-  writeFileSync(configFile, stringify({ dataDir: env.dataDir, stacks: { race: stackConfig } }));
-  const api = await startApi(env, { race: stackConfig });
+  writeFileSync(configFile, stringify({ dataDir: slow.dataDir, stacks: { race: stackConfig } }));
+  const api = await startApi(slow, { race: stackConfig });
   cleanups.push(() => api.close());
 
   const alert = axios.post(
@@ -103,8 +106,8 @@ test('race: two CLI quick rollbacks and a critical alert within one second; exac
     { headers: { authorization: `Bearer ${API_TOKEN}` } },
   );
   const [a, b, alerted] = await Promise.all([
-    lifeline(['--json', 'rollback', 'race', '--quick', '--as', 'alice'], cli(env, configFile)),
-    lifeline(['--json', 'rollback', 'race', '--quick', '--as', 'bob'], cli(env, configFile)),
+    lifeline(['--json', 'rollback', 'race', '--quick', '--as', 'alice'], cli(slow, configFile)),
+    lifeline(['--json', 'rollback', 'race', '--quick', '--as', 'bob'], cli(slow, configFile)),
     alert,
   ]);
   expect(alerted.status).toBe(202);
@@ -112,7 +115,7 @@ test('race: two CLI quick rollbacks and a critical alert within one second; exac
   // Exactly one procedure was started by the owner, whichever trigger won.
   const state = await waitFor(
     async () => {
-      const s = await owner(env, 'race').query(ownerStateQuery);
+      const s = await owner(slow, 'race').query(ownerStateQuery);
       return !s.running && s.alerts.length === 1 ? s : undefined;
     },
     'the one rollback to end',
@@ -130,15 +133,15 @@ test('race: two CLI quick rollbacks and a critical alert within one second; exac
     expect(error).toContain(`stack race is busy: quick-rollback ${rollbacks[0]} started by`);
     expect(error).toContain(`lifeline status ${rollbacks[0]}`);
   }
-  const result = await env.client.workflow.getHandle(rollbacks[0]).result();
+  const result = await slow.client.workflow.getHandle(rollbacks[0]).result();
   expect(result).toMatchObject({ status: 'completed', toRelease: good.id });
-  expect(await imagesOf(env, stack)).toEqual([
+  expect(await imagesOf(slow, stack)).toEqual([
     'lifeline-fixture/spacetime:v2.4.9',
     'lifeline-fixture/spacetime:v2.4.9',
   ]);
 
   // Marks: the good release is known-good; the one "state before" release (v2.5.0) is known-bad; nothing else was recorded.
-  const releases = await new ReleaseStore(env.dataDir).list('race');
+  const releases = await new ReleaseStore(slow.dataDir).list('race');
   expect(releases).toHaveLength(2);
   expect(releases.find((r) => r.id === good.id)).toMatchObject({ knownGood: true });
   expect(releases.find((r) => r.id !== good.id)).toMatchObject({
@@ -148,8 +151,8 @@ test('race: two CLI quick rollbacks and a critical alert within one second; exac
 
   // No rollback-failed was started by anyone.
   const emergencies = [];
-  for await (const w of env.client.workflow.list({
-    query: `WorkflowType = "rollbackFailed" AND TaskQueue = "${env.taskQueue}"`,
+  for await (const w of slow.client.workflow.list({
+    query: `WorkflowType = "rollbackFailed" AND TaskQueue = "${slow.taskQueue}"`,
   }))
     emergencies.push(w);
   expect(emergencies).toEqual([]);

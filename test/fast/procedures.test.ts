@@ -211,6 +211,28 @@ test('a breach request preempts a running rollback: the rollback stops unmarked,
   await breach.executeUpdate(abortUpdate, { args: [{ by: 'sec', reason: 'test over' }] });
 });
 
+test('specific version: the named release is read while the backup runs, once, and restored', async () => {
+  const w = (world = await fakeWorld('fastpinned'));
+  const { handle } = await startProcedure(
+    w.client,
+    'specific-version-rollback',
+    {
+      stack: { name: w.stack.name },
+      trigger: 'cli',
+      requestedBy: 'fast',
+      reason: 'back to v1',
+      releaseId: '20260101-000000',
+    },
+    { taskQueue: w.taskQueue },
+  );
+  expect(await handle.result()).toMatchObject({ status: 'completed', toRelease: '20260101-000000' });
+  expect(recreatedWith(w)).toEqual(['20260101-000000']);
+  const order = names(w);
+  // The guess (the named release) was right: the read ahead is the one used, with no second read after the choice.
+  expect(w.calls.filter((c) => c.name === 'releaseToRestore').map((c) => c.args[1])).toEqual(['20260101-000000']);
+  expect(order.indexOf('releaseToRestore')).toBeLessThan(order.indexOf('stopContainers'));
+});
+
 test('interactive rollback: nobody chooses a release in time, so nothing is changed', async () => {
   const w = (world = await fakeWorld('fastpick'));
   const { handle } = await startProcedure(
