@@ -24,11 +24,16 @@ afterEach(async () => {
   world = undefined;
 });
 
-const start = <P extends OwnedProcedure>(w: FakeWorld, procedure: P, reason: string) =>
+const start = <P extends OwnedProcedure>(
+  w: FakeWorld,
+  procedure: P,
+  reason: string,
+  extra: { releaseId?: string; choiceTimeoutSeconds?: number } = {},
+) =>
   startProcedure(
     w.client,
     procedure,
-    { stack: { name: w.stack.name }, trigger: 'cli', requestedBy: 'fast', reason },
+    { stack: { name: w.stack.name }, trigger: 'cli', requestedBy: 'fast', reason, ...extra },
     { taskQueue: w.taskQueue },
   );
 const names = (w: FakeWorld) => w.calls.map((c) => c.name);
@@ -213,18 +218,7 @@ test('a breach request preempts a running rollback: the rollback stops unmarked,
 
 test('specific version: the named release is read while the backup runs, once, and restored', async () => {
   const w = (world = await fakeWorld('fastpinned'));
-  const { handle } = await startProcedure(
-    w.client,
-    'specific-version-rollback',
-    {
-      stack: { name: w.stack.name },
-      trigger: 'cli',
-      requestedBy: 'fast',
-      reason: 'back to v1',
-      releaseId: '20260101-000000',
-    },
-    { taskQueue: w.taskQueue },
-  );
+  const { handle } = await start(w, 'specific-version-rollback', 'back to v1', { releaseId: '20260101-000000' });
   expect(await handle.result()).toMatchObject({ status: 'completed', toRelease: '20260101-000000' });
   expect(recreatedWith(w)).toEqual(['20260101-000000']);
   const order = names(w);
@@ -235,18 +229,7 @@ test('specific version: the named release is read while the backup runs, once, a
 
 test('interactive rollback: nobody chooses a release in time, so nothing is changed', async () => {
   const w = (world = await fakeWorld('fastpick'));
-  const { handle } = await startProcedure(
-    w.client,
-    'interactive-rollback',
-    {
-      stack: { name: w.stack.name },
-      trigger: 'cli',
-      requestedBy: 'fast',
-      reason: 'v3 is bad',
-      choiceTimeoutSeconds: 1,
-    },
-    { taskQueue: w.taskQueue },
-  );
+  const { handle } = await start(w, 'interactive-rollback', 'v3 is bad', { choiceTimeoutSeconds: 1 });
   const failure = await handle.result().then(
     () => undefined,
     (err: { cause?: { message?: string } }) => err.cause?.message,

@@ -20,14 +20,20 @@ export async function requireImages(p: Procedure, stack: ResolvedStack, specs: C
   failMissing(p, stack, await hostActivities(stack).missingImages(specs.map((s) => s.image)));
 }
 
-/** A release read ahead of the choice, on a likely guess; undefined when the read failed (the real read reports it). */
-export type PrefetchedRelease = Promise<Awaited<ReturnType<HostActivities['releaseToRestore']>> | undefined>;
+/** A likely target and its read, started before the choice; the read is undefined when it failed (the real read reports it). */
+export interface PrefetchedRelease {
+  id: string;
+  read: Promise<Awaited<ReturnType<HostActivities['releaseToRestore']>> | undefined>;
+}
 
 /** Reads a likely target while the procedure is still deciding, so a right guess costs no round trip later. */
 export function prefetchRelease(stack: ResolvedStack, id: string): PrefetchedRelease {
-  return hostActivities(stack)
-    .releaseToRestore(stack, id)
-    .catch(() => undefined);
+  return {
+    id,
+    read: hostActivities(stack)
+      .releaseToRestore(stack, id)
+      .catch(() => undefined),
+  };
 }
 
 /** The recorded release to restore; fails the procedure, before anything is stopped, when an image it needs is missing. */
@@ -43,8 +49,8 @@ export async function releaseToRestore(
     await requireImages(p, stack, release.services);
     return release;
   }
-  const early = await prefetched;
-  const { release, missingImages } = early?.release.id === id ? early : await docker.releaseToRestore(stack, id);
+  const early = prefetched?.id === id ? await prefetched.read : undefined;
+  const { release, missingImages } = early ?? (await docker.releaseToRestore(stack, id));
   failMissing(p, stack, missingImages);
   return release;
 }

@@ -42,14 +42,14 @@ export async function rollBackToRelease(
   const listed = sideBySide ? docker.listReleases(stack) : undefined;
   // Awaited below; until then a failure (or a cancel during the backup) must not count as unhandled.
   for (const pending of [errorLines, listed]) void pending?.catch(() => undefined);
-  let guessed: { id: string; read: PrefetchedRelease } | undefined;
+  let guessed: PrefetchedRelease | undefined;
   if (listed && guess && patched(PREFETCH_TARGET_PATCH)) {
     // By creation time, not ID: IDs have one-second steps, and one recorded just before this began may share its second.
     const beganAt = workflowInfo().startTime.getTime();
     void listed.then(
       (all) => {
         const id = guess(rollbackCandidates(all.filter((r) => Date.parse(r.createdAt) < beganAt)), all);
-        if (id !== undefined) guessed = { id, read: prefetchRelease(stack, id) };
+        if (id !== undefined) guessed = prefetchRelease(stack, id);
       },
       () => undefined,
     );
@@ -76,7 +76,7 @@ export async function rollBackToRelease(
   p.setReleases(current?.id, targetId);
   p.tick('Rollback version identified', 'done', targetId);
 
-  const target = await releaseToRestore(p, stack, targetId, guessed?.id === targetId ? guessed.read : undefined);
+  const target = await releaseToRestore(p, stack, targetId, guessed);
   return restoreAndVerify(p, input, {
     sinceUnix,
     restore: () => restoreRelease(p, stack, target, { errorLinesCaptured: sideBySide }),
