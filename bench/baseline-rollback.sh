@@ -10,15 +10,16 @@ i=0; names=()
 for port in "$@"; do names+=("$project-svc$i-1"); i=$((i + 1)); done
 docker stop -t 2 "${names[@]}" >/dev/null
 docker rm "${names[@]}" >/dev/null
-i=0
+i=0; runs=()
 for port in "$@"; do
   docker run -d --name "$project-svc$i-1" --network host --init -e "PORT=$port" -e "SERVICE=svc$i" \
     ${HEALTH_INTERVAL:+--health-interval "$HEALTH_INTERVAL"} \
     --label "com.docker.compose.project=$project" --label "com.docker.compose.service=svc$i" \
     "lifeline-fixture/spacetime:$tag" >/dev/null &
-  i=$((i + 1))
+  runs+=($!); i=$((i + 1))
 done
-wait
+# Each run's own status: a bare `wait` would report success even when a `docker run` failed.
+for pid in "${runs[@]}"; do wait "$pid"; done
 for port in "$@"; do
   until curl -sf -o /dev/null "http://127.0.0.1:$port/health/"; do sleep 0.02; done
 done

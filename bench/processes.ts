@@ -17,7 +17,10 @@ export const benchWorker = (host: string, taskQueue: string, chaosDelayMs?: numb
     address: ADDRESS,
     bundle: BUNDLE_FILE,
     chaosDelayMs,
-    env: CODEC_ENV,
+    env: {
+      ...CODEC_ENV,
+      ...(process.env.BENCH_WORKER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_WORKER_NODE_OPTIONS } : {}),
+    },
   });
 
 export interface ApiProcess {

@@ -7,6 +7,7 @@ import { ReleaseStore } from '../src/store/release-store';
 import { ownerWorkflowId } from '../src/domain/procedures';
 import { removeFixtureStack, upFixtureStack } from '../src/fixtures/stack';
 import { ownerStateQuery, progressQuery } from '../src/workflows/definitions';
+import { SWAP_STEP } from '../src/workflows/steps/restore-release';
 import { createTestEnv, TestEnv } from './harness/env';
 import { recordGoodRelease } from './harness/releases';
 import { rollbacksOf } from './harness/owner';
@@ -32,8 +33,8 @@ test('cancel during the stop: cancelled, announced, state reported, nothing mark
     await upFixtureStack(env.docker, stack, 'v2.5.0');
     const h = await env.start('quick-rollback', { stack, trigger: 'cli', requestedBy: 'test', reason: 'to cancel' });
     await waitFor(
-      async () => ((await h.query(progressQuery)).step === 'stop current version' ? true : undefined),
-      'the stop step',
+      async () => ((await h.query(progressQuery)).step === SWAP_STEP ? true : undefined),
+      'the swap step',
       60_000,
     );
     await h.cancel();
@@ -45,7 +46,9 @@ test('cancel during the stop: cancelled, announced, state reported, nothing mark
     expect((await h.describe()).status.name).toBe('CANCELLED');
     const p = await h.query(progressQuery);
     expect(p.status).toBe('cancelled');
-    expect(p.timeline.at(-1)?.detail).toMatch(/^cancelled at "stop current version"\. Containers now: godot: /);
+    expect(p.timeline.at(-1)?.detail).toMatch(
+      /^cancelled at "stop current version, start target version"\. Containers now: godot: /,
+    );
     expect((await new ReleaseStore(env.dataDir).list('cancelstack')).filter((r) => r.knownBad)).toEqual([]);
     const owner = await env.client.workflow.getHandle(ownerWorkflowId('cancelstack')).query(ownerStateQuery);
     expect(owner.running).toBeUndefined();

@@ -104,16 +104,7 @@ async function retriedActivities(handle: WorkflowHandle): Promise<string[]> {
     .map((e) => scheduled.get(String(e.activityTaskStartedEventAttributes!.scheduledEventId))!);
 }
 
-const QUICK_ROLLBACK_KILL_POINTS = [
-  'recordRelease',
-  'listReleases',
-  'releaseToRestore',
-  'scanErrorLogs',
-  'stopContainers',
-  'recreateFromSpec',
-  'waitForStackHealthy',
-  'settleReleases',
-];
+const QUICK_ROLLBACK_KILL_POINTS = ['prepareRollback', 'replaceServices', 'waitForStackHealthy', 'settleReleases'];
 
 describe.each(QUICK_ROLLBACK_KILL_POINTS.map((p, i) => [p, i]))(
   'quick rollback, worker killed inside %s',
@@ -214,10 +205,10 @@ test('the Temporal server is killed mid-rollback and restarted on the same datab
   });
   await waitFor(
     async () =>
-      (await handle.describe()).raw.pendingActivities?.some((a) => a.activityType?.name === 'recreateFromSpec')
+      (await handle.describe()).raw.pendingActivities?.some((a) => a.activityType?.name === 'replaceServices')
         ? true
         : undefined,
-    'recreate to start',
+    'the swap to start',
   );
   // The server writes through SQLite's write-ahead log (src/config/dev-server.ts): the kill must lose nothing.
   expect(existsSync(`${state.dbFile}-wal`)).toBe(true);

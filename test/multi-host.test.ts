@@ -87,7 +87,7 @@ test('stacks on two engines roll back through one server, each container operati
   const queues = async (h: typeof ha) =>
     new Set(
       ((await h.fetchHistory()).events ?? [])
-        .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'recreateFromSpec')
+        .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'replaceServices')
         .map((e) => e.activityTaskScheduledEventAttributes!.taskQueue!.name),
     );
   expect([...(await queues(ha))]).toEqual([`lifeline-host-${env.host}`]);
@@ -105,10 +105,10 @@ test('the engine stops mid-rollback and comes back a few seconds later: activiti
   });
   await waitFor(
     async () =>
-      (await h.describe()).raw.pendingActivities?.some((x) => x.activityType?.name === 'recreateFromSpec')
+      (await h.describe()).raw.pendingActivities?.some((x) => x.activityType?.name === 'replaceServices')
         ? true
         : undefined,
-    'recreate to start',
+    'the swap to start',
   );
   await engine2.stop();
   await new Promise((r) => setTimeout(r, 3000));
@@ -138,10 +138,10 @@ test('an engine that stays down past the bound ends in escalation, not a hang', 
   const h = await env.start('quick-rollback', { stack: b, trigger: 'cli', requestedBy: 'test', reason: 'engine gone' });
   await waitFor(
     async () =>
-      (await h.describe()).raw.pendingActivities?.some((x) => x.activityType?.name === 'recreateFromSpec')
+      (await h.describe()).raw.pendingActivities?.some((x) => x.activityType?.name === 'replaceServices')
         ? true
         : undefined,
-    'recreate to start',
+    'the swap to start',
   );
   await engine2.stop();
   const failure = await h.result().then(

@@ -298,7 +298,7 @@ test('preemption: a SecurityBreach alert during a rollback health wait stops the
 describe('abort really stops: nothing marked, no follow-up, the state reported', () => {
   const points = [
     { name: 'before stop', step: /^back up current state$/, changed: false },
-    { name: 'during stop', step: /^stop current version$/, changed: true },
+    { name: 'during the swap', step: /^stop current version, start target version$/, changed: true },
     { name: 'during the health wait', step: /^wait for health/, changed: true },
   ];
   test.each(points)('abort $name', async ({ name, step, changed }) => {

@@ -48,11 +48,10 @@ test('quick rollback brings the v2.4.9 release back, healthy, one container per 
   const activityTypes = (history.events ?? [])
     .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
     .filter(Boolean);
-  expect(activityTypes).toEqual(
-    expect.arrayContaining(['recordRelease', 'stopContainers', 'recreateFromSpec', 'waitForStackHealthy']),
-  );
-  // The target was guessed right and read during the backup: one read of it, not two.
-  expect(activityTypes.filter((t) => t === 'releaseToRestore')).toHaveLength(1);
+  expect(activityTypes).toEqual(expect.arrayContaining(['prepareRollback', 'replaceServices', 'waitForStackHealthy']));
+  // The target was guessed right and read with the backup, in one activity: no read of it after the pick.
+  expect(activityTypes.filter((t) => t === 'prepareRollback')).toHaveLength(1);
+  expect(activityTypes).not.toContain('releaseToRestore');
 
   // The broken state was backed up before anything was touched, and is now known-bad.
   const releases = await new ReleaseStore(env.dataDir).list('quick');

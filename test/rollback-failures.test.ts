@@ -181,3 +181,33 @@ test('activities run twice leave one container and one release', async () => {
   expect(b?.id).toBe(a?.id);
   expect(await new ReleaseStore(env.dataDir).list('twice')).toHaveLength(1);
 });
+
+test('the swap run twice stops nothing it already made; cancelled before its start, it starts nothing', async () => {
+  const stack = makeStack('swap', [19541, 19542]);
+  await upFixtureStack(env.docker, stack, 'v2.4.9');
+  const acts = createHostActivities({ docker: env.docker, host: env.host, http: axios.create() });
+  const mock = new MockActivityEnvironment();
+  const specs = (await mock.run(acts.captureSpecs, stack)) as Awaited<ReturnType<typeof acts.captureSpecs>>;
+  const startedAt = async () =>
+    Promise.all(
+      stack.services.map(async (s) => (await env.docker.getContainer(fixtureContainer(stack, s)).inspect()).State),
+    );
+  expect(await mock.run(acts.replaceServices, stack, specs, 'r-1')).toEqual(['replaced', 'replaced']);
+  const swapped = await startedAt();
+  // A retry (a crashed worker's attempt 2): the containers it made keep running, untouched.
+  expect(await mock.run(acts.replaceServices, stack, specs, 'r-1')).toEqual(['unchanged', 'unchanged']);
+  expect(await startedAt()).toEqual(swapped);
+
+  // Cancelled by the time the stop ends: the stack is stopped, and nothing of release r-2 was made.
+  const cancelled = new MockActivityEnvironment();
+  cancelled.cancel();
+  await expect(cancelled.run(acts.replaceServices, stack, specs, 'r-2')).rejects.toMatchObject({
+    name: 'CancelledFailure',
+  });
+  for (const s of stack.services) {
+    const c = await env.docker.getContainer(fixtureContainer(stack, s)).inspect();
+    expect(c.State.Running).toBe(false);
+    expect(c.Config.Labels['lifeline.release']).toBe('r-1');
+    expect(await containersOf(env.docker, 'swap', s.name)).toHaveLength(1);
+  }
+});

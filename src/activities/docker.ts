@@ -156,6 +156,43 @@ export function createDockerActivities(docker: Docker) {
     return (await serviceContainers(target.stack)).flatMap((s) => (s.container ? [s.container] : []));
   }
 
+  async function recreate(
+    stack: string,
+    spec: ContainerSpec,
+    releaseId: string,
+    graceSeconds: number,
+  ): Promise<RecreateOutcome> {
+    const [image, existing] = await Promise.all([imageOrUndefined(spec.image), inspectOrUndefined(spec.name)]);
+    if (!image) throw badInput(`image ${spec.image} is not on this Docker engine`);
+    const wanted = specHash(spec);
+    const labels = existing?.Config.Labels ?? {};
+    const same =
+      labels[LIFELINE_LABELS.specHash] === wanted &&
+      labels[LIFELINE_LABELS.release] === releaseId &&
+      existing?.Image === image.Id;
+    const plan = createPlanFromSpec(spec, stack, releaseId);
+    if (existing && same) {
+      // A retry after the create: finish what the first attempt may not have (networks, start).
+      await connectAll(spec.name, plan.connect, existing);
+      if (!existing.State.Running) await startOne(spec.name);
+      return 'unchanged';
+    }
+    if (existing) {
+      // Stopped with its grace period when running (the stop step did that already on the hot path).
+      if (existing.State.Running) await stopOne(spec.name, graceSeconds);
+      await removeOne(spec.name);
+    }
+    try {
+      await docker.createContainer(plan.options);
+    } catch (err) {
+      // 409: a container with this name appeared meanwhile; the next attempt inspects it again.
+      throw dockerFailure(`create ${spec.name}`, err);
+    }
+    await connectAll(spec.name, plan.connect);
+    await startOne(spec.name);
+    return existing ? 'replaced' : 'created';
+  }
+
   return {
     serviceContainers,
 
@@ -235,47 +272,35 @@ export function createDockerActivities(docker: Docker) {
     },
 
     /**
+     * The swap in one step: stops every container of the stack, then makes each of `specs` (one start wave)
+     * from its spec, labelled with `releaseId`. A retry leaves running the containers an earlier attempt already
+     * made for this release, so none is stopped twice. A cancel that has arrived by the time the stop ends
+     * starts nothing; one that arrives later lands after the start, so a stop request never leaves the stack down.
+     */
+    async replaceServices(stack: ResolvedStack, specs: ContainerSpec[], releaseId: string): Promise<RecreateOutcome[]> {
+      const ctx = Context.current();
+      ctx.heartbeat('stopping');
+      const grace = stack.timeouts.stopGraceSeconds;
+      const hashes = new Map(specs.map((s) => [s.name, specHash(s)]));
+      const names = await targetNames({ stack });
+      const made = await Promise.all(
+        names.map(async (n) => {
+          const labels = (await inspectOrUndefined(n))?.Config.Labels ?? {};
+          return labels[LIFELINE_LABELS.release] === releaseId && labels[LIFELINE_LABELS.specHash] === hashes.get(n);
+        }),
+      );
+      await Promise.all(names.filter((_, i) => !made[i]).map((n) => stopOne(n, grace)));
+      ctx.heartbeat('starting');
+      ctx.cancellationSignal.throwIfAborted();
+      return Promise.all(specs.map((spec) => recreate(stack.name, spec, releaseId, grace)));
+    },
+
+    /**
      * Makes the container named in `spec` be exactly that spec, labelled with `releaseId`, and running.
      * A retry finds the container it already made (same spec hash, release and image content) and leaves
      * it alone, so no second container is ever created; a tag that moved since gets a fresh container.
      */
-    async recreateFromSpec(
-      stack: string,
-      spec: ContainerSpec,
-      releaseId: string,
-      graceSeconds: number,
-    ): Promise<RecreateOutcome> {
-      const [image, existing] = await Promise.all([imageOrUndefined(spec.image), inspectOrUndefined(spec.name)]);
-      if (!image) throw badInput(`image ${spec.image} is not on this Docker engine`);
-      const wanted = specHash(spec);
-      const labels = existing?.Config.Labels ?? {};
-      const same =
-        labels[LIFELINE_LABELS.specHash] === wanted &&
-        labels[LIFELINE_LABELS.release] === releaseId &&
-        existing?.Image === image.Id;
-      const plan = createPlanFromSpec(spec, stack, releaseId);
-      if (existing && same) {
-        // A retry after the create: finish what the first attempt may not have (networks, start).
-        await connectAll(spec.name, plan.connect, existing);
-        if (!existing.State.Running) await startOne(spec.name);
-        return 'unchanged';
-      }
-      if (existing) {
-        // Stopped with its grace period when running (the stop step did that already on the hot path).
-        if (existing.State.Running) await stopOne(spec.name, graceSeconds);
-        await removeOne(spec.name);
-      }
-      try {
-        await docker.createContainer(plan.options);
-      } catch (err) {
-        // 409: a container with this name appeared meanwhile; the next attempt inspects it again.
-        throw dockerFailure(`create ${spec.name}`, err);
-      }
-      await connectAll(spec.name, plan.connect);
-      await startOne(spec.name);
-      return existing ? 'replaced' : 'created';
-    },
-
+    recreateFromSpec: recreate,
     /** The last `tail` log lines of a container, stdout and stderr demultiplexed. */
     async containerLogs(name: string, tail: number, sinceUnix?: number): Promise<string[]> {
       const c = await inspectOrUndefined(name);

@@ -10,6 +10,7 @@ import { createIngressActivities } from './ingress';
 import { createNotifyActivities } from './notify';
 import { createProcedureStatusActivities } from './procedures';
 import { createReleaseActivities } from './releases';
+import { createRollbackPreparation } from './rollback-preparation';
 import { createVolumeActivities } from './volumes';
 import { createStackSettingsActivities } from './stack-settings';
 import type { PinnedStacks } from '../config/pinned-stacks';
@@ -17,14 +18,17 @@ import type { PinnedStacks } from '../config/pinned-stacks';
 export function createHostActivities(deps: { docker: Docker; host: string; http: AxiosInstance }) {
   const docker = createDockerActivities(deps.docker);
   const volumes = createVolumeActivities({ docker: deps.docker });
+  const health = createHealthActivities({ docker, http: deps.http });
+  const releases = createReleaseActivities({ docker, volumes, host: deps.host });
   return {
     ...docker,
     ...volumes,
     ...createEvidenceActivities({ docker: deps.docker, dockerActivities: docker }),
     ...createIngressActivities({ docker: deps.docker, dockerActivities: docker }),
     ...createHostMachineActivities(),
-    ...createHealthActivities({ docker, http: deps.http }),
-    ...createReleaseActivities({ docker, volumes, host: deps.host }),
+    ...health,
+    ...releases,
+    ...createRollbackPreparation({ releases, health }),
   };
 }
 

@@ -167,6 +167,26 @@ export function rollbackCandidates(
 }
 
 /**
+ * The release a rollback will most likely restore, said before its backup is taken: the newest candidate
+ * (quick rollback) or the named one (specific version). Read early, a right guess saves a round trip.
+ */
+export type LikelyTarget = 'newest' | { id: string };
+
+/**
+ * The likely target's ID among `releases`. "Newest" counts only releases created before `beganAt` (ms): the
+ * procedure's own backup is not a candidate. By creation time, not ID: IDs have one-second steps, and a
+ * release recorded just before the procedure began may share its second.
+ */
+export function likelyTargetId(
+  likely: LikelyTarget,
+  releases: readonly ReleaseSummary[],
+  beganAt: number,
+): string | undefined {
+  if (likely !== 'newest') return releases.find((r) => r.id === likely.id)?.id;
+  return rollbackCandidates(releases.filter((r) => Date.parse(r.createdAt) < beganAt))[0]?.id;
+}
+
+/**
  * Which release IDs a retention of `keep` deletes: everything past the newest `keep`,
  * except the newest known-good release, which is never deleted.
  */

@@ -20,7 +20,7 @@ export async function quickRollback(input: ProcedureInput): Promise<RollbackResu
           );
         return latest.id;
       },
-      (candidates) => candidates[0]?.id,
+      'newest',
     ),
   );
 }

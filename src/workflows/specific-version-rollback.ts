@@ -16,7 +16,7 @@ export async function specificVersionRollback(input: ProcedureInput & { releaseI
         if (!wanted) p.fail(`unknown release ${input.releaseId} for stack ${input.stack.name}`, 'UnknownRelease');
         return wanted.id;
       },
-      (_candidates, all) => all.find((r) => r.id === input.releaseId)?.id,
+      { id: input.releaseId },
     ),
   );
 }

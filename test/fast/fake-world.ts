@@ -7,8 +7,9 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { configSchema, resolveStack, ResolvedStack, StackConfigInput, StackRef } from '../../src/domain/config';
-import type { Release, ReleaseSummary } from '../../src/domain/release';
+import type { ContainerSpec, Release, ReleaseSummary } from '../../src/domain/release';
 import { hostTaskQueue } from '../../src/domain/task-queues';
+import { createRollbackPreparation } from '../../src/activities/rollback-preparation';
 import { ownerWorkflowId } from '../../src/domain/procedures';
 import { ownerStateQuery } from '../../src/workflows/definitions';
 import { BUNDLE_FILE } from '../harness/paths';
@@ -202,6 +203,7 @@ export async function fakeWorld(
     createGithubIssue: recorded('createGithubIssue', () => 'https://github.example/1'),
     procedureStatus: recorded('procedureStatus', () => ({ open: false, status: 'COMPLETED' })),
   };
+  const preparation = createRollbackPreparation({ releases: host$, health: host$ });
   const dataConverter = testDataConverter();
   const connection = server?.nativeConnection ?? (await NativeConnection.connect({ address: harnessState().address }));
   const workers = await Promise.all([
@@ -212,7 +214,21 @@ export async function fakeWorld(
       activities: orchestration,
       dataConverter,
     }),
-    Worker.create({ connection, taskQueue: hostTaskQueue(host), activities: host$, dataConverter }),
+    Worker.create({
+      connection,
+      taskQueue: hostTaskQueue(host),
+      // The real composition over the fakes: its parts are recorded as calls of their own.
+      activities: {
+        ...host$,
+        prepareRollback: recorded('prepareRollback', preparation.prepareRollback),
+        // As the real one: the stop, then each spec's container, recorded as calls of their own.
+        replaceServices: recorded('replaceServices', async (s: ResolvedStack, specs: ContainerSpec[], id: string) => {
+          await host$.stopContainers();
+          return Promise.all(specs.map((spec) => host$.recreateFromSpec(s.name, spec, id)));
+        }),
+      },
+      dataConverter,
+    }),
   ]);
   const runs = workers.map((w) => w.run());
   const clientConnection = server ? undefined : await Connection.connect({ address: harnessState().address });

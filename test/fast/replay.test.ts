@@ -6,6 +6,9 @@
  * - `pre-owner/`: histories recorded before stack ownership; they replay along the unpatched path.
  * - `pre-worker-config/`: histories recorded before workers read stack settings from their own config (and
  *   before the switch-first blue-green, breach-only-approved, watched-deploy and report-every-outcome patches).
+ * - `pre-prepare-in-one/`: the fast tier's histories from before a rollback's reads and its swap were one
+ *   activity each (`prepare-in-one`, `replace-in-one`): the side-by-side reads, the read-ahead and the
+ *   stop-then-recreate path.
  * `manifest.json` holds the hash of every workflow source file the fixtures were last recorded or replayed
  * green against: a changed workflow fails here until `npm run fixtures:accept` (replay, then confirm) or
  * `npm run fixtures:record` (record anew) says what was meant.
@@ -33,7 +36,7 @@ test('the current code has a recorded history for every workflow type', () => {
   expect(EVERY_TYPE.filter((t) => !types.has(t))).toEqual([]);
 });
 
-const REPLAYED = ['owned', 'paths', 'pre-worker-config', 'pre-owner'];
+const REPLAYED = ['owned', 'paths', 'pre-prepare-in-one', 'pre-worker-config', 'pre-owner'];
 const green = new Set<string>();
 
 test.each(REPLAYED)('every history in %s/ replays without nondeterminism', async (sub) => {

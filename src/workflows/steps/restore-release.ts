@@ -10,6 +10,12 @@ import type { Procedure } from '../procedure';
 /** Histories from before the release and its image check were read in one activity (one round trip, not two). */
 const RELEASE_TO_RESTORE_PATCH = 'release-to-restore';
 
+/** Histories from before the stop and the first start wave were one activity. */
+const REPLACE_IN_ONE_PATCH = 'replace-in-one';
+
+/** The step that stops the current version and starts the target's first wave (the whole stack, without depends_on). */
+export const SWAP_STEP = 'stop current version, start target version';
+
 const failMissing = (p: Procedure, stack: ResolvedStack, missing: string[]) => {
   if (missing.length)
     p.fail(`image(s) not on host ${stack.host}: ${missing.join(', ')}; nothing was changed`, 'MissingImage');
@@ -75,23 +81,35 @@ export async function replaceStack(
   const docker = hostActivities(stack);
   if (!opts.errorLinesCaptured) p.errorLines.push(...(await docker.scanErrorLogs(stack)).slice(-50));
   p.markChanged();
-  await p.step('stop current version', () => docker.stopContainers({ stack }, stack.timeouts.stopGraceSeconds));
-  p.tick('Rollback initiated');
-  await p.step('start target version', async () => {
-    // Compose's depends_on order; a service_healthy dependency is waited for before its dependents start.
-    for (const wave of startWaves(specs)) {
-      if (wave.healthyFirst.length) {
-        await longHostActivities(stack, healthSeconds).waitForStackHealthy(stack, {
-          timeoutSeconds: healthSeconds,
-          stableSeconds: 0,
-          services: wave.healthyFirst,
-        });
-      }
-      await Promise.all(
-        wave.specs.map((spec) => docker.recreateFromSpec(stack.name, spec, label, stack.timeouts.stopGraceSeconds)),
-      );
+  // Compose's depends_on order; a service_healthy dependency is waited for before its dependents start.
+  const waves = startWaves(specs);
+  const startWave = async (wave: (typeof waves)[number]) => {
+    if (wave.healthyFirst.length) {
+      await longHostActivities(stack, healthSeconds).waitForStackHealthy(stack, {
+        timeoutSeconds: healthSeconds,
+        stableSeconds: 0,
+        services: wave.healthyFirst,
+      });
     }
-  });
+    await Promise.all(
+      wave.specs.map((spec) => docker.recreateFromSpec(stack.name, spec, label, stack.timeouts.stopGraceSeconds)),
+    );
+  };
+  if (waves[0] && !waves[0].healthyFirst.length && patched(REPLACE_IN_ONE_PATCH)) {
+    // The stop and the first wave's start in one activity: one round trip, not one per container and one more.
+    await p.step(SWAP_STEP, () => docker.replaceServices(stack, waves[0].specs, label));
+    p.tick('Rollback initiated');
+    if (waves.length > 1)
+      await p.step('start target version', async () => {
+        for (const wave of waves.slice(1)) await startWave(wave);
+      });
+  } else {
+    await p.step('stop current version', () => docker.stopContainers({ stack }, stack.timeouts.stopGraceSeconds));
+    p.tick('Rollback initiated');
+    await p.step('start target version', async () => {
+      for (const wave of waves) await startWave(wave);
+    });
+  }
   p.tick('Services restarted');
   const report = await p.step(`wait for health (${healthSeconds}s)`, () =>
     longHostActivities(stack, healthSeconds).waitForStackHealthy(stack, {
