@@ -156,22 +156,35 @@ export function createDockerActivities(docker: Docker) {
     return (await serviceContainers(target.stack)).flatMap((s) => (s.container ? [s.container] : []));
   }
 
+  /** Whether `existing` is the container `recreate` makes of `spec` for `releaseId`: same spec, release and image content. */
+  function isMade(
+    spec: ContainerSpec,
+    releaseId: string,
+    image: Docker.ImageInspectInfo,
+    existing: Docker.ContainerInspectInfo,
+  ): boolean {
+    const labels = existing.Config.Labels ?? {};
+    return (
+      labels[LIFELINE_LABELS.specHash] === specHash(spec) &&
+      labels[LIFELINE_LABELS.release] === releaseId &&
+      existing.Image === image.Id
+    );
+  }
+
+  /** `found`: the spec's image and the container now holding its name, when the caller has just read them. */
   async function recreate(
     stack: string,
     spec: ContainerSpec,
     releaseId: string,
     graceSeconds: number,
+    found?: { image: Docker.ImageInspectInfo; existing: Docker.ContainerInspectInfo | undefined },
   ): Promise<RecreateOutcome> {
-    const [image, existing] = await Promise.all([imageOrUndefined(spec.image), inspectOrUndefined(spec.name)]);
+    const [image, existing] = found
+      ? [found.image, found.existing]
+      : await Promise.all([imageOrUndefined(spec.image), inspectOrUndefined(spec.name)]);
     if (!image) throw badInput(`image ${spec.image} is not on this Docker engine`);
-    const wanted = specHash(spec);
-    const labels = existing?.Config.Labels ?? {};
-    const same =
-      labels[LIFELINE_LABELS.specHash] === wanted &&
-      labels[LIFELINE_LABELS.release] === releaseId &&
-      existing?.Image === image.Id;
     const plan = createPlanFromSpec(spec, stack, releaseId);
-    if (existing && same) {
+    if (existing && isMade(spec, releaseId, image, existing)) {
       // A retry after the create: finish what the first attempt may not have (networks, start).
       await connectAll(spec.name, plan.connect, existing);
       if (!existing.State.Running) await startOne(spec.name);
@@ -281,18 +294,43 @@ export function createDockerActivities(docker: Docker) {
       const ctx = Context.current();
       ctx.heartbeat('stopping');
       const grace = stack.timeouts.stopGraceSeconds;
-      const hashes = new Map(specs.map((s) => [s.name, specHash(s)]));
       const names = await targetNames({ stack });
-      const made = await Promise.all(
-        names.map(async (n) => {
-          const labels = (await inspectOrUndefined(n))?.Config.Labels ?? {};
-          return labels[LIFELINE_LABELS.release] === releaseId && labels[LIFELINE_LABELS.specHash] === hashes.get(n);
+      // Everything the start needs is read before the stop, alongside it: the stop is the only wait before it.
+      const imageReads = new Map(specs.map((s) => [s.image, imageOrUndefined(s.image)]));
+      const [containers, images] = await Promise.all([
+        Promise.all(names.map(inspectOrUndefined)),
+        Promise.all(specs.map((s) => imageReads.get(s.image)!)),
+      ]);
+      const missing = [...new Set(specs.filter((_, i) => !images[i]).map((s) => s.image))];
+      if (missing.length)
+        throw badInput(`image(s) not on this Docker engine: ${missing.join(', ')}; nothing was stopped`);
+      const found = new Map(
+        specs.map((spec, i) => {
+          const existing = containers[names.indexOf(spec.name)];
+          return [spec.name, { spec, image: images[i]!, existing }];
         }),
       );
-      await Promise.all(names.filter((_, i) => !made[i]).map((n) => stopOne(n, grace)));
+      const keep = (name: string) => {
+        const f = found.get(name);
+        return f?.existing !== undefined && isMade(f.spec, releaseId, f.image, f.existing);
+      };
+      const stopping = names.filter((n) => !keep(n));
+      await Promise.all(stopping.map((n) => stopOne(n, grace)));
       ctx.heartbeat('starting');
       ctx.cancellationSignal.throwIfAborted();
-      return Promise.all(specs.map((spec) => recreate(stack.name, spec, releaseId, grace)));
+      return Promise.all(
+        specs.map((spec) => {
+          const f = found.get(spec.name)!;
+          // Known stopped now: the start does not ask the engine again.
+          const existing =
+            f.existing && stopping.includes(spec.name)
+              ? { ...f.existing, State: { ...f.existing.State, Running: false } }
+              : f.existing;
+          return names.includes(spec.name)
+            ? recreate(stack.name, spec, releaseId, grace, { image: f.image, existing })
+            : recreate(stack.name, spec, releaseId, grace);
+        }),
+      );
     },
 
     /**

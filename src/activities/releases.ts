@@ -7,7 +7,8 @@ import { COMPOSE_LABELS, composeFilesOf, dependsOnFromCompose, dependsOnFromLabe
 import path from 'node:path';
 import type { ResolvedStack } from '../domain/config';
 import { InvalidNameError } from '../domain/names';
-import { ContainerSpec, imageTagOf, nextReleaseId, Release, ReleaseSummary, summarize } from '../domain/release';
+import { ContainerSpec, Release, ReleaseSummary, summarize } from '../domain/release';
+import { imageTagOf, nextReleaseId } from '../domain/release-rules';
 import type { DockerActivities } from './docker';
 import { specHash } from './docker-specs';
 import { privateDir, sha256File, writeFileAtomic } from '../store/files';

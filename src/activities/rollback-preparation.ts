@@ -1,6 +1,7 @@
 /** What a rollback reads and records before it stops anything, in one activity: one round trip, not four. */
 import type { ResolvedStack } from '../domain/config';
-import { LikelyTarget, likelyTargetId, Release, ReleaseSummary } from '../domain/release';
+import type { Release, ReleaseSummary } from '../domain/release';
+import { LikelyTarget, likelyTargetId } from '../domain/release-rules';
 import type { createHealthActivities } from './health';
 import type { createReleaseActivities, RecordOptions } from './releases';
 

@@ -139,6 +139,3 @@ export function routeGenericAlert(
     unrouted: [],
   };
 }
-
-/** Identity of one alert notification: the same alert, status and start are one event however often sent. */
-export const dedupKey = (e: AlertEvent): string => `${e.stack}|${e.fingerprint}|${e.status}|${e.startsAt}`;

@@ -15,3 +15,6 @@ export interface AlertEvent {
   /** Set by the API from the routing rules: what a rollback decision starts. */
   procedure?: AlertRule['procedure'];
 }
+
+/** Identity of one alert notification: the same alert, status and start are one event however often sent. */
+export const dedupKey = (e: AlertEvent): string => `${e.stack}|${e.fingerprint}|${e.status}|${e.startsAt}`;

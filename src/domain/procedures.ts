@@ -1,7 +1,7 @@
 /** The procedures Lifeline runs: their names, workflow types and readable workflow IDs. */
 import type { StackRef } from './config';
 import type { ProcedureInput } from './procedure';
-import { formatReleaseId } from './release';
+import { formatReleaseId } from './release-rules';
 import { SA } from './search-attributes';
 
 export const PROCEDURES = {

@@ -3,14 +3,8 @@ import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { assertReleaseId, assertStackName } from '../domain/names';
 import type { z } from 'zod';
-import {
-  Release,
-  releaseSchema,
-  releasesToPrune,
-  ReleaseSummary,
-  storedSummarySchema,
-  summarize,
-} from '../domain/release';
+import { Release, releaseSchema, ReleaseSummary, storedSummarySchema, summarize } from '../domain/release';
+import { releasesToPrune } from '../domain/release-rules';
 import { writeFileAtomic } from './files';
 
 export class UnknownReleaseError extends Error {

@@ -4,7 +4,7 @@
  * have the Docker daemon restarted (configured command or a person), retry, and escalate.
  */
 import type { ProcedureInput } from '../domain/procedure';
-import { lastKnownGood } from '../domain/release';
+import { lastKnownGood } from '../domain/release-rules';
 import { hostActivities, hostCommandActivities } from './activities';
 import { runOwned, rethrowIfStopped } from './steps/owned';
 import { Procedure } from './procedure';

@@ -5,7 +5,7 @@
  */
 import { workflowInfo } from '@temporalio/workflow';
 import type { ProcedureInput } from '../domain/procedure';
-import { rollbackCandidates } from '../domain/release';
+import { rollbackCandidates } from '../domain/release-rules';
 import { hostActivities, longHostActivities } from './activities';
 import { runOwned, rethrowIfStopped } from './steps/owned';
 import { Procedure } from './procedure';

@@ -4,7 +4,7 @@
  */
 import { workflowInfo } from '@temporalio/workflow';
 import type { ProcedureInput } from '../domain/procedure';
-import { rollbackCandidates } from '../domain/release';
+import { rollbackCandidates } from '../domain/release-rules';
 import { hostActivities } from './activities';
 import { runOwned, rethrowIfStopped } from './steps/owned';
 import { Procedure } from './procedure';

@@ -5,7 +5,7 @@
  */
 import { patched, workflowInfo } from '@temporalio/workflow';
 import type { ProcedureInput } from '../domain/procedure';
-import { rollbackCandidates } from '../domain/release';
+import { rollbackCandidates } from '../domain/release-rules';
 import type { EvidenceBundle } from '../activities/evidence';
 import { hostActivities, hostCommandActivities, longHostActivities, releaseRecorder } from './activities';
 import { runOwned } from './steps/owned';

@@ -1,12 +1,12 @@
+import type { ReleaseSummary } from '../../src/domain/release';
 import {
   formatReleaseId,
   imageTagOf,
   nextReleaseId,
   releasesToPrune,
-  ReleaseSummary,
   rollbackCandidates,
   withImageTag,
-} from '../../src/domain/release';
+} from '../../src/domain/release-rules';
 
 const r = (id: string, o: Partial<ReleaseSummary> = {}): ReleaseSummary => ({
   id,

@@ -7,14 +7,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z, ZodTypeAny } from 'zod';
 import {
   alertmanagerPayloadSchema,
-  dedupKey,
   genericAlertSchema,
   grafanaPayloadSchema,
   routeGenericAlert,
   Routed,
   routeUpstreamAlerts,
 } from '../../domain/alert-payloads';
-import type { AlertEvent } from '../../domain/alerts';
+import { AlertEvent, dedupKey } from '../../domain/alerts';
 import { ownerStartOptions } from '../../client/procedures';
 import { alertSignal } from '../../workflows/definitions';
 import { AlertBatches } from '../alert-batches';

@@ -6,7 +6,7 @@
  */
 import { CancellationScope, isCancellation } from '@temporalio/workflow';
 import type { AlertEvent } from '../../domain/alerts';
-import { dedupKey } from '../../domain/alert-payloads';
+import { dedupKey } from '../../domain/alerts';
 import {
   actionAsksPerson,
   actionRollsBack,

@@ -1,5 +1,6 @@
 import type { ResolvedStack } from '../../domain/config';
-import { ContainerSpec, withImageTag } from '../../domain/release';
+import type { ContainerSpec } from '../../domain/release';
+import { withImageTag } from '../../domain/release-rules';
 
 /** The running specs with the app services' image tag changed and everything else kept. */
 export function retagSpecs(stack: ResolvedStack, specs: ContainerSpec[], tag: string): ContainerSpec[] {

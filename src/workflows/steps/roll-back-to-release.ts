@@ -1,6 +1,7 @@
 import { patched, workflowInfo } from '@temporalio/workflow';
 import type { ProcedureInput } from '../../domain/procedure';
-import { LikelyTarget, likelyTargetId, rollbackCandidates, ReleaseSummary } from '../../domain/release';
+import type { ReleaseSummary } from '../../domain/release';
+import { LikelyTarget, likelyTargetId, rollbackCandidates } from '../../domain/release-rules';
 import { hostActivities, releaseRecorder } from '../activities';
 import { requestKey, type Procedure } from '../procedure';
 import { openIncident } from './announce';
