@@ -287,50 +287,59 @@ export function createDockerActivities(docker: Docker) {
     /**
      * The swap in one step: stops every container of the stack, then makes each of `specs` (one start wave)
      * from its spec, labelled with `releaseId`. A retry leaves running the containers an earlier attempt already
-     * made for this release, so none is stopped twice. A cancel that has arrived by the time the stop ends
-     * starts nothing; one that arrives later lands after the start, so a stop request never leaves the stack down.
+     * made for this release, so none is stopped twice. A missing image fails it before anything is stopped. A
+     * cancel the worker has learned of (heartbeat answers carry it) by the time the stop ends starts nothing;
+     * one learned later lands after the start: the swap is never cut between its containers.
      */
     async replaceServices(stack: ResolvedStack, specs: ContainerSpec[], releaseId: string): Promise<RecreateOutcome[]> {
       const ctx = Context.current();
-      ctx.heartbeat('stopping');
-      const grace = stack.timeouts.stopGraceSeconds;
-      const names = await targetNames({ stack });
-      // Everything the start needs is read before the stop, alongside it: the stop is the only wait before it.
-      const imageReads = new Map(specs.map((s) => [s.image, imageOrUndefined(s.image)]));
-      const [containers, images] = await Promise.all([
-        Promise.all(names.map(inspectOrUndefined)),
-        Promise.all(specs.map((s) => imageReads.get(s.image)!)),
-      ]);
-      const missing = [...new Set(specs.filter((_, i) => !images[i]).map((s) => s.image))];
-      if (missing.length)
-        throw badInput(`image(s) not on this Docker engine: ${missing.join(', ')}; nothing was stopped`);
-      const found = new Map(
-        specs.map((spec, i) => {
-          const existing = containers[names.indexOf(spec.name)];
-          return [spec.name, { spec, image: images[i]!, existing }];
-        }),
-      );
-      const keep = (name: string) => {
-        const f = found.get(name);
-        return f?.existing !== undefined && isMade(f.spec, releaseId, f.image, f.existing);
-      };
-      const stopping = names.filter((n) => !keep(n));
-      await Promise.all(stopping.map((n) => stopOne(n, grace)));
-      ctx.heartbeat('starting');
-      ctx.cancellationSignal.throwIfAborted();
-      return Promise.all(
-        specs.map((spec) => {
-          const f = found.get(spec.name)!;
-          // Known stopped now: the start does not ask the engine again.
-          const existing =
-            f.existing && stopping.includes(spec.name)
-              ? { ...f.existing, State: { ...f.existing.State, Running: false } }
-              : f.existing;
-          return names.includes(spec.name)
-            ? recreate(stack.name, spec, releaseId, grace, { image: f.image, existing })
-            : recreate(stack.name, spec, releaseId, grace);
-        }),
-      );
+      let phase = 'stopping';
+      ctx.heartbeat(phase);
+      // A stop may wait its whole grace period: the attempt keeps telling the server it is alive.
+      const beat = setInterval(() => ctx.heartbeat(phase), 1000);
+      try {
+        const grace = stack.timeouts.stopGraceSeconds;
+        const names = await targetNames({ stack });
+        // Everything the start needs is read before the stop, so after it the start only removes, creates and starts.
+        const imageReads = new Map(specs.map((s) => [s.image, imageOrUndefined(s.image)]));
+        const [containers, images] = await Promise.all([
+          Promise.all(names.map(inspectOrUndefined)),
+          Promise.all(specs.map((s) => imageReads.get(s.image)!)),
+        ]);
+        const missing = [...new Set(specs.filter((_, i) => !images[i]).map((s) => s.image))];
+        if (missing.length)
+          throw badInput(`image(s) not on this Docker engine: ${missing.join(', ')}; nothing was stopped`);
+        const found = new Map(
+          specs.map((spec, i) => {
+            const existing = containers[names.indexOf(spec.name)];
+            return [spec.name, { spec, image: images[i]!, existing }];
+          }),
+        );
+        const keep = (name: string) => {
+          const f = found.get(name);
+          return f?.existing !== undefined && isMade(f.spec, releaseId, f.image, f.existing);
+        };
+        const stopping = names.filter((n) => !keep(n));
+        await Promise.all(stopping.map((n) => stopOne(n, grace)));
+        phase = 'starting';
+        ctx.heartbeat(phase);
+        ctx.cancellationSignal.throwIfAborted();
+        return await Promise.all(
+          specs.map((spec) => {
+            const f = found.get(spec.name)!;
+            // Known stopped now: the start does not ask the engine again.
+            const existing =
+              f.existing && stopping.includes(spec.name)
+                ? { ...f.existing, State: { ...f.existing.State, Running: false } }
+                : f.existing;
+            return names.includes(spec.name)
+              ? recreate(stack.name, spec, releaseId, grace, { image: f.image, existing })
+              : recreate(stack.name, spec, releaseId, grace);
+          }),
+        );
+      } finally {
+        clearInterval(beat);
+      }
     },
 
     /**
