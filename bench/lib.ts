@@ -2,7 +2,7 @@
 import { Client, Connection, WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import Docker from 'dockerode';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -194,6 +194,16 @@ export class ActivityTimes {
   }
 }
 
+/** The commit measured, marked when the working tree differs from it (the worker runs what `dist/` holds). */
+function benchedCommit(): string {
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
+  try {
+    return `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--untracked-files=no') ? '+changes' : ''}`;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
+}
+
 export function report(name: string, rows: Record<string, string | number>[], extra: object = {}): void {
   mkdirSync(RESULTS, { recursive: true });
   console.log(`\n== ${name}`);
@@ -206,7 +216,7 @@ export function report(name: string, rows: Record<string, string | number>[], ex
   };
   writeFileSync(
     path.join(RESULTS, `${name}.json`),
-    JSON.stringify({ name, at: new Date().toISOString(), machine, rows, ...extra }, null, 2),
+    JSON.stringify({ name, at: new Date().toISOString(), commit: benchedCommit(), machine, rows, ...extra }, null, 2),
   );
 }
 
