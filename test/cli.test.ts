@@ -163,8 +163,9 @@ test('a rollback with nothing to roll back to fails with exit 1 and says why', a
   const stack = env.stack('clistack', { ports: PORTS, services: ['godot', 'api'] });
   await upFixtureStack(env.docker, stack, 'v2.4.9');
   await waitFixtureHealthy(env.docker, stack);
-  // Running state equals the only good release: no candidate.
-  const r = await lifeline(['rollback', 'clistack', '--quick'], {
+  // Running state equals the only good release: no candidate. (--force: the test before completed a quick
+  // rollback of this stack moments ago, and the owner refuses an unforced repeat.)
+  const r = await lifeline(['rollback', 'clistack', '--quick', '--force'], {
     ...cliEnv,
     LIFELINE_DATA_DIR: path.join(env.dataDir, 'empty'),
   });

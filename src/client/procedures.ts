@@ -56,7 +56,7 @@ export async function startProcedure<P extends OwnedProcedure>(
   client: Client,
   procedure: P,
   args: ProcedureRequest['args'],
-  opts: OwnerOptions & { whenBusy?: WhenBusy; requestKey?: string } = {},
+  opts: OwnerOptions & { whenBusy?: WhenBusy; requestKey?: string; force?: boolean } = {},
 ): Promise<StartedProcedure<P>> {
   // The stack by name only: its settings are the worker's own config, whatever this client's config says.
   const request: ProcedureRequest = {
@@ -64,6 +64,7 @@ export async function startProcedure<P extends OwnedProcedure>(
     args: { ...args, stack: { name: args.stack.name } },
     whenBusy: opts.whenBusy ?? 'refuse',
     requestKey: opts.requestKey,
+    ...(opts.force ? { force: true } : {}),
   };
   // One update ID for every attempt: the server answers a repeat with the first attempt's outcome.
   const updateId = randomUUID();

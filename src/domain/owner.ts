@@ -1,5 +1,5 @@
 /** The stack owner's vocabulary: requests to run a procedure, its replies and its queryable state. */
-import type { Admission, OwnedProcedure, RunningProcedure, WhenBusy } from './ownership';
+import type { Admission, EndedProcedure, OwnedProcedure, RunningProcedure, WhenBusy } from './ownership';
 import type { StackRef } from './config';
 import type { ProcedureInput } from './procedure';
 
@@ -19,6 +19,8 @@ export interface ProcedureRequest {
   /** A repeat of the same request (same key: an API retry's Idempotency-Key, the same alert) joins the first. */
   requestKey?: string;
   whenBusy: WhenBusy;
+  /** Run even when it repeats a change that completed moments ago (see `recent`). */
+  force?: boolean;
 }
 
 export interface OwnerReply {
@@ -29,6 +31,8 @@ export interface OwnerReply {
   running?: RunningProcedure;
   /** The lower-priority procedure this request stopped. */
   preempted?: string;
+  /** For `recent`: the change that completed moments ago. */
+  recent?: EndedProcedure;
   message: string;
 }
 

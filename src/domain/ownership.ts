@@ -2,6 +2,7 @@
  * Stack ownership: exactly one procedure that changes a stack runs at a time. Which request may start,
  * join, queue, preempt or must be refused is decided here, with no I/O, from the runbook's priorities.
  */
+import type { ProcedureEnd } from './procedure';
 import type { ProcedureName } from './procedures';
 
 /** Higher preempts lower: security breach > data corruption > complete outage > rollback-failed > rollbacks and deploys > backup. */
@@ -30,8 +31,11 @@ export const priorityOf = (name: OwnedProcedure): number => PRIORITY[name];
 
 export type WhenBusy = 'refuse' | 'queue';
 
-/** What the owner tells whoever asked. */
-export type Admission = 'started' | 'joined' | 'queued' | 'busy' | 'preempting';
+/**
+ * What the owner tells whoever asked. `recent`: refused because a rollback completed moments ago and this
+ * request's target is relative to what runs now, so it would roll back further than anyone decided.
+ */
+export type Admission = 'started' | 'joined' | 'queued' | 'busy' | 'preempting' | 'recent';
 
 export interface RunningProcedure {
   workflowId: string;
@@ -42,17 +46,63 @@ export interface RunningProcedure {
   requestKey?: string;
 }
 
+/** The last procedure that ended on the stack, as the owner remembers it. */
+export interface EndedProcedure {
+  workflowId: string;
+  procedure: OwnedProcedure;
+  requestedBy: string;
+  trigger: string;
+  status: ProcedureEnd['status'];
+  endedAt: string;
+}
+
+/** How long after a completed change a relative rollback is refused unless forced. */
+export const REPEAT_GUARD_SECONDS = 300;
+
+/** Procedures whose target is relative to what runs now ("the newest good release before this one"). */
+const RELATIVE_TARGET: ReadonlySet<OwnedProcedure> = new Set(['quick-rollback']);
+
+/** Procedures that leave the stack on another release when they complete (a guarded deploy and a backup do not count). */
+const CHANGES_RELEASE: ReadonlySet<OwnedProcedure> = new Set([
+  'quick-rollback',
+  'interactive-rollback',
+  'specific-version-rollback',
+  'container-rollback',
+  'blue-green-rollback',
+  'complete-service-outage',
+  'rollback-failed',
+  'data-corruption',
+  'security-breach',
+]);
+
+/** Whether `request` would repeat, unforced, a change that completed less than REPEAT_GUARD_SECONDS before `nowMs`. */
+export function repeatsRecentChange(
+  request: { procedure: OwnedProcedure; force?: boolean },
+  last: EndedProcedure | undefined,
+  nowMs: number,
+): boolean {
+  return (
+    !request.force &&
+    RELATIVE_TARGET.has(request.procedure) &&
+    last?.status === 'completed' &&
+    CHANGES_RELEASE.has(last.procedure) &&
+    nowMs - Date.parse(last.endedAt) < REPEAT_GUARD_SECONDS * 1000
+  );
+}
+
 /**
  * The owner's answer to a new request while `running` holds the stack (undefined: the stack is free).
- * `knownWorkflowId` is the procedure an earlier request with the same key started, if the owner remembers it.
+ * `knownWorkflowId` is the procedure an earlier request with the same key started, if the owner remembers it;
+ * `last` is the procedure that ended most recently.
  */
 export function admit(
-  request: { procedure: OwnedProcedure; whenBusy: WhenBusy },
+  request: { procedure: OwnedProcedure; whenBusy: WhenBusy; force?: boolean },
   running: RunningProcedure | undefined,
   knownWorkflowId: string | undefined,
+  last?: { ended: EndedProcedure | undefined; nowMs: number },
 ): Admission {
   if (knownWorkflowId) return 'joined';
-  if (!running) return 'started';
+  if (!running) return last && repeatsRecentChange(request, last.ended, last.nowMs) ? 'recent' : 'started';
   if (priorityOf(request.procedure) > priorityOf(running.procedure)) return 'preempting';
   return request.whenBusy === 'queue' ? 'queued' : 'busy';
 }
@@ -72,5 +122,15 @@ export function busyMessage(stack: string, running: RunningProcedure, step?: str
     `stack ${stack} is busy: ${running.procedure} ${running.workflowId} started by ${running.requestedBy} (${running.trigger}) at ${running.startedAt}` +
     `${step ? `, now at "${step}"` : ''}. Follow it with: lifeline status ${running.workflowId}; ` +
     `or ask again with --queue to run after it`
+  );
+}
+
+/** The message a request refused as `recent` gets: what completed, when, by whom, and how to go on anyway. */
+export function recentMessage(stack: string, last: EndedProcedure, nowMs: number): string {
+  const ago = Math.max(0, Math.round((nowMs - Date.parse(last.endedAt)) / 1000));
+  return (
+    `stack ${stack} was changed ${ago} s ago: ${last.procedure} ${last.workflowId} requested by ${last.requestedBy} ` +
+    `(${last.trigger}) completed at ${last.endedAt}. A quick rollback now would roll back further, past what it restored. ` +
+    `Check it with: lifeline status ${last.workflowId}; to roll back further anyway, ask again with --force`
   );
 }

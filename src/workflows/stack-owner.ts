@@ -51,6 +51,7 @@ export async function stackOwner(input: StackOwnerInput): Promise<void> {
         throw new Error(`this owner holds stack ${stack.name}, not ${JSON.stringify(request.args?.stack?.name)}`);
       if (request.whenBusy !== 'refuse' && request.whenBusy !== 'queue')
         throw new Error('whenBusy is "refuse" or "queue"');
+      if (request.force !== undefined && typeof request.force !== 'boolean') throw new Error('force is true or false');
     },
   });
   setHandler(procedureEndedSignal, (end) => ownership.ended(end));

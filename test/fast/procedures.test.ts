@@ -68,6 +68,45 @@ test('quick rollback: the stack moves as one to the previous release, then verif
   });
 });
 
+test('a second quick rollback moments after one completed is refused, naming it; forced, it runs', async () => {
+  const w = (world = await fakeWorld('fastrepeat'));
+  const { handle: first } = await start(w, 'quick-rollback', 'v3 is bad');
+  expect(await first.result()).toMatchObject({ status: 'completed', toRelease: '20260102-000000' });
+  const owner = w.client.workflow.getHandle(ownerWorkflowId('fastrepeat'));
+  await waitFor(
+    async () => ((await owner.query(ownerStateQuery)).running ? undefined : true),
+    'the owner to see the end',
+  );
+  const swaps = names(w).filter((n) => n === 'replaceServices').length;
+
+  // Another person (or a retried CLI) asks again: it would restore v1, past what the first one restored.
+  const { reply } = await startProcedure(
+    w.client,
+    'quick-rollback',
+    { stack: { name: w.stack.name }, trigger: 'cli', requestedBy: 'bob', reason: 'still bad?' },
+    { taskQueue: w.taskQueue },
+  );
+  expect(reply).toMatchObject({
+    outcome: 'recent',
+    workflowId: first.workflowId,
+    recent: { procedure: 'quick-rollback', requestedBy: 'fast', status: 'completed' },
+  });
+  expect(reply.message).toContain(`quick-rollback ${first.workflowId} requested by fast (cli) completed at`);
+  expect(reply.message).toContain('ask again with --force');
+  expect(names(w).filter((n) => n === 'replaceServices')).toHaveLength(swaps);
+  expect((await owner.query(ownerStateQuery)).started).toEqual([first.workflowId]);
+
+  const forced = await startProcedure(
+    w.client,
+    'quick-rollback',
+    { stack: { name: w.stack.name }, trigger: 'cli', requestedBy: 'bob', reason: 'v2 is bad too' },
+    { taskQueue: w.taskQueue, force: true },
+  );
+  expect(forced.reply.outcome).toBe('started');
+  expect(await forced.handle.result()).toMatchObject({ status: 'completed' });
+  expect(names(w).filter((n) => n === 'replaceServices')).toHaveLength(swaps + 1);
+});
+
 test('a target whose image the engine lacks: nothing is stopped, and the failure names the image', async () => {
   const w = (world = await fakeWorld('fastnoimage'));
   w.missingImages.add('spacetime:v2');

@@ -1,9 +1,12 @@
 import {
   admit,
   busyMessage,
+  EndedProcedure,
   nextInQueue,
   OWNED_PROCEDURES,
   priorityOf,
+  recentMessage,
+  REPEAT_GUARD_SECONDS,
   RunningProcedure,
 } from '../../src/domain/ownership';
 
@@ -68,5 +71,56 @@ test('a refusal names the holder, who started it and when, its step, and how to 
   expect(m).toBe(
     'stack s is busy: quick-rollback quick-rollback:s:20261126-101500 started by alice (cli) at 2026-11-26T10:15:00.000Z, now at "wait for health (20s)". ' +
       'Follow it with: lifeline status quick-rollback:s:20261126-101500; or ask again with --queue to run after it',
+  );
+});
+
+const ended = (
+  procedure: EndedProcedure['procedure'],
+  status: EndedProcedure['status'] = 'completed',
+): EndedProcedure => ({
+  workflowId: `${procedure}:s:20261126-101500`,
+  procedure,
+  requestedBy: 'alice',
+  trigger: 'cli',
+  status,
+  endedAt: '2026-11-26T10:15:30.000Z',
+});
+const endedMs = Date.parse('2026-11-26T10:15:30.000Z');
+
+test('a quick rollback right after a completed change is refused unless forced; later, or after anything else, it starts', () => {
+  const quick = { procedure: 'quick-rollback', whenBusy: 'refuse' } as const;
+  const soon = endedMs + 20_000;
+  expect(admit(quick, undefined, undefined, { ended: ended('quick-rollback'), nowMs: soon })).toBe('recent');
+  expect(admit(quick, undefined, undefined, { ended: ended('rollback-failed'), nowMs: soon })).toBe('recent');
+  expect(admit({ ...quick, force: true }, undefined, undefined, { ended: ended('quick-rollback'), nowMs: soon })).toBe(
+    'started',
+  );
+  const later = endedMs + REPEAT_GUARD_SECONDS * 1000;
+  expect(admit(quick, undefined, undefined, { ended: ended('quick-rollback'), nowMs: later })).toBe('started');
+  // A failed or cancelled one changed nothing for certain; a deploy or a backup is what a rollback undoes.
+  for (const last of [
+    ended('quick-rollback', 'failed'),
+    ended('quick-rollback', 'cancelled'),
+    ended('automatic-rollback'),
+    ended('backup'),
+  ])
+    expect(admit(quick, undefined, undefined, { ended: last, nowMs: soon })).toBe('started');
+  // An explicit target does not move with the running release.
+  for (const procedure of ['specific-version-rollback', 'container-rollback', 'blue-green-rollback'] as const)
+    expect(
+      admit({ procedure, whenBusy: 'refuse' }, undefined, undefined, { ended: ended('quick-rollback'), nowMs: soon }),
+    ).toBe('started');
+  // A repeat of the same request still joins; a busy stack is still busy.
+  expect(admit(quick, undefined, 'known', { ended: ended('quick-rollback'), nowMs: soon })).toBe('joined');
+  expect(admit(quick, running('container-rollback'), undefined, { ended: ended('quick-rollback'), nowMs: soon })).toBe(
+    'busy',
+  );
+});
+
+test('the refusal of a repeat says what completed, when, by whom, and how to go on', () => {
+  expect(recentMessage('s', ended('quick-rollback'), endedMs + 12_400)).toBe(
+    'stack s was changed 12 s ago: quick-rollback quick-rollback:s:20261126-101500 requested by alice (cli) completed at 2026-11-26T10:15:30.000Z. ' +
+      'A quick rollback now would roll back further, past what it restored. ' +
+      'Check it with: lifeline status quick-rollback:s:20261126-101500; to roll back further anyway, ask again with --force',
   );
 });

@@ -1,7 +1,8 @@
 /**
  * POST /v1/rollbacks: the runbook's "trigger rollback from anywhere" (method 4), through the stack's owner.
  * 202 started or queued (or joined: a retry with the same Idempotency-Key); 409 when another procedure
- * holds the stack and `whenBusy` is not "queue".
+ * holds the stack and `whenBusy` is not "queue", or when a quick rollback would repeat a change that completed
+ * moments ago and `force` is not true.
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -23,6 +24,8 @@ const rollbackRequest = z
     reason: z.string().min(1).max(2000).default('remote trigger'),
     requestedBy: z.string().min(1).max(200).default('api'),
     whenBusy: z.enum(['refuse', 'queue']).default('refuse'),
+    /** A quick rollback moments after another change completed is refused (409) unless forced. */
+    force: z.boolean().default(false),
   })
   .strict()
   .refine((r) => !(r.releaseId && r.imageTag), { message: 'give releaseId or imageTag, not both', path: ['imageTag'] });
@@ -60,12 +63,16 @@ export function registerRollbackRoutes(app: FastifyInstance, deps: RouteDeps): v
         startProcedure(deps.client, procedure, args, {
           taskQueue: deps.taskQueue,
           whenBusy: r.whenBusy,
+          force: r.force,
           requestKey: key ? `api:${key}` : undefined,
           approvalTimeoutSeconds: deps.config.alerts.approvalTimeoutSeconds,
         }),
       );
       if (owner.outcome === 'busy') {
         return reply.code(409).send({ error: owner.message, workflowId: owner.workflowId, running: owner.running });
+      }
+      if (owner.outcome === 'recent') {
+        return reply.code(409).send({ error: owner.message, workflowId: owner.workflowId, recent: owner.recent });
       }
       if (owner.outcome === 'started') deps.metrics.workflowsStarted.inc({ procedure });
       return reply

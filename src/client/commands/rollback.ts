@@ -22,6 +22,7 @@ interface RollbackOptions {
   as?: string;
   wait: boolean;
   queue?: boolean;
+  force?: boolean;
 }
 
 export function registerRollback(program: Command, ctx: () => CommandContext): void {
@@ -36,6 +37,7 @@ export function registerRollback(program: Command, ctx: () => CommandContext): v
     .option('--as <name>', 'who is rolling back (default: $USER)')
     .option('--no-wait', 'start and print the workflow ID without following it')
     .option('--queue', 'when another procedure holds the stack, run after it instead of refusing')
+    .option('--force', 'roll back even if another rollback completed moments ago (--quick then goes further back)')
     .addHelpText(
       'after',
       '\nExamples:\n  lifeline rollback spacetime --quick\n  lifeline rollback spacetime --release 20251202-143022\n  lifeline rollback spacetime --image-tag v2.4.9',

@@ -41,11 +41,14 @@ export const cliRequest = (c: CommandContext, stackName: string, o: { reason: st
 export interface StartOptions {
   wait: boolean;
   queue?: boolean;
+  /** Run even right after another change completed (the owner refuses a quick rollback then). */
+  force?: boolean;
 }
 
 /**
  * Asks the stack's owner to run a procedure and, unless `wait` is false, follows it to its result.
- * A busy stack is an error (exit 4) naming who holds it; `queue` waits for its turn instead.
+ * A busy stack is an error (exit 4) naming who holds it; `queue` waits for its turn instead. So is a quick
+ * rollback right after another change completed, unless `force`.
  * `beforeFollow` runs first (the interactive rollback's dialogue).
  */
 export async function startAndFollow(
@@ -70,7 +73,7 @@ export async function startAndFollow(
   return { workflowId: reply.workflowId, outcome: reply.outcome, result };
 }
 
-/** Asks the owner; a busy stack throws (exit 4); a queued or preempting request is waited for until it starts, when `wait`. */
+/** Asks the owner; a busy stack or a refused repeat throws (exit 4); a queued or preempting request is waited for until it starts, when `wait`. */
 export async function requestProcedure(
   c: CommandContext,
   procedure: OwnedProcedure,
@@ -79,6 +82,7 @@ export async function requestProcedure(
 ): Promise<StartedProcedure> {
   const started = await startProcedure(await c.client(), procedure, args, {
     whenBusy: opts.queue ? 'queue' : 'refuse',
+    force: opts.force,
     approvalTimeoutSeconds: c.config.alerts.approvalTimeoutSeconds,
   });
   const { reply, handle } = started;
@@ -86,6 +90,7 @@ export async function requestProcedure(
     const step = (await readProgress(handle))?.step;
     throw new StackBusyError(busyMessage(args.stack.name, reply.running!, step));
   }
+  if (reply.outcome === 'recent') throw new StackBusyError(reply.message);
   c.out.info(
     `${colour.bold(procedure)} ${reply.outcome}: ${reply.workflowId}${reply.preempted ? ` (preempts ${reply.preempted})` : ''}`,
   );

@@ -190,7 +190,11 @@ export class AlertTriage {
     this.requestsInFlight++;
     this.request(request)
       .then(
-        (reply) => this.p.record(`${e.name}: ${procedure} ${reply.outcome}`, reply.workflowId),
+        (reply) => {
+          this.p.record(`${e.name}: ${procedure} ${reply.outcome}`, reply.workflowId);
+          // Not rolled back further by an alert: a person decides (the notice says how).
+          if (reply.outcome === 'recent') this.notify(`${e.name}: no ${procedure} started. ${reply.message}`);
+        },
         (err) => {
           this.handled.delete(key); // try again at the next evaluation
           this.p.record(`${e.name}: ${procedure} could not start`, String((err as Error)?.message ?? err));

@@ -10,12 +10,20 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   ParentClosePolicy,
+  patched,
   startChild,
   TerminatedFailure,
 } from '@temporalio/workflow';
 import type { OwnerReply, ProcedureOptions, ProcedureRequest } from '../../domain/owner';
 import type { ProcedureInput } from '../../domain/procedure';
-import { admit, busyMessage, nextInQueue, type RunningProcedure } from '../../domain/ownership';
+import {
+  admit,
+  busyMessage,
+  type EndedProcedure,
+  nextInQueue,
+  recentMessage,
+  type RunningProcedure,
+} from '../../domain/ownership';
 import type { ProcedureEnd } from '../../domain/procedure';
 import { procedureStartMetadata, procedureWorkflowId } from '../../domain/procedures';
 import { preemptSignal } from '../definitions';
@@ -29,8 +37,12 @@ interface Queued {
   workflowId: string;
 }
 
+/** Runs from before the guard started every relative rollback the free stack was asked for. */
+const REPEAT_GUARD_PATCH = 'repeat-guard';
+
 export interface OwnershipCarry {
   running?: RunningProcedure;
+  lastEnded?: EndedProcedure;
   queue: Queued[];
   recent: [string, string][];
   started: string[];
@@ -44,6 +56,8 @@ export class Ownership {
   running: RunningProcedure | undefined;
   /** True while `running` came from an earlier run: only its end signal (or a status check) frees the stack. */
   runningInherited: boolean;
+  /** The procedure that ended last: a relative rollback right after a completed change would go further. */
+  private lastEnded: EndedProcedure | undefined;
   private readonly queue: Queued[];
   private readonly recent: Map<string, string>;
   private readonly started: string[];
@@ -56,6 +70,7 @@ export class Ownership {
   ) {
     this.running = carry?.running;
     this.runningInherited = carry?.running !== undefined;
+    this.lastEnded = carry?.lastEnded;
     this.queue = carry?.queue ?? [];
     this.recent = new Map(carry?.recent ?? []);
     this.started = carry?.started ?? [];
@@ -64,6 +79,7 @@ export class Ownership {
   carry(): OwnershipCarry {
     return {
       running: this.running,
+      lastEnded: this.lastEnded,
       queue: this.queue,
       recent: [...this.recent],
       started: this.started.slice(-STARTED_KEPT),
@@ -86,7 +102,8 @@ export class Ownership {
   async request(request: ProcedureRequest): Promise<OwnerReply> {
     const { procedure } = request;
     const known = request.requestKey ? this.recent.get(request.requestKey) : undefined;
-    const admission = admit(request, this.running, known);
+    let admission = admit(request, this.running, known, { ended: this.lastEnded, nowMs: Date.now() });
+    if (admission === 'recent' && !patched(REPEAT_GUARD_PATCH)) admission = 'started';
     const reply = (
       outcome: OwnerReply['outcome'],
       workflowId: string,
@@ -106,6 +123,14 @@ export class Ownership {
         const running = this.running!;
         this.p.record(`refused ${procedure}`, `${request.args.requestedBy}: stack busy with ${running.workflowId}`);
         return reply('busy', running.workflowId, busyMessage(this.stack.name, running), { running });
+      }
+      case 'recent': {
+        const last = this.lastEnded!;
+        this.p.record(
+          `refused ${procedure}`,
+          `${request.args.requestedBy}: ${last.procedure} ${last.workflowId} completed at ${last.endedAt}`,
+        );
+        return reply('recent', last.workflowId, recentMessage(this.stack.name, last, Date.now()), { recent: last });
       }
       case 'started': {
         const workflowId = this.assignId(request);
@@ -151,6 +176,15 @@ export class Ownership {
   ended(end: ProcedureEnd): void {
     if (this.running?.workflowId !== end.workflowId) return;
     this.p.record(`${this.running.procedure} ${end.status}`, `${end.workflowId}${end.detail ? `: ${end.detail}` : ''}`);
+    const { procedure, requestedBy, trigger } = this.running;
+    this.lastEnded = {
+      workflowId: end.workflowId,
+      procedure,
+      requestedBy,
+      trigger,
+      status: end.status,
+      endedAt: new Date().toISOString(),
+    };
     this.running = undefined;
     this.runningInherited = false;
     if (end.followUp) {
