@@ -34,6 +34,50 @@ export type ContainerTarget = string[] | { stack: ResolvedStack; ingress?: boole
 
 export type RecreateOutcome = 'created' | 'replaced' | 'unchanged';
 
+/** One spec's part in a swap, read before anything stops. */
+interface SwapEntry {
+  spec: ContainerSpec;
+  image: Docker.ImageInspectInfo;
+  /** Whether the stack's listing had a container of this name (`existing` is its inspect, if it still existed). */
+  listed: boolean;
+  existing: Docker.ContainerInspectInfo | undefined;
+  /** Already the container this release makes (an earlier attempt made it): left running. */
+  keep: boolean;
+}
+
+function swapPlan(
+  specs: ContainerSpec[],
+  images: Docker.ImageInspectInfo[],
+  listed: Map<string, Docker.ContainerInspectInfo | undefined>,
+  releaseId: string,
+): SwapEntry[] {
+  return specs.map((spec, i) => {
+    const existing = listed.get(spec.name);
+    return {
+      spec,
+      image: images[i],
+      listed: listed.has(spec.name),
+      existing,
+      keep: existing !== undefined && isMade(spec, releaseId, images[i], existing),
+    };
+  });
+}
+
+/** Whether `existing` is the container `recreate` makes of `spec` for `releaseId`: same spec, release and image content. */
+function isMade(
+  spec: ContainerSpec,
+  releaseId: string,
+  image: Docker.ImageInspectInfo,
+  existing: Docker.ContainerInspectInfo,
+): boolean {
+  const labels = existing.Config.Labels ?? {};
+  return (
+    labels[LIFELINE_LABELS.specHash] === specHash(spec) &&
+    labels[LIFELINE_LABELS.release] === releaseId &&
+    existing.Image === image.Id
+  );
+}
+
 export function createDockerActivities(docker: Docker) {
   async function inspectOrUndefined(name: string): Promise<Docker.ContainerInspectInfo | undefined> {
     try {
@@ -156,28 +200,16 @@ export function createDockerActivities(docker: Docker) {
     return (await serviceContainers(target.stack)).flatMap((s) => (s.container ? [s.container] : []));
   }
 
-  /** Whether `existing` is the container `recreate` makes of `spec` for `releaseId`: same spec, release and image content. */
-  function isMade(
-    spec: ContainerSpec,
-    releaseId: string,
-    image: Docker.ImageInspectInfo,
-    existing: Docker.ContainerInspectInfo,
-  ): boolean {
-    const labels = existing.Config.Labels ?? {};
-    return (
-      labels[LIFELINE_LABELS.specHash] === specHash(spec) &&
-      labels[LIFELINE_LABELS.release] === releaseId &&
-      existing.Image === image.Id
-    );
-  }
-
-  /** `found`: the spec's image and the container now holding its name, when the caller has just read them. */
+  /**
+   * `found`: the spec's image and the container now holding its name, when the caller has just read them
+   * (`stopped`: and has stopped that container since).
+   */
   async function recreate(
     stack: string,
     spec: ContainerSpec,
     releaseId: string,
     graceSeconds: number,
-    found?: { image: Docker.ImageInspectInfo; existing: Docker.ContainerInspectInfo | undefined },
+    found?: { image: Docker.ImageInspectInfo; existing: Docker.ContainerInspectInfo | undefined; stopped?: boolean },
   ): Promise<RecreateOutcome> {
     const [image, existing] = found
       ? [found.image, found.existing]
@@ -187,12 +219,12 @@ export function createDockerActivities(docker: Docker) {
     if (existing && isMade(spec, releaseId, image, existing)) {
       // A retry after the create: finish what the first attempt may not have (networks, start).
       await connectAll(spec.name, plan.connect, existing);
-      if (!existing.State.Running) await startOne(spec.name);
+      if (!existing.State.Running || found?.stopped) await startOne(spec.name);
       return 'unchanged';
     }
     if (existing) {
-      // Stopped with its grace period when running (the stop step did that already on the hot path).
-      if (existing.State.Running) await stopOne(spec.name, graceSeconds);
+      // Stopped with its grace period when running (the swap did that already on the hot path).
+      if (existing.State.Running && !found?.stopped) await stopOne(spec.name, graceSeconds);
       await removeOne(spec.name);
     }
     try {
@@ -309,33 +341,24 @@ export function createDockerActivities(docker: Docker) {
         const missing = [...new Set(specs.filter((_, i) => !images[i]).map((s) => s.image))];
         if (missing.length)
           throw badInput(`image(s) not on this Docker engine: ${missing.join(', ')}; nothing was stopped`);
-        const found = new Map(
-          specs.map((spec, i) => {
-            const existing = containers[names.indexOf(spec.name)];
-            return [spec.name, { spec, image: images[i]!, existing }];
-          }),
+        const plan = swapPlan(
+          specs,
+          images as Docker.ImageInspectInfo[],
+          new Map(names.map((n, i) => [n, containers[i]])),
+          releaseId,
         );
-        const keep = (name: string) => {
-          const f = found.get(name);
-          return f?.existing !== undefined && isMade(f.spec, releaseId, f.image, f.existing);
-        };
-        const stopping = names.filter((n) => !keep(n));
-        await Promise.all(stopping.map((n) => stopOne(n, grace)));
+        const kept = new Set(plan.filter((e) => e.keep).map((e) => e.spec.name));
+        await Promise.all(names.filter((n) => !kept.has(n)).map((n) => stopOne(n, grace)));
         phase = 'starting';
         ctx.heartbeat(phase);
         ctx.cancellationSignal.throwIfAborted();
         return await Promise.all(
-          specs.map((spec) => {
-            const f = found.get(spec.name)!;
-            // Known stopped now: the start does not ask the engine again.
-            const existing =
-              f.existing && stopping.includes(spec.name)
-                ? { ...f.existing, State: { ...f.existing.State, Running: false } }
-                : f.existing;
-            return names.includes(spec.name)
-              ? recreate(stack.name, spec, releaseId, grace, { image: f.image, existing })
-              : recreate(stack.name, spec, releaseId, grace);
-          }),
+          plan.map(({ spec, image, listed, existing, keep }) =>
+            // A name the listing lacked is read again: a container outside the stack may hold it.
+            listed
+              ? recreate(stack.name, spec, releaseId, grace, { image, existing, stopped: !keep })
+              : recreate(stack.name, spec, releaseId, grace),
+          ),
         );
       } finally {
         clearInterval(beat);
