@@ -56,14 +56,20 @@ const ownerOf = (w: FakeWorld) => w.client.workflow.getHandle(ownerWorkflowId(w.
 const ownerState = (w: FakeWorld): Promise<OwnerState> => ownerOf(w).query(ownerStateQuery);
 
 /** Posts one alert as the API does: signal-with-start of the stack's owner, starting now in workflow time. */
-async function fire(w: FakeWorld, severity: Severity, status: 'firing' | 'resolved' = 'firing', startsAt?: string) {
+async function fire(
+  w: FakeWorld,
+  severity: Severity,
+  status: 'firing' | 'resolved' = 'firing',
+  startsAt?: string,
+  fingerprint = `fp-${severity}`,
+) {
   const event: AlertEvent = {
     source: 'alertmanager',
     stack: w.stack.name,
     name: `${severity}-alert`,
     severity,
     status,
-    fingerprint: `fp-${severity}`,
+    fingerprint,
     startsAt: startsAt ?? new Date(await env.currentTimeMs()).toISOString(),
     labels: { stack: w.stack.name, severity },
   };
@@ -110,6 +116,23 @@ test('critical: rollback now, no timer', async () => {
   const s = await rollbackDone(w);
   expect(s.started).toHaveLength(1);
   expect(s.started[0]).toMatch(/quick-rollback/);
+});
+
+test('critical right after a completed rollback: refused as a repeat, with a notice instead of a second rollback', async () => {
+  const w = await world$('tsrepeat');
+  await fire(w, 'critical');
+  const first = await rollbackDone(w);
+  await waitFor(async () => ((await ownerState(w)).running ? undefined : true), 'the owner to see the end');
+  // Another alert about the same outage: rolling back again would go past what was just restored.
+  await fire(w, 'critical', 'firing', undefined, 'fp-second');
+  await waitFor(
+    async () => (notices(w).some((m) => m.includes('no quick-rollback started')) ? true : undefined),
+    'the notice',
+  );
+  const refused = notices(w).find((m) => m.includes('no quick-rollback started'))!;
+  expect(refused).toContain(`quick-rollback ${first.started[0]} requested by alertmanager alert (alert) completed at`);
+  expect((await ownerState(w)).started).toEqual(first.started);
+  expect(w.calls.filter((c) => c.name === 'replaceServices')).toHaveLength(1);
 });
 
 test('high: monitored closely with a notice, rolled back once it has lasted over 5 minutes', async () => {
