@@ -1,8 +1,14 @@
+/** The whole suite (`npm test`): every tier, against the real Temporal server and Docker engine. */
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
   preset: 'ts-jest',
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json', diagnostics: { warnOnly: false } }] },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json', diagnostics: { warnOnly: false } }],
+    // fastify's inject loads the ESM-only `cookie`, which jest's CommonJS runtime cannot require as it is.
+    '/node_modules/cookie/.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true, isolatedModules: true } }],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!cookie/)'],
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   globalSetup: '<rootDir>/test/harness/global-setup.ts',

@@ -41,61 +41,6 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-test('--help lists the commands and exits 0; per-command help too', async () => {
-  const top = await lifeline(['--help']);
-  expect(top.code).toBe(0);
-  for (const cmd of [
-    'rollback',
-    'deploy',
-    'releases',
-    'backup',
-    'status',
-    'history',
-    'approve',
-    'deny',
-    'abort',
-    'demo',
-  ])
-    expect(top.stdout).toContain(cmd);
-  const sub = await lifeline(['rollback', '--help']);
-  expect(sub.code).toBe(0);
-  expect(sub.stdout).toContain('--image-tag <tag>');
-});
-
-test('usage and config errors exit 2 with a clear message', async () => {
-  const unknownOption = await lifeline(['rollback', 'clistack', '--bogus'], cliEnv);
-  expect(unknownOption.code).toBe(2);
-  expect(unknownOption.stderr).toContain("unknown option '--bogus'");
-
-  const unknownStack = await lifeline(['releases', 'nope'], cliEnv);
-  expect(unknownStack.code).toBe(2);
-  expect(unknownStack.stderr).toContain('unknown stack "nope"; configured stacks: clistack');
-
-  const traversal = await lifeline(['--json', 'releases', '../etc'], cliEnv);
-  expect(traversal.code).toBe(2);
-  expect(JSON.parse(traversal.stdout)).toEqual({
-    error: expect.stringContaining('invalid stack name "../etc"'),
-    exitCode: 2,
-  });
-
-  const badFile = path.join(env.dataDir, 'bad.yaml');
-  writeFileSync(badFile, 'stacks:\n  s:\n    services: {}\n');
-  const badConfig = await lifeline(['--config', badFile, 'releases', 's'], cliEnv);
-  expect(badConfig.code).toBe(2);
-  expect(badConfig.stderr).toContain(`invalid config ${badFile}`);
-  expect(badConfig.stderr).toContain('stacks.s.services: at least one service');
-
-  const notTty = await lifeline(['rollback', 'clistack'], cliEnv);
-  expect(notTty.code).toBe(2);
-  expect(notTty.stderr).toContain(
-    'interactive rollback needs a terminal; use --quick, --release <id>, --image-tag <tag> or --blue-green',
-  );
-
-  const badRelease = await lifeline(['rollback', 'clistack', '--release', '2025-12-02'], cliEnv);
-  expect(badRelease.code).toBe(2);
-  expect(badRelease.stderr).toContain('release IDs look like 20251202-143022');
-});
-
 test('an unreachable Temporal exits 3 and says how to start it', async () => {
   const r = await lifeline(['rollback', 'clistack', '--quick'], { ...cliEnv, TEMPORAL_ADDRESS: '127.0.0.1:1' });
   expect(r.code).toBe(3);

@@ -1,43 +1,5 @@
 #!/usr/bin/env node
 /** The `lifeline` command. */
-import { Command, CommanderError } from 'commander';
-import { CommandContext, GlobalOptions } from './context';
-import { EXIT } from './output';
-import { registerDecide } from './commands/decide';
-import { registerDemo } from './commands/demo';
-import { registerEmergency } from './commands/emergency';
-import { registerReleases } from './commands/releases';
-import { registerRollback } from './commands/rollback';
-import { registerStatus } from './commands/status';
+import { runCli } from './program';
 
-function buildProgram(): Command {
-  const program = new Command('lifeline')
-    .description('Deployment rollback runbook as durable Temporal workflows')
-    .option('-c, --config <file>', 'config file (default: $LIFELINE_CONFIG or ./lifeline.yaml)')
-    .option('--json', 'machine-readable output')
-    .showHelpAfterError()
-    .exitOverride();
-  const ctx = () => new CommandContext(program.opts<GlobalOptions>());
-  registerRollback(program, ctx);
-  registerReleases(program, ctx);
-  registerStatus(program, ctx);
-  registerDecide(program, ctx);
-  registerEmergency(program, ctx);
-  registerDemo(program, ctx);
-  program.commands.forEach((c) => c.exitOverride());
-  return program;
-}
-
-async function main(): Promise<void> {
-  try {
-    await buildProgram().parseAsync(process.argv);
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.usage;
-      return;
-    }
-    throw err;
-  }
-}
-
-void main();
+void runCli(process.argv.slice(2));

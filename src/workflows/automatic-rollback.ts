@@ -4,7 +4,7 @@
  * runs the automatic flow: alert, stop new version, restore previous config, start previous version,
  * wait for health, verify; and on failure the rollback-failed emergency procedure.
  */
-import { patched, sleep } from '@temporalio/workflow';
+import { sleep } from '@temporalio/workflow';
 import type { ProcedureInput } from '../domain/procedure';
 import { hostActivities, longHostActivities, releaseRecorder } from './activities';
 import { runOwned, rethrowIfStopped } from './steps/owned';
@@ -23,9 +23,6 @@ export interface DeployResult {
   trigger?: string;
   rollback?: RollbackResult;
 }
-
-/** Histories from before deploys were watched against Prometheus after health and smoke tests. */
-const WATCHED_DEPLOY_PATCH = 'watched-deploy';
 
 /**
  * Like an Argo Rollouts analysis run: until `deployHealthSeconds` from the deploy's start, the stack's
@@ -83,7 +80,7 @@ async function automaticRollbackSteps(
       if (failed.length)
         throw new Error(`smoke tests failed: ${failed.map((c) => `${c.name} (${c.detail})`).join('; ')}`);
     });
-    if (stack.prometheus && patched(WATCHED_DEPLOY_PATCH)) await watchMetrics(p, stack, deployStartedMs);
+    if (stack.prometheus) await watchMetrics(p, stack, deployStartedMs);
     const deployed = await releaseRecorder(stack).recordRelease(stack, {
       reason: `deployed ${input.imageTag}`,
       requestKey: requestKey('deployed'),

@@ -4,7 +4,6 @@
  * reloaded → nginx's old workers drained → green stopped (configurable; never removed) → verify, counting
  * only what happened after the switch. Green is kept for a fast re-switch.
  */
-import { patched } from '@temporalio/workflow';
 import type { ProcedureInput } from '../domain/procedure';
 import { hostActivities, longHostActivities } from './activities';
 import { runOwned } from './steps/owned';
@@ -12,9 +11,6 @@ import { Procedure } from './procedure';
 import { openIncident } from './steps/announce';
 import { completeRollback, RollbackResult } from './steps/finish-rollback';
 import { restoreAndVerify } from './steps/restore-and-verify';
-
-/** Histories recorded before it stopped green first. */
-const SWITCH_FIRST_PATCH = 'blue-green-switch-first';
 
 export async function blueGreenRollback(input: ProcedureInput): Promise<RollbackResult> {
   const p: Procedure = new Procedure('blue-green-rollback', input.stack.name);
@@ -39,7 +35,6 @@ async function blueGreenRollbackSteps(p: Procedure, input: ProcedureInput): Prom
   if (blue.length === 0)
     p.fail(`blue environment ${bg.blue.project} has no containers; nothing to switch back to`, 'NoBlueEnvironment');
   const green = await docker.containersOfProject(stack, 'green');
-  const switchFirst = patched(SWITCH_FIRST_PATCH);
   const stopGreen = () =>
     p.step('stop green environment', () =>
       docker.stopContainers(
@@ -48,14 +43,10 @@ async function blueGreenRollbackSteps(p: Procedure, input: ProcedureInput): Prom
       ),
     );
   p.markChanged();
-  if (!switchFirst) {
-    await stopGreen();
-    p.tick('Rollback initiated');
-  }
   let verifiesFrom = sinceUnix;
   const switchBack = async (): Promise<void> => {
     await p.step('ensure blue is running', () => docker.startContainers(blue.map((c) => c.name)));
-    if (switchFirst) p.tick('Rollback initiated');
+    p.tick('Rollback initiated');
     const health = await p.step('wait for blue health', () =>
       longHostActivities(stack, stack.timeouts.healthWaitSeconds).waitForStackHealthy(stack, {
         environment: 'blue',
@@ -66,12 +57,10 @@ async function blueGreenRollbackSteps(p: Procedure, input: ProcedureInput): Prom
     p.tick('Services restarted', 'done', `${health.healthy}/${health.total} blue services healthy`);
     // The activity returns once nginx's old workers have exited: no request is still on its way to green.
     await p.step('point nginx upstream to blue and reload', () => docker.switchNginxUpstream(stack));
-    if (switchFirst) {
-      // Verification judges what happens from the next whole second on, not the switch's own transition.
-      verifiesFrom = Math.ceil(Date.now() / 1000);
-      if (bg.stopGreen) await stopGreen();
-      else p.record('green left running', 'blueGreen.stopGreen is false: kept for an instant re-switch');
-    }
+    // Verification judges what happens from the next whole second on, not the switch's own transition.
+    verifiesFrom = Math.ceil(Date.now() / 1000);
+    if (bg.stopGreen) await stopGreen();
+    else p.record('green left running', 'blueGreen.stopGreen is false: kept for an instant re-switch');
     p.tick('Progress monitored');
   };
   return restoreAndVerify(p, input, {

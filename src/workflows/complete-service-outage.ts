@@ -12,7 +12,7 @@ import { openIncident } from './steps/announce';
 import { attemptRecovery } from './steps/attempt-recovery';
 import { EscalatedResult, escalateAndFinish } from './steps/escalate';
 import { completeRollback, RollbackResult } from './steps/finish-rollback';
-import { releaseToRestore, restoreRelease } from './steps/restore-release';
+import { targetRelease, restoreRelease } from './steps/restore-release';
 
 const SENIOR_OPS_LEVEL = 2;
 const GiB = 2 ** 30;
@@ -50,7 +50,7 @@ async function completeServiceOutageSteps(
       SENIOR_OPS_LEVEL,
       `complete outage of ${stack.name} and no known-good release recorded`,
     );
-  const release = await releaseToRestore(p, stack, targetId);
+  const release = await targetRelease(p, stack, targetId);
   p.setReleases(undefined, targetId);
   p.tick('Rollback version identified', 'done', targetId);
   const start = (label: string) => attemptRecovery(p, input, label, () => restoreRelease(p, stack, release), sinceUnix);

@@ -12,7 +12,7 @@ import { Procedure } from './procedure';
 import { openIncident } from './steps/announce';
 import { EscalatedResult, escalateAndFinish } from './steps/escalate';
 import { completeRollback, messageOf, RollbackResult, verify } from './steps/finish-rollback';
-import { releaseToRestore, restoreRelease } from './steps/restore-release';
+import { targetRelease, restoreRelease } from './steps/restore-release';
 
 const SENIOR_OPS_LEVEL = 2;
 
@@ -77,7 +77,7 @@ async function dataCorruptionSteps(
       return withSnapshot(await escalateAndFinish(p, stack, SENIOR_OPS_LEVEL, 'nobody chose a backup to restore'));
     chosen = d.releaseId;
   }
-  const release = await releaseToRestore(p, stack, chosen!);
+  const release = await targetRelease(p, stack, chosen!);
   p.setReleases(undefined, release.id);
   p.tick('Rollback version identified', 'done', release.id);
 

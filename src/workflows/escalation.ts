@@ -10,8 +10,10 @@ export async function escalation(
   input: Omit<ProcedureInput, 'stack'> & { stack: StackRef & Partial<ResolvedStack>; fromLevel?: number },
 ): Promise<EscalatedResult> {
   const p: Procedure = new Procedure('escalation', input.stack.name);
-  // Who is paged comes from the worker's config; a request naming other contacts is refused.
-  const stack = await pinStack(input.stack);
-  await openIncident(p, stack, input.reason);
-  return escalateAndFinish(p, stack, input.fromLevel ?? 1, input.reason);
+  return p.runAbortable(async () => {
+    // Who is paged comes from the worker's config; a request naming other contacts is refused.
+    const stack = await pinStack(input.stack);
+    await openIncident(p, stack, input.reason);
+    return escalateAndFinish(p, stack, input.fromLevel ?? 1, input.reason);
+  });
 }

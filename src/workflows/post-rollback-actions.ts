@@ -1,5 +1,5 @@
 /** Runbook "Post-Rollback Actions": confirm, monitor, notify stakeholders, write the incident report. */
-import { log, patched, sleep } from '@temporalio/workflow';
+import { log, sleep } from '@temporalio/workflow';
 import type { ResolvedStack } from '../domain/config';
 import type { ChecklistEntry } from '../domain/checklist';
 import type { IncidentReport, TimelineEntry } from '../domain/incident';
@@ -46,10 +46,7 @@ export async function postRollbackActions(input: PostRollbackInput): Promise<Pos
   const interval = Math.max(1, stack.timeouts.monitorIntervalSeconds);
   const window = openWindow('post-rollback monitoring', stack.timeouts.postRollbackMonitorSeconds);
   // The watch covers the runbook's metrics too (error rate, p95), when the stack has Prometheus checks.
-  const watchMetrics =
-    stack.prometheus !== undefined &&
-    stack.timeouts.postRollbackMonitorSeconds > 0 &&
-    patched(POST_ROLLBACK_WATCH_PATCH);
+  const watchMetrics = stack.prometheus !== undefined && stack.timeouts.postRollbackMonitorSeconds > 0;
   for (let waited = 0; waited < stack.timeouts.postRollbackMonitorSeconds; waited += interval) {
     await sleep(`${Math.min(interval, stack.timeouts.postRollbackMonitorSeconds - waited)}s`);
     const states = await docker.inspectStack(stack);
@@ -106,17 +103,16 @@ export async function postRollbackActions(input: PostRollbackInput): Promise<Pos
     }
   }
   // The runbook's next step when the system does not stay well after a rollback: people, through the escalation path.
-  const escalated =
-    monitorFailures.length && patched(POST_ROLLBACK_WATCH_PATCH)
-      ? await escalateAndFinish(
-          new Procedure('post-rollback-actions', stack.name),
+  const escalation = new Procedure('post-rollback-actions', stack.name);
+  const escalated = monitorFailures.length
+    ? await escalation.runAbortable(() =>
+        escalateAndFinish(
+          escalation,
           stack,
           1,
           `after ${input.rollbackWorkflowId}, post-rollback monitoring of ${stack.name} saw: ${monitorFailures.slice(0, 10).join(', ')}`,
-        )
-      : undefined;
+        ),
+      )
+    : undefined;
   return { smokePassed, monitorFailures, reportPath, githubIssue, escalated };
 }
-
-/** Histories from before the post-rollback watch covered metrics and escalated what it saw. */
-const POST_ROLLBACK_WATCH_PATCH = 'post-rollback-watch';

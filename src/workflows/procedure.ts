@@ -6,6 +6,7 @@ import {
   ApplicationFailure,
   CancellationScope,
   condition,
+  isCancellation,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -51,8 +52,8 @@ export class Procedure {
   reportFollows = false;
   /** Set once the procedure has changed the stack: from then on any failure escalates. */
   stackChanged = false;
-  /** Set by runOwned: abort and preemption cancel it, which interrupts the current step. */
-  scope: CancellationScope | undefined;
+  /** Abort and preemption cancel it, which interrupts the current step (a wait for people is replaced by its own). */
+  scope = new CancellationScope();
   stopReason: StopReason | undefined;
   /** The procedure this one hands the stack to when it ends (set by a failed rollback). */
   followUp: ProcedureEnd['followUp'];
@@ -63,7 +64,8 @@ export class Procedure {
   private aborted: Decision | undefined;
   private readonly timelineLimit: number | undefined;
 
-  constructor(procedure: string, stack: string, opts: { timelineLimit?: number } = {}) {
+  /** `abortable: false` for the stack owner, which is not a procedure and is never aborted as one. */
+  constructor(procedure: string, stack: string, opts: { timelineLimit?: number; abortable?: boolean } = {}) {
     this.timelineLimit = opts.timelineLimit;
     this.state = {
       procedure,
@@ -81,6 +83,7 @@ export class Procedure {
     this.answerWith(denyUpdate, 'approval', false);
     this.answerWith(chooseReleaseUpdate, 'choose-release');
     this.answerWith(confirmStepUpdate, 'confirm-step');
+    if (opts.abortable === false) return;
     setHandler(
       abortUpdate,
       (input) => {
@@ -100,11 +103,29 @@ export class Procedure {
     setHandler(preemptSignal, ({ by, procedure: higher }) => this.stop({ kind: 'preempted', by, procedure: higher }));
   }
 
+  /**
+   * Runs a procedure that no owner wraps (escalation on its own) in its scope: an abort ends it as
+   * failed with type Aborted, at the step it interrupted.
+   */
+  async runAbortable<T>(body: () => Promise<T>): Promise<T> {
+    try {
+      return await this.scope.run(body);
+    } catch (err) {
+      if (!this.stopReason || !isCancellation(err)) throw err;
+      const why =
+        this.stopReason.kind === 'aborted'
+          ? `aborted by ${this.stopReason.by}: ${this.stopReason.reason}`
+          : 'preempted';
+      this.finish('aborted', why);
+      throw ApplicationFailure.create({ message: why, type: 'Aborted', nonRetryable: true });
+    }
+  }
+
   private get isEnded(): boolean {
     return ['completed', 'failed', 'aborted', 'cancelled', 'preempted'].includes(this.state.status);
   }
 
-  /** Stops the procedure at its current step; the first reason counts. Without a scope (legacy runs) the next step throws. */
+  /** Stops the procedure at its current step; the first reason counts. */
   private stop(reason: StopReason): void {
     if (this.stopReason) return;
     this.stopReason = reason;
@@ -112,7 +133,7 @@ export class Procedure {
       reason.kind === 'aborted' ? `abort requested by ${reason.by}` : `preempted by ${reason.by} (${reason.procedure})`,
       reason.kind === 'aborted' ? reason.reason : undefined,
     );
-    this.scope?.cancel();
+    this.scope.cancel();
   }
 
   markChanged(): void {
@@ -173,9 +194,8 @@ export class Procedure {
 
   /** Runs one named step of the procedure, recording it in the timeline. */
   async step<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    this.throwIfAborted();
     // A stopped procedure starts no further step: the report names the step it was stopped in.
-    if (this.scope?.consideredCancelled) await this.scope.cancelRequested;
+    if (this.scope.consideredCancelled) await this.scope.cancelRequested;
     this.state.step = name;
     this.record(name);
     const parent = setCurrentStep(name);
@@ -222,7 +242,6 @@ export class Procedure {
     waitingFor: string,
     opts: { options?: string[]; timeoutSeconds?: number } = {},
   ): Promise<Decision> {
-    this.throwIfAborted();
     const pending: PendingDecision = { kind, prompt, waitingFor, options: opts.options, since: now() };
     this.answer = undefined;
     this.state.pending = pending;
@@ -231,8 +250,8 @@ export class Procedure {
     upsertSearchAttributes([{ key: SA.waitingFor, value: waitingFor }]);
     this.record(`waiting for ${waitingFor}`, prompt);
     const timeout = opts.timeoutSeconds === undefined ? undefined : opts.timeoutSeconds * 1000;
-    // Owned runs end the wait through their cancelled scope; older runs through the predicate.
-    const settled = () => this.answer !== undefined || (this.aborted !== undefined && !this.scope);
+    // An abort ends the wait through the cancelled scope.
+    const settled = () => this.answer !== undefined;
     let answered = true;
     try {
       if (timeout === undefined) await condition(settled);
@@ -243,7 +262,6 @@ export class Procedure {
       this.state.status = 'running';
       upsertSearchAttributes([{ key: SA.waitingFor, value: null }]);
     }
-    this.throwIfAborted();
     const answer = this.answer as Decision | undefined; // set by an update handler while we waited
     if (!answered || !answer) {
       const t: Decision = {
@@ -258,21 +276,6 @@ export class Procedure {
     }
     this.record(`${answer.kind}${answer.approved === false ? ' (denied)' : ''} by ${answer.by}`, answer.reason);
     return answer;
-  }
-
-  /**
-   * Runs started before stack ownership have no cancellation scope: there an abort ends the procedure at
-   * its next step as failed (type Aborted). Owned runs are interrupted through their scope instead.
-   */
-  throwIfAborted(): void {
-    if (!this.aborted || this.scope) return;
-    this.state.status = 'aborted';
-    this.record('aborted', `by ${this.aborted.by}: ${this.aborted.reason}`);
-    throw ApplicationFailure.create({
-      message: `aborted by ${this.aborted.by}: ${this.aborted.reason}`,
-      type: 'Aborted',
-      nonRetryable: true,
-    });
   }
 
   finish(status: ProcedureProgress['status'], detail?: string): void {

@@ -3,7 +3,7 @@
  * collect evidence with hashes, snapshot, and wait for the security team. No timeout ever restarts
  * services: only an approval deploys a clean release.
  */
-import { patched, workflowInfo } from '@temporalio/workflow';
+import { workflowInfo } from '@temporalio/workflow';
 import type { ProcedureInput } from '../domain/procedure';
 import { rollbackCandidates } from '../domain/release-rules';
 import type { EvidenceBundle } from '../activities/evidence';
@@ -11,15 +11,13 @@ import { hostActivities, hostCommandActivities, longHostActivities, releaseRecor
 import { runOwned } from './steps/owned';
 import { Procedure, requestKey } from './procedure';
 import { announce, announceAndTick, openIncident } from './steps/announce';
-import { completeRollback, escalateFailedRollback, RollbackResult } from './steps/finish-rollback';
+import { completeRollback, RollbackResult } from './steps/finish-rollback';
 import { restoreAndVerify } from './steps/restore-and-verify';
 import { EscalatedResult, escalateAndFinish } from './steps/escalate';
-import { releaseToRestore, restoreRelease } from './steps/restore-release';
+import { targetRelease, restoreRelease } from './steps/restore-release';
 
 /** The breach's people: the security team is reached through the escalation path's senior level. */
 const SECURITY_ESCALATION_LEVEL = 2;
-/** Histories recorded while a failed approved release still handed over to rollback-failed (older, unapproved releases). */
-const ONLY_APPROVED_PATCH = 'breach-only-approved-release';
 
 export type SecurityBreachResult =
   | (RollbackResult & { evidence: EvidenceBundle })
@@ -72,12 +70,10 @@ async function securityBreachSteps(p: Procedure, input: ProcedureInput): Promise
     'waiting',
     'services stay down until the security team approves a clean release',
   );
-  const onlyApproved = patched(ONLY_APPROVED_PATCH);
   // The approval names the exact release it lets start: the default is spelled out in the question.
-  const question =
-    onlyApproved && candidates[0]
-      ? `Approve deploying clean release ${candidates[0].id} (or name another of the options); deny to keep the stack isolated`
-      : 'Approve deploying a clean release (optionally name it); deny to keep the stack isolated';
+  const question = candidates[0]
+    ? `Approve deploying clean release ${candidates[0].id} (or name another of the options); deny to keep the stack isolated`
+    : 'Approve deploying a clean release (optionally name it); deny to keep the stack isolated';
   const d = await p.ask('approval', question, 'security team', { options: candidates.map((c) => c.id) });
   if (!d.approved) {
     p.finish('completed', `kept isolated: denied by ${d.by}`);
@@ -85,13 +81,12 @@ async function securityBreachSteps(p: Procedure, input: ProcedureInput): Promise
   }
   const targetId = d.releaseId ?? candidates[0]?.id;
   if (!targetId) p.fail('approved, but no known-good release exists to deploy', 'NoRelease');
-  const release = await releaseToRestore(p, stack, targetId);
+  const release = await targetRelease(p, stack, targetId);
   p.setReleases(compromised?.id, targetId);
   p.tick('Rollback version identified', 'done', `${targetId}, approved by ${d.by}`);
   // No other release may start after a breach: a failed approved release isolates the stack again and
   // goes back to people, instead of handing over to rollback-failed (which tries older releases).
   const approvedReleaseFailed = async (why: string): Promise<SecurityBreachResult> => {
-    if (!onlyApproved) return escalateFailedRollback(p, input, why, [targetId]);
     p.tick('No errors during rollback', 'failed', why);
     await p.step('ISOLATE again: stop services', () =>
       docker.stopContainers({ stack }, stack.timeouts.stopGraceSeconds),

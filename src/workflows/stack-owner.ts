@@ -30,7 +30,7 @@ const TIMELINE_KEPT = 200;
 
 export async function stackOwner(input: StackOwnerInput): Promise<void> {
   const stack = new StackSettings(input.stack);
-  const p: Procedure = new Procedure('stack-owner', stack.name, { timelineLimit: TIMELINE_KEPT });
+  const p: Procedure = new Procedure('stack-owner', stack.name, { timelineLimit: TIMELINE_KEPT, abortable: false });
   let changes = 0;
   const changed = () => void changes++;
   const ownership = new Ownership(stack, p, changed, input.carry?.ownership);

@@ -10,7 +10,6 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   ParentClosePolicy,
-  patched,
   startChild,
   TerminatedFailure,
 } from '@temporalio/workflow';
@@ -36,9 +35,6 @@ interface Queued {
   request: ProcedureRequest;
   workflowId: string;
 }
-
-/** Runs from before the guard started every relative rollback the free stack was asked for. */
-const REPEAT_GUARD_PATCH = 'repeat-guard';
 
 export interface OwnershipCarry {
   running?: RunningProcedure;
@@ -102,8 +98,7 @@ export class Ownership {
   async request(request: ProcedureRequest): Promise<OwnerReply> {
     const { procedure } = request;
     const known = request.requestKey ? this.recent.get(request.requestKey) : undefined;
-    let admission = admit(request, this.running, known, { ended: this.lastEnded, nowMs: Date.now() });
-    if (admission === 'recent' && !patched(REPEAT_GUARD_PATCH)) admission = 'started';
+    const admission = admit(request, this.running, known, { ended: this.lastEnded, nowMs: Date.now() });
     const reply = (
       outcome: OwnerReply['outcome'],
       workflowId: string,

@@ -1,4 +1,4 @@
-import { executeChild, ParentClosePolicy, patched, startChild, workflowInfo } from '@temporalio/workflow';
+import { executeChild, ParentClosePolicy, startChild, workflowInfo } from '@temporalio/workflow';
 import { postRollbackActions } from '../post-rollback-actions';
 import { rollbackVerification } from '../rollback-verification';
 import type { ProcedureInput } from '../../domain/procedure';
@@ -8,9 +8,6 @@ import type { Procedure } from '../procedure';
 import { announce } from './announce';
 
 export { messageOf } from './messages';
-
-/** Histories from before a verified rollback's marks and retention were one activity (one round trip, not three). */
-const SETTLE_RELEASES_PATCH = 'settle-releases';
 
 export interface RollbackResult {
   status: 'completed';
@@ -61,13 +58,7 @@ export async function completeRollback(
   const knownBad = releases.from
     ? { id: releases.from, reason: `rolled back from by ${workflowInfo().workflowId}` }
     : undefined;
-  if (patched(SETTLE_RELEASES_PATCH)) {
-    await docker.settleReleases(stack, { knownBad, knownGood: releases.to });
-  } else {
-    if (knownBad) await docker.markRelease(stack, knownBad.id, { knownBad: knownBad.reason });
-    if (releases.to) await docker.markRelease(stack, releases.to, { knownGood: true });
-    await docker.pruneReleases(stack);
-  }
+  await docker.settleReleases(stack, { knownBad, knownGood: releases.to });
   const postId = `${workflowInfo().workflowId}:post-actions`;
   p.reportFollows = true;
   await startChild(postRollbackActions, {
@@ -112,24 +103,14 @@ export async function escalateFailedRollback(
   triedReleases: string[],
 ): Promise<never> {
   const emergencyId = rollbackFailedWorkflowId(input);
-  if (p.scope) {
-    // Owned: the stack owner starts rollback-failed the moment this procedure reports its end.
-    p.followUp = {
-      procedure: 'rollback-failed',
-      workflowId: emergencyId,
-      args: { ...input, reason: `${input.reason}; rollback failed: ${why}`, triedReleases },
-    };
-    await announce(input.stack, p.state.procedure, 'failed', `${why}; emergency procedure ${emergencyId} takes over`);
-    p.fail(`rollback failed: ${why}; emergency procedure ${emergencyId} takes over`, 'RollbackFailed');
-  }
-  // By name: rollback-failed imports this module, and a workflow module cycle is best avoided.
-  await startChild('rollbackFailed', {
+  // The stack owner starts rollback-failed the moment this procedure reports its end.
+  p.followUp = {
+    procedure: 'rollback-failed',
     workflowId: emergencyId,
-    parentClosePolicy: ParentClosePolicy.ABANDON,
-    args: [{ ...input, reason: `${input.reason}; rollback failed: ${why}`, triedReleases }],
-  });
-  await announce(input.stack, p.state.procedure, 'failed', `${why}; emergency procedure ${emergencyId} started`);
-  p.fail(`rollback failed: ${why}; emergency procedure ${emergencyId} started`, 'RollbackFailed');
+    args: { ...input, reason: `${input.reason}; rollback failed: ${why}`, triedReleases },
+  };
+  await announce(input.stack, p.state.procedure, 'failed', `${why}; emergency procedure ${emergencyId} takes over`);
+  p.fail(`rollback failed: ${why}; emergency procedure ${emergencyId} takes over`, 'RollbackFailed');
 }
 
 /** The rollback-failed procedure that follows this rollback: one per failed rollback, named after it. */

@@ -11,7 +11,6 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   log,
-  patched,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ProcedureEnd, ProcedureInput } from '../../domain/procedure';
@@ -25,11 +24,6 @@ import { escalate } from './escalate';
 import { rollbackFailedWorkflowId } from './finish-rollback';
 import { messageOf } from './messages';
 
-/** Marks histories written since stack ownership; older runs replay along their old path. */
-export const OWNER_PATCH = 'stack-owner';
-/** Histories from before every outcome left an incident report. */
-const REPORT_EVERY_OUTCOME_PATCH = 'report-every-outcome';
-
 /** What a failure after the stack changed leads to: the rollback-failed procedure, or people (the escalation path). */
 export type OnFailureAfterChange = { handOver: 'rollback-failed' } | { escalateFromLevel: number };
 
@@ -39,7 +33,6 @@ export async function runOwned<R>(
   onFailure: OnFailureAfterChange,
   body: () => Promise<R>,
 ): Promise<R> {
-  if (!patched(OWNER_PATCH)) return body();
   const ownerId = ownerWorkflowId(input.stack.name);
   const { workflowId } = workflowInfo();
   if (workflowInfo().parent?.workflowId !== ownerId) {
@@ -48,11 +41,9 @@ export async function runOwned<R>(
       'NotOwner',
     );
   }
-  const scope = new CancellationScope();
-  p.scope = scope;
   let end: ProcedureEnd = { workflowId, status: 'failed' };
   try {
-    const result = await scope.run(body);
+    const result = await p.scope.run(body);
     end = { workflowId, status: 'completed' };
     return result;
   } catch (err) {
@@ -96,8 +87,7 @@ export async function runOwned<R>(
     throw ApplicationFailure.create({ message: end.detail, type, nonRetryable: true, details: [end] });
   } finally {
     await CancellationScope.nonCancellable(async () => {
-      if (!p.reportFollows && p.state.procedure !== 'backup' && patched(REPORT_EVERY_OUTCOME_PATCH))
-        await writeEndReport(p, input, end);
+      if (!p.reportFollows && p.state.procedure !== 'backup') await writeEndReport(p, input, end);
       await reportEnd(ownerId, end);
     });
   }

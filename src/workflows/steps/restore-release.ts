@@ -1,17 +1,9 @@
-import { patched } from '@temporalio/workflow';
-import type { HostActivities } from '../../activities';
 import type { HealthReport } from '../../activities/health';
 import type { ResolvedStack } from '../../domain/config';
 import type { ContainerSpec, Release } from '../../domain/release';
 import { startWaves } from '../../domain/compose';
 import { hostActivities, longHostActivities } from '../activities';
 import type { Procedure } from '../procedure';
-
-/** Histories from before the release and its image check were read in one activity (one round trip, not two). */
-const RELEASE_TO_RESTORE_PATCH = 'release-to-restore';
-
-/** Histories from before the stop and the first start wave were one activity. */
-const REPLACE_IN_ONE_PATCH = 'replace-in-one';
 
 /** The step that stops the current version and starts the target's first wave (the whole stack, without depends_on). */
 export const SWAP_STEP = 'stop current version, start target version';
@@ -26,37 +18,25 @@ export async function requireImages(p: Procedure, stack: ResolvedStack, specs: C
   failMissing(p, stack, await hostActivities(stack).missingImages(specs.map((s) => s.image)));
 }
 
-/** A likely target and its read, started before the choice; the read is undefined when it failed (the real read reports it). */
-export interface PrefetchedRelease {
+/** A release and which of its images the engine lacks, read in one activity. */
+export interface ReadRelease {
   id: string;
-  read: Promise<Awaited<ReturnType<HostActivities['releaseToRestore']>> | undefined>;
+  release: Release;
+  missingImages: string[];
 }
 
-/** Reads a likely target while the procedure is still deciding, so a right guess costs no round trip later. */
-export function prefetchRelease(stack: ResolvedStack, id: string): PrefetchedRelease {
-  return {
-    id,
-    read: hostActivities(stack)
-      .releaseToRestore(stack, id)
-      .catch(() => undefined),
-  };
-}
-
-/** The recorded release to restore; fails the procedure, before anything is stopped, when an image it needs is missing. */
-export async function releaseToRestore(
+/**
+ * The recorded release to restore (`alreadyRead` when it was read ahead, while the backup ran); fails the
+ * procedure, before anything is stopped, when an image it needs is missing.
+ */
+export async function targetRelease(
   p: Procedure,
   stack: ResolvedStack,
   id: string,
-  prefetched?: PrefetchedRelease,
+  alreadyRead?: ReadRelease,
 ): Promise<Release> {
-  const docker = hostActivities(stack);
-  if (!patched(RELEASE_TO_RESTORE_PATCH)) {
-    const release = await docker.getRelease(stack, id);
-    await requireImages(p, stack, release.services);
-    return release;
-  }
-  const early = prefetched?.id === id ? await prefetched.read : undefined;
-  const { release, missingImages } = early ?? (await docker.releaseToRestore(stack, id));
+  const { release, missingImages } =
+    alreadyRead?.id === id ? alreadyRead : await hostActivities(stack).releaseToRestore(stack, id);
   failMissing(p, stack, missingImages);
   return release;
 }
@@ -95,21 +75,15 @@ export async function replaceStack(
       wave.specs.map((spec) => docker.recreateFromSpec(stack.name, spec, label, stack.timeouts.stopGraceSeconds)),
     );
   };
-  if (waves[0] && !waves[0].healthyFirst.length && patched(REPLACE_IN_ONE_PATCH)) {
-    // The stop and the first wave's start in one activity: one round trip, not one per container and one more.
-    await p.step(SWAP_STEP, () => docker.replaceServices(stack, waves[0].specs, label));
-    p.tick('Rollback initiated');
-    if (waves.length > 1)
-      await p.step('start target version', async () => {
-        for (const wave of waves.slice(1)) await startWave(wave);
-      });
-  } else {
-    await p.step('stop current version', () => docker.stopContainers({ stack }, stack.timeouts.stopGraceSeconds));
-    p.tick('Rollback initiated');
+  // The stop and the first wave's start in one activity: one round trip, not one per container and one more.
+  // The first wave waits for nothing (in a depends_on cycle, nothing is running to wait for).
+  const [first, ...rest] = waves;
+  await p.step(SWAP_STEP, () => docker.replaceServices(stack, first?.specs ?? [], label));
+  p.tick('Rollback initiated');
+  if (rest.length)
     await p.step('start target version', async () => {
-      for (const wave of waves) await startWave(wave);
+      for (const wave of rest) await startWave(wave);
     });
-  }
   p.tick('Services restarted');
   const report = await p.step(`wait for health (${healthSeconds}s)`, () =>
     longHostActivities(stack, healthSeconds).waitForStackHealthy(stack, {

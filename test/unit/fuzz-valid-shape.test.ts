@@ -12,12 +12,12 @@ import { mkdtempSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { buildApi } from '../src/api/server';
-import { configSchema } from '../src/domain/config';
-import type { AlertEvent } from '../src/domain/alerts';
-import type { ProcedureRequest } from '../src/domain/owner';
-import { testCodec } from './harness/env';
-import { RecordedCall, recordingClient } from './harness/recording-client';
+import { buildApi } from '../../src/api/server';
+import { configSchema } from '../../src/domain/config';
+import type { AlertEvent } from '../../src/domain/alerts';
+import type { ProcedureRequest } from '../../src/domain/owner';
+import { unitCodec } from '../harness/unit-codec';
+import { RecordedCall, recordingClient } from '../harness/recording-client';
 
 const TOKEN = 'fuzz-token-0123456789abcdefghijklmnop';
 const STACK = 'fuzzstack';
@@ -36,7 +36,7 @@ beforeAll(async () => {
       stacks: { [STACK]: { services: { godot: {} } } },
     }),
     client: recording.client,
-    codec: testCodec(),
+    codec: unitCodec(),
     logLevel: 'silent',
     secrets: {
       bearerToken: TOKEN,
