@@ -1,5 +1,7 @@
 /** HTTP API process. */
 import { ensurePrivateDataDir } from '../config/data-dir';
+import { ConfigError } from '../config/config-error';
+import { readEnv } from '../config/env';
 import { configFilePath, loadConfig } from '../config/load';
 import { connectClient } from '../client/temporal';
 import { apiToken, readSecret } from '../config/secrets';
@@ -9,6 +11,7 @@ import Docker from 'dockerode';
 import { assertStrongToken, buildApi } from './server';
 
 async function main(): Promise<void> {
+  const env = readEnv();
   const config = loadConfig(configFilePath());
   ensurePrivateDataDir(config.dataDir);
   const { token, source } = apiToken(config.dataDir);
@@ -19,26 +22,26 @@ async function main(): Promise<void> {
     config,
     client,
     codec: new EncryptionCodec(loadCodecKeys(config.dataDir)),
-    uiOrigins: process.env.LIFELINE_UI_ORIGINS?.split(',')
+    uiOrigins: env.LIFELINE_UI_ORIGINS?.split(',')
       .map((o) => o.trim())
       .filter(Boolean),
-    taskQueue: process.env.LIFELINE_TASK_QUEUE,
+    taskQueue: env.LIFELINE_TASK_QUEUE,
     // The API runs beside a Docker engine unless told otherwise (LIFELINE_CONTAINER_METRICS=off).
-    docker: process.env.LIFELINE_CONTAINER_METRICS === 'off' ? undefined : new Docker(),
+    docker: env.LIFELINE_CONTAINER_METRICS === 'off' ? undefined : new Docker(),
     secrets: {
       bearerToken: token,
       hmacSecret: readSecret('LIFELINE_WEBHOOK_SECRET'),
-      grafanaSignatureHeader: process.env.LIFELINE_GRAFANA_SIGNATURE_HEADER ?? 'X-Grafana-Alerting-Signature',
-      grafanaTimestampHeader: process.env.LIFELINE_GRAFANA_TIMESTAMP_HEADER ?? 'X-Grafana-Alerting-Signature-Timestamp',
+      grafanaSignatureHeader: env.LIFELINE_GRAFANA_SIGNATURE_HEADER,
+      grafanaTimestampHeader: env.LIFELINE_GRAFANA_TIMESTAMP_HEADER,
       maxSkewSeconds: 300,
     },
   });
-  const port = Number(process.env.LIFELINE_API_PORT ?? config.api.port);
-  await app.listen({ host: process.env.LIFELINE_API_HOST ?? config.api.host, port });
+  const port = env.LIFELINE_API_PORT ?? config.api.port;
+  await app.listen({ host: env.LIFELINE_API_HOST ?? config.api.host, port });
   app.log.info(`API token: from ${source}`);
 }
 
 main().catch((err) => {
   console.error(`lifeline api failed: ${err?.message ?? err}`);
-  process.exit(err?.name === 'ConfigError' ? 2 : 1);
+  process.exit(err instanceof ConfigError ? 2 : 1);
 });

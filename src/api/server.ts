@@ -1,6 +1,6 @@
 /** The HTTP API: authenticated alert webhooks and remote triggers, status, health and metrics. */
 import Fastify, { FastifyInstance } from 'fastify';
-import { ConfigError } from '../config/load';
+import { ConfigError } from '../config/config-error';
 import { authenticate } from './auth';
 import type { ApiDeps } from './deps';
 import path from 'node:path';

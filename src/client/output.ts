@@ -1,6 +1,6 @@
 /** CLI output: JSON or human text, colour only on a TTY, and exit codes that mean something. */
 import { WorkflowFailedError } from '@temporalio/client';
-import { ConfigError } from '../config/load';
+import { ConfigError } from '../config/config-error';
 import { UnknownStackError } from '../domain/config';
 import { InvalidNameError } from '../domain/names';
 import { UnknownReleaseError } from '../store/release-store';

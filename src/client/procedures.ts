@@ -2,6 +2,7 @@
  * Starting procedures from the CLI and the API: every request goes to the stack's owner by
  * update-with-start, which answers started, joined, queued or busy.
  */
+import { readEnv } from '../config/env';
 import { status } from '@grpc/grpc-js';
 import {
   Client,
@@ -32,7 +33,7 @@ export function ownerStartOptions(named: StackRef, opts: OwnerOptions) {
   const input: StackOwnerInput = { stack, approvalTimeoutSeconds: opts.approvalTimeoutSeconds ?? 1800 };
   return {
     workflowId: ownerWorkflowId(stack.name),
-    taskQueue: opts.taskQueue ?? process.env.LIFELINE_TASK_QUEUE ?? ORCHESTRATION_TASK_QUEUE,
+    taskQueue: opts.taskQueue ?? readEnv().LIFELINE_TASK_QUEUE ?? ORCHESTRATION_TASK_QUEUE,
     args: [input] as [StackOwnerInput],
     ...procedureStartMetadata('stack-owner', {
       stack,

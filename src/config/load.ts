@@ -3,18 +3,13 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { configSchema, describeConfigIssues, LifelineConfig } from '../domain/config';
-
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
+import { ConfigError } from './config-error';
+import { readEnv } from './env';
 
 export const DEFAULT_CONFIG_FILE = 'lifeline.yaml';
 
 export function configFilePath(explicit?: string): string {
-  return path.resolve(explicit ?? process.env.LIFELINE_CONFIG ?? DEFAULT_CONFIG_FILE);
+  return path.resolve(explicit ?? readEnv().LIFELINE_CONFIG ?? DEFAULT_CONFIG_FILE);
 }
 
 export function loadConfig(file = configFilePath()): LifelineConfig {
@@ -40,7 +35,7 @@ function parseConfig(file: string, text: string): LifelineConfig {
   if (!parsed.success) throw new ConfigError(describeConfigIssues(file, parsed.error));
   const base = path.dirname(file);
   const config = parsed.data;
-  config.dataDir = path.resolve(base, process.env.LIFELINE_DATA_DIR ?? config.dataDir);
+  config.dataDir = path.resolve(base, readEnv().LIFELINE_DATA_DIR ?? config.dataDir);
   for (const stack of Object.values(config.stacks)) {
     stack.configFiles = stack.configFiles.map((f) => path.resolve(base, f));
   }

@@ -6,7 +6,7 @@
  */
 import type { TLSConfig } from '@temporalio/common/lib/internal-non-workflow';
 import { readFileSync } from 'node:fs';
-import { ConfigError } from './load';
+import { ConfigError } from './config-error';
 
 function pem(env: NodeJS.ProcessEnv, name: string): Buffer | undefined {
   const data = env[`TEMPORAL_TLS_${name}_DATA`];

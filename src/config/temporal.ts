@@ -1,3 +1,5 @@
-/** Where Temporal is: the Temporal CLI's environment variable names, for every client and worker. */
-export const temporalAddress = (): string => process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
-export const temporalNamespace = (): string => process.env.TEMPORAL_NAMESPACE ?? 'default';
+/** Where the Temporal frontend is: TEMPORAL_ADDRESS and TEMPORAL_NAMESPACE (config/env.ts). */
+import { readEnv } from './env';
+
+export const temporalAddress = (): string => readEnv().TEMPORAL_ADDRESS;
+export const temporalNamespace = (): string => readEnv().TEMPORAL_NAMESPACE;

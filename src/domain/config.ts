@@ -2,6 +2,7 @@
 import safeRegex from 'safe-regex2';
 import { z } from 'zod';
 import { environmentSchema, serviceNameSchema, stackNameSchema } from './names';
+import { nearestName } from './nearest-name';
 
 const seconds = z.number().nonnegative();
 
@@ -28,7 +29,7 @@ const errorLogPattern = z
   });
 const loopbackUrl = z.string().url();
 
-export const smokeTestSchema = z.object({
+export const smokeTestSchema = z.strictObject({
   name: z.string().min(1),
   url: loopbackUrl,
   method: z.enum(['GET', 'HEAD', 'POST']).default('GET'),
@@ -40,7 +41,7 @@ export const smokeTestSchema = z.object({
 });
 export type SmokeTest = z.infer<typeof smokeTestSchema>;
 
-export const metricCheckSchema = z.object({
+export const metricCheckSchema = z.strictObject({
   name: z.string().min(1),
   query: z.string().min(1),
   /** Every sample of the instant vector must satisfy the comparison; an empty result fails unless allowEmpty. */
@@ -50,7 +51,7 @@ export const metricCheckSchema = z.object({
 });
 export type MetricCheck = z.infer<typeof metricCheckSchema>;
 
-export const serviceSchema = z.object({
+export const serviceSchema = z.strictObject({
   /** Container name. Without it, the service's containers are found by their compose labels (project and service). */
   container: z.string().optional(),
   /** HTTP probe that lets health be seen before Docker's own healthcheck interval comes round. */
@@ -59,7 +60,7 @@ export const serviceSchema = z.object({
   appImage: z.boolean().default(true),
 });
 
-export const timeoutsSchema = z.object({
+export const timeoutsSchema = z.strictObject({
   stopGraceSeconds: seconds.default(10),
   healthWaitSeconds: seconds.default(120),
   deployHealthSeconds: seconds.default(300),
@@ -73,18 +74,18 @@ export const timeoutsSchema = z.object({
 });
 export type Timeouts = z.infer<typeof timeoutsSchema>;
 
-export const blueGreenSchema = z.object({
+export const blueGreenSchema = z.strictObject({
   nginxContainer: z.string(),
   /** File inside the nginx container that holds the upstream; Lifeline rewrites it. */
   upstreamFile: z.string().default('/etc/nginx/upstream.conf'),
   upstreamName: z.string().default('spacetime_backend'),
-  blue: z.object({ project: stackNameSchema, servers: z.array(z.string().min(1)).min(1) }),
-  green: z.object({ project: stackNameSchema, servers: z.array(z.string().min(1)).min(1) }),
+  blue: z.strictObject({ project: stackNameSchema, servers: z.array(z.string().min(1)).min(1) }),
+  green: z.strictObject({ project: stackNameSchema, servers: z.array(z.string().min(1)).min(1) }),
   /** Stop green once traffic has left it (it is never removed); false keeps it running for an instant re-switch. */
   stopGreen: z.boolean().default(true),
 });
 
-export const emergencySchema = z.object({
+export const emergencySchema = z.strictObject({
   /** Below this much free space on the Docker data root, the outage procedure frees space. */
   minFreeDiskBytes: z
     .number()
@@ -104,7 +105,7 @@ export const emergencySchema = z.object({
 });
 export type EmergencyConfig = z.infer<typeof emergencySchema>;
 
-export const stackSchema = z.object({
+export const stackSchema = z.strictObject({
   host: z
     .string()
     .regex(/^[a-z0-9][a-z0-9-]{0,62}$/)
@@ -120,11 +121,11 @@ export const stackSchema = z.object({
   smokeTests: z.array(smokeTestSchema).default([]),
   errorLogPatterns: z.array(errorLogPattern).default(['\\bERROR\\b', '\\bFATAL\\b', 'panic']),
   errorLogLines: z.number().int().positive().default(100),
-  prometheus: z.object({ url: loopbackUrl, checks: z.array(metricCheckSchema).default([]) }).optional(),
+  prometheus: z.strictObject({ url: loopbackUrl, checks: z.array(metricCheckSchema).default([]) }).optional(),
   integrityCheck: z
     .union([
-      z.object({ type: z.literal('http'), url: loopbackUrl, expectStatus: z.number().int().default(200) }),
-      z.object({ type: z.literal('exec'), service: serviceNameSchema, command: z.array(z.string()).min(1) }),
+      z.strictObject({ type: z.literal('http'), url: loopbackUrl, expectStatus: z.number().int().default(200) }),
+      z.strictObject({ type: z.literal('exec'), service: serviceNameSchema, command: z.array(z.string()).min(1) }),
     ])
     .optional(),
   blueGreen: blueGreenSchema.optional(),
@@ -135,13 +136,13 @@ export const stackSchema = z.object({
 });
 export type StackConfigInput = z.input<typeof stackSchema>;
 
-export const notificationTargetSchema = z.object({
+export const notificationTargetSchema = z.strictObject({
   kind: z.enum(['slack', 'webhook']),
   url: z.string().url(),
 });
 export type NotificationTarget = z.infer<typeof notificationTargetSchema>;
 
-export const escalationLevelSchema = z.object({
+export const escalationLevelSchema = z.strictObject({
   name: z.string().min(1),
   contacts: z.array(notificationTargetSchema).default([]),
   ackTimeoutSeconds: seconds.default(900),
@@ -155,7 +156,7 @@ export const PROCEDURES_FOR_ALERTS = [
   'complete-service-outage',
 ] as const;
 
-export const alertRuleSchema = z.object({
+export const alertRuleSchema = z.strictObject({
   alertname: z.string().min(1),
   severity: z.enum(['critical', 'high', 'medium', 'low']),
   /** What a rollback decision starts for this alert. */
@@ -182,7 +183,7 @@ const DEFAULT_ALERT_RULES: z.input<typeof alertRuleSchema>[] = [
   { alertname: 'PerformanceDegradation', severity: 'medium' },
 ];
 
-export const alertRoutingSchema = z.object({
+export const alertRoutingSchema = z.strictObject({
   /** Alert label naming the stack; alerts without it go to defaultStack, if any. */
   stackLabel: z.string().default('stack'),
   defaultStack: stackNameSchema.optional(),
@@ -211,11 +212,11 @@ const DEFAULT_LEVELS = [
   { name: 'CTO / VP Engineering', ackTimeoutSeconds: 1800 },
 ];
 
-export const configSchema = z.object({
+export const configSchema = z.strictObject({
   dataDir: z.string().default('.data'),
   stacks: z.record(stackNameSchema, stackSchema).refine((s) => Object.keys(s).length > 0, 'at least one stack'),
   notifications: z.array(notificationTargetSchema).default([]),
-  escalation: z.object({ levels: z.array(escalationLevelSchema).min(1).default(DEFAULT_LEVELS) }).default({}),
+  escalation: z.strictObject({ levels: z.array(escalationLevelSchema).min(1).default(DEFAULT_LEVELS) }).default({}),
   github: z
     .object({
       apiUrl: z.string().url().default('https://api.github.com'),
@@ -315,6 +316,37 @@ export function resolveStack(config: LifelineConfig, name: string): ResolvedStac
 
 /** Formats zod issues as "path: reason" lines, naming the file so an operator knows where to look. */
 export function describeConfigIssues(file: string, error: z.ZodError): string {
-  const lines = error.issues.map((i) => `  ${i.path.length ? i.path.join('.') : '(top level)'}: ${i.message}`);
+  const where = (path: (string | number)[]) => (path.length ? path.join('.') : '(top level)');
+  const lines = error.issues.flatMap((i) => {
+    if (i.code !== z.ZodIssueCode.unrecognized_keys) return [`  ${where(i.path)}: ${i.message}`];
+    const known = keysAt(configSchema, i.path);
+    return i.keys.map((key) => {
+      const near = nearestName(key, known);
+      return `  ${where([...i.path, key])}: unknown key${near ? `; did you mean "${near}"?` : `; known keys: ${known.join(', ')}`}`;
+    });
+  });
   return `invalid config ${file}:\n${lines.join('\n')}`;
+}
+
+/** The keys the schema allows for the object at `path` (record keys and array indexes are stepped over). */
+function keysAt(schema: z.ZodTypeAny, path: (string | number)[]): string[] {
+  const inner = unwrap(schema);
+  if (inner instanceof z.ZodUnion)
+    return [...new Set((inner.options as z.ZodTypeAny[]).flatMap((o) => keysAt(o, path)))];
+  if (path.length === 0) return inner instanceof z.ZodObject ? Object.keys(inner.shape) : [];
+  const [head, ...rest] = path;
+  if (inner instanceof z.ZodObject) {
+    const field = (inner.shape as Record<string, z.ZodTypeAny>)[String(head)];
+    return field ? keysAt(field, rest) : [];
+  }
+  if (inner instanceof z.ZodRecord) return keysAt(inner.valueSchema, rest);
+  if (inner instanceof z.ZodArray) return keysAt(inner.element, rest);
+  return [];
+}
+
+function unwrap(schema: z.ZodTypeAny): z.ZodTypeAny {
+  if (schema instanceof z.ZodDefault) return unwrap(schema._def.innerType);
+  if (schema instanceof z.ZodOptional || schema instanceof z.ZodNullable) return unwrap(schema.unwrap());
+  if (schema instanceof z.ZodEffects) return unwrap(schema.innerType());
+  return schema;
 }

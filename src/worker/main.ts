@@ -3,18 +3,20 @@ import { NativeConnection } from '@temporalio/worker';
 import { lifelineDataConverter } from '../codec/data-converter';
 import { ensureDefaultCodecKeyFile } from '../codec/keys';
 import { ensurePrivateDataDir } from '../config/data-dir';
+import { ConfigError } from '../config/config-error';
+import { readEnv } from '../config/env';
 import { configFilePath, currentConfig } from '../config/load';
 import { PinnedStacks } from '../config/pinned-stacks';
 import { temporalTls } from '../config/temporal-tls';
 import { temporalAddress, temporalNamespace } from '../config/temporal';
 import { hasStack, resolveStack } from '../domain/config';
-import { createWorkers, runWorkers, WorkerRole } from './workers';
+import { createWorkers, runWorkers } from './workers';
 
 async function main(): Promise<void> {
-  const roles = (process.env.LIFELINE_WORKER_ROLES ?? 'orchestration,host')
-    .split(',')
-    .map((r) => r.trim()) as WorkerRole[];
-  const host = process.env.LIFELINE_HOST ?? 'local';
+  // Checked before anything is reached: a misspelled role or config key exits 2, naming it.
+  const env = readEnv();
+  const roles = env.LIFELINE_WORKER_ROLES;
+  const host = env.LIFELINE_HOST;
   // The worker's own configuration: where its data and keys live.
   const file = configFilePath();
   const config = currentConfig(file);
@@ -33,11 +35,12 @@ async function main(): Promise<void> {
       const now = config();
       return hasStack(now, name) ? resolveStack(now, name) : undefined;
     }),
-    taskQueue: process.env.LIFELINE_TASK_QUEUE,
-    workflowBundle: process.env.LIFELINE_WORKFLOW_BUNDLE
-      ? { codePath: process.env.LIFELINE_WORKFLOW_BUNDLE }
+    taskQueue: env.LIFELINE_TASK_QUEUE,
+    workflowBundle: env.LIFELINE_WORKFLOW_BUNDLE ? { codePath: env.LIFELINE_WORKFLOW_BUNDLE } : undefined,
+    chaosActivityDelayMs: env.LIFELINE_CHAOS_ACTIVITY_DELAY_MS || undefined,
+    versioning: env.LIFELINE_BUILD_ID
+      ? { buildId: env.LIFELINE_BUILD_ID, deploymentName: env.LIFELINE_DEPLOYMENT_NAME }
       : undefined,
-    chaosActivityDelayMs: Number(process.env.LIFELINE_CHAOS_ACTIVITY_DELAY_MS ?? 0) || undefined,
   });
   console.log(`lifeline worker: roles=${roles.join(',')} host=${host} temporal=${temporalAddress()}`);
   try {
@@ -49,5 +52,5 @@ async function main(): Promise<void> {
 
 main().catch((err) => {
   console.error(`lifeline worker failed: ${err?.message ?? err}`);
-  process.exit(1);
+  process.exit(err instanceof ConfigError ? 2 : 1);
 });

@@ -10,17 +10,18 @@ import {
   WorkerOptions,
 } from '@temporalio/worker';
 import { Client } from '@temporalio/client';
-import type { DataConverter } from '@temporalio/common';
+import type { DataConverter, WorkerDeploymentVersion } from '@temporalio/common';
 import axios from 'axios';
 import Docker from 'dockerode';
+import { readFileSync } from 'node:fs';
 import { Agent } from 'node:http';
+import path from 'node:path';
 import { createHostActivities, createOrchestrationActivities } from '../activities';
+import type { WorkerRole } from '../config/env';
 import type { PinnedStacks } from '../config/pinned-stacks';
 import { readSecret } from '../config/secrets';
 import { PinnedStackInterceptor } from './pinned-stack-interceptor';
 import { hostTaskQueue, ORCHESTRATION_TASK_QUEUE } from '../domain/task-queues';
-
-export type WorkerRole = 'orchestration' | 'host';
 
 export interface WorkerSetup {
   connection: NativeConnection;
@@ -38,6 +39,31 @@ export interface WorkerSetup {
   dataConverter: DataConverter;
   /** Fault-injection only: every activity waits this long first, so a test can kill the worker inside one. */
   chaosActivityDelayMs?: number;
+  /**
+   * Worker Deployment versioning of the orchestration worker (docs/VERSIONING.md). Unset: the worker is
+   * unversioned and takes every task of its queue, as before; the host worker (activities only) always is.
+   */
+  versioning?: WorkerVersioning;
+}
+
+/** Which build of Lifeline a versioned orchestration worker runs: a version of a Worker Deployment. */
+export interface WorkerVersioning {
+  /** The operator's name for this build (a release tag, a commit); the build ID is `<package.json version>+<buildId>`. */
+  buildId: string;
+  /** The Worker Deployment (default: lifeline): one per Lifeline installation sharing a namespace. */
+  deploymentName?: string;
+}
+
+export const DEFAULT_DEPLOYMENT_NAME = 'lifeline';
+
+/** Read at run time: the file sits two levels above both src/worker and dist/worker. */
+const packageVersion = (): string =>
+  (JSON.parse(readFileSync(path.join(__dirname, '../../package.json'), 'utf8')) as { version: string }).version;
+
+/** The deployment version a worker with these options reports, as `temporal worker deployment` names it. */
+export function deploymentVersion(v: WorkerVersioning): WorkerDeploymentVersion {
+  if (!v.buildId.trim()) throw new Error('a versioned worker needs a non-empty build ID');
+  return { deploymentName: v.deploymentName ?? DEFAULT_DEPLOYMENT_NAME, buildId: `${packageVersion()}+${v.buildId}` };
 }
 
 const WORKFLOWS_PATH = require.resolve('../workflows');
@@ -65,6 +91,16 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
         namespace: setup.namespace,
         dataConverter: setup.dataConverter,
         taskQueue: setup.taskQueue ?? ORCHESTRATION_TASK_QUEUE,
+        // A procedure ends on the build that started it; the stack owner says AUTO_UPGRADE for itself.
+        ...(setup.versioning
+          ? {
+              workerDeploymentOptions: {
+                version: deploymentVersion(setup.versioning),
+                useWorkerVersioning: true,
+                defaultVersioningBehavior: 'PINNED',
+              },
+            }
+          : {}),
         ...(setup.workflowBundle ? { workflowBundle: setup.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
         activities: createOrchestrationActivities({
           http,

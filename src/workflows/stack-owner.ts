@@ -5,7 +5,14 @@
  * It also triages the stack's alerts (the runbook's decision matrix). It continues-as-new with its state,
  * never blocked by a running child: the child reports its end by signal to whichever run is current.
  */
-import { allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  setHandler,
+  setWorkflowOptions,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { StackRef } from '../domain/config';
 import { isOwnedProcedure } from '../domain/ownership';
 import { orchestration } from './activities';
@@ -27,6 +34,16 @@ export const OWNER_HISTORY_LIMIT = 1000;
 /** How often a procedure inherited from an earlier run is checked, in case it ended without reporting (terminated). */
 const INHERITED_CHECK_MS = 30_000;
 const TIMELINE_KEPT = 200;
+
+/**
+ * The owner outlives every build: under worker versioning it moves to the current version at its next
+ * workflow task (procedures stay PINNED, the worker's default). A change to this workflow's code therefore
+ * meets old histories and must be guarded with patched() until no such history remains (docs/VERSIONING.md).
+ */
+setWorkflowOptions(
+  () => (workflowInfo().currentDeploymentVersion?.deploymentName ? { versioningBehavior: 'AUTO_UPGRADE' } : {}),
+  stackOwner,
+);
 
 export async function stackOwner(input: StackOwnerInput): Promise<void> {
   const stack = new StackSettings(input.stack);

@@ -7,11 +7,22 @@ export default async function globalTeardown(): Promise<void> {
   if (existsSync(STALL_FILE))
     process.stdout.write(`\nStalls seen during this run:\n${readFileSync(STALL_FILE, 'utf8').slice(-20_000)}\n`);
   const state = JSON.parse(readFileSync(STATE_FILE, 'utf8')) as HarnessState;
-  if (state.pid) {
-    try {
-      process.kill(state.pid, 'SIGTERM');
-    } catch {
-      // already gone
-    }
+  if (!state.pid) return;
+  try {
+    process.kill(state.pid, 'SIGTERM');
+  } catch {
+    return; // already gone
+  }
+  // `npm test` starts a second pass on the same port right after: wait until this server has let go of it.
+  for (let i = 0; i < 100 && alive(state.pid); i++) await new Promise((r) => setTimeout(r, 100));
+  if (alive(state.pid)) process.kill(state.pid, 'SIGKILL');
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -1,7 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, loadConfig } from '../../src/config/load';
+import { ConfigError } from '../../src/config/config-error';
+import { loadConfig } from '../../src/config/load';
 import { configSchema, resolveStack, UnknownStackError } from '../../src/domain/config';
 
 const write = (text: string) => {

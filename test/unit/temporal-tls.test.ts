@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError } from '../../src/config/load';
+import { ConfigError } from '../../src/config/config-error';
 import { temporalTls } from '../../src/config/temporal-tls';
 
 test('no TLS variables: plaintext (the local dev server)', () => {

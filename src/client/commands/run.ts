@@ -1,4 +1,5 @@
 /** Runs a command body with the shared output, error reporting and exit codes. */
+import { readEnv } from '../../config/env';
 import { WorkflowHandle, WorkflowIdConflictPolicy } from '@temporalio/client';
 import os from 'node:os';
 import type { ProcedureInput } from '../../domain/procedure';
@@ -111,7 +112,7 @@ export async function startStandalone(
   const handle = await (
     await c.client()
   ).workflow.start(PROCEDURES[procedure], {
-    taskQueue: process.env.LIFELINE_TASK_QUEUE ?? ORCHESTRATION_TASK_QUEUE,
+    taskQueue: readEnv().LIFELINE_TASK_QUEUE ?? ORCHESTRATION_TASK_QUEUE,
     workflowId: procedureWorkflowId(procedure, args.stack.name, new Date()),
     // The stack by name only: the worker reads its settings (the escalation contacts) from its own config.
     args: [{ ...args, stack: { name: args.stack.name } }],
