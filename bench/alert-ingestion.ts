@@ -3,7 +3,7 @@ import autocannon from 'autocannon';
 import type { AddressInfo } from 'node:net';
 import { buildApi } from '../src/api/server';
 import { loadConfig } from '../src/config/load';
-import { ownerStartOptions } from '../src/client/procedures';
+import { ownerStartOptions } from '../src/client/start-procedure';
 import { removeFixtureStack } from '../src/fixtures/stack';
 import { alertSignal, ownerStateQuery } from '../src/workflows/definitions';
 import type { AlertEvent } from '../src/domain/alerts';

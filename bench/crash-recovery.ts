@@ -1,6 +1,6 @@
 /** Recovery after a worker crash: from a new worker's start to the interrupted rollback moving on. */
 import { temporal } from '@temporalio/proto';
-import { startProcedure } from '../src/client/procedures';
+import { startProcedure } from '../src/client/start-procedure';
 import { removeFixtureStack } from '../src/fixtures/stack';
 import { benchWorker } from './processes';
 import { BenchEnv, benchStack, breakStacks, median, ms, now, recordGood, report } from './lib';

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { configSchema, resolveStack, ResolvedStack } from '../src/domain/config';
 import { buildFixtureImages } from '../src/fixtures/images';
 import { upFixtureStack, waitFixtureHealthy } from '../src/fixtures/stack';
-import { startProcedure } from '../src/client/procedures';
+import { startProcedure } from '../src/client/start-procedure';
 import { ownerStateQuery } from '../src/workflows/definitions';
 import axios from 'axios';
 import { PinnedStacks } from '../src/config/pinned-stacks';

@@ -1,6 +1,6 @@
 /** Recovery time: Lifeline's quick rollback of a 4-service stack against a docker-CLI script doing the same. */
 import type { WorkflowHandle } from '@temporalio/client';
-import { startProcedure } from '../src/client/procedures';
+import { startProcedure } from '../src/client/start-procedure';
 import { removeFixtureStack } from '../src/fixtures/stack';
 import {
   ActivityTimes,

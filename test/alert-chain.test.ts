@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Agent } from 'node:http';
 import { removeFixtureStack, upFixtureStack } from '../src/fixtures/stack';
-import { ownerWorkflowId } from '../src/domain/procedures';
+import { ownerWorkflowId } from '../src/domain/workflow-ids';
 import { ownerStateQuery, progressQuery } from '../src/workflows/definitions';
 import { API_TOKEN, RunningApi, startApi } from './harness/api';
 import { createTestEnv, TestEnv } from './harness/env';

@@ -4,7 +4,7 @@
  */
 import { WorkflowFailedError } from '@temporalio/client';
 import { ReleaseStore } from '../src/store/release-store';
-import { ownerWorkflowId } from '../src/domain/procedures';
+import { ownerWorkflowId } from '../src/domain/workflow-ids';
 import { removeFixtureStack, upFixtureStack } from '../src/fixtures/stack';
 import { ownerStateQuery, progressQuery } from '../src/workflows/definitions';
 import { SWAP_STEP } from '../src/workflows/steps/restore-release';

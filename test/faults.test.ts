@@ -1,10 +1,10 @@
 /**
  * Fault injection: the worker is SIGKILLed inside each step of the quick rollback and of the data-corruption
- * procedure, and the Temporal server is killed and restarted on its database mid-rollback. A new worker
- * takes over; every run must finish correctly with one container per service and no release lost.
+ * procedure (the Temporal server's kill: server-kill.test.ts). A new worker takes over; every run must finish
+ * correctly with one container per service and no release lost.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
@@ -12,13 +12,11 @@ import { ReleaseStore } from '../src/store/release-store';
 import type { ResolvedStack } from '../src/domain/config';
 import type { ReleaseSummary } from '../src/domain/release';
 import { removeFixtureStack, upFixtureStack, waitFixtureHealthy, fixtureContainer } from '../src/fixtures/stack';
-import { spawnDevServer, waitForTemporal } from './harness/dev-server';
-import { containersOf, createTestEnv, FAST_TIMEOUTS, harnessState, TestEnv } from './harness/env';
-import { STATE_FILE, TEST_DIR } from './harness/paths';
+import { containersOf, createTestEnv, FAST_TIMEOUTS, TestEnv } from './harness/env';
 import { inVolume, LISTING } from './harness/volume';
 import { waitFor } from './harness/waits';
 import { rollbacksOf } from './harness/owner';
-import { ownerWorkflowId } from '../src/domain/procedures';
+import { ownerWorkflowId } from '../src/domain/workflow-ids';
 import { abortUpdate, ownerStateQuery } from '../src/workflows/definitions';
 import { spawnWorker, WorkerProcess } from './harness/worker-process';
 
@@ -188,43 +186,6 @@ describe.each(['snapshotVolumes', 'restoreVolume'])('data corruption, worker kil
     await env.docker.getVolume(scratch).remove({ force: true });
     await env.docker.getVolume(VOLUME).remove({ force: true });
   });
-});
-
-test('the Temporal server is killed mid-rollback and restarted on the same database; the rollback completes', async () => {
-  const state = harnessState();
-  if (!state.pid)
-    throw new Error(
-      'this test restarts the dev server the harness started; it cannot run against LIFELINE_TEST_TEMPORAL_ADDRESS',
-    );
-  const { stack, good } = await prepare('server-kill');
-  const handle = await env.start('quick-rollback', {
-    stack,
-    trigger: 'cli',
-    requestedBy: 'test',
-    reason: 'server dies',
-  });
-  await waitFor(
-    async () =>
-      (await handle.describe()).raw.pendingActivities?.some((a) => a.activityType?.name === 'replaceServices')
-        ? true
-        : undefined,
-    'the swap to start',
-  );
-  // The server writes through SQLite's write-ahead log (src/config/dev-server.ts): the kill must lose nothing.
-  expect(existsSync(`${state.dbFile}-wal`)).toBe(true);
-  process.kill(state.pid, 'SIGKILL');
-  await new Promise((r) => setTimeout(r, 1000));
-  const port = Number(state.address.split(':')[1]);
-  const child = spawnDevServer({
-    port,
-    uiPort: state.uiPort,
-    dbFile: state.dbFile,
-    logFile: path.join(TEST_DIR, 'temporal.log'),
-  });
-  writeFileSync(STATE_FILE, JSON.stringify({ ...state, pid: child.pid }));
-  await waitForTemporal(state.address, 60_000);
-  expect(await handle.result()).toMatchObject({ status: 'completed', toRelease: good.id });
-  for (const s of stack.services) expect(await containersOf(env.docker, 'server-kill', s.name)).toHaveLength(1);
 });
 
 test('worker SIGKILLed during the handover from a failed rollback to rollback-failed: one owner throughout, no gap, one rollback-failed', async () => {

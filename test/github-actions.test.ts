@@ -10,7 +10,7 @@ import { parse } from 'yaml';
 import { fixtureContainer, upFixtureStack, waitFixtureHealthy } from '../src/fixtures/stack';
 import type { ResolvedStack } from '../src/domain/config';
 import type { ReleaseSummary } from '../src/domain/release';
-import { ownerWorkflowId } from '../src/domain/procedures';
+import { ownerWorkflowId } from '../src/domain/workflow-ids';
 import { ownerStateQuery } from '../src/workflows/definitions';
 import { API_TOKEN, RunningApi, startApi } from './harness/api';
 import { createTestEnv, TestEnv } from './harness/env';

@@ -7,7 +7,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { readFileSync } from 'node:fs';
 import { fixtureContainer, upFixtureStack } from '../src/fixtures/stack';
 import type { ResolvedStack } from '../src/domain/config';
-import { ownerWorkflowId } from '../src/domain/procedures';
+import { ownerWorkflowId } from '../src/domain/workflow-ids';
 import { acknowledgeUpdate, monitoringWindowQuery, ownerStateQuery } from '../src/workflows/definitions';
 import type { PostRollbackResult } from '../src/workflows/post-rollback-actions';
 import type { RollbackResult } from '../src/workflows/steps/finish-rollback';

@@ -9,8 +9,8 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { ReleaseStore } from '../src/store/release-store';
-import type { ProcedureProgress } from '../src/domain/procedure';
-import { ownerWorkflowId } from '../src/domain/procedures';
+import type { ProcedureProgress } from '../src/domain/procedure-types';
+import { ownerWorkflowId } from '../src/domain/workflow-ids';
 import type { ReleaseSummary } from '../src/domain/release';
 import { removeFixtureStack, upFixtureStack, waitFixtureHealthy, fixtureContainer } from '../src/fixtures/stack';
 import {

@@ -6,7 +6,7 @@
 import type { WorkerDeploymentVersion } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { ResolvedStack } from '../src/domain/config';
-import { ownerWorkflowId } from '../src/domain/procedures';
+import { ownerWorkflowId } from '../src/domain/workflow-ids';
 import { createWorkers, deploymentVersion } from '../src/worker/workers';
 import { acknowledgeUpdate, alertSignal } from '../src/workflows/definitions';
 import type { StackOwnerInput } from '../src/workflows/stack-owner';

@@ -8,7 +8,7 @@ import { createHealthActivities } from './health';
 import { createHostMachineActivities } from './host';
 import { createIngressActivities } from './ingress';
 import { createNotifyActivities } from './notify';
-import { createProcedureStatusActivities } from './procedures';
+import { createProcedureStatusActivities } from './procedure-status';
 import { createReleaseActivities } from './releases';
 import { createRollbackPreparation } from './rollback-preparation';
 import { createVolumeActivities } from './volumes';

@@ -1,6 +1,6 @@
 /** Follows a running procedure through its progress query: steps as they happen, elapsed time, pending decisions. */
 import type { WorkflowHandle } from '@temporalio/client';
-import type { MonitoringWindow, ProcedureProgress } from '../domain/procedure';
+import type { MonitoringWindow, ProcedureProgress } from '../domain/procedure-types';
 import { monitoringWindowQuery, progressQuery } from '../workflows/definitions';
 import { colour, Output, shown } from './output';
 

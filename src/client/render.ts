@@ -1,6 +1,6 @@
 /** Human renderings of procedure results. */
 import { renderChecklist } from '../domain/checklist';
-import type { ProcedureProgress } from '../domain/procedure';
+import type { ProcedureProgress } from '../domain/procedure-types';
 import { renderVerification, VerificationReport } from '../domain/verification';
 import { colour, shown } from './output';
 import { decisionHint } from './progress';

@@ -1,6 +1,6 @@
 /** The incident report's content and its Markdown rendering. */
 import { ChecklistEntry, ChecklistItem, renderChecklist } from './checklist';
-import type { Decision } from './procedure';
+import type { Decision } from './procedure-types';
 
 export interface TimelineEntry {
   at: string;

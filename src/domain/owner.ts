@@ -1,7 +1,7 @@
 /** The stack owner's vocabulary: requests to run a procedure, its replies and its queryable state. */
 import type { Admission, EndedProcedure, OwnedProcedure, RunningProcedure, WhenBusy } from './ownership';
 import type { StackRef } from './config';
-import type { ProcedureInput } from './procedure';
+import type { ProcedureInput } from './procedure-types';
 
 /** Inputs some procedures take besides the common ones. */
 export interface ProcedureOptions {

@@ -2,8 +2,8 @@
  * Stack ownership: exactly one procedure that changes a stack runs at a time. Which request may start,
  * join, queue, preempt or must be refused is decided here, with no I/O, from the runbook's priorities.
  */
-import type { ProcedureEnd } from './procedure';
-import type { ProcedureName } from './procedures';
+import type { ProcedureEnd } from './procedure-types';
+import type { ProcedureName } from './workflow-ids';
 
 /** Higher preempts lower: security breach > data corruption > complete outage > rollback-failed > rollbacks and deploys > backup. */
 const PRIORITY = {

@@ -5,10 +5,10 @@
  * wait for health, verify; and on failure the rollback-failed emergency procedure.
  */
 import { sleep } from '@temporalio/workflow';
-import type { ProcedureInput } from '../domain/procedure';
+import type { ProcedureInput } from '../domain/procedure-types';
 import { hostActivities, longHostActivities, releaseRecorder } from './activities';
 import { runOwned, rethrowIfStopped } from './steps/owned';
-import { Procedure, requestKey } from './procedure';
+import { Procedure, requestKey } from './procedure-state';
 import { openIncident } from './steps/announce';
 import { completeRollback, messageOf } from './steps/finish-rollback';
 import { restoreAndVerify } from './steps/restore-and-verify';

@@ -1,9 +1,9 @@
 /** `lifeline backup`: records the running stack as a release (the runbook's backups), then applies retention. */
-import type { ProcedureInput } from '../domain/procedure';
+import type { ProcedureInput } from '../domain/procedure-types';
 import type { ReleaseSummary } from '../domain/release';
 import { hostActivities, longHostActivities } from './activities';
 import { runOwned } from './steps/owned';
-import { Procedure, requestKey } from './procedure';
+import { Procedure, requestKey } from './procedure-state';
 
 export async function backup(
   input: ProcedureInput & { knownGood?: boolean },

@@ -4,10 +4,10 @@
  * reloaded → nginx's old workers drained → green stopped (configurable; never removed) → verify, counting
  * only what happened after the switch. Green is kept for a fast re-switch.
  */
-import type { ProcedureInput } from '../domain/procedure';
+import type { ProcedureInput } from '../domain/procedure-types';
 import { hostActivities, longHostActivities } from './activities';
 import { runOwned } from './steps/owned';
-import { Procedure } from './procedure';
+import { Procedure } from './procedure-state';
 import { openIncident } from './steps/announce';
 import { completeRollback, RollbackResult } from './steps/finish-rollback';
 import { restoreAndVerify } from './steps/restore-and-verify';

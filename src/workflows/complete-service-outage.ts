@@ -3,11 +3,11 @@
  * release; if that fails, check disk space and free it safely (volumes only with a person's approval),
  * have the Docker daemon restarted (configured command or a person), retry, and escalate.
  */
-import type { ProcedureInput } from '../domain/procedure';
+import type { ProcedureInput } from '../domain/procedure-types';
 import { lastKnownGood } from '../domain/release-rules';
 import { hostActivities, hostCommandActivities } from './activities';
 import { runOwned, rethrowIfStopped } from './steps/owned';
-import { Procedure } from './procedure';
+import { Procedure } from './procedure-state';
 import { openIncident } from './steps/announce';
 import { attemptRecovery } from './steps/attempt-recovery';
 import { EscalatedResult, escalateAndFinish } from './steps/escalate';

@@ -1,8 +1,8 @@
 /** Runbook "Method 5: Container Rollback": recreate the services with a previous image tag (IMAGE_TAG=v2.4.9). */
-import type { ProcedureInput } from '../domain/procedure';
+import type { ProcedureInput } from '../domain/procedure-types';
 import { hostActivities, releaseRecorder } from './activities';
 import { runOwned } from './steps/owned';
-import { Procedure, requestKey } from './procedure';
+import { Procedure, requestKey } from './procedure-state';
 import { openIncident } from './steps/announce';
 import { completeRollback, RollbackResult } from './steps/finish-rollback';
 import { restoreAndVerify } from './steps/restore-and-verify';

@@ -4,11 +4,11 @@
  * previous version, check integrity, and escalate if it fails. The corrupted data is never lost.
  */
 import { workflowInfo } from '@temporalio/workflow';
-import type { ProcedureInput } from '../domain/procedure';
+import type { ProcedureInput } from '../domain/procedure-types';
 import { rollbackCandidates } from '../domain/release-rules';
 import { hostActivities, longHostActivities } from './activities';
 import { runOwned, rethrowIfStopped } from './steps/owned';
-import { Procedure } from './procedure';
+import { Procedure } from './procedure-state';
 import { openIncident } from './steps/announce';
 import { EscalatedResult, escalateAndFinish } from './steps/escalate';
 import { completeRollback, messageOf, RollbackResult, verify } from './steps/finish-rollback';

@@ -1,6 +1,12 @@
 /** Every signal, query and update Lifeline's workflows understand. */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { Decision, DecisionInput, MonitoringWindow, ProcedureEnd, ProcedureProgress } from '../domain/procedure';
+import type {
+  Decision,
+  DecisionInput,
+  MonitoringWindow,
+  ProcedureEnd,
+  ProcedureProgress,
+} from '../domain/procedure-types';
 import type { AlertEvent } from '../domain/alerts';
 import type { OwnerReply, OwnerState, ProcedureRequest } from '../domain/owner';
 

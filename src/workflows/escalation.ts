@@ -1,8 +1,8 @@
 /** Runbook "Escalation Path", on its own: notify a level, wait for its acknowledgement, move up on silence. */
 import type { ResolvedStack, StackRef } from '../domain/config';
-import type { ProcedureInput } from '../domain/procedure';
+import type { ProcedureInput } from '../domain/procedure-types';
 import { pinStack } from './owner/stack-settings';
-import { Procedure } from './procedure';
+import { Procedure } from './procedure-state';
 import { openIncident } from './steps/announce';
 import { EscalatedResult, escalateAndFinish } from './steps/escalate';
 

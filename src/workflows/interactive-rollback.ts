@@ -1,6 +1,6 @@
 /** Runbook "Method 2: Interactive Rollback": a person picks the release from a numbered list and confirms. */
-import type { ProcedureInput } from '../domain/procedure';
-import { Procedure } from './procedure';
+import type { ProcedureInput } from '../domain/procedure-types';
+import { Procedure } from './procedure-state';
 import type { RollbackResult } from './steps/finish-rollback';
 import { runOwned } from './steps/owned';
 import { rollBackToRelease } from './steps/roll-back-to-release';

@@ -3,11 +3,11 @@ import { log, sleep } from '@temporalio/workflow';
 import type { ResolvedStack } from '../domain/config';
 import type { ChecklistEntry } from '../domain/checklist';
 import type { IncidentReport, TimelineEntry } from '../domain/incident';
-import type { Decision } from '../domain/procedure';
+import type { Decision } from '../domain/procedure-types';
 import { hostActivities, orchestration } from './activities';
 import { announce } from './steps/announce';
 import { EscalatedResult, escalateAndFinish } from './steps/escalate';
-import { Procedure } from './procedure';
+import { Procedure } from './procedure-state';
 import { closeWindow, openWindow } from './steps/monitoring-window';
 
 export interface PostRollbackInput {

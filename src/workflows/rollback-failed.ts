@@ -3,11 +3,11 @@
  * time (skipping known-bad ones), then escalate to the infrastructure team.
  */
 import { workflowInfo } from '@temporalio/workflow';
-import type { ProcedureInput } from '../domain/procedure';
+import type { ProcedureInput } from '../domain/procedure-types';
 import { rollbackCandidates } from '../domain/release-rules';
 import { hostActivities } from './activities';
 import { runOwned, rethrowIfStopped } from './steps/owned';
-import { Procedure } from './procedure';
+import { Procedure } from './procedure-state';
 import { announce, openIncident } from './steps/announce';
 import { EscalatedResult, escalateAndFinish } from './steps/escalate';
 import { attemptRecovery } from './steps/attempt-recovery';

@@ -4,12 +4,12 @@
  * services: only an approval deploys a clean release.
  */
 import { workflowInfo } from '@temporalio/workflow';
-import type { ProcedureInput } from '../domain/procedure';
+import type { ProcedureInput } from '../domain/procedure-types';
 import { rollbackCandidates } from '../domain/release-rules';
 import type { EvidenceBundle } from '../activities/evidence';
 import { hostActivities, hostCommandActivities, longHostActivities, releaseRecorder } from './activities';
 import { runOwned } from './steps/owned';
-import { Procedure, requestKey } from './procedure';
+import { Procedure, requestKey } from './procedure-state';
 import { announce, announceAndTick, openIncident } from './steps/announce';
 import { completeRollback, RollbackResult } from './steps/finish-rollback';
 import { restoreAndVerify } from './steps/restore-and-verify';

@@ -1,6 +1,6 @@
 /** Runbook "Method 3: Specific Version Rollback" (and Method 4, the remote trigger, which starts this same workflow). */
-import type { ProcedureInput } from '../domain/procedure';
-import { Procedure } from './procedure';
+import type { ProcedureInput } from '../domain/procedure-types';
+import { Procedure } from './procedure-state';
 import type { RollbackResult } from './steps/finish-rollback';
 import { runOwned } from './steps/owned';
 import { rollBackToRelease } from './steps/roll-back-to-release';

@@ -19,7 +19,7 @@ import { orchestration } from './activities';
 import { alertSignal, ownerStateQuery, procedureEndedSignal, requestProcedureUpdate } from './definitions';
 import { AlertTriage, TriageCarry } from './owner/alert-triage';
 import { Ownership, OwnershipCarry } from './owner/ownership';
-import { Procedure } from './procedure';
+import { Procedure } from './procedure-state';
 import { StackSettings } from './owner/stack-settings';
 
 export interface StackOwnerInput {

@@ -10,7 +10,7 @@ import { configSchema, resolveStack, ResolvedStack, StackConfigInput, StackRef }
 import type { ContainerSpec, Release, ReleaseSummary } from '../../src/domain/release';
 import { hostTaskQueue } from '../../src/domain/task-queues';
 import { createRollbackPreparation } from '../../src/activities/rollback-preparation';
-import { ownerWorkflowId } from '../../src/domain/procedures';
+import { ownerWorkflowId } from '../../src/domain/workflow-ids';
 import { ownerStateQuery } from '../../src/workflows/definitions';
 import { BUNDLE_FILE } from '../harness/paths';
 import { recordPathHistories } from '../harness/record-histories';

@@ -3,9 +3,9 @@
  * in seconds and without Docker (`npm run test:fast`; also part of `npm test`).
  */
 import { followUp } from '../harness/owner';
-import { startProcedure } from '../../src/client/procedures';
+import { startProcedure } from '../../src/client/start-procedure';
 import type { OwnedProcedure } from '../../src/domain/ownership';
-import { ownerWorkflowId } from '../../src/domain/procedures';
+import { ownerWorkflowId } from '../../src/domain/workflow-ids';
 import {
   abortUpdate,
   acknowledgeUpdate,

@@ -11,7 +11,7 @@ import { temporal } from '@temporalio/proto';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { PROCEDURES } from '../../src/domain/procedures';
+import { PROCEDURES } from '../../src/domain/workflow-ids';
 import { lifelineDataConverter } from '../../src/codec/data-converter';
 import { BUNDLE_FILE, FIXTURE_CODEC_KEYS_FILE } from '../harness/paths';
 

@@ -4,11 +4,11 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import Docker from 'dockerode';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { StartedProcedure, startProcedure } from '../../src/client/procedures';
+import { StartedProcedure, startProcedure } from '../../src/client/start-procedure';
 import type { OwnedProcedure, WhenBusy } from '../../src/domain/ownership';
-import { PROCEDURES, procedureStartMetadata, procedureWorkflowId } from '../../src/domain/procedures';
+import { PROCEDURES, procedureStartMetadata, procedureWorkflowId } from '../../src/domain/workflow-ids';
 import { configSchema, resolveStack, ResolvedStack, StackConfigInput } from '../../src/domain/config';
-import type { ProcedureInput } from '../../src/domain/procedure';
+import type { ProcedureInput } from '../../src/domain/procedure-types';
 import { createWorkers } from '../../src/worker/workers';
 import { PinnedStacks } from '../../src/config/pinned-stacks';
 import { stringify } from 'yaml';

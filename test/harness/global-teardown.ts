@@ -1,3 +1,4 @@
+import Docker from 'dockerode';
 import { existsSync, readFileSync } from 'node:fs';
 import { HarnessState, STATE_FILE } from './paths';
 import { STALL_FILE } from './stall-report';
@@ -6,6 +7,7 @@ export default async function globalTeardown(): Promise<void> {
   // Last in the output, where a CI excerpt of its end shows it.
   if (existsSync(STALL_FILE))
     process.stdout.write(`\nStalls seen during this run:\n${readFileSync(STALL_FILE, 'utf8').slice(-20_000)}\n`);
+  if (process.env.LIFELINE_TEST_FAST !== '1') await removeLeftContainers();
   const state = JSON.parse(readFileSync(STATE_FILE, 'utf8')) as HarnessState;
   if (!state.pid) return;
   try {
@@ -25,4 +27,24 @@ function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** Every test removes what it made; a container made from a fixture image still here is named, then removed. */
+async function removeLeftContainers(): Promise<void> {
+  const docker = new Docker();
+  const left = await docker
+    .listContainers({ all: true, filters: { label: ['lifeline.fixture-hash'] } })
+    .catch(() => []);
+  if (!left.length) return;
+  process.stdout.write(
+    `\nContainers left behind by the tests (removed now): ${left.map((c) => c.Names[0]).join(', ')}\n`,
+  );
+  await Promise.all(
+    left.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined),
+    ),
+  );
 }

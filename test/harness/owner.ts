@@ -1,5 +1,5 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { waitUntilStarted } from '../../src/client/procedures';
+import { waitUntilStarted } from '../../src/client/start-procedure';
 import type { OwnerState } from '../../src/domain/owner';
 import { abortUpdate } from '../../src/workflows/definitions';
 

@@ -1,6 +1,6 @@
 /** Polling helpers for tests that watch a procedure from outside, as an operator would. */
 import type { WorkflowHandle } from '@temporalio/client';
-import type { DecisionKind, ProcedureProgress } from '../../src/domain/procedure';
+import type { DecisionKind, ProcedureProgress } from '../../src/domain/procedure-types';
 import { progressQuery } from '../../src/workflows/definitions';
 
 export async function waitFor<T>(fn: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {

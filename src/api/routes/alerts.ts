@@ -14,7 +14,7 @@ import {
   routeUpstreamAlerts,
 } from '../../domain/alert-payloads';
 import { AlertEvent, dedupKey } from '../../domain/alerts';
-import { ownerStartOptions } from '../../client/procedures';
+import { ownerStartOptions } from '../../client/start-procedure';
 import { alertSignal } from '../../workflows/definitions';
 import { AlertBatches } from '../alert-batches';
 import { RecentKeys } from '../dedup';

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { ReleaseStore } from '../../store/release-store';
 import { hasStack, resolveStack } from '../../domain/config';
 import { environmentSchema, imageTagSchema, releaseIdSchema, stackNameSchema } from '../../domain/names';
-import { startProcedure } from '../../client/procedures';
+import { startProcedure } from '../../client/start-procedure';
 import type { OwnedProcedure } from '../../domain/ownership';
 import type { RouteDeps } from '../deps';
 import { badRequest, CALL_DEADLINE_MS, unavailable } from './replies';

@@ -1,7 +1,7 @@
 /** People's answers to a waiting procedure: ack, approve, deny, choose, confirm, abort. */
 import type { Command } from 'commander';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import type { Decision } from '../../domain/procedure';
+import type { Decision } from '../../domain/procedure-types';
 import {
   abortUpdate,
   acknowledgeUpdate,

@@ -3,7 +3,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { Command } from 'commander';
 import { createInterface } from 'node:readline/promises';
 import { assertImageTag, assertReleaseId } from '../../domain/names';
-import type { ProcedureInput } from '../../domain/procedure';
+import type { ProcedureInput } from '../../domain/procedure-types';
 import { ReleaseStore } from '../../store/release-store';
 import { abortUpdate, chooseReleaseUpdate } from '../../workflows/definitions';
 import type { CommandContext } from '../context';

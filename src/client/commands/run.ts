@@ -2,15 +2,15 @@
 import { readEnv } from '../../config/env';
 import { WorkflowHandle, WorkflowIdConflictPolicy } from '@temporalio/client';
 import os from 'node:os';
-import type { ProcedureInput } from '../../domain/procedure';
+import type { ProcedureInput } from '../../domain/procedure-types';
 import type { CommandContext } from '../context';
 import type { ProcedureRequest } from '../../domain/owner';
 import { busyMessage, type OwnedProcedure } from '../../domain/ownership';
-import { PROCEDURES, procedureStartMetadata, procedureWorkflowId } from '../../domain/procedures';
+import { PROCEDURES, procedureStartMetadata, procedureWorkflowId } from '../../domain/workflow-ids';
 import { ORCHESTRATION_TASK_QUEUE } from '../../domain/task-queues';
 import { colour, EXIT, reportError, StackBusyError } from '../output';
 import { follow, readProgress } from '../progress';
-import { StartedProcedure, startProcedure, waitUntilStarted } from '../procedures';
+import { StartedProcedure, startProcedure, waitUntilStarted } from '../start-procedure';
 
 export async function run<T>(
   ctx: CommandContext,

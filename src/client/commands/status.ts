@@ -1,7 +1,7 @@
 /** `lifeline status <workflow-id> [--watch]` and `lifeline history <stack>`. */
 import type { Command } from 'commander';
 import { assertStackName } from '../../domain/names';
-import type { ProcedureProgress } from '../../domain/procedure';
+import type { ProcedureProgress } from '../../domain/procedure-types';
 import type { CommandContext } from '../context';
 import { readProgress } from '../progress';
 import { renderProgress } from '../render';

@@ -15,7 +15,7 @@ import {
   nextDecisionPointMs,
 } from '../../domain/decision-matrix';
 import type { OwnerReply, ProcedureRequest } from '../../domain/owner';
-import type { Procedure } from '../procedure';
+import type { Procedure } from '../procedure-state';
 import { announce } from '../steps/announce';
 import type { StackSettings } from './stack-settings';
 import { messageOf } from '../steps/messages';

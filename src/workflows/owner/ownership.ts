@@ -14,7 +14,7 @@ import {
   TerminatedFailure,
 } from '@temporalio/workflow';
 import type { OwnerReply, ProcedureOptions, ProcedureRequest } from '../../domain/owner';
-import type { ProcedureInput } from '../../domain/procedure';
+import type { ProcedureInput } from '../../domain/procedure-types';
 import {
   admit,
   busyMessage,
@@ -23,10 +23,10 @@ import {
   recentMessage,
   type RunningProcedure,
 } from '../../domain/ownership';
-import type { ProcedureEnd } from '../../domain/procedure';
-import { procedureStartMetadata, procedureWorkflowId } from '../../domain/procedures';
+import type { ProcedureEnd } from '../../domain/procedure-types';
+import { procedureStartMetadata, procedureWorkflowId } from '../../domain/workflow-ids';
 import { preemptSignal } from '../definitions';
-import type { Procedure } from '../procedure';
+import type { Procedure } from '../procedure-state';
 import type { StackSettings } from './stack-settings';
 import { messageOf } from '../steps/messages';
 import { PROCEDURE_WORKFLOWS } from './procedure-workflows';

@@ -3,7 +3,7 @@ import type { ChecklistItem } from '../../domain/checklist';
 import type { ResolvedStack } from '../../domain/config';
 import type { LifelineEvent } from '../../activities/notify';
 import { orchestration } from '../activities';
-import type { Procedure } from '../procedure';
+import type { Procedure } from '../procedure-state';
 import { messageOf } from './messages';
 
 /** Whether people were told: how many targets accepted the message, or why nobody was. */

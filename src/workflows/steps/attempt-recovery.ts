@@ -1,6 +1,6 @@
-import type { ProcedureInput } from '../../domain/procedure';
+import type { ProcedureInput } from '../../domain/procedure-types';
 import type { VerificationReport } from '../../domain/verification';
-import type { Procedure } from '../procedure';
+import type { Procedure } from '../procedure-state';
 import { messageOf, verificationFailure, verify } from './finish-rollback';
 import { rethrowIfStopped } from './owned';
 

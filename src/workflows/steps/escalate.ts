@@ -1,8 +1,8 @@
 import { log, workflowInfo } from '@temporalio/workflow';
 import type { ResolvedStack } from '../../domain/config';
-import type { Decision } from '../../domain/procedure';
+import type { Decision } from '../../domain/procedure-types';
 import { orchestration } from '../activities';
-import type { Procedure } from '../procedure';
+import type { Procedure } from '../procedure-state';
 
 export interface EscalatedResult {
   status: 'escalated';

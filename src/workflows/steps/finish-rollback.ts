@@ -1,10 +1,10 @@
 import { executeChild, ParentClosePolicy, startChild, workflowInfo } from '@temporalio/workflow';
 import { postRollbackActions } from '../post-rollback-actions';
 import { rollbackVerification } from '../rollback-verification';
-import type { ProcedureInput } from '../../domain/procedure';
+import type { ProcedureInput } from '../../domain/procedure-types';
 import type { VerificationReport } from '../../domain/verification';
 import { hostActivities } from '../activities';
-import type { Procedure } from '../procedure';
+import type { Procedure } from '../procedure-state';
 import { announce } from './announce';
 
 export { messageOf } from './messages';

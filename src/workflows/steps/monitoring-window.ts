@@ -1,6 +1,6 @@
 /** The monitoring window a workflow is in, answered to the CLI's countdown (monitoringWindow query). */
 import { setHandler } from '@temporalio/workflow';
-import type { MonitoringWindow } from '../../domain/procedure';
+import type { MonitoringWindow } from '../../domain/procedure-types';
 import { monitoringWindowQuery } from '../definitions';
 
 let current: MonitoringWindow | undefined;

@@ -13,12 +13,12 @@ import {
   log,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { ProcedureEnd, ProcedureInput } from '../../domain/procedure';
-import { ownerWorkflowId } from '../../domain/procedures';
+import type { ProcedureEnd, ProcedureInput } from '../../domain/procedure-types';
+import { ownerWorkflowId } from '../../domain/workflow-ids';
 import type { IncidentReport } from '../../domain/incident';
 import { hostActivities, orchestration } from '../activities';
 import { procedureEndedSignal } from '../definitions';
-import type { Procedure } from '../procedure';
+import type { Procedure } from '../procedure-state';
 import { announce } from './announce';
 import { escalate } from './escalate';
 import { rollbackFailedWorkflowId } from './finish-rollback';

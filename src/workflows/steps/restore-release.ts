@@ -3,7 +3,7 @@ import type { ResolvedStack } from '../../domain/config';
 import type { ContainerSpec, Release } from '../../domain/release';
 import { startWaves } from '../../domain/compose';
 import { hostActivities, longHostActivities } from '../activities';
-import type { Procedure } from '../procedure';
+import type { Procedure } from '../procedure-state';
 
 /** The step that stops the current version and starts the target's first wave (the whole stack, without depends_on). */
 export const SWAP_STEP = 'stop current version, start target version';

@@ -1,9 +1,9 @@
 import { workflowInfo } from '@temporalio/workflow';
-import type { ProcedureInput } from '../../domain/procedure';
+import type { ProcedureInput } from '../../domain/procedure-types';
 import type { ReleaseSummary } from '../../domain/release';
 import { LikelyTarget, rollbackCandidates } from '../../domain/release-rules';
 import { hostActivities, releaseRecorder } from '../activities';
-import { requestKey, type Procedure } from '../procedure';
+import { requestKey, type Procedure } from '../procedure-state';
 import { openIncident } from './announce';
 import { completeRollback, RollbackResult } from './finish-rollback';
 import { restoreAndVerify } from './restore-and-verify';

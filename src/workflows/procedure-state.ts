@@ -1,0 +1,312 @@
+/**
+ * Workflow-side state every procedure shares: current step, checklist, timeline and the decision
+ * it waits for. Queries read it; updates answer it; the Web UI shows it as current details.
+ */
+import {
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  isCancellation,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { ChecklistItem, ItemState, mark, newChecklist, renderChecklist } from '../domain/checklist';
+import type {
+  Decision,
+  DecisionInput,
+  DecisionKind,
+  PendingDecision,
+  ProcedureEnd,
+  ProcedureProgress,
+} from '../domain/procedure-types';
+import { SA } from '../domain/search-attributes';
+import { setCurrentStep } from './step-summaries';
+import {
+  abortUpdate,
+  acknowledgeUpdate,
+  preemptSignal,
+  approveUpdate,
+  chooseReleaseUpdate,
+  confirmStepUpdate,
+  denyUpdate,
+  progressQuery,
+} from './definitions';
+
+const now = () => new Date().toISOString(); // deterministic inside workflows: the SDK fixes Date to workflow time
+
+/** Why a procedure stopped before its end: a person's abort, a higher-priority procedure, or a cancel (Web UI). */
+export type StopReason =
+  { kind: 'aborted'; by: string; reason: string } | { kind: 'preempted'; by: string; procedure: string };
+
+/**
+ * A procedure's state and its message handlers. The handlers are registered here, in the constructor,
+ * so every procedure answers the same queries and updates (see definitions.ts for the list).
+ */
+export class Procedure {
+  readonly state: ProcedureProgress;
+  /** Error lines of the version being replaced, kept for the incident report before its containers go. */
+  errorLines: { service: string; line: string }[] = [];
+  /** Set when the post-rollback actions (a verified rollback) will write the incident report instead. */
+  reportFollows = false;
+  /** Set once the procedure has changed the stack: from then on any failure escalates. */
+  stackChanged = false;
+  /** Abort and preemption cancel it, which interrupts the current step (a wait for people is replaced by its own). */
+  scope = new CancellationScope();
+  stopReason: StopReason | undefined;
+  /** The procedure this one hands the stack to when it ends (set by a failed rollback). */
+  followUp: ProcedureEnd['followUp'];
+  /** The answer to the question now asked (cleared by each new question): what `ask` waits for. */
+  private answer: Decision | undefined;
+  /** The last answer and the question it answered, kept so a second answer is told who answered. */
+  private lastAnswered: { decision: Decision; question: PendingDecision | undefined } | undefined;
+  private aborted: Decision | undefined;
+  private readonly timelineLimit: number | undefined;
+
+  /** `abortable: false` for the stack owner, which is not a procedure and is never aborted as one. */
+  constructor(procedure: string, stack: string, opts: { timelineLimit?: number; abortable?: boolean } = {}) {
+    this.timelineLimit = opts.timelineLimit;
+    this.state = {
+      procedure,
+      stack,
+      status: 'running',
+      step: 'starting',
+      startedAt: now(),
+      checklist: newChecklist(),
+      timeline: [],
+      decisions: [],
+    };
+    setHandler(progressQuery, () => this.state);
+    this.answerWith(acknowledgeUpdate, 'ack');
+    this.answerWith(approveUpdate, 'approval', true);
+    this.answerWith(denyUpdate, 'approval', false);
+    this.answerWith(chooseReleaseUpdate, 'choose-release');
+    this.answerWith(confirmStepUpdate, 'confirm-step');
+    if (opts.abortable === false) return;
+    setHandler(
+      abortUpdate,
+      (input) => {
+        this.aborted = { kind: 'abort', by: input.by, reason: input.reason ?? '', at: now() };
+        this.state.decisions.push(this.aborted);
+        this.stop({ kind: 'aborted', by: input.by, reason: input.reason ?? '' });
+        return this.aborted;
+      },
+      {
+        validator: (input) => {
+          validatePerson(input, true);
+          if (this.aborted) throw new Error(`already aborted by ${this.aborted.by} at ${this.aborted.at}`);
+          if (this.isEnded) throw new Error(`the procedure has already ended (${this.state.status})`);
+        },
+      },
+    );
+    setHandler(preemptSignal, ({ by, procedure: higher }) => this.stop({ kind: 'preempted', by, procedure: higher }));
+  }
+
+  /**
+   * Runs a procedure that no owner wraps (escalation on its own) in its scope: an abort ends it as
+   * failed with type Aborted, at the step it interrupted.
+   */
+  async runAbortable<T>(body: () => Promise<T>): Promise<T> {
+    try {
+      return await this.scope.run(body);
+    } catch (err) {
+      if (!this.stopReason || !isCancellation(err)) throw err;
+      const why =
+        this.stopReason.kind === 'aborted'
+          ? `aborted by ${this.stopReason.by}: ${this.stopReason.reason}`
+          : 'preempted';
+      this.finish('aborted', why);
+      throw ApplicationFailure.create({ message: why, type: 'Aborted', nonRetryable: true });
+    }
+  }
+
+  private get isEnded(): boolean {
+    return ['completed', 'failed', 'aborted', 'cancelled', 'preempted'].includes(this.state.status);
+  }
+
+  /** Stops the procedure at its current step; the first reason counts. */
+  private stop(reason: StopReason): void {
+    if (this.stopReason) return;
+    this.stopReason = reason;
+    this.record(
+      reason.kind === 'aborted' ? `abort requested by ${reason.by}` : `preempted by ${reason.by} (${reason.procedure})`,
+      reason.kind === 'aborted' ? reason.reason : undefined,
+    );
+    this.scope.cancel();
+  }
+
+  markChanged(): void {
+    this.stackChanged = true;
+  }
+
+  private answerWith(update: typeof approveUpdate, kind: DecisionKind, approved?: boolean): void {
+    setHandler(
+      update,
+      (input) => {
+        const decision: Decision = {
+          kind,
+          by: input.by,
+          reason: input.reason ?? '',
+          at: now(),
+          approved,
+          releaseId: input.releaseId,
+        };
+        this.answer = decision;
+        this.lastAnswered = { decision, question: this.state.pending };
+        this.state.decisions.push(decision);
+        return decision;
+      },
+      {
+        validator: (input) => {
+          validatePerson(input, kind === 'approval');
+          const pending = this.state.pending;
+          // Two answers to one question: the second is told who answered, whether it arrives in the same
+          // activation (the question still pending) or after the procedure has moved on (nothing pending).
+          const last = this.lastAnswered;
+          const answered = last?.question;
+          const newQuestionOfThisKind = pending !== undefined && pending !== answered && pending.kind === kind;
+          if (last && answered?.kind === kind && !newQuestionOfThisKind) {
+            const { by, at, kind: answeredKind, approved } = last.decision;
+            throw new Error(
+              `already answered by ${by} at ${at} (${answeredKind}${approved === false ? ', denied' : ''})` +
+                (pending && pending !== answered ? `; now waiting for ${pending.kind}` : ''),
+            );
+          }
+          if (!pending || pending.kind !== kind) {
+            throw new Error(
+              `nothing is waiting for ${update.name}; ${pending ? `waiting for ${pending.kind}` : 'no decision is pending'}`,
+            );
+          }
+          const offered = pending.options ?? [];
+          if (
+            (kind === 'choose-release' || input.releaseId !== undefined) &&
+            !offered.includes(input.releaseId ?? '')
+          ) {
+            throw new Error(
+              `release ${JSON.stringify(input.releaseId)} is not one of: ${offered.join(', ') || '(none offered)'}`,
+            );
+          }
+        },
+      },
+    );
+  }
+
+  /** Runs one named step of the procedure, recording it in the timeline. */
+  async step<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    // A stopped procedure starts no further step: the report names the step it was stopped in.
+    if (this.scope.consideredCancelled) await this.scope.cancelRequested;
+    this.state.step = name;
+    this.record(name);
+    const parent = setCurrentStep(name);
+    try {
+      return await fn();
+    } finally {
+      setCurrentStep(parent);
+    }
+  }
+
+  record(step: string, detail?: string): void {
+    this.state.timeline.push({ at: now(), step, detail });
+    if (this.timelineLimit && this.state.timeline.length > this.timelineLimit) this.state.timeline.shift();
+    this.publish();
+  }
+
+  tick(item: ChecklistItem, state: ItemState = 'done', note?: string): void {
+    mark(this.state.checklist, item, state, note);
+    this.publish();
+  }
+
+  setReleases(from?: string, to?: string): void {
+    if (from) this.state.fromRelease = from;
+    if (to) this.state.toRelease = to;
+    upsertSearchAttributes([
+      ...(from ? [{ key: SA.fromRelease, value: from }] : []),
+      ...(to ? [{ key: SA.toRelease, value: to }] : []),
+    ]);
+  }
+
+  setEscalationLevel(level: number): void {
+    this.state.escalationLevel = level;
+    upsertSearchAttributes([{ key: SA.escalationLevel, value: level }]);
+    this.publish();
+  }
+
+  /**
+   * Waits for a person. Resolves with their decision, or a 'timeout' decision when `timeoutSeconds`
+   * passes first (undefined waits for ever). An abort ends the wait and the procedure.
+   */
+  async ask(
+    kind: DecisionKind,
+    prompt: string,
+    waitingFor: string,
+    opts: { options?: string[]; timeoutSeconds?: number } = {},
+  ): Promise<Decision> {
+    const pending: PendingDecision = { kind, prompt, waitingFor, options: opts.options, since: now() };
+    this.answer = undefined;
+    this.state.pending = pending;
+    this.state.status = 'waiting';
+    this.state.step = `waiting for ${waitingFor}`;
+    upsertSearchAttributes([{ key: SA.waitingFor, value: waitingFor }]);
+    this.record(`waiting for ${waitingFor}`, prompt);
+    const timeout = opts.timeoutSeconds === undefined ? undefined : opts.timeoutSeconds * 1000;
+    // An abort ends the wait through the cancelled scope.
+    const settled = () => this.answer !== undefined;
+    let answered = true;
+    try {
+      if (timeout === undefined) await condition(settled);
+      else answered = await condition(settled, timeout);
+    } finally {
+      // Also on cancellation: a withdrawn question is no longer pending.
+      this.state.pending = undefined;
+      this.state.status = 'running';
+      upsertSearchAttributes([{ key: SA.waitingFor, value: null }]);
+    }
+    const answer = this.answer as Decision | undefined; // set by an update handler while we waited
+    if (!answered || !answer) {
+      const t: Decision = {
+        kind: 'timeout',
+        by: 'lifeline',
+        reason: `no answer from ${waitingFor} in ${opts.timeoutSeconds}s`,
+        at: now(),
+      };
+      this.state.decisions.push(t);
+      this.record('decision timed out', t.reason);
+      return t;
+    }
+    this.record(`${answer.kind}${answer.approved === false ? ' (denied)' : ''} by ${answer.by}`, answer.reason);
+    return answer;
+  }
+
+  finish(status: ProcedureProgress['status'], detail?: string): void {
+    this.state.status = status;
+    this.state.step = status;
+    this.record(status, detail);
+  }
+
+  /** Fails the workflow with the procedure's own words, marking it failed first. */
+  fail(message: string, type = 'ProcedureFailed'): never {
+    this.finish('failed', message);
+    throw ApplicationFailure.create({ message, type, nonRetryable: true });
+  }
+
+  private publish(): void {
+    const s = this.state;
+    const waiting = s.pending ? `\n\nWaiting for **${s.pending.waitingFor}**: ${s.pending.prompt}` : '';
+    setCurrentDetails(
+      `**${s.procedure}** on \`${s.stack}\`: ${s.step}${waiting}\n\n\`\`\`\n${renderChecklist(s.checklist)}\n\`\`\``,
+    );
+  }
+}
+
+function validatePerson(input: DecisionInput, reasonRequired: boolean): void {
+  if (!input || typeof input.by !== 'string' || !input.by.trim()) throw new Error('"by" (who decides) is required');
+  if (reasonRequired && (typeof input.reason !== 'string' || !input.reason.trim()))
+    throw new Error('a reason is required');
+}
+
+/**
+ * Idempotency key for a step that records something: the same within a run (so a retried activity finds
+ * what it already wrote), different across runs that reuse a workflow ID.
+ */
+export const requestKey = (step: string): string => `${workflowInfo().workflowId}/${workflowInfo().runId}:${step}`;
