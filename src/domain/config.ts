@@ -72,7 +72,6 @@ export const timeoutsSchema = z.strictObject({
   /** How long a silent activity may run before the server takes its worker for dead and retries elsewhere. */
   activityHeartbeatSeconds: z.number().min(1).default(30),
 });
-export type Timeouts = z.infer<typeof timeoutsSchema>;
 
 export const blueGreenSchema = z.strictObject({
   nginxContainer: z.string(),
@@ -103,7 +102,6 @@ export const emergencySchema = z.strictObject({
   /** How long a person has to confirm a manual step before the procedure escalates. */
   personTimeoutSeconds: seconds.default(1800),
 });
-export type EmergencyConfig = z.infer<typeof emergencySchema>;
 
 export const stackSchema = z.strictObject({
   host: z
@@ -231,13 +229,13 @@ export const configSchema = z.strictObject({
 export type LifelineConfig = z.infer<typeof configSchema>;
 export type StackConfig = z.infer<typeof stackSchema>;
 
-/** Everything a workflow needs about one stack, resolved from the config so workflow code reads no files. */
 /** What a request names: only the stack. Its settings come from the worker's own config, never from a request. */
 export interface StackRef {
   name: string;
 }
 
-export interface ResolvedStack {
+/** Everything a workflow needs about one stack, resolved from the config so workflow code reads no files. */
+export type ResolvedStack = Omit<StackConfig, 'project' | 'services' | 'configFiles'> & {
   name: string;
   /**
    * Set by the worker that read the settings from its config: the settings' hash, recorded in the history.
@@ -245,28 +243,14 @@ export interface ResolvedStack {
    */
   configHash?: string;
   project: string;
-  host: string;
   dataDir: string;
   /** `container` when configured; otherwise found by compose labels at run time (replicas included). */
-  services: { name: string; container?: string; healthUrl?: string; appImage: boolean }[];
+  services: ({ name: string } & z.infer<typeof serviceSchema>)[];
   configFiles: string[];
-  volumes: string[];
-  backupVolumes: boolean;
-  retainReleases: number;
-  statusUrl?: string;
-  smokeTests: SmokeTest[];
-  errorLogPatterns: string[];
-  errorLogLines: number;
-  prometheus?: { url: string; checks: MetricCheck[] };
-  integrityCheck?: StackConfig['integrityCheck'];
-  blueGreen?: StackConfig['blueGreen'];
-  environment: string;
-  emergency: EmergencyConfig;
-  timeouts: Timeouts;
   notifications: NotificationTarget[];
   escalation: EscalationLevel[];
-  github?: { apiUrl: string; repo: string };
-}
+  github?: LifelineConfig['github'];
+};
 
 export class UnknownStackError extends Error {
   constructor(stack: string, known: string[]) {
