@@ -109,12 +109,21 @@ async function api(base: string, method: string, url: string, body?: unknown, he
   return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
 }
 
-/** A GitHub-style signature (X-Hub-Signature-256 with X-Lifeline-Timestamp) over one GET request. */
-function signedGet(url: string): Record<string, string> {
+let signatures = 0;
+/**
+ * A GitHub-style signature (X-Hub-Signature-256 with X-Lifeline-Timestamp) over one GET of the procedure's
+ * status. The signed text is timestamp, method, path and query: a counter in the query makes each new
+ * signature differ from the last even within one second.
+ */
+function signedGet(workflowId: string): { url: string; headers: Record<string, string> } {
+  const url = `/v1/workflows/${workflowId}?n=${++signatures}`;
   const ts = String(Math.floor(Date.now() / 1000));
   const sig = createHmac('sha256', secrets.webhookSecret).update(`${ts}:GET:${url}:`).digest('hex');
-  return { 'X-Hub-Signature-256': `sha256=${sig}`, 'X-Lifeline-Timestamp': ts };
+  return { url, headers: { 'X-Hub-Signature-256': `sha256=${sig}`, 'X-Lifeline-Timestamp': ts } };
 }
+
+const getSigned = (base: string, s: { url: string; headers: Record<string, string> }) =>
+  api(base, 'GET', s.url, undefined, s.headers);
 
 /** Polls the procedure through the load balancer, as a caller of the API would, until it closes. */
 async function waitClosed(workflowId: string) {
@@ -257,14 +266,12 @@ test('a quick rollback requested through the load balancer completes', async () 
 });
 
 test('the API replicas share one signature ledger: a signature used on one is refused by the other', async () => {
-  const url = `/v1/workflows/${rollbackId}`;
-  const signed = signedGet(url);
-  expect((await api(REPLICAS[0], 'GET', url, undefined, signed)).status).toBe(200);
-  const replay = await api(REPLICAS[1], 'GET', url, undefined, signed);
+  const signed = signedGet(rollbackId);
+  expect((await getSigned(REPLICAS[0], signed)).status).toBe(200);
+  const replay = await getSigned(REPLICAS[1], signed);
   expect(replay).toMatchObject({ status: 401, body: { error: 'replayed signature' } });
   // The second replica takes signatures: a fresh one passes there.
-  await new Promise((r) => setTimeout(r, 1000)); // a new timestamp, so a new signature
-  expect((await api(REPLICAS[1], 'GET', url, undefined, signedGet(url))).status).toBe(200);
+  expect((await getSigned(REPLICAS[1], signedGet(rollbackId))).status).toBe(200);
 });
 
 test('recreating the host worker and the API replicas keeps the releases and the ledger', async () => {
@@ -277,9 +284,8 @@ test('recreating the host worker and the API replicas keeps the releases and the
   expect(changes.map((c) => c.Path).filter((p) => p.startsWith('/etc/lifeline/') || p.startsWith('/app/'))).toEqual([
     '/etc/lifeline/lifeline.yaml',
   ]);
-  const url = `/v1/workflows/${rollbackId}`;
-  const signed = signedGet(url);
-  expect((await api(REPLICAS[1], 'GET', url, undefined, signed)).status).toBe(200);
+  const signed = signedGet(rollbackId);
+  expect((await getSigned(REPLICAS[1], signed)).status).toBe(200);
 
   await timed('recreate', () =>
     compose('up', '--detach', '--no-deps', '--force-recreate', 'lifeline-host', 'lifeline-api'),
@@ -328,7 +334,7 @@ test('recreating the host worker and the API replicas keeps the releases and the
 
   // The ledger survived both replicas' recreation, and each new replica reads it.
   for (const replica of REPLICAS)
-    expect(await api(replica, 'GET', url, undefined, signed)).toMatchObject({
+    expect(await getSigned(replica, signed)).toMatchObject({
       status: 401,
       body: { error: 'replayed signature' },
     });

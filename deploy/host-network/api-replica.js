@@ -6,15 +6,15 @@
  * as it lives (an exclusive bind, so two replicas starting together never pick the same slot), listens
  * on slot i's API port, and then runs the API itself (dist/api/main.js) in this process.
  *
- *   LIFELINE_API_REPLICA_PORTS   API ports, one per slot (e.g. 17411,17412)
- *   LIFELINE_API_REPLICA_CLAIMS  claim ports, one per slot (e.g. 17421,17422)
+ *   API_REPLICA_PORTS   API ports, one per slot (e.g. 17411,17412)
+ *   API_REPLICA_CLAIMS  claim ports, one per slot (e.g. 17421,17422)
  */
 const net = require('node:net');
 const path = require('node:path');
 
 const ports = (name) => (process.env[name] ?? '').split(',').filter(Boolean).map(Number);
-const apiPorts = ports('LIFELINE_API_REPLICA_PORTS');
-const claimPorts = ports('LIFELINE_API_REPLICA_CLAIMS');
+const apiPorts = ports('API_REPLICA_PORTS');
+const claimPorts = ports('API_REPLICA_CLAIMS');
 const host = process.env.LIFELINE_API_HOST ?? '127.0.0.1';
 
 const claim = (port) =>

@@ -58,6 +58,7 @@ export const envSchema = z.object({
     .string()
     .default('X-Grafana-Alerting-Signature-Timestamp')
     .describe('Grafana webhook timestamp header'),
+  USER: z.string().optional().describe('who a CLI request is recorded as, unless --as (default: the login name)'),
 });
 export type LifelineEnv = z.infer<typeof envSchema>;
 

@@ -120,8 +120,9 @@ export const stackSchema = z.strictObject({
   errorLogPatterns: z.array(errorLogPattern).default(['\\bERROR\\b', '\\bFATAL\\b', 'panic']),
   errorLogLines: z.number().int().positive().default(100),
   prometheus: z.strictObject({ url: loopbackUrl, checks: z.array(metricCheckSchema).default([]) }).optional(),
+  // Chosen by `type`, so a misspelled key is named by the option it belongs to, not lost in "Invalid input".
   integrityCheck: z
-    .union([
+    .discriminatedUnion('type', [
       z.strictObject({ type: z.literal('http'), url: loopbackUrl, expectStatus: z.number().int().default(200) }),
       z.strictObject({ type: z.literal('exec'), service: serviceNameSchema, command: z.array(z.string()).min(1) }),
     ])
@@ -216,13 +217,13 @@ export const configSchema = z.strictObject({
   notifications: z.array(notificationTargetSchema).default([]),
   escalation: z.strictObject({ levels: z.array(escalationLevelSchema).min(1).default(DEFAULT_LEVELS) }).default({}),
   github: z
-    .object({
+    .strictObject({
       apiUrl: z.string().url().default('https://api.github.com'),
       repo: z.string().regex(/^[\w.-]+\/[\w.-]+$/),
     })
     .optional(),
   api: z
-    .object({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(8787) })
+    .strictObject({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(8787) })
     .default({}),
   alerts: alertRoutingSchema.default({}),
 });
@@ -315,7 +316,7 @@ export function describeConfigIssues(file: string, error: z.ZodError): string {
 /** The keys the schema allows for the object at `path` (record keys and array indexes are stepped over). */
 function keysAt(schema: z.ZodTypeAny, path: (string | number)[]): string[] {
   const inner = unwrap(schema);
-  if (inner instanceof z.ZodUnion)
+  if (inner instanceof z.ZodUnion || inner instanceof z.ZodDiscriminatedUnion)
     return [...new Set((inner.options as z.ZodTypeAny[]).flatMap((o) => keysAt(o, path)))];
   if (path.length === 0) return inner instanceof z.ZodObject ? Object.keys(inner.shape) : [];
   const [head, ...rest] = path;

@@ -28,7 +28,7 @@ export async function run<T>(
   }
 }
 
-export const operatorName = (as?: string): string => as ?? process.env.USER ?? os.userInfo().username ?? 'operator';
+export const operatorName = (as?: string): string => as ?? readEnv().USER ?? os.userInfo().username ?? 'operator';
 
 /** What every CLI request carries: the configured stack, why, and who asks (`--as`, else the user). */
 export const cliRequest = (c: CommandContext, stackName: string, o: { reason: string; as?: string }) => ({
