@@ -241,7 +241,7 @@ describe('data corruption', () => {
     const ack = await waitForPending(h, 'ack', 'senior ops');
     expect(ack.pending?.prompt).toContain(`backup ${good.id} is corrupt`);
     expect(await inVolume(env.docker, VOLUME, LISTING)).toBe(before);
-    expect((await new ReleaseStore(env.dataDir).get('corrupt', good.id)).knownBad).toBe(true);
+    expect((await new ReleaseStore(env.dataDir).summary('corrupt', good.id)).knownBad).toBe(true);
     await h.executeUpdate(acknowledgeUpdate, { args: [{ by: 'dba' }] });
     expect(await h.result()).toMatchObject({ status: 'escalated', acknowledgedBy: 'dba' });
   });

@@ -109,7 +109,7 @@ test('previous release broken too: the rollback fails, rollback-failed runs, and
   const result = (await emergency.result()) as RollbackFailedResult;
   expect(result).toMatchObject({ status: 'escalated', acknowledgedBy: 'cto' });
   // The release that failed twice is now known-bad, so no quick rollback picks it again.
-  expect((await new ReleaseStore(env.dataDir).get('broken', bad.id)).knownBad).toBe(true);
+  expect((await new ReleaseStore(env.dataDir).summary('broken', bad.id)).knownBad).toBe(true);
   // The failure was announced to the stack's channel.
   expect(
     recorder.requests.some((r) => r.url === '/slack/broken' && /failed/.test((r.body as { text: string }).text)),

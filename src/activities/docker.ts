@@ -349,9 +349,9 @@ export function createDockerActivities(docker: Docker) {
         );
         const kept = new Set(plan.filter((e) => e.keep).map((e) => e.spec.name));
         await Promise.all(names.filter((n) => !kept.has(n)).map((n) => stopOne(n, grace)));
+        // Once anything is stopped, the start always follows, even when cancelled: never leave the stack down.
         phase = 'starting';
         ctx.heartbeat(phase);
-        ctx.cancellationSignal.throwIfAborted();
         return await Promise.all(
           plan.map(({ spec, image, listed, existing, keep }) =>
             // A name the listing lacked is read again: a container outside the stack may hold it.

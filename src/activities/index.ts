@@ -6,6 +6,7 @@ import { createDockerActivities } from './docker';
 import { createEvidenceActivities } from './evidence';
 import { createHealthActivities } from './health';
 import { createHostMachineActivities } from './host';
+import { createIncidentNoteActivities } from './incident-notes';
 import { createIngressActivities } from './ingress';
 import { createNotifyActivities } from './notify';
 import { createProcedureStatusActivities } from './procedure-status';
@@ -40,6 +41,7 @@ export function createOrchestrationActivities(deps: {
 }) {
   return {
     ...createNotifyActivities(deps),
+    ...createIncidentNoteActivities(),
     ...createProcedureStatusActivities(deps),
     ...createStackSettingsActivities(deps),
   };

@@ -1,11 +1,24 @@
-/** Reads a workflow's status from Temporal, for the stack owner's check on a procedure it inherited. */
+/** Reads procedures' status from Temporal, for the stack owner's checks on procedures it did not start itself. */
 import type { Client } from '@temporalio/client';
+import { SA } from '../domain/search-attributes';
+import { assertStackName } from '../domain/names';
 
 export function createProcedureStatusActivities(deps: { client: Client }) {
   return {
     async procedureStatus(workflowId: string): Promise<{ open: boolean; status: string }> {
       const d = await deps.client.workflow.getHandle(workflowId).describe();
       return { open: d.status.name === 'RUNNING', status: d.status.name };
+    },
+
+    /** The procedures still running on a stack, newest first (the owner itself left out). */
+    async openProcedures(stack: string): Promise<{ workflowId: string; procedure: string; startedAt: string }[]> {
+      const query = `${SA.stack.name} = '${assertStackName(stack)}' AND ExecutionStatus = 'Running' AND WorkflowType != 'stackOwner'`;
+      const found: { workflowId: string; procedure: string; startedAt: string }[] = [];
+      for await (const w of deps.client.workflow.list({ query })) {
+        const procedure = w.typedSearchAttributes.get(SA.procedure);
+        if (procedure) found.push({ workflowId: w.workflowId, procedure, startedAt: w.startTime.toISOString() });
+      }
+      return found.sort((a, b) => (a.startedAt < b.startedAt ? 1 : -1));
     },
   };
 }

@@ -7,19 +7,32 @@ import { COMPOSE_LABELS, composeFilesOf, dependsOnFromCompose, dependsOnFromLabe
 import path from 'node:path';
 import type { ResolvedStack } from '../domain/config';
 import { InvalidNameError } from '../domain/names';
-import { ContainerSpec, Release, ReleaseSummary, summarize } from '../domain/release';
+import type { ContainerSpec, Release, ReleaseSummary } from '../domain/release';
 import { imageTagOf, nextReleaseId } from '../domain/release-rules';
 import type { DockerActivities } from './docker';
 import { specHash } from './docker-specs';
 import { privateDir, sha256File, writeFileAtomic } from '../store/files';
-import { ReleaseStore, UnknownReleaseError } from '../store/release-store';
+import { ReleaseMark, ReleaseStore, UnknownReleaseError } from '../store/release-store';
 import type { VolumeActivities } from './volumes';
 
 export interface RecordOptions {
   reason: string;
   /** Identifies the request; a retried request finds the release it already recorded. */
   requestKey: string;
-  knownGood?: boolean;
+  /** The recorded state is known-good: the evidence (a verification, or a person's word) and who gives it. */
+  knownGood?: { evidence: string; by: string };
+}
+
+/**
+ * A state's identity: every service spec (images by content ID) and every recorded config file's content.
+ * Compose's depends_on is left out: a later record of the same containers may read it from another source.
+ */
+export function stateFingerprint(services: ContainerSpec[], files: { source: string; sha256: string }[]): string {
+  const parts = [
+    ...services.map((s) => specHash({ ...s, dependsOn: undefined })).sort(),
+    ...files.map((f) => `${f.source}=${f.sha256}`).sort(),
+  ];
+  return createHash('sha256').update(parts.join(',')).digest('hex').slice(0, 16);
 }
 
 /** The files of `paths` that exist (a project need not have a .env). */
@@ -77,6 +90,16 @@ export function createReleaseActivities(deps: {
     );
   }
 
+  /** The fingerprint of the state running now, as recordRelease would compute it; null when nothing runs. */
+  async function runningFingerprint(stack: ResolvedStack): Promise<string | null> {
+    const services = await deps.docker.captureSpecs(stack);
+    if (services.length === 0) return null;
+    const composeFiles = await existingFiles(composeFilesOf(services[0].labels, path.join));
+    const sources = await existingFiles([...new Set([...stack.configFiles, ...composeFiles])]);
+    const files = await Promise.all(sources.map(async (source) => ({ source, ...(await sha256File(source)) })));
+    return stateFingerprint(services, files);
+  }
+
   return {
     /**
      * Records the stack as it runs now. Returns null when none of its containers exist.
@@ -92,7 +115,7 @@ export function createReleaseActivities(deps: {
         const [ids, captured] = await Promise.all([s.ids(stack.name), deps.docker.captureSpecs(stack)]);
         const keys = await Promise.all(ids.map((id) => requestKeyOf(s, stack.name, id)));
         const answered = ids.find((_, i) => keys[i] === opts.requestKey);
-        if (answered) return summarize(await s.get(stack.name, answered));
+        if (answered) return s.summary(stack.name, answered);
         if (captured.length === 0) return null;
         const composeFiles = await existingFiles(composeFilesOf(captured[0].labels, path.join));
         const services = await withDependsOn(captured, composeFiles);
@@ -129,14 +152,19 @@ export function createReleaseActivities(deps: {
           services,
           configFiles,
           volumes,
-          knownBad: false,
-          knownGood: opts.knownGood ?? false,
-          fingerprint: createHash('sha256').update(services.map(specHash).sort().join(',')).digest('hex').slice(0, 16),
+          fingerprint: stateFingerprint(services, configFiles),
         };
         await writeFileAtomic(path.join(tmp, 'release.json'), JSON.stringify(release, null, 2));
         await writeFileAtomic(path.join(tmp, 'request-key'), opts.requestKey);
+        if (opts.knownGood)
+          await s.recordFact(stack.name, release.fingerprint, {
+            verdict: 'known-good',
+            reason: opts.knownGood.evidence,
+            by: opts.knownGood.by,
+            at: now().toISOString(),
+          });
         await rename(tmp, path.join(dir, id));
-        return summarize(release);
+        return s.summary(stack.name, id);
       });
     },
 
@@ -165,12 +193,31 @@ export function createReleaseActivities(deps: {
       });
     },
 
-    async markRelease(
+    /** Marks the state a release recorded (every record of it) known-bad or known-good; `by` is who learned it. */
+    async markRelease(stack: ResolvedStack, id: string, mark: ReleaseMark, by: string): Promise<ReleaseSummary> {
+      return storeCall(() => store(stack.dataDir).mark(stack.name, id, mark, by, now()));
+    },
+
+    /**
+     * Records the state running now as rolled back from, just before a procedure replaces it, so no automatic
+     * choice goes back to it whatever that procedure's end. Nothing is recorded when nothing runs, or when the
+     * running state is the target itself (a forced restart). Returns the fingerprint left.
+     */
+    async markLeaving(
       stack: ResolvedStack,
-      id: string,
-      mark: { knownBad?: string; knownGood?: boolean },
-    ): Promise<ReleaseSummary> {
-      return storeCall(() => store(stack.dataDir).mark(stack.name, id, mark));
+      leaving: { by: string; reason: string; targetFingerprint?: string },
+    ): Promise<string | null> {
+      return storeCall(async () => {
+        const fingerprint = await runningFingerprint(stack);
+        if (!fingerprint || fingerprint === leaving.targetFingerprint) return null;
+        await store(stack.dataDir).recordFact(stack.name, fingerprint, {
+          verdict: 'rolled-back-from',
+          reason: leaving.reason,
+          by: leaving.by,
+          at: now().toISOString(),
+        });
+        return fingerprint;
+      });
     },
 
     /** Puts the release's copies of the stack's config files back where they came from, after checking them. */
@@ -198,12 +245,14 @@ export function createReleaseActivities(deps: {
      */
     async settleReleases(
       stack: ResolvedStack,
-      outcome: { knownBad?: { id: string; reason: string }; knownGood?: string },
+      outcome: { by: string; knownBad?: { id: string; reason: string }; knownGood?: { id: string; evidence: string } },
     ): Promise<string[]> {
       return storeCall(async () => {
         const s = store(stack.dataDir);
-        if (outcome.knownBad) await s.mark(stack.name, outcome.knownBad.id, { knownBad: outcome.knownBad.reason });
-        if (outcome.knownGood) await s.mark(stack.name, outcome.knownGood, { knownGood: true });
+        if (outcome.knownBad)
+          await s.mark(stack.name, outcome.knownBad.id, { knownBad: outcome.knownBad.reason }, outcome.by, now());
+        if (outcome.knownGood)
+          await s.mark(stack.name, outcome.knownGood.id, { knownGood: outcome.knownGood.evidence }, outcome.by, now());
         return s.prune(stack.name, stack.retainReleases);
       });
     },

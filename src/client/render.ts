@@ -1,5 +1,6 @@
 /** Human renderings of procedure results. */
 import { renderChecklist } from '../domain/checklist';
+import type { OwnerState } from '../domain/owner';
 import type { ProcedureProgress } from '../domain/procedure-types';
 import { renderVerification, VerificationReport } from '../domain/verification';
 import { colour, shown } from './output';
@@ -63,5 +64,20 @@ export function renderProgress(workflowId: string, p: ProcedureProgress, closedS
         `  ${d.at} ${d.kind}${d.approved === false ? ' (denied)' : ''} by ${shown(d.by)}${d.reason ? `: ${shown(d.reason)}` : ''}`,
       );
   }
+  return lines.join('\n');
+}
+
+/** A stack's state as its owner holds it: free, running or held, and what waits. */
+export function renderOwnerState(o: OwnerState): string {
+  const lines = [`stack ${o.stack}: ${o.state === 'held' ? colour.red('HELD') : o.state}`];
+  if (o.hold)
+    lines.push(
+      `  held since ${o.hold.since} by ${o.hold.procedure} ${o.hold.workflowId}: ${shown(o.hold.reason)}`,
+      `  only the ${o.hold.audience} lifts it: lifeline lift ${o.stack} --audience "${o.hold.audience}" --reason <why>`,
+    );
+  if (o.running) lines.push(`  running: ${o.running.procedure} ${o.running.workflowId} (by ${shown(o.running.requestedBy)})`);
+  for (const q of o.queued) lines.push(`  queued: ${q.procedure} ${q.workflowId} (by ${shown(q.requestedBy)})`);
+  for (const l of o.lifted.slice(-3))
+    lines.push(`  lifted ${l.at} by ${shown(l.by)} (${l.audience}): ${shown(l.reason)}`);
   return lines.join('\n');
 }

@@ -1,5 +1,5 @@
 /** The stack owner's vocabulary: requests to run a procedure, its replies and its queryable state. */
-import type { Admission, EndedProcedure, OwnedProcedure, RunningProcedure, WhenBusy } from './ownership';
+import type { Admission, EndedProcedure, OwnedProcedure, RunningProcedure, StackHold, WhenBusy } from './ownership';
 import type { StackRef } from './config';
 import type { ProcedureInput } from './procedure-types';
 
@@ -10,6 +10,14 @@ export interface ProcedureOptions {
   knownGood?: boolean;
   choiceTimeoutSeconds?: number;
   triedReleases?: string[];
+}
+
+export interface LiftedHold {
+  hold: StackHold;
+  by: string;
+  audience: string;
+  reason: string;
+  at: string;
 }
 
 export interface ProcedureRequest {
@@ -33,11 +41,25 @@ export interface OwnerReply {
   preempted?: string;
   /** For `recent`: the change that completed moments ago. */
   recent?: EndedProcedure;
+  /** For `held`: the hold that refused it. */
+  hold?: StackHold;
   message: string;
+}
+
+/** A decision to lift a stack's hold: who, for which group (the hold's audience), and why. */
+export interface LiftHoldInput {
+  by: string;
+  audience: string;
+  reason: string;
 }
 
 export interface OwnerState {
   stack: string;
+  /** Free, running a procedure, or held (nothing may change its containers). */
+  state: 'free' | 'running' | 'held';
+  hold?: StackHold;
+  /** Holds lifted, newest last: who lifted which, when, and why. */
+  lifted: LiftedHold[];
   running?: RunningProcedure;
   queued: { workflowId: string; procedure: OwnedProcedure; requestedBy: string }[];
   alerts: { name: string; severity: string; startsAt: string; action?: string }[];

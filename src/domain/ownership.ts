@@ -2,7 +2,7 @@
  * Stack ownership: exactly one procedure that changes a stack runs at a time. Which request may start,
  * join, queue, preempt or must be refused is decided here, with no I/O, from the runbook's priorities.
  */
-import type { ProcedureEnd } from './procedure-types';
+import type { HoldRequest, ProcedureEnd } from './procedure-types';
 import type { ProcedureName } from './workflow-ids';
 
 /** Higher preempts lower: security breach > data corruption > complete outage > rollback-failed > rollbacks and deploys > backup. */
@@ -35,7 +35,17 @@ export type WhenBusy = 'refuse' | 'queue';
  * What the owner tells whoever asked. `recent`: refused because a rollback completed moments ago and this
  * request's target is relative to what runs now, so it would roll back further than anyone decided.
  */
-export type Admission = 'started' | 'joined' | 'queued' | 'busy' | 'preempting' | 'recent';
+export type Admission = 'started' | 'joined' | 'queued' | 'busy' | 'preempting' | 'recent' | 'held';
+
+/** A stack left contained by a procedure: who held it, why, since when, and who alone may lift it. */
+export interface StackHold extends HoldRequest {
+  procedure: OwnedProcedure;
+  workflowId: string;
+  since: string;
+}
+
+/** The only procedure a held stack admits: recording it changes no container. */
+const ALLOWED_WHILE_HELD: ReadonlySet<OwnedProcedure> = new Set(['backup']);
 
 export interface RunningProcedure {
   workflowId: string;
@@ -44,6 +54,8 @@ export interface RunningProcedure {
   trigger: string;
   startedAt: string;
   requestKey?: string;
+  /** A higher-priority request stopped it: state, so the stop is sent again until the child has it. */
+  preemptedBy?: { workflowId: string; procedure: OwnedProcedure };
 }
 
 /** The last procedure that ended on the stack, as the owner remembers it. */
@@ -100,8 +112,11 @@ export function admit(
   running: RunningProcedure | undefined,
   knownWorkflowId: string | undefined,
   last?: { ended: EndedProcedure | undefined; nowMs: number },
+  hold?: StackHold,
 ): Admission {
   if (knownWorkflowId) return 'joined';
+  // No entry point, no priority and no --force gets past a hold: only its audience lifts it.
+  if (hold && !ALLOWED_WHILE_HELD.has(request.procedure)) return 'held';
   if (!running) return last && repeatsRecentChange(request, last.ended, last.nowMs) ? 'recent' : 'started';
   if (priorityOf(request.procedure) > priorityOf(running.procedure)) return 'preempting';
   return request.whenBusy === 'queue' ? 'queued' : 'busy';
@@ -124,6 +139,19 @@ export function busyMessage(stack: string, running: RunningProcedure, step?: str
     `or ask again with --queue to run after it`
   );
 }
+
+/** The message a request refused by a hold gets: which procedure held the stack, why, since when, and how it is lifted. */
+export function heldMessage(stack: string, hold: StackHold): string {
+  return (
+    `stack ${stack} is held since ${hold.since} by ${hold.procedure} ${hold.workflowId}: ${hold.reason}. ` +
+    `Nothing starts or changes its containers until the ${hold.audience} lifts the hold: ` +
+    `lifeline lift ${stack} --audience "${hold.audience}" --reason <why> --as <name>`
+  );
+}
+
+/** Whether `who` (as they name the group they decide for) is the hold's audience. */
+export const isHoldAudience = (hold: StackHold, who: string): boolean =>
+  who.trim().toLowerCase() === hold.audience.trim().toLowerCase();
 
 /** The message a request refused as `recent` gets: what completed, when, by whom, and how to go on anyway. */
 export function recentMessage(stack: string, last: EndedProcedure, nowMs: number): string {

@@ -70,5 +70,21 @@ export interface ProcedureEnd {
   status: ProcedureProgress['status'];
   detail?: string;
   /** The procedure the stack is handed to, with no gap (a failed rollback hands over to rollback-failed). */
-  followUp?: { procedure: 'rollback-failed'; workflowId: string; args: ProcedureInput & { triedReleases: string[] } };
+  followUp?: { procedure: 'rollback-failed'; workflowId: string; args: ProcedureInput & RollbackFailedHandOver };
+  /** The stack is left held: nothing may start or change its containers until the hold's audience lifts it. */
+  hold?: HoldRequest;
+}
+
+/** What a procedure that leaves its stack contained says about the hold. */
+export interface HoldRequest {
+  reason: string;
+  /** Who alone may lift it (the security team for a breach), as the escalation path names them. */
+  audience: string;
+}
+
+/** What a failed rollback hands to rollback-failed: the releases it restored, and the state it left. */
+export interface RollbackFailedHandOver {
+  triedReleases: string[];
+  /** The fingerprint of the state the failed procedure moved away from: never restored again automatically. */
+  leaving?: string;
 }

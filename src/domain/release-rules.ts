@@ -2,7 +2,7 @@
  * Rules about releases that workflows use: IDs, ordering, which release a rollback may take, retention. No
  * zod here: workflow code imports this module, and every workflow instance loads its modules anew.
  */
-import type { ReleaseSummary } from './release';
+import type { ReleaseFact, ReleaseSummary } from './release';
 
 /** Formats a UTC instant as a release ID (YYYYMMDD-HHMMSS), the runbook's backup naming. */
 export function formatReleaseId(at: Date): string {
@@ -36,19 +36,63 @@ export function withImageTag(image: string, tag: string): string {
   return `${colon > slash ? image.slice(0, colon) : image}:${tag}`;
 }
 
-/** Releases that may be rolled back to, newest first (the quick rollback takes the first). */
+/**
+ * Releases an automatic choice may take, newest first (the quick rollback takes the first): never a state
+ * known to be bad or one a procedure moved away from, nor the state running now (`currentFingerprint`).
+ */
 export function rollbackCandidates(
   releases: readonly ReleaseSummary[],
-  opts: { olderThan?: string; excluding?: readonly string[]; currentFingerprint?: string } = {},
+  opts: { olderThan?: string; excluding?: readonly string[]; currentFingerprint?: string; leaving?: string } = {},
 ): ReleaseSummary[] {
   const excluded = new Set(opts.excluding ?? []);
   return newestFirst(releases).filter(
     (r) =>
       !r.knownBad &&
+      !r.rolledBackFrom &&
       !excluded.has(r.id) &&
       r.fingerprint !== opts.currentFingerprint &&
+      r.fingerprint !== opts.leaving &&
       (opts.olderThan === undefined || r.id < opts.olderThan),
   );
+}
+
+/** What is known about a state after `fact`: the latest verdict, except that leaving a known-bad state keeps it known-bad. */
+export function nextFact(previous: ReleaseFact | undefined, fact: ReleaseFact): ReleaseFact {
+  return fact.verdict === 'rolled-back-from' && previous?.verdict === 'known-bad' ? previous : fact;
+}
+
+/** Why a person who names `r` explicitly is asked to confirm it first; undefined when nothing speaks against it. */
+export function explicitTargetConcern(r: ReleaseSummary): string | undefined {
+  if (!r.knownBad && !r.rolledBackFrom) return undefined;
+  const what = r.knownBad ? 'is known-bad' : 'was rolled back from';
+  const f = r.fact;
+  return `release ${r.id} ${what}${f ? ` (${f.reason}; by ${f.by} at ${f.at})` : ''}`;
+}
+
+/** The releases a breach may deploy once the security team approves: verified clean, newest first. */
+export const cleanReleases = (releases: readonly ReleaseSummary[]): ReleaseSummary[] =>
+  rollbackCandidates(releases).filter((r) => r.knownGood);
+
+/**
+ * Rollback-failed's attempts: the failed target once more by force (the runbook's force restart, even
+ * though its failure marked it known-bad), unless it is the state the failed procedure left; then older
+ * releases one at a time.
+ */
+export function rollbackFailedPlan(
+  releases: readonly ReleaseSummary[],
+  opts: { tried: readonly string[]; leaving?: string; limit: number },
+): { forceRestart?: string; older: string[] } {
+  const [last] = opts.tried;
+  const lastSummary = releases.find((r) => r.id === last);
+  const forceRestart = lastSummary && lastSummary.fingerprint !== opts.leaving ? last : undefined;
+  const older = rollbackCandidates(releases, {
+    excluding: opts.tried,
+    olderThan: lastSummary ? last : undefined,
+    leaving: opts.leaving,
+  })
+    .slice(0, opts.limit)
+    .map((r) => r.id);
+  return { forceRestart, older };
 }
 
 /**
@@ -84,10 +128,10 @@ export function releasesToPrune(releases: readonly ReleaseSummary[], keep: numbe
     .map((r) => r.id);
 }
 
-/** The newest release marked known-good and not since marked known-bad: the runbook's "last known good". */
+/** The newest release whose state was last verified good: the runbook's "last known good". */
 export function lastKnownGood(
   releases: readonly ReleaseSummary[],
-  opts: { excluding?: readonly string[] } = {},
+  opts: { excluding?: readonly string[]; currentFingerprint?: string } = {},
 ): ReleaseSummary | undefined {
   return rollbackCandidates(releases, opts).find((r) => r.knownGood);
 }

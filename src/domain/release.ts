@@ -87,13 +87,29 @@ export const releaseSchema = z.object({
   services: z.array(containerSpecSchema),
   configFiles: z.array(storedFileSchema),
   volumes: z.array(volumeArchiveSchema),
-  knownBad: z.boolean(),
-  knownBadReason: z.string().optional(),
-  knownGood: z.boolean(),
-  /** Hash of all service specs: equal fingerprints mean the same running state. */
+  /** Hash of the service specs (images by content) and the config files: equal fingerprints mean the same state. */
   fingerprint: z.string(),
 });
 export type Release = z.infer<typeof releaseSchema>;
+
+/**
+ * What is known about a release state, by fingerprint, not by one record of it: the last verdict counts
+ * (leaving a known-bad state keeps it known-bad).
+ * `rolled-back-from`: a procedure moved away from it (recorded at the swap, whatever the procedure's end).
+ */
+export const releaseVerdicts = ['known-good', 'known-bad', 'rolled-back-from'] as const;
+export type ReleaseVerdict = (typeof releaseVerdicts)[number];
+export const releaseFactSchema = z.strictObject({
+  verdict: z.enum(releaseVerdicts),
+  at: z.string(),
+  /** A person, or the workflow ID of the procedure that learned it. */
+  by: z.string(),
+  reason: z.string(),
+});
+export type ReleaseFact = z.infer<typeof releaseFactSchema>;
+/** The stack's facts file: fingerprint → its latest fact. */
+export const releaseFactsSchema = z.record(releaseFactSchema);
+export type ReleaseFacts = z.infer<typeof releaseFactsSchema>;
 
 /**
  * What a listing reads of a stored release: its top-level fields, not every container spec (checking those
@@ -106,30 +122,33 @@ export const storedSummarySchema = releaseSchema
     createdAt: true,
     reason: true,
     imageTags: true,
-    knownBad: true,
-    knownGood: true,
     fingerprint: true,
   })
   .extend({ services: z.array(z.unknown()), volumes: z.array(z.unknown()) });
-export type ReleaseSummary = Pick<
-  Release,
-  'id' | 'stack' | 'createdAt' | 'reason' | 'imageTags' | 'knownBad' | 'knownGood' | 'fingerprint'
-> & {
+export type ReleaseSummary = Pick<Release, 'id' | 'stack' | 'createdAt' | 'reason' | 'imageTags' | 'fingerprint'> & {
   services: number;
   volumes: number;
+  /** From the facts about its fingerprint: the latest verdict decides which of the three holds. */
+  knownBad: boolean;
+  knownGood: boolean;
+  rolledBackFrom: boolean;
+  fact?: ReleaseFact;
 };
 
-export function summarize(r: z.infer<typeof storedSummarySchema>): ReleaseSummary {
+export function summarize(r: z.infer<typeof storedSummarySchema>, facts: ReleaseFacts): ReleaseSummary {
+  const fact = facts[r.fingerprint];
   return {
     id: r.id,
     stack: r.stack,
     createdAt: r.createdAt,
     reason: r.reason,
     imageTags: r.imageTags,
-    knownBad: r.knownBad,
-    knownGood: r.knownGood,
     fingerprint: r.fingerprint,
     services: r.services.length,
     volumes: r.volumes.length,
+    knownBad: fact?.verdict === 'known-bad',
+    knownGood: fact?.verdict === 'known-good',
+    rolledBackFrom: fact?.verdict === 'rolled-back-from',
+    ...(fact ? { fact } : {}),
   };
 }

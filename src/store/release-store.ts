@@ -1,10 +1,22 @@
-/** Reading and changing the release store on disk: <dataDir>/releases/<stack>/<id>/release.json. */
+/**
+ * Reading and changing the release store on disk: <dataDir>/releases/<stack>/<id>/release.json, and what
+ * is known about each state in <dataDir>/releases/<stack>/facts.json, by fingerprint.
+ */
 import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { assertReleaseId, assertStackName } from '../domain/names';
 import type { z } from 'zod';
-import { Release, releaseSchema, ReleaseSummary, storedSummarySchema, summarize } from '../domain/release';
-import { releasesToPrune } from '../domain/release-rules';
+import {
+  Release,
+  ReleaseFact,
+  ReleaseFacts,
+  releaseFactsSchema,
+  releaseSchema,
+  ReleaseSummary,
+  storedSummarySchema,
+  summarize,
+} from '../domain/release';
+import { nextFact, releasesToPrune } from '../domain/release-rules';
 import { writeFileAtomic } from './files';
 
 export class UnknownReleaseError extends Error {
@@ -13,6 +25,9 @@ export class UnknownReleaseError extends Error {
     this.name = 'UnknownReleaseError';
   }
 }
+
+/** Known-bad with why, or known-good with the evidence (a verification, or a person's word). */
+export type ReleaseMark = { knownBad: string; knownGood?: undefined } | { knownGood: string; knownBad?: undefined };
 
 export class ReleaseStore {
   constructor(readonly dataDir: string) {}
@@ -54,23 +69,55 @@ export class ReleaseStore {
     }
   }
 
-  /** Summaries, newest first (`rollback.sh --list`). */
+  /** Summaries, newest first (`rollback.sh --list`), each with what is known about its state. */
   async list(stack: string): Promise<ReleaseSummary[]> {
-    const found = await Promise.all((await this.ids(stack)).map((n) => this.read(stack, n, storedSummarySchema)));
-    return found.flatMap((r) => (r ? [summarize(r)] : [])).sort((a, b) => (a.id < b.id ? 1 : -1));
+    const [found, facts] = await Promise.all([
+      this.ids(stack).then((ids) => Promise.all(ids.map((n) => this.read(stack, n, storedSummarySchema)))),
+      this.facts(stack),
+    ]);
+    return found.flatMap((r) => (r ? [summarize(r, facts)] : [])).sort((a, b) => (a.id < b.id ? 1 : -1));
+  }
+
+  async summary(stack: string, id: string): Promise<ReleaseSummary> {
+    const [r, facts] = await Promise.all([this.get(stack, id), this.facts(stack)]);
+    return summarize(r, facts);
+  }
+
+  async facts(stack: string): Promise<ReleaseFacts> {
+    let text: string;
+    try {
+      text = await readFile(this.factsFile(stack), 'utf8');
+    } catch {
+      return {};
+    }
+    return releaseFactsSchema.parse(JSON.parse(text));
+  }
+
+  /** Records what is now known about a state; the latest fact about a fingerprint replaces the one before. */
+  async recordFact(stack: string, fingerprint: string, fact: ReleaseFact): Promise<void> {
+    const facts = await this.facts(stack);
+    facts[fingerprint] = nextFact(facts[fingerprint], fact);
+    await writeFileAtomic(this.factsFile(stack), JSON.stringify(facts, null, 2));
+  }
+
+  private factsFile(stack: string): string {
+    return path.join(this.stackDir(stack), 'facts.json');
   }
 
   async write(r: Release): Promise<void> {
     await writeFileAtomic(path.join(this.releaseDir(r.stack, r.id), 'release.json'), JSON.stringify(r, null, 2));
   }
 
-  async mark(stack: string, id: string, mark: { knownBad?: string; knownGood?: boolean }): Promise<ReleaseSummary> {
+  /** Marks the state `id` recorded (every record of that state, present and future) known-bad or known-good. */
+  async mark(stack: string, id: string, mark: ReleaseMark, by: string, at: Date): Promise<ReleaseSummary> {
     const r = await this.get(stack, id);
-    if (mark.knownBad !== undefined)
-      Object.assign(r, { knownBad: true, knownBadReason: mark.knownBad, knownGood: false });
-    if (mark.knownGood) Object.assign(r, { knownGood: true, knownBad: false, knownBadReason: undefined });
-    await this.write(r);
-    return summarize(r);
+    await this.recordFact(stack, r.fingerprint, {
+      verdict: mark.knownBad !== undefined ? 'known-bad' : 'known-good',
+      reason: mark.knownBad ?? mark.knownGood,
+      by,
+      at: at.toISOString(),
+    });
+    return this.summary(stack, id);
   }
 
   /** Retention: keeps the newest `keep` and always the newest known-good release. */

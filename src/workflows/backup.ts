@@ -21,7 +21,8 @@ async function backupSteps(
     longHostActivities(stack, 3600).recordRelease(stack, {
       reason: input.reason,
       requestKey: requestKey('backup'),
-      knownGood: input.knownGood,
+      // A person's word, recorded as theirs: only they vouch for this state.
+      knownGood: input.knownGood ? { evidence: `vouched for: ${input.reason}`, by: input.requestedBy } : undefined,
     }),
   );
   if (!release) p.fail(`no container of ${stack.name} exists; nothing to record`, 'NothingRunning');

@@ -68,7 +68,6 @@ async function blueGreenRollbackSteps(p: Procedure, input: ProcedureInput): Prom
     verifiesFrom: () => verifiesFrom,
     restore: switchBack,
     restoreFailed: (error) => `blue-green switch-back failed: ${error}`,
-    tried: [],
     complete: (verification, verifiedSinceUnix) =>
       completeRollback(p, input, verification, { label: `blue (${bg.blue.project})` }, verifiedSinceUnix),
   });

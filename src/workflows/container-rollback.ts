@@ -46,18 +46,17 @@ async function containerRollbackSteps(
     sinceUnix,
     restore: () => replaceStack(p, stack, specs, `image:${input.imageTag}`, stack.timeouts.healthWaitSeconds),
     restoreFailed: (error) => `image tag ${input.imageTag} did not come up healthy: ${error}`,
-    tried: [],
     complete: async (verification) => {
+      // Recorded as it runs now; completeRollback marks it known-good from this verification.
       const after = await releaseRecorder(stack).recordRelease(stack, {
         reason: `image-tag rollback to ${input.imageTag}`,
         requestKey: requestKey('after'),
-        knownGood: true,
       });
       return completeRollback(
         p,
         input,
         verification,
-        { from: current.id, to: after?.id ?? current.id, label: `image:${input.imageTag}` },
+        { from: current.id, to: after?.id, label: `image:${input.imageTag}` },
         sinceUnix,
       );
     },

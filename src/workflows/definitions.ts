@@ -8,7 +8,7 @@ import type {
   ProcedureProgress,
 } from '../domain/procedure-types';
 import type { AlertEvent } from '../domain/alerts';
-import type { OwnerReply, OwnerState, ProcedureRequest } from '../domain/owner';
+import type { LiftedHold, LiftHoldInput, OwnerReply, OwnerState, ProcedureRequest } from '../domain/owner';
 
 export const progressQuery = defineQuery<ProcedureProgress>('progress');
 /** The monitoring window a verification or post-rollback workflow is in (undefined outside one). */
@@ -31,3 +31,5 @@ export const requestProcedureUpdate = defineUpdate<OwnerReply, [ProcedureRequest
 /** A procedure reports its end (and any follow-up it hands the stack to) to its owner. */
 export const procedureEndedSignal = defineSignal<[ProcedureEnd]>('procedureEnded');
 export const ownerStateQuery = defineQuery<OwnerState>('ownerState');
+/** The hold's audience lifts a stack's hold (the owner's only update besides requests and triage's answers). */
+export const liftHoldUpdate = defineUpdate<LiftedHold, [LiftHoldInput]>('liftHold');

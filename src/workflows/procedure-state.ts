@@ -16,6 +16,7 @@ import { ChecklistItem, ItemState, mark, newChecklist, renderChecklist } from '.
 import type {
   Decision,
   DecisionInput,
+  HoldRequest,
   DecisionKind,
   PendingDecision,
   ProcedureEnd,
@@ -57,6 +58,14 @@ export class Procedure {
   stopReason: StopReason | undefined;
   /** The procedure this one hands the stack to when it ends (set by a failed rollback). */
   followUp: ProcedureEnd['followUp'];
+  /** The fingerprint of the state this procedure moved away from (recorded as rolled back from at the swap). */
+  leftState: string | undefined;
+  /** Set while the stack is contained by this procedure: its end leaves the stack held in the owner. */
+  hold: HoldRequest | undefined;
+  /** The recorded releases this procedure restored, newest attempt first: a hand-over tells rollback-failed. */
+  readonly triedReleases: string[] = [];
+  /** Inside a destructive stretch (a swap, a restore) a stop waits for its end instead of interrupting it. */
+  private shieldDepth = 0;
   /** The answer to the question now asked (cleared by each new question): what `ask` waits for. */
   private answer: Decision | undefined;
   /** The last answer and the question it answered, kept so a second answer is told who answered. */
@@ -97,6 +106,8 @@ export class Procedure {
           validatePerson(input, true);
           if (this.aborted) throw new Error(`already aborted by ${this.aborted.by} at ${this.aborted.at}`);
           if (this.isEnded) throw new Error(`the procedure has already ended (${this.state.status})`);
+          if (this.stopReason)
+            throw new Error(`already stopping: preempted by ${this.stopReason.by}; nothing further to abort`);
         },
       },
     );
@@ -133,7 +144,22 @@ export class Procedure {
       reason.kind === 'aborted' ? `abort requested by ${reason.by}` : `preempted by ${reason.by} (${reason.procedure})`,
       reason.kind === 'aborted' ? reason.reason : undefined,
     );
+    if (this.shieldDepth) this.record(`stopping after "${this.state.step}" ends`, 'a destructive step is never cut short');
     this.scope.cancel();
+  }
+
+  /**
+   * A destructive stretch (the swap, a restore): once begun, an abort, a preemption or a cancel waits for its
+   * end and takes effect at the next step, so what ran before is never left half-replaced.
+   */
+  async shielded<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.scope.consideredCancelled) await this.scope.cancelRequested;
+    this.shieldDepth++;
+    try {
+      return await CancellationScope.nonCancellable(fn);
+    } finally {
+      this.shieldDepth--;
+    }
   }
 
   markChanged(): void {
@@ -195,7 +221,7 @@ export class Procedure {
   /** Runs one named step of the procedure, recording it in the timeline. */
   async step<T>(name: string, fn: () => Promise<T>): Promise<T> {
     // A stopped procedure starts no further step: the report names the step it was stopped in.
-    if (this.scope.consideredCancelled) await this.scope.cancelRequested;
+    if (!this.shieldDepth && this.scope.consideredCancelled) await this.scope.cancelRequested;
     this.state.step = name;
     this.record(name);
     const parent = setCurrentStep(name);

@@ -3,8 +3,8 @@
  * time (skipping known-bad ones), then escalate to the infrastructure team.
  */
 import { workflowInfo } from '@temporalio/workflow';
-import type { ProcedureInput } from '../domain/procedure-types';
-import { rollbackCandidates } from '../domain/release-rules';
+import type { ProcedureInput, RollbackFailedHandOver } from '../domain/procedure-types';
+import { rollbackFailedPlan } from '../domain/release-rules';
 import { hostActivities } from './activities';
 import { runOwned, rethrowIfStopped } from './steps/owned';
 import { Procedure } from './procedure-state';
@@ -14,8 +14,7 @@ import { attemptRecovery } from './steps/attempt-recovery';
 import { completeRollback, messageOf, RollbackResult } from './steps/finish-rollback';
 import { replaceStack, restoreRelease } from './steps/restore-release';
 
-export interface RollbackFailedInput extends ProcedureInput {
-  triedReleases: string[];
+export interface RollbackFailedInput extends ProcedureInput, RollbackFailedHandOver {
   olderReleaseLimit?: number;
 }
 
@@ -49,8 +48,15 @@ async function rollbackFailedSteps(p: Procedure, input: RollbackFailedInput): Pr
     return verification && completeRollback(p, input, verification, { to: p.state.toRelease }, sinceUnix);
   };
 
-  // Force restart: the same containers, recreated from scratch with a longer grace period.
-  const last = input.triedReleases[0];
+  // Never the state the failed procedure left: it carries that state's fingerprint, and the store knows it too.
+  const plan = rollbackFailedPlan(await docker.listReleases(stack), {
+    tried: input.triedReleases,
+    leaving: input.leaving,
+    limit: input.olderReleaseLimit ?? stack.emergency.olderReleaseLimit,
+  });
+  const by = workflowInfo().workflowId;
+  // Force restart: the failed target's containers, recreated from scratch with a longer grace period.
+  const last = plan.forceRestart;
   if (last) {
     const release = await docker.getRelease(stack, last);
     p.setReleases(undefined, last);
@@ -61,28 +67,31 @@ async function rollbackFailedSteps(p: Procedure, input: RollbackFailedInput): Pr
         release.services,
         `${last}:forced:${workflowInfo().runId.slice(0, 8)}`,
         stack.timeouts.healthWaitSeconds,
+        { targetFingerprint: release.fingerprint },
       ),
     );
     if (forced) return forced;
-    await docker.markRelease(stack, last, { knownBad: 'force restart did not make it healthy' });
+    await docker.markRelease(stack, last, { knownBad: 'force restart did not make it healthy' }, by);
+  } else if (input.triedReleases[0]) {
+    p.record('no force restart', `${input.triedReleases[0]} is the state left behind, or known-bad`);
   }
 
   // Older versions, one at a time.
-  const all = await docker.listReleases(stack);
-  const older = rollbackCandidates(all, { excluding: input.triedReleases, olderThan: last }).slice(
-    0,
-    input.olderReleaseLimit ?? stack.emergency.olderReleaseLimit,
-  );
-  for (const r of older) {
-    const release = await docker.getRelease(stack, r.id);
-    p.setReleases(undefined, r.id);
-    const done = await attempt(`rollback to older release ${r.id}`, () => restoreRelease(p, stack, release));
+  for (const id of plan.older) {
+    const release = await docker.getRelease(stack, id);
+    p.setReleases(undefined, id);
+    const done = await attempt(`rollback to older release ${id}`, () => restoreRelease(p, stack, release));
     if (done) return done;
-    await docker.markRelease(stack, r.id, { knownBad: 'rollback to it failed during the rollback-failed procedure' });
+    await docker.markRelease(stack, id, { knownBad: 'rollback to it failed during the rollback-failed procedure' }, by);
   }
 
   await announce(stack, p.state.procedure, 'escalated', `all rollbacks failed; escalating to infrastructure team`);
-  const tried = [...input.triedReleases, ...older.map((r) => r.id)].join(', ') || 'none';
+  // Nothing automatic may try again: the infrastructure team decides what runs next.
+  p.hold = {
+    reason: `every rollback failed (rollback-failed ${workflowInfo().workflowId})`,
+    audience: stack.escalation[INFRASTRUCTURE_LEVEL - 1]?.name ?? 'infrastructure team',
+  };
+  const tried = [...input.triedReleases, ...plan.older].join(', ') || 'none';
   const escalated = await escalateAndFinish(
     p,
     stack,

@@ -5,7 +5,7 @@
  */
 import { workflowInfo } from '@temporalio/workflow';
 import type { ProcedureInput } from '../domain/procedure-types';
-import { rollbackCandidates } from '../domain/release-rules';
+import { cleanReleases } from '../domain/release-rules';
 import type { EvidenceBundle } from '../activities/evidence';
 import { hostActivities, hostCommandActivities, longHostActivities, releaseRecorder } from './activities';
 import { runOwned } from './steps/owned';
@@ -18,6 +18,8 @@ import { targetRelease, restoreRelease } from './steps/restore-release';
 
 /** The breach's people: the security team is reached through the escalation path's senior level. */
 const SECURITY_ESCALATION_LEVEL = 2;
+/** Who approves a clean release, and who alone lifts the hold a breach leaves. */
+const SECURITY_TEAM = 'security team';
 
 export type SecurityBreachResult =
   | (RollbackResult & { evidence: EvidenceBundle })
@@ -38,6 +40,8 @@ async function securityBreachSteps(p: Procedure, input: ProcedureInput): Promise
   await openIncident(p, stack, input.reason);
 
   p.markChanged();
+  // From isolation on, any end but a verified clean release leaves the stack held for the security team.
+  p.hold = { reason: `security breach: ${input.reason}`, audience: SECURITY_TEAM };
   await p.step('ISOLATE: stop ingress and services', async () => {
     if (em.ingressContainer) await docker.stopContainers({ stack, ingress: true }, stack.timeouts.stopGraceSeconds);
     await docker.stopContainers({ stack }, stack.timeouts.stopGraceSeconds);
@@ -60,10 +64,16 @@ async function securityBreachSteps(p: Procedure, input: ProcedureInput): Promise
       requestKey: requestKey('compromised'),
     });
   });
-  if (compromised) await docker.markRelease(stack, compromised.id, { knownBad: `security breach: ${input.reason}` });
+  if (compromised)
+    await docker.markRelease(
+      stack,
+      compromised.id,
+      { knownBad: `security breach: ${input.reason}` },
+      workflowInfo().workflowId,
+    );
   p.tick('Backup of current state created', compromised ? 'done' : 'skipped', compromised?.id);
 
-  const candidates = rollbackCandidates(await docker.listReleases(stack)).filter((r) => r.knownGood);
+  const candidates = cleanReleases(await docker.listReleases(stack));
   await announce(
     stack,
     p.state.procedure,
@@ -74,7 +84,7 @@ async function securityBreachSteps(p: Procedure, input: ProcedureInput): Promise
   const question = candidates[0]
     ? `Approve deploying clean release ${candidates[0].id} (or name another of the options); deny to keep the stack isolated`
     : 'Approve deploying a clean release (optionally name it); deny to keep the stack isolated';
-  const d = await p.ask('approval', question, 'security team', { options: candidates.map((c) => c.id) });
+  const d = await p.ask('approval', question, SECURITY_TEAM, { options: candidates.map((c) => c.id) });
   if (!d.approved) {
     p.finish('completed', `kept isolated: denied by ${d.by}`);
     return { status: 'isolated', deniedBy: d.by, reason: d.reason, evidence };
@@ -99,10 +109,10 @@ async function securityBreachSteps(p: Procedure, input: ProcedureInput): Promise
     restore: () => restoreRelease(p, stack, release),
     restoreFailed: (error) => `approved release ${targetId} did not come up: ${error}`,
     verificationFailed: (failure) => `approved release ${targetId}: ${failure}`,
-    tried: [targetId],
     fail: approvedReleaseFailed,
     complete: async (verification) => {
       if (em.ingressContainer) await docker.startContainers({ stack, ingress: true });
+      p.hold = undefined;
       return { ...(await completeRollback(p, input, verification, { to: targetId }, sinceUnix)), evidence };
     },
   });

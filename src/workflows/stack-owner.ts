@@ -16,7 +16,14 @@ import {
 import type { StackRef } from '../domain/config';
 import { isOwnedProcedure } from '../domain/ownership';
 import { orchestration } from './activities';
-import { alertSignal, ownerStateQuery, procedureEndedSignal, requestProcedureUpdate } from './definitions';
+import {
+  alertSignal,
+  liftHoldUpdate,
+  ownerStateQuery,
+  procedureEndedSignal,
+  requestProcedureUpdate,
+} from './definitions';
+import { messageOf } from './steps/messages';
 import { AlertTriage, TriageCarry } from './owner/alert-triage';
 import { Ownership, OwnershipCarry } from './owner/ownership';
 import { Procedure } from './procedure-state';
@@ -50,15 +57,15 @@ export async function stackOwner(input: StackOwnerInput): Promise<void> {
   const p: Procedure = new Procedure('stack-owner', stack.name, { timelineLimit: TIMELINE_KEPT, abortable: false });
   let changes = 0;
   const changed = () => void changes++;
-  const ownership = new Ownership(stack, p, changed, input.carry?.ownership);
-  const triage = new AlertTriage(
+  // Ownership's notices go out through triage, which already tells people about the stack.
+  const ownership: Ownership = new Ownership(
     stack,
-    input.approvalTimeoutSeconds,
     p,
-    (r) => ownership.request(r),
     changed,
-    input.carry?.triage,
+    (message, hold) => triage.notify(message, hold),
+    input.carry?.ownership,
   );
+  const triage = new AlertTriage(stack, input.approvalTimeoutSeconds, p, ownership, changed, input.carry?.triage);
 
   setHandler(requestProcedureUpdate, (request) => ownership.request(request), {
     validator: (request) => {
@@ -71,6 +78,12 @@ export async function stackOwner(input: StackOwnerInput): Promise<void> {
       if (request.force !== undefined && typeof request.force !== 'boolean') throw new Error('force is true or false');
     },
   });
+  setHandler(liftHoldUpdate, (decision) => ownership.lift(decision), {
+    validator: (decision) => {
+      const refusal = ownership.liftRefusal(decision);
+      if (refusal) throw new Error(refusal);
+    },
+  });
   setHandler(procedureEndedSignal, (end) => ownership.ended(end));
   setHandler(alertSignal, (alerts) => (Array.isArray(alerts) ? alerts : [alerts]).forEach((e) => triage.receive(e)));
   setHandler(ownerStateQuery, () => ({ stack: stack.name, ...ownership.view(), ...triage.view() }));
@@ -79,7 +92,8 @@ export async function stackOwner(input: StackOwnerInput): Promise<void> {
     const seen = changes;
     const nextMs = triage.evaluate();
     const info = workflowInfo();
-    if ((info.continueAsNewSuggested || info.historyLength > OWNER_HISTORY_LIMIT) && triage.idle) {
+    // Only with nothing in flight: a start being answered, a notice being sent, a request being handled.
+    if ((info.continueAsNewSuggested || info.historyLength > OWNER_HISTORY_LIMIT) && triage.idle && ownership.idle) {
       await triage.settle();
       await condition(allHandlersFinished);
       await continueAsNew<typeof stackOwner>({
@@ -93,15 +107,23 @@ export async function stackOwner(input: StackOwnerInput): Promise<void> {
     const woken = await (timeouts.length
       ? condition(() => changes !== seen, Math.min(...timeouts))
       : condition(() => changes !== seen).then(() => true));
-    if (!woken && ownership.runningInherited && ownership.running) {
-      const { workflowId } = ownership.running;
-      const status = await orchestration.procedureStatus(workflowId);
-      if (!status.open)
-        ownership.ended({
-          workflowId,
-          status: status.status === 'COMPLETED' ? 'completed' : 'failed',
-          detail: `ended as ${status.status} without reporting`,
-        });
-    }
+    if (!woken && ownership.runningInherited && ownership.running) await checkInherited(ownership, p);
+  }
+}
+
+/** A procedure inherited from an earlier run: freed when it ended unreported; a preemption it missed is sent again. */
+async function checkInherited(ownership: Ownership, p: Procedure): Promise<void> {
+  const { workflowId } = ownership.running!;
+  try {
+    const status = await orchestration.procedureStatus(workflowId);
+    if (status.open) return ownership.sendPreemption();
+    ownership.ended({
+      workflowId,
+      status: status.status === 'COMPLETED' ? 'completed' : 'failed',
+      detail: `ended as ${status.status} without reporting`,
+    });
+  } catch (err) {
+    // The loop never throws: the next check tries again.
+    p.record(`could not check ${workflowId}`, messageOf(err));
   }
 }

@@ -7,7 +7,8 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { configSchema, resolveStack, ResolvedStack, StackConfigInput, StackRef } from '../../src/domain/config';
-import type { ContainerSpec, Release, ReleaseSummary } from '../../src/domain/release';
+import { type ContainerSpec, type Release, type ReleaseFact, summarize } from '../../src/domain/release';
+import { nextFact } from '../../src/domain/release-rules';
 import { hostTaskQueue } from '../../src/domain/task-queues';
 import { createRollbackPreparation } from '../../src/activities/rollback-preparation';
 import { ownerWorkflowId } from '../../src/domain/workflow-ids';
@@ -38,6 +39,10 @@ export interface FakeWorld {
   hold: { health: boolean };
   /** Image references the engine does not have. */
   missingImages: Set<string>;
+  /** What is known about each state, by fingerprint (the fake releases' fingerprint is their tag). */
+  facts: Map<string, ReleaseFact>;
+  /** While `on`, reading the stack's config fails (as a worker whose config file lost the stack). */
+  configMissing: { on: boolean };
   teardown(): Promise<void>;
 }
 
@@ -62,13 +67,9 @@ const release = (stack: string, id: string, tag: string, extra: Partial<Release>
   })),
   configFiles: [],
   volumes: [],
-  knownBad: false,
-  knownGood: false,
   fingerprint: tag,
   ...extra,
 });
-
-const summary = (r: Release): ReleaseSummary => ({ ...r, services: r.services.length, volumes: r.volumes.length });
 
 /** Where the fake world runs: the suite's dev server by default, or a time-skipping test environment. */
 export interface FakeServer {
@@ -103,14 +104,19 @@ export async function fakeWorld(
   };
   const calls: Call[] = [];
   const releases = [
-    release(name, '20260101-000000', 'v1', { knownGood: true }),
-    release(name, '20260102-000000', 'v2', { knownGood: true }),
+    release(name, '20260101-000000', 'v1'),
+    release(name, '20260102-000000', 'v2'),
     release(name, '20260103-000000', 'v3'),
   ];
+  const facts = new Map<string, ReleaseFact>(
+    ['v1', 'v2'].map((tag) => [tag, { verdict: 'known-good', at: '', by: 'test', reason: 'verified' }]),
+  );
+  const summary = (r: Release) => summarize(r, Object.fromEntries(facts));
   const running = new Map(['godot', 'api'].map((s) => [s, '20260103-000000']));
   const unhealthy = new Set<string>();
   const smokeFails = new Set<string>();
   const hold = { health: false };
+  const configMissing = { on: false };
   const missingImages = new Set<string>();
   const lacking = (images: string[]) => [...new Set(images)].filter((i) => missingImages.has(i));
   const find = (id: string) => {
@@ -118,13 +124,15 @@ export async function fakeWorld(
     if (!r) throw ApplicationFailure.nonRetryable(`unknown release ${id}`, 'UnknownRelease');
     return r;
   };
-  type Mark = { knownBad?: string; knownGood?: boolean };
-  const mark = (id: string, m: Mark) => {
+  type Mark = { knownBad?: string; knownGood?: string };
+  const mark = (id: string, m: Mark, by: string) => {
     const r = find(id);
-    if (m.knownBad) Object.assign(r, { knownBad: true, knownBadReason: m.knownBad });
-    if (m.knownGood) r.knownGood = true;
+    const verdict = m.knownBad !== undefined ? 'known-bad' : 'known-good';
+    facts.set(r.fingerprint, { verdict, by, at: new Date().toISOString(), reason: m.knownBad ?? m.knownGood ?? '' });
     return r;
   };
+  /** The running state's fingerprint: the release the containers run (a forced restart's label included). */
+  const runningFingerprint = () => find([...running.values()][0].split(':')[0]).fingerprint;
   const recorded =
     <A extends unknown[], R>(fnName: string, fn: (...args: A) => R) =>
     async (...args: A): Promise<R> => {
@@ -138,12 +146,27 @@ export async function fakeWorld(
       const r = find(id);
       return { release: r, missingImages: lacking(r.services.map((x) => x.image)) };
     }),
-    markRelease: recorded('markRelease', (_s: ResolvedStack, id: string, m: Mark) => summary(mark(id, m))),
+    markRelease: recorded('markRelease', (_s: ResolvedStack, id: string, m: Mark, by: string) =>
+      summary(mark(id, m, by)),
+    ),
+    markLeaving: recorded(
+      'markLeaving',
+      (_s: ResolvedStack, leaving: { by: string; reason: string; targetFingerprint?: string }) => {
+        const fingerprint = runningFingerprint();
+        if (fingerprint === leaving.targetFingerprint) return null;
+        const left: ReleaseFact = { verdict: 'rolled-back-from', by: leaving.by, reason: leaving.reason, at: '' };
+        facts.set(fingerprint, nextFact(facts.get(fingerprint), left));
+        return fingerprint;
+      },
+    ),
     settleReleases: recorded(
       'settleReleases',
-      (_s: ResolvedStack, o: { knownBad?: { id: string; reason: string }; knownGood?: string }) => {
-        if (o.knownBad) mark(o.knownBad.id, { knownBad: o.knownBad.reason });
-        if (o.knownGood) mark(o.knownGood, { knownGood: true });
+      (
+        _s: ResolvedStack,
+        o: { by: string; knownBad?: { id: string; reason: string }; knownGood?: { id: string; evidence: string } },
+      ) => {
+        if (o.knownBad) mark(o.knownBad.id, { knownBad: o.knownBad.reason }, o.by);
+        if (o.knownGood) mark(o.knownGood.id, { knownGood: o.knownGood.evidence }, o.by);
         return [];
       },
     ),
@@ -197,11 +220,17 @@ export async function fakeWorld(
     snapshotVolumes: recorded('snapshotVolumes', () => []),
   };
   const orchestration = {
-    loadStack: recorded('loadStack', ({ requested }: { requested: StackRef }) => ({ ...stack, name: requested.name })),
+    loadStack: recorded('loadStack', ({ requested }: { requested: StackRef }) => {
+      if (configMissing.on)
+        throw ApplicationFailure.nonRetryable(`stack ${requested.name} is not in the config`, 'ConfigMissing');
+      return { ...stack, name: requested.name };
+    }),
     notify: recorded('notify', () => ({ accepted: 1, targets: 1 })),
     writeIncidentReport: recorded('writeIncidentReport', () => `/reports/${name}.md`),
     createGithubIssue: recorded('createGithubIssue', () => 'https://github.example/1'),
     procedureStatus: recorded('procedureStatus', () => ({ open: false, status: 'COMPLETED' })),
+    openProcedures: recorded('openProcedures', () => []),
+    noteInIncidentReport: recorded('noteInIncidentReport', () => `/reports/${name}.md`),
   };
   const preparation = createRollbackPreparation({ releases: host$, health: host$ });
   const dataConverter = testDataConverter();
@@ -254,6 +283,8 @@ export async function fakeWorld(
     smokeFails,
     hold,
     missingImages,
+    facts,
+    configMissing,
     async teardown() {
       await recordPathHistories(client, server ? { ids: await ownerAndStarted() } : { taskQueue });
       workers.forEach((w) => w.shutdown());

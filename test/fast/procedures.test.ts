@@ -56,10 +56,11 @@ test('quick rollback: the stack moves as one to the previous release, then verif
   // state); the choice excludes the running state, so v2 is read again and restored.
   const reads = w.calls.filter((c) => c.name === 'releaseToRestore').map((c) => c.args[1]);
   expect(reads.sort()).toEqual(['20260102-000000', '20260103-000000']);
-  expect(w.releases.map((r) => [r.id, r.knownBad])).toEqual([
-    ['20260101-000000', false],
-    ['20260102-000000', false],
-    ['20260103-000000', true],
+  // Facts by state: v3 was left and then found bad once the rollback verified; v2 verified good.
+  expect(w.releases.map((r) => [r.id, w.facts.get(r.fingerprint)?.verdict])).toEqual([
+    ['20260101-000000', 'known-good'],
+    ['20260102-000000', 'known-good'],
+    ['20260103-000000', 'known-bad'],
   ]);
   const progress = await handle.query(progressQuery);
   expect(progress.checklist.find((e) => e.item === 'Stakeholders notified')).toMatchObject({
@@ -131,7 +132,7 @@ test('a target that never gets healthy: the rollback hands over to rollback-fail
   expect(emergencyId).toMatch(/^emergency:rollback-failed:fastfail:/);
   const emergency = await followUp(w.client, emergencyId!);
   expect(await emergency.result()).toMatchObject({ status: 'completed', toRelease: '20260101-000000' });
-  expect(w.releases.find((r) => r.id === '20260102-000000')?.knownBad).toBe(true);
+  expect(w.facts.get('v2')?.verdict).toBe('known-bad');
   expect([...w.running.values()]).toEqual(['20260101-000000', '20260101-000000']);
   const owner = await w.client.workflow.getHandle(ownerWorkflowId('fastfail')).query(ownerStateQuery);
   expect(owner.running).toBeUndefined();
@@ -151,7 +152,7 @@ test('healthy but failing its smoke tests: verification fails the rollback, roll
   expect(await emergency.result()).toMatchObject({ status: 'completed', toRelease: '20260101-000000' });
   expect([...w.running.values()]).toEqual(['20260101-000000', '20260101-000000']);
   // The release that failed verification is never marked good.
-  expect(w.releases.find((r) => r.id === '20260102-000000')?.knownBad).toBe(true);
+  expect(w.facts.get('v2')?.verdict).toBe('known-bad');
 });
 
 test('breach denied: the stack stays isolated, no release starts, the evidence is kept', async () => {
@@ -227,7 +228,9 @@ test('abort during the health wait: the step is cancelled, nothing is marked, no
   expect(failure?.message).toContain('aborted by oncall: doing it by hand at "wait for health');
   expect(names(w)).not.toContain('markRelease');
   expect(names(w)).not.toContain('settleReleases');
-  expect(w.releases.some((r) => r.knownBad)).toBe(false);
+  // Nothing is known-bad; the state the swap left is remembered as rolled back from.
+  expect(w.facts.get('v3')?.verdict).toBe('rolled-back-from');
+  expect([...w.facts.values()].some((f) => f.verdict === 'known-bad')).toBe(false);
   const owner = await w.client.workflow.getHandle(ownerWorkflowId('fastabort')).query(ownerStateQuery);
   expect(owner.running).toBeUndefined();
   expect(owner.started.filter((id) => id.startsWith('emergency:'))).toEqual([]);

@@ -2,6 +2,9 @@ import {
   admit,
   busyMessage,
   EndedProcedure,
+  heldMessage,
+  isHoldAudience,
+  StackHold,
   nextInQueue,
   OWNED_PROCEDURES,
   priorityOf,
@@ -123,4 +126,34 @@ test('the refusal of a repeat says what completed, when, by whom, and how to go 
       'A quick rollback now would roll back further, past what it restored. ' +
       'Check it with: lifeline status quick-rollback:s:20261126-101500; to roll back further anyway, ask again with --force',
   );
+});
+
+const hold: StackHold = {
+  procedure: 'security-breach',
+  workflowId: 'emergency:security-breach:s:20261205-100000',
+  since: '2026-12-05T10:05:00.000Z',
+  reason: 'security breach: forensics still running',
+  audience: 'security team',
+};
+
+test('a held stack admits nothing that changes containers, whatever the priority, queue or force; a backup still records', () => {
+  for (const procedure of OWNED_PROCEDURES.filter((p) => p !== 'backup')) {
+    for (const whenBusy of ['refuse', 'queue'] as const) {
+      expect(admit({ procedure, whenBusy, force: true }, undefined, undefined, undefined, hold)).toBe('held');
+      expect(admit({ procedure, whenBusy }, running('backup'), undefined, undefined, hold)).toBe('held');
+    }
+  }
+  expect(admit({ procedure: 'backup', whenBusy: 'refuse' }, undefined, undefined, undefined, hold)).toBe('started');
+  // The same request asked again still joins what it started before the hold.
+  expect(admit({ procedure: 'quick-rollback', whenBusy: 'refuse' }, undefined, 'w-1', undefined, hold)).toBe('joined');
+});
+
+test('the refusal names the hold, since when, and how it is lifted; only its audience lifts it', () => {
+  const m = heldMessage('s', hold);
+  expect(m).toContain(hold.workflowId);
+  expect(m).toContain('forensics still running');
+  expect(m).toContain(hold.since);
+  expect(m).toContain('lifeline lift s --audience "security team"');
+  expect(isHoldAudience(hold, ' Security Team ')).toBe(true);
+  expect(isHoldAudience(hold, 'on-call engineer')).toBe(false);
 });

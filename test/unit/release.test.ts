@@ -16,6 +16,7 @@ const r = (id: string, o: Partial<ReleaseSummary> = {}): ReleaseSummary => ({
   imageTags: {},
   knownBad: false,
   knownGood: false,
+  rolledBackFrom: false,
   fingerprint: id,
   services: 1,
   volumes: 0,

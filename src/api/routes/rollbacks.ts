@@ -74,6 +74,9 @@ export function registerRollbackRoutes(app: FastifyInstance, deps: RouteDeps): v
       if (owner.outcome === 'recent') {
         return reply.code(409).send({ error: owner.message, workflowId: owner.workflowId, recent: owner.recent });
       }
+      if (owner.outcome === 'held') {
+        return reply.code(423).send({ error: owner.message, workflowId: owner.workflowId, hold: owner.hold });
+      }
       if (owner.outcome === 'started') deps.metrics.workflowsStarted.inc({ procedure });
       return reply
         .code(202)

@@ -1,6 +1,6 @@
 /** People's answers to a waiting procedure: ack, approve, deny, choose, confirm, abort. */
 import type { Command } from 'commander';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { type UpdateDefinition, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { Decision } from '../../domain/procedure-types';
 import {
   abortUpdate,
@@ -9,7 +9,10 @@ import {
   chooseReleaseUpdate,
   confirmStepUpdate,
   denyUpdate,
+  liftHoldUpdate,
 } from '../../workflows/definitions';
+import type { LiftedHold } from '../../domain/owner';
+import { ownerWorkflowId } from '../../domain/workflow-ids';
 import type { CommandContext } from '../context';
 import { UsageError } from '../output';
 import { operatorName, run } from './run';
@@ -22,12 +25,16 @@ const UPDATES = {
   abort: [abortUpdate, 'abort the procedure'],
 } as const;
 
-async function send(
+async function send<R, A>(
   c: CommandContext,
   workflowId: string,
-  update: (typeof UPDATES)[keyof typeof UPDATES][0] | typeof chooseReleaseUpdate,
-  input: { by: string; reason?: string; releaseId?: string },
-): Promise<Decision> {
+  update: UpdateDefinition<R, [A]>,
+  input: A,
+): Promise<R> {
+  if (workflowId.startsWith(ownerWorkflowId('')) && update.name !== liftHoldUpdate.name)
+    throw new UsageError(
+      `${workflowId} is the stack's owner, not a procedure: answer the procedure it runs (lifeline status ${workflowId.slice(ownerWorkflowId('').length)})`,
+    );
   const handle = (await c.client()).workflow.getHandle(workflowId);
   try {
     return await handle.executeUpdate(update, { args: [input] });
@@ -62,7 +69,28 @@ export function registerDecide(program: Command, ctx: () => CommandContext): voi
         renderDecision,
       ),
     );
+  program
+    .command('lift <stack>')
+    .description("lift a stack's hold (a contained breach, stopped services): only the hold's audience may")
+    .requiredOption('--audience <group>', 'the group you decide for; must be the one the hold names')
+    .requiredOption('--reason <text>', 'why it is safe now (recorded in the incident report)')
+    .option('--as <name>', 'who decides (default: $USER)')
+    .action((stackName: string, o: { audience: string; reason: string; as?: string }) =>
+      run(
+        ctx(),
+        (c) =>
+          send(c, ownerWorkflowId(c.stack(stackName).name), liftHoldUpdate, {
+            by: operatorName(o.as),
+            audience: o.audience,
+            reason: o.reason,
+          }),
+        renderLifted,
+      ),
+    );
 }
+
+const renderLifted = (l: LiftedHold) =>
+  `hold of ${l.hold.workflowId} lifted by ${l.by} for the ${l.audience} at ${l.at}: ${l.reason}. Nothing was started.`;
 
 const renderDecision = (d: Decision) =>
   `recorded: ${d.kind}${d.approved === false ? ' (denied)' : ''} by ${d.by} at ${d.at}${d.reason ? ` — ${d.reason}` : ''}`;

@@ -6,7 +6,7 @@ import type { CommandContext } from '../context';
 import { assertReleaseId } from '../../domain/names';
 import { colour, UsageError } from '../output';
 import { follow } from '../progress';
-import { cliRequest, requestProcedure, run } from './run';
+import { cliRequest, operatorName, requestProcedure, run } from './run';
 
 export function registerReleases(program: Command, ctx: () => CommandContext): void {
   program
@@ -21,7 +21,8 @@ export function registerReleases(program: Command, ctx: () => CommandContext): v
     .description('mark a release known-bad (quick rollback skips it) or known-good')
     .option('--bad <reason>', 'mark known-bad, saying why')
     .option('--good', 'mark known-good')
-    .action((stackName: string, releaseId: string, o: { bad?: string; good?: boolean }) =>
+    .option('--as <name>', 'who marks it')
+    .action((stackName: string, releaseId: string, o: { bad?: string; good?: boolean; as?: string }) =>
       run(
         ctx(),
         async (c) => {
@@ -29,7 +30,9 @@ export function registerReleases(program: Command, ctx: () => CommandContext): v
           return new ReleaseStore(c.config.dataDir).mark(
             c.stack(stackName).name,
             assertReleaseId(releaseId),
-            o.bad ? { knownBad: o.bad } : { knownGood: true },
+            o.bad ? { knownBad: o.bad } : { knownGood: 'vouched for by a person' },
+            operatorName(o.as),
+            new Date(),
           );
         },
         (r) => `${r.id}: ${r.knownBad ? 'known-bad' : 'known-good'}`,
@@ -62,9 +65,13 @@ function renderReleases(list: ReleaseSummary[]): string {
   return list
     .map((r, i) => {
       const tags = [...new Set(Object.values(r.imageTags))].join(',');
-      const marks = [r.knownGood ? colour.green('known-good') : '', r.knownBad ? colour.red('known-bad') : '']
-        .filter(Boolean)
-        .join(' ');
+      const marks = r.knownGood
+        ? colour.green('known-good')
+        : r.knownBad
+          ? colour.red('known-bad')
+          : r.rolledBackFrom
+            ? colour.yellow('rolled-back-from')
+            : '';
       return `${String(i + 1).padStart(6)}  ${r.id}  ${tags.padEnd(10)} ${r.services} services  ${marks}  ${colour.dim(r.reason)}`;
     })
     .join('\n');

@@ -91,7 +91,7 @@ export async function requestProcedure(
     const step = (await readProgress(handle))?.step;
     throw new StackBusyError(busyMessage(args.stack.name, reply.running!, step));
   }
-  if (reply.outcome === 'recent') throw new StackBusyError(reply.message);
+  if (reply.outcome === 'recent' || reply.outcome === 'held') throw new StackBusyError(reply.message);
   c.out.info(
     `${colour.bold(procedure)} ${reply.outcome}: ${reply.workflowId}${reply.preempted ? ` (preempts ${reply.preempted})` : ''}`,
   );

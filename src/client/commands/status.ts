@@ -4,19 +4,23 @@ import { assertStackName } from '../../domain/names';
 import type { ProcedureProgress } from '../../domain/procedure-types';
 import type { CommandContext } from '../context';
 import { readProgress } from '../progress';
-import { renderProgress } from '../render';
+import { renderOwnerState, renderProgress } from '../render';
+import type { OwnerState } from '../../domain/owner';
+import { ownerWorkflowId } from '../../domain/workflow-ids';
+import { ownerStateQuery } from '../../workflows/definitions';
 import { run } from './run';
 
 export function registerStatus(program: Command, ctx: () => CommandContext): void {
   program
     .command('status <workflow-id>')
-    .description('current step, checklist and pending decision of a procedure')
+    .description("current step, checklist and pending decision of a procedure; stack:<name> for the stack's state")
     .option('--watch', 'refresh until the procedure closes')
     .action((workflowId: string, o: { watch?: boolean }) =>
       run(
         ctx(),
         async (c) => {
           const handle = (await c.client()).workflow.getHandle(workflowId);
+          if (workflowId.startsWith(ownerWorkflowId(''))) return { owner: await handle.query(ownerStateQuery) };
           for (;;) {
             const desc = await handle.describe();
             const progress = await readProgress(handle);
@@ -26,10 +30,12 @@ export function registerStatus(program: Command, ctx: () => CommandContext): voi
             await new Promise((r) => setTimeout(r, 1000));
           }
         },
-        (r: { workflowId: string; status: string; progress?: ProcedureProgress }) =>
-          r.progress
-            ? renderProgress(r.workflowId, r.progress, r.status)
-            : `${r.workflowId}: ${r.status} (no progress available)`,
+        (r: { workflowId: string; status: string; progress?: ProcedureProgress } | { owner: OwnerState }) =>
+          'owner' in r
+            ? renderOwnerState(r.owner)
+            : r.progress
+              ? renderProgress(r.workflowId, r.progress, r.status)
+              : `${r.workflowId}: ${r.status} (no progress available)`,
       ),
     );
 

@@ -4,7 +4,7 @@
  * breach alert during a rollback still starts (and preempts) its procedure. State is bounded so the owner
  * can continue-as-new for months: seen keys, handled keys (pruned to active alerts) and active alerts.
  */
-import { CancellationScope, isCancellation } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, workflowInfo } from '@temporalio/workflow';
 import type { AlertEvent } from '../../domain/alerts';
 import { dedupKey } from '../../domain/alerts';
 import {
@@ -14,8 +14,11 @@ import {
   MatrixAction,
   nextDecisionPointMs,
 } from '../../domain/decision-matrix';
-import type { OwnerReply, ProcedureRequest } from '../../domain/owner';
+import type { ProcedureRequest } from '../../domain/owner';
+import type { StackHold } from '../../domain/ownership';
+import { orchestration } from '../activities';
 import type { Procedure } from '../procedure-state';
+import type { Ownership } from './ownership';
 import { announce } from '../steps/announce';
 import type { StackSettings } from './stack-settings';
 import { messageOf } from '../steps/messages';
@@ -32,6 +35,8 @@ export interface TriageCarry {
   deduplicated: number;
   /** A question to a person that was open at continue-as-new: asked again with what is left of its time. */
   approval?: { fingerprint: string; since: string };
+  /** Firings that found the stack busy: judged again when it is free. */
+  deferred?: string[];
 }
 
 const SEEN_LIMIT = 1000;
@@ -45,6 +50,8 @@ export class AlertTriage {
   private readonly active: Map<string, ActiveAlert>;
   private readonly seen: Set<string>;
   private readonly handled: Set<string>;
+  /** Firings whose procedure found the stack busy with an equal or higher priority: acted on once it is free. */
+  private readonly deferred: Set<string>;
   private readonly inbox: AlertEvent[] = [];
   private readonly notices = new Set<Promise<void>>();
   private requestsInFlight = 0;
@@ -56,13 +63,14 @@ export class AlertTriage {
     private readonly stack: StackSettings,
     private readonly approvalTimeoutSeconds: number,
     private readonly p: Procedure,
-    private readonly request: (r: ProcedureRequest) => Promise<OwnerReply>,
+    private readonly owner: Ownership,
     private readonly changed: () => void,
     carry?: TriageCarry,
   ) {
     this.active = new Map((carry?.active ?? []).map((a) => [a.event.fingerprint, a]));
     this.seen = new Set(carry?.seen ?? []);
     this.handled = new Set(carry?.handled ?? []);
+    this.deferred = new Set(carry?.deferred ?? []);
     this.deduplicated = carry?.deduplicated ?? 0;
     this.carriedApproval = carry?.approval;
   }
@@ -79,6 +87,7 @@ export class AlertTriage {
       handled: [...this.handled],
       deduplicated: this.deduplicated,
       approval,
+      deferred: [...this.deferred],
     };
   }
 
@@ -106,7 +115,8 @@ export class AlertTriage {
     this.resumeCarriedApproval();
     let nextMs: number | undefined;
     for (const a of this.active.values()) {
-      if (this.handled.has(firingKey(a.event))) continue;
+      const key = firingKey(a.event);
+      if (this.handled.has(key)) continue;
       const lasted = Date.now() - Date.parse(a.event.startsAt);
       const action = decide(a.event.severity, lasted);
       if (action !== a.action) {
@@ -116,8 +126,10 @@ export class AlertTriage {
         if (action === 'monitor-closely')
           this.notify(`${a.event.name} (high): monitoring closely; rollback if it lasts over 5 minutes`);
       }
-      if (actionRollsBack(action)) this.act(a);
-      else if (actionAsksPerson(action) && !this.approval)
+      if (actionRollsBack(action)) {
+        // Waits while the stack is busy; the owner's change when it frees wakes this evaluation.
+        if (!(this.deferred.has(key) && this.owner.running)) this.act(a);
+      } else if (actionAsksPerson(action) && !this.approval)
         this.askPerson(a, this.approvalTimeoutSeconds, new Date().toISOString());
       const next = nextDecisionPointMs(a.event.severity, lasted);
       if (next !== undefined) nextMs = Math.min(nextMs ?? next, next);
@@ -145,6 +157,7 @@ export class AlertTriage {
       if (a && Date.parse(a.event.startsAt) <= Date.parse(e.startsAt)) {
         this.active.delete(e.fingerprint);
         this.handled.delete(fired);
+        this.deferred.delete(fired);
         this.p.record(`${e.name} resolved`);
         if (this.approval?.fingerprint === e.fingerprint) this.approval.scope.cancel();
       }
@@ -159,6 +172,7 @@ export class AlertTriage {
       const [oldest] = this.active.keys();
       this.p.record('alert dropped: too many active alerts', this.active.get(oldest)?.event.name);
       this.handled.delete(firingKey(this.active.get(oldest)!.event));
+      this.deferred.delete(firingKey(this.active.get(oldest)!.event));
       this.active.delete(oldest);
     }
   }
@@ -187,13 +201,22 @@ export class AlertTriage {
       },
     };
     if (this.approval?.fingerprint === e.fingerprint) this.approval.scope.cancel();
+    const wasDeferred = this.deferred.delete(key);
     this.requestsInFlight++;
-    this.request(request)
+    this.owner
+      .request(request)
       .then(
         (reply) => {
           this.p.record(`${e.name}: ${procedure} ${reply.outcome}`, reply.workflowId);
-          // Not rolled back further by an alert: a person decides (the notice says how).
-          if (reply.outcome === 'recent') this.notify(`${e.name}: no ${procedure} started. ${reply.message}`);
+          // No alert is dropped: it waits for the stack, or goes to people with the reason.
+          if (reply.outcome === 'busy') {
+            this.handled.delete(key);
+            this.deferred.add(key);
+            if (!wasDeferred)
+              this.notify(`${e.name}: ${procedure} waits; ${reply.message}. It is judged again when the stack is free.`);
+          } else if (reply.outcome === 'recent') this.notify(`${e.name}: no ${procedure} started. ${reply.message}`);
+          else if (reply.outcome === 'held')
+            this.notify(`${e.name} (${e.severity}) fired; no ${procedure} started. ${reply.message}`, reply.hold);
         },
         (err) => {
           this.handled.delete(key); // try again at the next evaluation
@@ -223,8 +246,9 @@ export class AlertTriage {
         else this.handled.add(firingKey(a.event));
       })
       .catch((err) => {
-        if (!isCancellation(err)) throw err;
-        this.p.record(`question about ${a.event.name} withdrawn`);
+        // The owner's loop never fails: a question that broke is recorded and asked again at the next firing.
+        if (isCancellation(err)) this.p.record(`question about ${a.event.name} withdrawn`);
+        else this.p.record(`question about ${a.event.name} failed`, messageOf(err));
       })
       .finally(() => {
         if (this.approval?.scope === scope) this.approval = undefined;
@@ -241,10 +265,21 @@ export class AlertTriage {
     this.askPerson(a, left, carried.since);
   }
 
-  private notify(message: string): void {
+  /** Tells the stack's people; with a hold, its audience too, paged through their escalation level when it has one. */
+  notify(message: string, hold?: StackHold): void {
     const sent = this.stack
       .current()
       .then(async (stack) => {
+        const level = hold && stack.escalation.find((l) => l.name.toLowerCase() === hold.audience.toLowerCase());
+        if (level?.contacts.length) {
+          await orchestration.notify(
+            stack,
+            { kind: 'alert', procedure: 'triage', stack: stack.name, workflowId: workflowInfo().workflowId, message },
+            { escalationLevel: level.name },
+          );
+          this.p.record(`${hold!.audience} told`, message);
+          return;
+        }
         const delivery = await announce(stack, 'triage', 'alert', message);
         if ('skipped' in delivery) this.p.record('notice not sent', delivery.skipped);
       })

@@ -13,19 +13,25 @@ import {
   startChild,
   TerminatedFailure,
 } from '@temporalio/workflow';
-import type { OwnerReply, ProcedureOptions, ProcedureRequest } from '../../domain/owner';
+import type { LiftedHold, LiftHoldInput, OwnerReply, ProcedureOptions, ProcedureRequest } from '../../domain/owner';
 import type { ProcedureInput } from '../../domain/procedure-types';
 import {
   admit,
   busyMessage,
   type EndedProcedure,
+  heldMessage,
+  isHoldAudience,
+  isOwnedProcedure,
   nextInQueue,
+  type OwnedProcedure,
   recentMessage,
   type RunningProcedure,
+  type StackHold,
 } from '../../domain/ownership';
 import type { ProcedureEnd } from '../../domain/procedure-types';
 import { procedureStartMetadata, procedureWorkflowId } from '../../domain/workflow-ids';
 import { preemptSignal } from '../definitions';
+import { orchestration } from '../activities';
 import type { Procedure } from '../procedure-state';
 import type { StackSettings } from './stack-settings';
 import { messageOf } from '../steps/messages';
@@ -42,26 +48,40 @@ export interface OwnershipCarry {
   queue: Queued[];
   recent: [string, string][];
   started: string[];
+  hold?: StackHold;
+  lifted?: LiftedHold[];
 }
 
 const RECENT_KEYS = 200;
 const QUEUE_LIMIT = 20;
 const STARTED_KEPT = 50;
+const LIFTED_KEPT = 20;
+
+/** What the owner tells people when a request cannot run (a hold, a queue dropped by one). */
+export type Notice = (message: string, hold?: StackHold) => void;
 
 export class Ownership {
   running: RunningProcedure | undefined;
   /** True while `running` came from an earlier run: only its end signal (or a status check) frees the stack. */
   runningInherited: boolean;
+  /** The stack is contained: nothing that changes its containers starts until the hold's audience lifts it. */
+  hold: StackHold | undefined;
   /** The procedure that ended last: a relative rollback right after a completed change would go further. */
   private lastEnded: EndedProcedure | undefined;
   private readonly queue: Queued[];
   private readonly recent: Map<string, string>;
   private readonly started: string[];
+  private readonly lifted: LiftedHold[];
+  /** Starts not yet answered by the server: the owner continues as new only when none is in flight. */
+  private startsInFlight = 0;
+  /** A fresh run first looks for procedures still running on the stack; requests wait for that. */
+  private reconciled: Promise<void>;
 
   constructor(
     private readonly stack: StackSettings,
     private readonly p: Procedure,
     private readonly changed: () => void,
+    private readonly notice: Notice,
     carry?: OwnershipCarry,
   ) {
     this.running = carry?.running;
@@ -70,6 +90,13 @@ export class Ownership {
     this.queue = carry?.queue ?? [];
     this.recent = new Map(carry?.recent ?? []);
     this.started = carry?.started ?? [];
+    this.hold = carry?.hold;
+    this.lifted = carry?.lifted ?? [];
+    this.reconciled = carry ? Promise.resolve() : this.adoptRunning();
+  }
+
+  get idle(): boolean {
+    return this.startsInFlight === 0;
   }
 
   carry(): OwnershipCarry {
@@ -79,11 +106,16 @@ export class Ownership {
       queue: this.queue,
       recent: [...this.recent],
       started: this.started.slice(-STARTED_KEPT),
+      hold: this.hold,
+      lifted: this.lifted,
     };
   }
 
   view() {
     return {
+      state: this.hold ? ('held' as const) : this.running ? ('running' as const) : ('free' as const),
+      hold: this.hold,
+      lifted: this.lifted,
       running: this.running,
       queued: this.queue.map((q) => ({
         workflowId: q.workflowId,
@@ -96,9 +128,16 @@ export class Ownership {
 
   /** Answers a request: start it, join the same earlier request, queue it, preempt a lower priority, or refuse. */
   async request(request: ProcedureRequest): Promise<OwnerReply> {
+    await this.reconciled;
     const { procedure } = request;
     const known = request.requestKey ? this.recent.get(request.requestKey) : undefined;
-    const admission = admit(request, this.running, known, { ended: this.lastEnded, nowMs: Date.now() });
+    const admission = admit(
+      request,
+      this.running,
+      known,
+      { ended: this.lastEnded, nowMs: Date.now() },
+      this.hold,
+    );
     const reply = (
       outcome: OwnerReply['outcome'],
       workflowId: string,
@@ -114,6 +153,11 @@ export class Ownership {
     switch (admission) {
       case 'joined':
         return reply('joined', known!, `the same request already runs as ${known}`);
+      case 'held': {
+        const hold = this.hold!;
+        this.p.record(`refused ${procedure}`, `${request.args.requestedBy}: stack held by ${hold.workflowId}`);
+        return reply('held', hold.workflowId, heldMessage(this.stack.name, hold), { hold });
+      }
       case 'busy': {
         const running = this.running!;
         this.p.record(`refused ${procedure}`, `${request.args.requestedBy}: stack busy with ${running.workflowId}`);
@@ -134,12 +178,14 @@ export class Ownership {
       }
       case 'queued':
       case 'preempting': {
-        if (this.queue.length >= QUEUE_LIMIT)
+        if (this.queue.length >= QUEUE_LIMIT) {
+          if (request.requestKey) this.recent.delete(request.requestKey);
           throw ApplicationFailure.create({
             message: `the queue of ${this.stack.name} is full (${QUEUE_LIMIT})`,
             type: 'QueueFull',
             nonRetryable: true,
           });
+        }
         const workflowId = this.assignId(request);
         this.queue.push({ request, workflowId });
         this.changed();
@@ -154,7 +200,8 @@ export class Ownership {
           );
         }
         this.p.record(`${procedure} preempts ${running.procedure}`, `${workflowId} stops ${running.workflowId}`);
-        await getExternalWorkflowHandle(running.workflowId).signal(preemptSignal, { by: workflowId, procedure });
+        running.preemptedBy = { workflowId, procedure };
+        await this.sendPreemption();
         return reply(
           'started',
           workflowId,
@@ -167,33 +214,87 @@ export class Ownership {
     }
   }
 
+  /** Lifts the hold: an explicit decision of its audience, recorded here and in the holding procedure's report. */
+  async lift(decision: LiftHoldInput): Promise<LiftedHold> {
+    const lifted: LiftedHold = { hold: this.hold!, ...decision, at: new Date().toISOString() };
+    this.hold = undefined;
+    this.lifted.push(lifted);
+    if (this.lifted.length > LIFTED_KEPT) this.lifted.shift();
+    this.p.record(`hold lifted by ${decision.by} (${decision.audience})`, decision.reason);
+    this.changed();
+    try {
+      await orchestration.noteInIncidentReport(
+        await this.stack.current(),
+        lifted.hold.workflowId,
+        `Hold lifted at ${lifted.at} by ${decision.by} for the ${decision.audience}: ${decision.reason}. Nothing was started by it.`,
+      );
+    } catch (err) {
+      this.p.record('hold lift not written to the incident report', messageOf(err));
+    }
+    return lifted;
+  }
+
+  /** Why a lift is refused (no hold, not its audience, no reason); undefined when it may go ahead. */
+  liftRefusal(decision: LiftHoldInput): string | undefined {
+    if (!this.hold) return `stack ${this.stack.name} is not held`;
+    if (!decision || typeof decision.by !== 'string' || !decision.by.trim()) return '"by" (who decides) is required';
+    if (typeof decision.reason !== 'string' || !decision.reason.trim()) return 'a reason is required';
+    if (typeof decision.audience !== 'string' || !isHoldAudience(this.hold, decision.audience))
+      return `only the ${this.hold.audience} lifts this hold (set by ${this.hold.workflowId}: ${this.hold.reason})`;
+    return undefined;
+  }
+
   /** A procedure ended (by its own signal, its watched result, or a status check); the first report counts. */
   ended(end: ProcedureEnd): void {
     if (this.running?.workflowId !== end.workflowId) return;
     this.p.record(`${this.running.procedure} ${end.status}`, `${end.workflowId}${end.detail ? `: ${end.detail}` : ''}`);
     const { procedure, requestedBy, trigger } = this.running;
-    this.lastEnded = {
-      workflowId: end.workflowId,
-      procedure,
-      requestedBy,
-      trigger,
-      status: end.status,
-      endedAt: new Date().toISOString(),
-    };
+    const endedAt = new Date().toISOString();
+    this.lastEnded = { workflowId: end.workflowId, procedure, requestedBy, trigger, status: end.status, endedAt };
     this.running = undefined;
     this.runningInherited = false;
+    if (end.hold) {
+      this.hold = { ...end.hold, procedure, workflowId: end.workflowId, since: endedAt };
+      this.p.record(`stack held by ${end.workflowId}`, `${end.hold.reason}; lifted only by the ${end.hold.audience}`);
+    }
     if (end.followUp) {
-      // A new procedure: it reads the config as it is now, like any other.
+      // A new procedure: it reads the config as it is now, like any other. Queued first among its equals,
+      // so a preemption that came meanwhile (a higher priority) still goes first.
       const args = { ...end.followUp.args, stack: { name: end.followUp.args.stack.name } };
       const request: ProcedureRequest = { procedure: end.followUp.procedure, args, whenBusy: 'refuse' };
-      void this.startInBackground(request, end.followUp.workflowId);
-    } else {
-      this.startNext();
+      this.queue.unshift({ request, workflowId: end.followUp.workflowId });
     }
+    this.startNext();
     this.changed();
   }
 
+  /** Re-sends a preemption the running child has not acknowledged by ending (a signal can miss a child not yet started). */
+  async sendPreemption(): Promise<void> {
+    const running = this.running;
+    if (!running?.preemptedBy) return;
+    try {
+      await getExternalWorkflowHandle(running.workflowId).signal(preemptSignal, {
+        by: running.preemptedBy.workflowId,
+        procedure: running.preemptedBy.procedure,
+      });
+    } catch (err) {
+      this.p.record('preemption not delivered yet', `${running.workflowId}: ${messageOf(err)}; sent again when it runs`);
+    }
+  }
+
   private startNext(): void {
+    if (this.hold) {
+      // A hold starts nothing: what waited is refused, recorded and told to people, not silently lost.
+      for (const q of this.queue.splice(0)) {
+        if (q.request.requestKey) this.recent.delete(q.request.requestKey);
+        this.p.record(`not started: ${q.request.procedure}`, `${q.workflowId}: stack held by ${this.hold.workflowId}`);
+        this.notice(
+          `${q.request.procedure} ${q.workflowId} requested by ${q.request.args.requestedBy} was not started: ${heldMessage(this.stack.name, this.hold)}`,
+          this.hold,
+        );
+      }
+      return;
+    }
     const i = nextInQueue(this.queue.map((q) => q.request));
     if (i < 0) return;
     const [next] = this.queue.splice(i, 1);
@@ -205,6 +306,7 @@ export class Ownership {
       await this.start(request, workflowId);
     } catch (err) {
       this.p.record(`could not start ${request.procedure}`, messageOf(err));
+      this.notice(`${request.procedure} ${workflowId} for ${request.args.requestedBy} could not start: ${messageOf(err)}`);
     }
   }
 
@@ -223,6 +325,7 @@ export class Ownership {
     if (request.requestKey) this.remember(request.requestKey, workflowId);
     this.started.push(workflowId);
     this.p.record(`starting ${procedure}`, `${workflowId} for ${args.requestedBy}: ${args.reason}`);
+    this.startsInFlight++;
     this.changed();
     try {
       const stack = await this.stack.load(args.stack);
@@ -239,14 +342,45 @@ export class Ownership {
         () => this.ended({ workflowId, status: 'completed' }),
         (err) => this.ended(endFromFailure(workflowId, err)),
       );
+      // A preemption that came while the child was being started may have missed it.
+      if (this.running?.workflowId === workflowId) await this.sendPreemption();
     } catch (err) {
-      // Nothing runs under this ID (for example a stray workflow holds it): the stack is free again.
+      // Nothing runs under this ID (for example a stray workflow holds it): the stack is free again, and a
+      // retry of the same request is a new request, not a join of this failed one.
+      if (request.requestKey) this.recent.delete(request.requestKey);
       this.ended({ workflowId, status: 'failed', detail: `could not start: ${messageOf(err)}` });
       throw ApplicationFailure.create({
         message: `could not start ${procedure} as ${workflowId}: ${messageOf(err)}`,
         type: 'StartFailed',
         nonRetryable: true,
       });
+    } finally {
+      this.startsInFlight--;
+      this.changed();
+    }
+  }
+
+  /**
+   * A fresh run (the owner was terminated, or is new) adopts a procedure still running on the stack, so
+   * it never starts a second one beside it; the periodic status check frees the stack when it ends.
+   */
+  private async adoptRunning(): Promise<void> {
+    try {
+      const open = await orchestration.openProcedures(this.stack.name);
+      const found = open.find((o) => isOwnedProcedure(o.procedure));
+      if (!found || this.running) return;
+      this.running = {
+        workflowId: found.workflowId,
+        procedure: found.procedure as OwnedProcedure,
+        requestedBy: 'unknown (adopted)',
+        trigger: 'unknown',
+        startedAt: found.startedAt,
+      };
+      this.runningInherited = true;
+      this.p.record('adopted a running procedure', found.workflowId);
+      this.changed();
+    } catch (err) {
+      this.p.record('could not look for running procedures', messageOf(err));
     }
   }
 

@@ -55,10 +55,12 @@ export async function completeRollback(
   const { stack } = input;
   const docker = hostActivities(stack);
   const target = releases.label ?? releases.to ?? 'unknown';
-  const knownBad = releases.from
-    ? { id: releases.from, reason: `rolled back from by ${workflowInfo().workflowId}` }
-    : undefined;
-  await docker.settleReleases(stack, { knownBad, knownGood: releases.to });
+  const by = workflowInfo().workflowId;
+  await docker.settleReleases(stack, {
+    by,
+    knownBad: releases.from ? { id: releases.from, reason: 'rolled back from, and the rollback verified' } : undefined,
+    knownGood: releases.to ? { id: releases.to, evidence: `verified: ${verification.healthy}` } : undefined,
+  });
   const postId = `${workflowInfo().workflowId}:post-actions`;
   p.reportFollows = true;
   await startChild(postRollbackActions, {
@@ -96,21 +98,25 @@ export async function completeRollback(
  * The runbook's "Failed ──→ Emergency Procedure": the rollback-failed procedure takes over in its own
  * workflow (it outlives this one), and this workflow fails saying where to look.
  */
-export async function escalateFailedRollback(
+export async function escalateFailedRollback(p: Procedure, input: ProcedureInput, why: string): Promise<never> {
+  // The stack owner starts rollback-failed the moment this procedure reports its end.
+  p.followUp = rollbackFailedHandOver(p, input, `rollback failed: ${why}`);
+  const { workflowId } = p.followUp;
+  await announce(input.stack, p.state.procedure, 'failed', `${why}; emergency procedure ${workflowId} takes over`);
+  p.fail(`rollback failed: ${why}; emergency procedure ${workflowId} takes over`, 'RollbackFailed');
+}
+
+/** The rollback-failed procedure that takes over, told what was tried and which state was left behind. */
+export function rollbackFailedHandOver(
   p: Procedure,
   input: ProcedureInput,
   why: string,
-  triedReleases: string[],
-): Promise<never> {
-  const emergencyId = rollbackFailedWorkflowId(input);
-  // The stack owner starts rollback-failed the moment this procedure reports its end.
-  p.followUp = {
+): NonNullable<Procedure['followUp']> {
+  return {
     procedure: 'rollback-failed',
-    workflowId: emergencyId,
-    args: { ...input, reason: `${input.reason}; rollback failed: ${why}`, triedReleases },
+    workflowId: rollbackFailedWorkflowId(input),
+    args: { ...input, reason: `${input.reason}; ${why}`, triedReleases: [...p.triedReleases], leaving: p.leftState },
   };
-  await announce(input.stack, p.state.procedure, 'failed', `${why}; emergency procedure ${emergencyId} takes over`);
-  p.fail(`rollback failed: ${why}; emergency procedure ${emergencyId} takes over`, 'RollbackFailed');
 }
 
 /** The rollback-failed procedure that follows this rollback: one per failed rollback, named after it. */

@@ -21,7 +21,7 @@ import { procedureEndedSignal } from '../definitions';
 import type { Procedure } from '../procedure-state';
 import { announce } from './announce';
 import { escalate } from './escalate';
-import { rollbackFailedWorkflowId } from './finish-rollback';
+import { rollbackFailedHandOver } from './finish-rollback';
 import { messageOf } from './messages';
 
 /** What a failure after the stack changed leads to: the rollback-failed procedure, or people (the escalation path). */
@@ -65,18 +65,12 @@ export async function runOwned<R>(
     } else if (p.followUp) {
       end = { workflowId, status: 'failed', detail: why, followUp: p.followUp };
     } else if ('handOver' in onFailure) {
-      const triedReleases = p.state.toRelease ? [p.state.toRelease] : [];
-      const emergencyId = rollbackFailedWorkflowId(input);
-      const args = {
-        ...input,
-        reason: `${input.reason}; ${p.state.procedure} failed after changing the stack: ${why}`,
-        triedReleases,
-      };
+      const followUp = rollbackFailedHandOver(p, input, `${p.state.procedure} failed after changing the stack: ${why}`);
       end = {
         workflowId,
         status: 'failed',
-        detail: `${why}; emergency procedure ${emergencyId} takes over`,
-        followUp: { procedure: onFailure.handOver, workflowId: emergencyId, args },
+        detail: `${why}; emergency procedure ${followUp.workflowId} takes over`,
+        followUp,
       };
       await announce(input.stack, p.state.procedure, 'failed', end.detail!);
     } else {
@@ -86,6 +80,11 @@ export async function runOwned<R>(
     if (p.state.status !== 'failed') p.finish('failed', end.detail);
     throw ApplicationFailure.create({ message: end.detail, type, nonRetryable: true, details: [end] });
   } finally {
+    // Whatever the end, a stack left contained stays held, in the owner, after this workflow is gone.
+    if (p.hold) {
+      end = { ...end, hold: p.hold };
+      p.record('stack left held', `${p.hold.reason}; only the ${p.hold.audience} lifts it`);
+    }
     await CancellationScope.nonCancellable(async () => {
       if (!p.reportFollows && p.state.procedure !== 'backup') await writeEndReport(p, input, end);
       await reportEnd(ownerId, end);

@@ -18,8 +18,6 @@ export interface RestoreTail<R> {
   afterRestoreFailed?: (error: string) => Promise<unknown>;
   /** "verification failed: ..." by default. */
   verificationFailed?: (failure: string) => string;
-  /** The releases tried, handed to rollback-failed. */
-  tried: string[];
   /** The one failure path; by default the runbook's "Failed ──→ Emergency Procedure" (rollback-failed). */
   fail?: (why: string) => Promise<R>;
   /** A verified restore. */
@@ -31,7 +29,7 @@ export interface RestoreTail<R> {
  * the saga sample. A cancel (abort, preemption) is never treated as a failed restore.
  */
 export async function restoreAndVerify<R>(p: Procedure, input: ProcedureInput, tail: RestoreTail<R>): Promise<R> {
-  const fail = tail.fail ?? ((why: string) => escalateFailedRollback(p, input, why, tail.tried));
+  const fail = tail.fail ?? ((why: string) => escalateFailedRollback(p, input, why));
   try {
     await tail.restore();
   } catch (err) {

@@ -2,6 +2,7 @@ import type { HealthReport } from '../../activities/health';
 import type { ResolvedStack } from '../../domain/config';
 import type { ContainerSpec, Release } from '../../domain/release';
 import { startWaves } from '../../domain/compose';
+import { workflowInfo } from '@temporalio/workflow';
 import { hostActivities, longHostActivities } from '../activities';
 import type { Procedure } from '../procedure-state';
 
@@ -44,6 +45,27 @@ export async function targetRelease(
 export interface ReplaceOptions {
   /** The error lines of the version being replaced are already in `p.errorLines` (captured earlier, alongside). */
   errorLinesCaptured?: boolean;
+  /** The fingerprint of the state being brought back: leaving that same state (a forced restart) is no rollback. */
+  targetFingerprint?: string;
+  /** A guarded deploy moves forward: the state it leaves is not recorded as rolled back from. */
+  movesForward?: boolean;
+  /** The release whose config files are put back first, in the same uninterruptible stretch as the swap. */
+  configOf?: Release;
+}
+
+/**
+ * Records the running state as rolled back from, once per procedure, before the first destructive step:
+ * whatever the procedure's end, no automatic choice goes back to it, and a hand-over carries it.
+ */
+async function leaveRunningState(p: Procedure, stack: ResolvedStack, opts: ReplaceOptions): Promise<void> {
+  p.markChanged();
+  if (opts.movesForward || p.leftState !== undefined) return;
+  p.leftState =
+    (await hostActivities(stack).markLeaving(stack, {
+      by: workflowInfo().workflowId,
+      reason: `${p.state.procedure} moved away from it`,
+      targetFingerprint: opts.targetFingerprint,
+    })) ?? undefined;
 }
 
 /**
@@ -60,7 +82,6 @@ export async function replaceStack(
 ): Promise<HealthReport> {
   const docker = hostActivities(stack);
   if (!opts.errorLinesCaptured) p.errorLines.push(...(await docker.scanErrorLogs(stack)).slice(-50));
-  p.markChanged();
   // Compose's depends_on order; a service_healthy dependency is waited for before its dependents start.
   const waves = startWaves(specs);
   const startWave = async (wave: (typeof waves)[number]) => {
@@ -78,13 +99,20 @@ export async function replaceStack(
   // The stop and the first wave's start in one activity: one round trip, not one per container and one more.
   // The first wave waits for nothing (in a depends_on cycle, nothing is running to wait for).
   const [first, ...rest] = waves;
-  await p.step(SWAP_STEP, () => docker.replaceServices(stack, first?.specs ?? [], label));
-  p.tick('Rollback initiated');
-  if (rest.length)
-    await p.step('start target version', async () => {
-      for (const wave of rest) await startWave(wave);
-    });
-  p.tick('Services restarted');
+  // Once the stop begins, every wave starts: an abort or cancel waits for the end, never leaving services down.
+  await p.shielded(async () => {
+    await leaveRunningState(p, stack, opts);
+    const configOf = opts.configOf;
+    if (configOf?.configFiles.length)
+      await p.step('restore previous config', () => docker.restoreConfigFiles(stack, configOf.id));
+    await p.step(SWAP_STEP, () => docker.replaceServices(stack, first?.specs ?? [], label));
+    p.tick('Rollback initiated');
+    if (rest.length)
+      await p.step('start target version', async () => {
+        for (const wave of rest) await startWave(wave);
+      });
+    p.tick('Services restarted');
+  });
   const report = await p.step(`wait for health (${healthSeconds}s)`, () =>
     longHostActivities(stack, healthSeconds).waitForStackHealthy(stack, {
       timeoutSeconds: healthSeconds,
@@ -102,9 +130,10 @@ export async function restoreRelease(
   release: Release,
   opts: ReplaceOptions = {},
 ): Promise<HealthReport> {
-  if (release.configFiles.length) {
-    p.markChanged();
-    await p.step('restore previous config', () => hostActivities(stack).restoreConfigFiles(stack, release.id));
-  }
-  return replaceStack(p, stack, release.services, release.id, stack.timeouts.healthWaitSeconds, opts);
+  if (!p.triedReleases.includes(release.id)) p.triedReleases.unshift(release.id);
+  return replaceStack(p, stack, release.services, release.id, stack.timeouts.healthWaitSeconds, {
+    ...opts,
+    targetFingerprint: release.fingerprint,
+    configOf: release,
+  });
 }

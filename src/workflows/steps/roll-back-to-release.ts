@@ -54,8 +54,8 @@ export async function rollBackToRelease(
     sinceUnix,
     restore: () => restoreRelease(p, stack, target, { errorLinesCaptured: true }),
     restoreFailed: (error) => `release ${targetId} did not come up healthy: ${error}`,
-    afterRestoreFailed: (error) => docker.markRelease(stack, targetId, { knownBad: `rollback to it failed: ${error}` }),
-    tried: [targetId],
+    afterRestoreFailed: (error) =>
+      docker.markRelease(stack, targetId, { knownBad: `rollback to it failed: ${error}` }, workflowInfo().workflowId),
     complete: (verification) =>
       completeRollback(p, input, verification, { from: current?.id, to: targetId }, sinceUnix),
   });

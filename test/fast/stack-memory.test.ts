@@ -1,0 +1,153 @@
+/**
+ * Fast tier: the stack owner's memory with fake activities on the real dev server. A hold outlives the
+ * procedure that set it, whatever asks next; a trigger that cannot act waits or goes to people; a failed
+ * start leaves no key behind; the owner refuses messages that are not its own.
+ */
+import { startProcedure } from '../../src/client/start-procedure';
+import { ownerStartOptions } from '../../src/client/start-procedure';
+import type { AlertEvent } from '../../src/domain/alerts';
+import type { OwnedProcedure } from '../../src/domain/ownership';
+import { ownerWorkflowId } from '../../src/domain/workflow-ids';
+import { abortUpdate, alertSignal, denyUpdate, liftHoldUpdate, ownerStateQuery } from '../../src/workflows/definitions';
+import { waitFor, waitForPending } from '../harness/waits';
+import { FakeWorld, fakeWorld } from './fake-world';
+
+let world: FakeWorld | undefined;
+afterEach(async () => {
+  await world?.teardown();
+  world = undefined;
+});
+
+const ask = (w: FakeWorld, procedure: OwnedProcedure, opts: { queue?: boolean; force?: boolean; key?: string } = {}) =>
+  startProcedure(
+    w.client,
+    procedure,
+    {
+      stack: { name: w.stack.name },
+      trigger: 'cli',
+      requestedBy: 'engineer',
+      reason: 'try it',
+      releaseId: '20260101-000000',
+    },
+    { taskQueue: w.taskQueue, whenBusy: opts.queue ? 'queue' : 'refuse', force: opts.force, requestKey: opts.key },
+  );
+const owner = (w: FakeWorld) => w.client.workflow.getHandle(ownerWorkflowId(w.stack.name));
+const state = (w: FakeWorld) => owner(w).query(ownerStateQuery);
+const notices = (w: FakeWorld) =>
+  w.calls.filter((c) => c.name === 'notify').map((c) => (c.args[1] as { message: string }).message);
+
+async function fire(w: FakeWorld, name: string): Promise<void> {
+  const event: AlertEvent = {
+    source: 'alertmanager',
+    stack: w.stack.name,
+    name,
+    severity: 'critical',
+    status: 'firing',
+    fingerprint: `fp-${name}`,
+    startsAt: new Date().toISOString(),
+    labels: { stack: w.stack.name },
+  };
+  await w.client.workflow.signalWithStart('stackOwner', {
+    ...ownerStartOptions({ name: w.stack.name }, { taskQueue: w.taskQueue }),
+    signal: alertSignal,
+    signalArgs: [[event]],
+  });
+}
+
+async function world$(name: string): Promise<FakeWorld> {
+  world = await fakeWorld(name);
+  world.stack.notifications = [{ kind: 'webhook', url: 'http://127.0.0.1:9/hook' }];
+  return world;
+}
+
+test('a denied breach holds the stack: nothing from any entry point starts until the security team lifts it', async () => {
+  const w = await world$('fastheld');
+  const { handle: breach } = await ask(w, 'security-breach');
+  await waitForPending(breach, 'approval', 'security team');
+  await breach.executeUpdate(denyUpdate, { args: [{ by: 'sec', reason: 'forensics still running' }] });
+  expect(await breach.result()).toMatchObject({ status: 'isolated' });
+  const held = await waitFor(async () => ((await state(w)).state === 'held' ? state(w) : undefined), 'the hold');
+  expect(held.hold).toMatchObject({
+    workflowId: breach.workflowId,
+    audience: 'security team',
+    procedure: 'security-breach',
+  });
+  const swaps = w.calls.filter((c) => c.name === 'recreateFromSpec').length;
+
+  // An engineer's explicit release, forced; a queued request; an emergency of higher priority: all refused.
+  for (const [procedure, opts] of [
+    ['specific-version-rollback', { force: true }],
+    ['quick-rollback', { queue: true }],
+    ['complete-service-outage', {}],
+  ] as const) {
+    const { reply } = await ask(w, procedure, opts);
+    expect(reply).toMatchObject({ outcome: 'held', workflowId: breach.workflowId });
+    expect(reply.message).toContain('lifeline lift fastheld --audience "security team"');
+  }
+  // A critical alert: recorded and told to people, nothing started.
+  await fire(w, 'ApiDown');
+  await waitFor(
+    async () => (notices(w).some((m) => m.includes('ApiDown') && m.includes('is held')) ? true : undefined),
+    'the alert to be told',
+  );
+  expect((await state(w)).started).toEqual([breach.workflowId]);
+  expect(w.calls.filter((c) => c.name === 'recreateFromSpec')).toHaveLength(swaps);
+
+  // Only the hold's audience lifts it, with a reason; the lift starts nothing.
+  await expect(
+    owner(w).executeUpdate(liftHoldUpdate, { args: [{ by: 'oncall', audience: 'on-call engineer', reason: 'ok' }] }),
+  ).rejects.toMatchObject({ cause: { message: expect.stringContaining('only the security team lifts this hold') } });
+  const lifted = await owner(w).executeUpdate(liftHoldUpdate, {
+    args: [{ by: 'sec-lead', audience: 'security team', reason: 'forensics done, keys rotated' }],
+  });
+  expect(lifted).toMatchObject({ by: 'sec-lead', hold: { workflowId: breach.workflowId } });
+  const after = await state(w);
+  expect(after).toMatchObject({ state: 'free', lifted: [{ by: 'sec-lead', reason: 'forensics done, keys rotated' }] });
+  expect(after.started).toEqual([breach.workflowId]);
+  const note = w.calls.find((c) => c.name === 'noteInIncidentReport');
+  expect(note?.args.slice(1)).toEqual([
+    breach.workflowId,
+    expect.stringContaining('by sec-lead for the security team'),
+  ]);
+  expect((await ask(w, 'specific-version-rollback')).reply.outcome).toBe('started');
+});
+
+test('a critical alert that finds the stack busy waits for it, then goes to people instead of rolling back further', async () => {
+  const w = await world$('fastdefer');
+  w.hold.health = true;
+  const { handle: rollback } = await ask(w, 'quick-rollback');
+  await waitFor(async () => (w.calls.some((c) => c.name === 'waitForStackHealthy') ? true : undefined), 'the swap');
+  await fire(w, 'ErrorRate');
+  await waitFor(
+    async () => (notices(w).some((m) => m.includes('ErrorRate') && m.includes('waits')) ? true : undefined),
+    'the wait to be told',
+  );
+  w.hold.health = false;
+  await rollback.result();
+  // Judged again once the stack was free: the rollback just completed, so people decide, with the reason.
+  await waitFor(
+    async () => (notices(w).some((m) => m.includes('ErrorRate: no quick-rollback started')) ? true : undefined),
+    'the alert to go to people',
+  );
+  expect((await state(w)).started).toEqual([rollback.workflowId]);
+});
+
+test('a start that failed leaves no key: the same request asked again starts, not joins the failure', async () => {
+  const w = await world$('fastkey');
+  w.configMissing.on = true;
+  await expect(ask(w, 'backup', { key: 'api:k1' })).rejects.toMatchObject({
+    cause: { message: expect.stringContaining('could not start backup') },
+  });
+  w.configMissing.on = false;
+  const again = await ask(w, 'backup', { key: 'api:k1' });
+  expect(again.reply.outcome).toBe('started');
+  await again.handle.result();
+});
+
+test("the owner refuses a procedure's abort and keeps serving", async () => {
+  const w = await world$('fastownerabort');
+  const { handle } = await ask(w, 'backup');
+  await handle.result();
+  await expect(owner(w).executeUpdate(abortUpdate, { args: [{ by: 'x', reason: 'y' }] })).rejects.toThrow();
+  expect((await ask(w, 'backup')).reply.outcome).toBe('started');
+});
