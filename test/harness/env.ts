@@ -66,7 +66,7 @@ export interface TestEnv {
   request(
     procedure: OwnedProcedure,
     args: ProcedureInput & Record<string, unknown>,
-    opts?: { whenBusy?: WhenBusy; requestKey?: string },
+    opts?: { whenBusy?: WhenBusy; requestKey?: string; force?: boolean },
   ): Promise<StartedProcedure>;
   teardown(): Promise<void>;
 }
