@@ -10,6 +10,7 @@ import { configSchema, resolveStack, ResolvedStack, StackConfigInput, StackRef }
 import { type ContainerSpec, type Release, type ReleaseFact, summarize } from '../../src/domain/release';
 import { nextFact } from '../../src/domain/release-rules';
 import { hostTaskQueue } from '../../src/domain/task-queues';
+import { createProcedureStatusActivities } from '../../src/activities/procedure-status';
 import { createRollbackPreparation } from '../../src/activities/rollback-preparation';
 import { ownerWorkflowId } from '../../src/domain/workflow-ids';
 import { ownerStateQuery } from '../../src/workflows/definitions';
@@ -229,7 +230,10 @@ export async function fakeWorld(
     writeIncidentReport: recorded('writeIncidentReport', () => `/reports/${name}.md`),
     createGithubIssue: recorded('createGithubIssue', () => 'https://github.example/1'),
     procedureStatus: recorded('procedureStatus', () => ({ open: false, status: 'COMPLETED' })),
-    openProcedures: recorded('openProcedures', () => []),
+    // The real search: a fresh owner run finds what still runs on its stack in Temporal's visibility.
+    openProcedures: recorded('openProcedures', (stackName: string) =>
+      createProcedureStatusActivities({ client }).openProcedures(stackName),
+    ),
     noteInIncidentReport: recorded('noteInIncidentReport', () => `/reports/${name}.md`),
   };
   const preparation = createRollbackPreparation({ releases: host$, health: host$ });

@@ -151,3 +151,19 @@ test("the owner refuses a procedure's abort and keeps serving", async () => {
   await expect(owner(w).executeUpdate(abortUpdate, { args: [{ by: 'x', reason: 'y' }] })).rejects.toThrow();
   expect((await ask(w, 'backup')).reply.outcome).toBe('started');
 });
+
+test('a fresh owner run adopts the procedure still running on its stack, and starts nothing beside it', async () => {
+  const w = await world$('fastadopt');
+  w.hold.health = true;
+  const { handle: rollback } = await ask(w, 'quick-rollback');
+  await waitFor(async () => (w.calls.some((c) => c.name === 'waitForStackHealthy') ? true : undefined), 'the swap');
+  await owner(w).terminate('the owner is lost');
+  // The next request starts a fresh owner run, which finds the rollback before it answers.
+  const { reply } = await ask(w, 'backup');
+  expect(reply).toMatchObject({ outcome: 'busy', workflowId: rollback.workflowId });
+  w.hold.health = false;
+  await rollback.result();
+  // The rollback's end reaches the new run, which frees the stack.
+  await waitFor(async () => ((await state(w)).running ? undefined : true), 'the stack to be free');
+  expect((await ask(w, 'backup')).reply.outcome).toBe('started');
+});
