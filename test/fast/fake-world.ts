@@ -133,7 +133,10 @@ export async function fakeWorld(
     return r;
   };
   /** The running state's fingerprint: the release the containers run (a forced restart's label included). */
-  const runningFingerprint = () => find([...running.values()][0].split(':')[0]).fingerprint;
+  const runningFingerprint = () => {
+    const label = [...running.values()][0];
+    return releases.find((r) => r.id === label.split(':')[0])?.fingerprint ?? label;
+  };
   const recorded =
     <A extends unknown[], R>(fnName: string, fn: (...args: A) => R) =>
     async (...args: A): Promise<R> => {

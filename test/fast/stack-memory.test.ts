@@ -167,3 +167,28 @@ test('a fresh owner run adopts the procedure still running on its stack, and sta
   await waitFor(async () => ((await state(w)).running ? undefined : true), 'the stack to be free');
   expect((await ask(w, 'backup')).reply.outcome).toBe('started');
 });
+
+test('rollback-failed after a container rollback never restores the state that rollback left', async () => {
+  const w = await world$('fasthandover');
+  // The image-tag rollback's containers (labelled image:<tag>) never get healthy.
+  w.unhealthy.add('image');
+  const { handle } = await startProcedure(
+    w.client,
+    'container-rollback',
+    { stack: { name: w.stack.name }, trigger: 'cli', requestedBy: 'engineer', reason: 'v3 bad', imageTag: 'v9' },
+    { taskQueue: w.taskQueue },
+  );
+  const failure = await handle.result().then(
+    () => undefined,
+    (err: { cause?: { message?: string } }) => err.cause?.message,
+  );
+  const emergencyId = /emergency procedure (\S+) takes over/.exec(failure ?? '')?.[1];
+  expect(emergencyId).toBeDefined();
+  const emergency = w.client.workflow.getHandle(emergencyId!);
+  await waitFor(async () => (await emergency.describe()) && true, 'rollback-failed to start');
+  // It was told which state was left (v3), and went to the newest release that is neither that nor bad.
+  expect(await emergency.result()).toMatchObject({ status: 'completed', toRelease: '20260102-000000' });
+  const restored = w.calls.filter((c) => c.name === 'recreateFromSpec').map((c) => c.args[2] as string);
+  expect(restored).not.toContain('20260103-000000');
+  expect(w.facts.get('v3')?.verdict).toBe('rolled-back-from');
+});
