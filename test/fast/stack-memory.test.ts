@@ -3,12 +3,18 @@
  * procedure that set it, whatever asks next; a trigger that cannot act waits or goes to people; a failed
  * start leaves no key behind; the owner refuses messages that are not its own.
  */
-import { startProcedure } from '../../src/client/start-procedure';
-import { ownerStartOptions } from '../../src/client/start-procedure';
+import { ownerStartOptions, startProcedure } from '../../src/client/start-procedure';
 import type { AlertEvent } from '../../src/domain/alerts';
 import type { OwnedProcedure } from '../../src/domain/ownership';
 import { ownerWorkflowId } from '../../src/domain/workflow-ids';
-import { abortUpdate, alertSignal, denyUpdate, liftHoldUpdate, ownerStateQuery } from '../../src/workflows/definitions';
+import {
+  abortUpdate,
+  alertSignal,
+  confirmStepUpdate,
+  denyUpdate,
+  liftHoldUpdate,
+  ownerStateQuery,
+} from '../../src/workflows/definitions';
 import { waitFor, waitForPending } from '../harness/waits';
 import { FakeWorld, fakeWorld } from './fake-world';
 
@@ -191,4 +197,30 @@ test('rollback-failed after a container rollback never restores the state that r
   const restored = w.calls.filter((c) => c.name === 'recreateFromSpec').map((c) => c.args[2] as string);
   expect(restored).not.toContain('20260103-000000');
   expect(w.facts.get('v3')?.verdict).toBe('rolled-back-from');
+});
+
+test('a person naming a release that is known-bad is asked to confirm it first; confirmed, it runs', async () => {
+  const w = await world$('fastconfirm');
+  const { handle: quick } = await ask(w, 'quick-rollback');
+  await quick.result(); // v3 is known-bad now
+  const { handle } = await startProcedure(
+    w.client,
+    'specific-version-rollback',
+    {
+      stack: { name: w.stack.name },
+      trigger: 'cli',
+      requestedBy: 'engineer',
+      reason: 'v3 after all',
+      releaseId: '20260103-000000',
+    },
+    { taskQueue: w.taskQueue },
+  );
+  const waiting = await waitForPending(handle, 'confirm-step', 'engineer');
+  expect(waiting.pending?.prompt).toMatch(
+    /^release 20260103-000000 is known-bad \(rolled back from, and the rollback verified; by .*\): roll back to it anyway\?$/,
+  );
+  const swaps = w.calls.filter((c) => c.name === 'replaceServices').length;
+  await handle.executeUpdate(confirmStepUpdate, { args: [{ by: 'engineer', reason: 'the bug was in the config' }] });
+  expect(await handle.result()).toMatchObject({ status: 'completed', toRelease: '20260103-000000' });
+  expect(w.calls.filter((c) => c.name === 'replaceServices')).toHaveLength(swaps + 1);
 });
