@@ -15,7 +15,10 @@ export function createIncidentNoteActivities() {
       const file = incidentReportFile(stack.dataDir, stack.name, workflowId);
       const text = await readFile(file, 'utf8').catch(() => '');
       const line = `- ${note.replace(/\s+/g, ' ')}\n`;
-      if (!text.includes(line)) await appendFile(file, `${text.includes('\n## Afterwards\n') ? '' : '\n## Afterwards\n\n'}${line}`, { mode: 0o600 });
+      if (!text.includes(line))
+        await appendFile(file, `${text.includes('\n## Afterwards\n') ? '' : '\n## Afterwards\n\n'}${line}`, {
+          mode: 0o600,
+        });
       return file;
     },
   };

@@ -3,9 +3,9 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { AxiosInstance } from 'axios';
 import path from 'node:path';
 import type { ResolvedStack } from '../domain/config';
-import { assertStackName } from '../domain/names';
 import { renderIncidentReport, IncidentReport } from '../domain/incident';
 import { privateDir, writeFileAtomic } from '../store/files';
+import { incidentReportFile } from './incident-notes';
 
 export interface LifelineEvent {
   kind: 'started' | 'escalated' | 'waiting' | 'completed' | 'failed' | 'alert' | 'aborted' | 'cancelled' | 'preempted';
@@ -30,13 +30,14 @@ export function createNotifyActivities(deps: { http: AxiosInstance; githubToken?
     /**
      * Posts the event to the stack's stakeholders, or to one escalation level's contacts; fails (and so
      * retries) only when a target answers with a server error or not at all. Returns how many targets
-     * accepted it (a 2xx answer): the checklist ticks "notified" on that evidence only.
+     * accepted it (a 2xx answer): the checklist ticks "notified" on that evidence only; and how the others
+     * answered, by host only (a webhook URL's path can hold its token), for the procedure's record.
      */
     async notify(
       stack: ResolvedStack,
       event: LifelineEvent,
       to: Audience = 'stakeholders',
-    ): Promise<{ accepted: number; targets: number }> {
+    ): Promise<{ accepted: number; targets: number; refused: string[] }> {
       const targets =
         to === 'stakeholders'
           ? stack.notifications
@@ -47,8 +48,9 @@ export function createNotifyActivities(deps: { http: AxiosInstance; githubToken?
           // Slack reads <...> as links and mentions (<!channel>): escape, as its API asks.
           const body = t.kind === 'slack' ? { text: escapeSlack(text) } : { ...event, text };
           const res = await http.post(t.url, body, { timeout: 5000, validateStatus: () => true });
-          if (res.status >= 500) throw new Error(`${new URL(t.url).host} answered ${res.status}`);
-          return res.status;
+          const host = new URL(t.url).host;
+          if (res.status >= 500) throw new Error(`${host} answered ${res.status}`);
+          return { host, status: res.status };
         }),
       );
       const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -57,15 +59,16 @@ export function createNotifyActivities(deps: { http: AxiosInstance; githubToken?
           message: `notification failed: ${failed.map((f) => String(f.reason?.message ?? f.reason)).join('; ')}`,
           type: 'NotifyFailed',
         });
-      const accepted = results.filter((r) => r.status === 'fulfilled' && r.value >= 200 && r.value < 300).length;
-      return { accepted, targets: results.length };
+      const refused = results
+        .flatMap((r) => (r.status === 'fulfilled' && (r.value.status < 200 || r.value.status >= 300) ? [r.value] : []))
+        .map((a) => `${a.host} answered ${a.status}`);
+      return { accepted: results.length - refused.length, targets: results.length, refused };
     },
 
     /** Writes the incident report as Markdown under <dataDir>/incidents; the same request always writes the same file. */
     async writeIncidentReport(stack: ResolvedStack, report: IncidentReport): Promise<string> {
-      const dir = path.join(stack.dataDir, 'incidents', assertStackName(stack.name));
-      await privateDir(dir);
-      const file = path.join(dir, `${report.workflowId.replace(/[^A-Za-z0-9_.-]/g, '_')}.md`);
+      const file = incidentReportFile(stack.dataDir, stack.name, report.workflowId);
+      await privateDir(path.dirname(file));
       await writeFileAtomic(file, renderIncidentReport(report));
       return file;
     },

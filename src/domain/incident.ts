@@ -23,6 +23,9 @@ export interface IncidentReport {
   decisions?: Decision[];
 }
 
+/** The timeline step of a notice or page nobody received; the report lists these apart, so no reader misses them. */
+export const NOTICE_NOT_SENT = 'notice not sent';
+
 /** The runbook's follow-ups that people do: open in every report until someone does them. */
 const PEOPLE_ITEMS: readonly ChecklistItem[] = [
   'Root cause analysis started',
@@ -53,6 +56,10 @@ export function renderIncidentReport(raw: IncidentReport): string {
         `- ${oneLine(d.at)} ${oneLine(d.kind)}${d.approved === undefined ? '' : d.approved ? ' (approved)' : ' (denied)'} by ${oneLine(d.by)}${d.releaseId ? ` for release ${oneLine(d.releaseId)}` : ''}: ${oneLine(d.reason) || '(no reason given)'}`,
     )
     .join('\n');
+  const notSent = r.timeline
+    .filter((t) => t.step === NOTICE_NOT_SENT)
+    .map((t) => `- ${oneLine(t.at)} ${oneLine(t.detail)}`)
+    .join('\n');
   const open = r.checklist
     .filter((e) => PEOPLE_ITEMS.includes(e.item) && e.state === 'pending')
     .map((e) => `- [ ] ${e.item}`)
@@ -74,6 +81,9 @@ export function renderIncidentReport(raw: IncidentReport): string {
     '',
     '## Decisions',
     decisions || '- (none)',
+    '',
+    '## Notices not sent',
+    notSent || '- (none)',
     '',
     '## Open items for people',
     open || '- (none)',

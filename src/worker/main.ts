@@ -31,10 +31,11 @@ async function main(): Promise<void> {
     host,
     roles,
     dataConverter,
+    // Pinned versions are recorded in the data folder read at start, so a restart with a changed file keeps them.
     stacks: new PinnedStacks((name) => {
       const now = config();
       return hasStack(now, name) ? resolveStack(now, name) : undefined;
-    }),
+    }, dataDir),
     taskQueue: env.LIFELINE_TASK_QUEUE,
     workflowBundle: env.LIFELINE_WORKFLOW_BUNDLE ? { codePath: env.LIFELINE_WORKFLOW_BUNDLE } : undefined,
     chaosActivityDelayMs: env.LIFELINE_CHAOS_ACTIVITY_DELAY_MS || undefined,

@@ -6,6 +6,7 @@ import type { IncidentReport, TimelineEntry } from '../domain/incident';
 import type { Decision } from '../domain/procedure-types';
 import { hostActivities, orchestration } from './activities';
 import { announce } from './steps/announce';
+import { messageOf } from './steps/messages';
 import { EscalatedResult, escalateAndFinish } from './steps/escalate';
 import { Procedure } from './procedure-state';
 import { closeWindow, openWindow } from './steps/monitoring-window';
@@ -99,7 +100,9 @@ export async function postRollbackActions(input: PostRollbackInput): Promise<Pos
     try {
       githubIssue = await orchestration.createGithubIssue(stack, report);
     } catch (err) {
-      log.warn('GitHub issue not created', { error: String(err) });
+      // Recorded where people look, not only logged.
+      const note = `GitHub issue not created: ${messageOf(err)}`;
+      await orchestration.noteInIncidentReport(stack, input.rollbackWorkflowId, note).catch(() => log.warn(note)); // the report itself is unreachable: the log is all that is left
     }
   }
   // The runbook's next step when the system does not stay well after a rollback: people, through the escalation path.

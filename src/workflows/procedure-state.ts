@@ -144,7 +144,8 @@ export class Procedure {
       reason.kind === 'aborted' ? `abort requested by ${reason.by}` : `preempted by ${reason.by} (${reason.procedure})`,
       reason.kind === 'aborted' ? reason.reason : undefined,
     );
-    if (this.shieldDepth) this.record(`stopping after "${this.state.step}" ends`, 'a destructive step is never cut short');
+    if (this.shieldDepth)
+      this.record(`stopping after "${this.state.step}" ends`, 'a destructive step is never cut short');
     this.scope.cancel();
   }
 

@@ -85,7 +85,7 @@ async function rollbackFailedSteps(p: Procedure, input: RollbackFailedInput): Pr
     await docker.markRelease(stack, id, { knownBad: 'rollback to it failed during the rollback-failed procedure' }, by);
   }
 
-  await announce(stack, p.state.procedure, 'escalated', `all rollbacks failed; escalating to infrastructure team`);
+  await announce(stack, p, 'escalated', `all rollbacks failed; escalating to infrastructure team`);
   // Nothing automatic may try again: the infrastructure team decides what runs next.
   p.hold = {
     reason: `every rollback failed (rollback-failed ${workflowInfo().workflowId})`,

@@ -74,12 +74,7 @@ async function securityBreachSteps(p: Procedure, input: ProcedureInput): Promise
   p.tick('Backup of current state created', compromised ? 'done' : 'skipped', compromised?.id);
 
   const candidates = cleanReleases(await docker.listReleases(stack));
-  await announce(
-    stack,
-    p.state.procedure,
-    'waiting',
-    'services stay down until the security team approves a clean release',
-  );
+  await announce(stack, p, 'waiting', 'services stay down until the security team approves a clean release');
   // The approval names the exact release it lets start: the default is spelled out in the question.
   const question = candidates[0]
     ? `Approve deploying clean release ${candidates[0].id} (or name another of the options); deny to keep the stack isolated`

@@ -1,7 +1,6 @@
-import { log, workflowInfo } from '@temporalio/workflow';
 import type { ResolvedStack } from '../../domain/config';
 import type { Decision } from '../../domain/procedure-types';
-import { orchestration } from '../activities';
+import { page } from './announce';
 import type { Procedure } from '../procedure-state';
 
 export interface EscalatedResult {
@@ -27,22 +26,7 @@ export async function escalate(
     const level = levels[index];
     const last = index === levels.length - 1;
     p.setEscalationLevel(index + 1);
-    if (level.contacts.length) {
-      await orchestration
-        .notify(
-          stack,
-          {
-            kind: 'escalated',
-            procedure: p.state.procedure,
-            stack: stack.name,
-            workflowId: workflowInfo().workflowId,
-            message,
-            level: level.name,
-          },
-          { escalationLevel: level.name },
-        )
-        .catch((err) => log.warn('escalation notice failed', { error: String(err) }));
-    }
+    await page(p, stack, level, message);
     const d = await p.ask('ack', `${message} — acknowledge to take the incident`, level.name, {
       timeoutSeconds: last ? undefined : level.ackTimeoutSeconds,
     });

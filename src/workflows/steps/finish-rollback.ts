@@ -61,6 +61,8 @@ export async function completeRollback(
     knownBad: releases.from ? { id: releases.from, reason: 'rolled back from, and the rollback verified' } : undefined,
     knownGood: releases.to ? { id: releases.to, evidence: `verified: ${verification.healthy}` } : undefined,
   });
+  // Announced before the post-rollback actions take the timeline: a notice that failed is in the report.
+  await announce(stack, p, 'completed', `rolled back to ${target}: ${verification.healthy}`);
   const postId = `${workflowInfo().workflowId}:post-actions`;
   p.reportFollows = true;
   await startChild(postRollbackActions, {
@@ -83,7 +85,6 @@ export async function completeRollback(
       },
     ],
   });
-  await announce(stack, p.state.procedure, 'completed', `rolled back to ${target}: ${verification.healthy}`);
   p.finish('completed', verification.healthy);
   return {
     status: 'completed',
@@ -102,7 +103,7 @@ export async function escalateFailedRollback(p: Procedure, input: ProcedureInput
   // The stack owner starts rollback-failed the moment this procedure reports its end.
   p.followUp = rollbackFailedHandOver(p, input, `rollback failed: ${why}`);
   const { workflowId } = p.followUp;
-  await announce(input.stack, p.state.procedure, 'failed', `${why}; emergency procedure ${workflowId} takes over`);
+  await announce(input.stack, p, 'failed', `${why}; emergency procedure ${workflowId} takes over`);
   p.fail(`rollback failed: ${why}; emergency procedure ${workflowId} takes over`, 'RollbackFailed');
 }
 

@@ -72,7 +72,7 @@ export async function runOwned<R>(
         detail: `${why}; emergency procedure ${followUp.workflowId} takes over`,
         followUp,
       };
-      await announce(input.stack, p.state.procedure, 'failed', end.detail!);
+      await announce(input.stack, p, 'failed', end.detail!);
     } else {
       const ack = await escalateAfterFailure(p, input, onFailure.escalateFromLevel, why);
       end = { workflowId, status: 'failed', detail: `${why}; escalated, taken by ${ack}` };
@@ -142,8 +142,9 @@ async function wrapUpStopped(p: Procedure, input: ProcedureInput): Promise<Proce
     state = `unknown (${messageOf(err)})`;
   }
   const detail = `${who} at "${p.state.step}"${p.stackChanged ? '' : '; nothing was changed'}. Containers now: ${state}`;
+  // Announced first: a notice that fails is recorded before the outcome, which stays the timeline's last entry.
+  await announce(input.stack, p, status, detail);
   p.finish(status, detail);
-  await announce(input.stack, p.state.procedure, status, detail);
   return { workflowId: workflowInfo().workflowId, status, detail };
 }
 
