@@ -7,6 +7,7 @@ import { createGunzip } from 'node:zlib';
 import { extract } from 'tar-stream';
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ReleaseStore } from '../src/store/release-store';
+import { ownerWorkflowId } from '../src/domain/workflow-ids';
 import type { ResolvedStack } from '../src/domain/config';
 import type { ReleaseSummary } from '../src/domain/release';
 import { removeFixtureStack, upFixtureStack, upNginx, fixtureContainer } from '../src/fixtures/stack';
@@ -17,13 +18,15 @@ import {
   chooseReleaseUpdate,
   confirmStepUpdate,
   denyUpdate,
+  liftHoldUpdate,
+  ownerStateQuery,
   progressQuery,
 } from '../src/workflows/definitions';
 import { lifeline } from './harness/cli';
 import { createTestEnv, FAST_TIMEOUTS, harnessState, TestEnv } from './harness/env';
 import { inVolume, LISTING } from './harness/volume';
 import { recordGoodRelease } from './harness/releases';
-import { waitForPending } from './harness/waits';
+import { waitFor, waitForPending } from './harness/waits';
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -244,6 +247,17 @@ describe('data corruption', () => {
     expect((await new ReleaseStore(env.dataDir).summary('corrupt', good.id)).knownBad).toBe(true);
     await h.executeUpdate(acknowledgeUpdate, { args: [{ by: 'dba' }] });
     expect(await h.result()).toMatchObject({ status: 'escalated', acknowledgedBy: 'dba' });
+    // Its services stay stopped, so the stack stays held until senior ops lift it: no rollback starts them.
+    const owner = env.client.workflow.getHandle(ownerWorkflowId('corrupt'));
+    const held = await waitFor(async () => {
+      const s = await owner.query(ownerStateQuery);
+      return s.state === 'held' ? s : undefined;
+    }, 'the hold');
+    expect(held.hold).toMatchObject({ workflowId: h.workflowId, audience: 'senior ops' });
+    expect((await env.request('quick-rollback', input(stack, 'try'))).reply.outcome).toBe('held');
+    await owner.executeUpdate(liftHoldUpdate, {
+      args: [{ by: 'dba', audience: 'senior ops', reason: 'data checked' }],
+    });
   });
 });
 

@@ -5,6 +5,7 @@ import { PassThrough } from 'node:stream';
 import type { ResolvedStack } from '../domain/config';
 import type { ContainerSpec } from '../domain/release';
 import { badInput, dockerFailure, statusCodeOf } from './errors';
+import { heartbeating } from './heartbeat';
 import { COMPOSE_LABELS } from '../domain/compose';
 import { CreatePlan, createPlanFromSpec, LIFELINE_LABELS, specFromInspect, specHash } from './docker-specs';
 
@@ -432,29 +433,40 @@ export function createDockerActivities(docker: Docker) {
 
     /** Removes unused volumes. Only ever called after a person approved it: this deletes data. */
     async pruneVolumes(): Promise<{ volumesDeleted: string[]; spaceReclaimed: number }> {
-      try {
-        const v = await docker.pruneVolumes();
-        return { volumesDeleted: v.VolumesDeleted ?? [], spaceReclaimed: v.SpaceReclaimed ?? 0 };
-      } catch (err) {
-        throw dockerFailure('prune volumes', err);
-      }
+      // The engine may take minutes over large volumes: the attempt keeps telling the server it is alive.
+      return heartbeating(
+        () => 'pruning volumes',
+        async () => {
+          try {
+            const v = await docker.pruneVolumes();
+            return { volumesDeleted: v.VolumesDeleted ?? [], spaceReclaimed: v.SpaceReclaimed ?? 0 };
+          } catch (err) {
+            throw dockerFailure('prune volumes', err);
+          }
+        },
+      );
     },
 
     /** Frees space safely: stopped containers, dangling images and build cache. Never volumes. */
     async pruneSafe(): Promise<{ containersDeleted: number; imagesDeleted: number; spaceReclaimed: number }> {
-      Context.current().heartbeat('pruning');
-      try {
-        const c = await docker.pruneContainers();
-        const i = await docker.pruneImages({ filters: { dangling: { true: true } } });
-        await docker.pruneBuilder().catch(() => undefined); // engines without BuildKit have no builder cache
-        return {
-          containersDeleted: c.ContainersDeleted?.length ?? 0,
-          imagesDeleted: i.ImagesDeleted?.length ?? 0,
-          spaceReclaimed: (c.SpaceReclaimed ?? 0) + (i.SpaceReclaimed ?? 0),
-        };
-      } catch (err) {
-        throw dockerFailure('prune', err);
-      }
+      // Each prune may take minutes on a full disk: the attempt keeps telling the server it is alive.
+      return heartbeating(
+        () => 'pruning',
+        async () => {
+          try {
+            const c = await docker.pruneContainers();
+            const i = await docker.pruneImages({ filters: { dangling: { true: true } } });
+            await docker.pruneBuilder().catch(() => undefined); // engines without BuildKit have no builder cache
+            return {
+              containersDeleted: c.ContainersDeleted?.length ?? 0,
+              imagesDeleted: i.ImagesDeleted?.length ?? 0,
+              spaceReclaimed: (c.SpaceReclaimed ?? 0) + (i.SpaceReclaimed ?? 0),
+            };
+          } catch (err) {
+            throw dockerFailure('prune', err);
+          }
+        },
+      );
     },
   };
 }

@@ -191,10 +191,13 @@ export function createHealthActivities(deps: { docker: DockerActivities; http: A
       );
     },
 
-    /** The stack's configured data integrity check: an HTTP endpoint, or a command in a service's container. */
-    async checkIntegrity(stack: ResolvedStack): Promise<CheckResult> {
+    /**
+     * The stack's configured data integrity check: an HTTP endpoint, or a command in a service's container.
+     * Undefined when none is configured: no check is no evidence, never a pass.
+     */
+    async checkIntegrity(stack: ResolvedStack): Promise<CheckResult | undefined> {
       const check = stack.integrityCheck;
-      if (!check) return { name: 'data integrity', passed: true, detail: 'no integrity check configured' };
+      if (!check) return undefined;
       if (check.type === 'http') {
         try {
           const res = await http.get(check.url, {

@@ -40,7 +40,9 @@ export function createHostMachineActivities() {
           'BadInput',
         );
       const ctx = Context.current();
-      const beat = setInterval(() => ctx.heartbeat(argv[0]), 2000);
+      // At once and every second: the heartbeat timeout may be as short as the stack's activityHeartbeatSeconds.
+      ctx.heartbeat(argv[0]);
+      const beat = setInterval(() => ctx.heartbeat(argv[0]), 1000);
       try {
         return await new Promise((resolve, reject) => {
           execFile(

@@ -75,7 +75,8 @@ export function renderOwnerState(o: OwnerState): string {
       `  held since ${o.hold.since} by ${o.hold.procedure} ${o.hold.workflowId}: ${shown(o.hold.reason)}`,
       `  only the ${o.hold.audience} lifts it: lifeline lift ${o.stack} --audience "${o.hold.audience}" --reason <why>`,
     );
-  if (o.running) lines.push(`  running: ${o.running.procedure} ${o.running.workflowId} (by ${shown(o.running.requestedBy)})`);
+  if (o.running)
+    lines.push(`  running: ${o.running.procedure} ${o.running.workflowId} (by ${shown(o.running.requestedBy)})`);
   for (const q of o.queued) lines.push(`  queued: ${q.procedure} ${q.workflowId} (by ${shown(q.requestedBy)})`);
   for (const l of o.lifted.slice(-3))
     lines.push(`  lifted ${l.at} by ${shown(l.by)} (${l.audience}): ${shown(l.reason)}`);

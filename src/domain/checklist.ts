@@ -46,6 +46,58 @@ export function mark(list: ChecklistEntry[], item: ChecklistItem, state: ItemSta
   for (const e of list) if (e.item === item) Object.assign(e, { state, note });
 }
 
+/** A checklist item's state, judged from evidence, and why. */
+export interface Tick {
+  state: ItemState;
+  note: string;
+}
+
+/**
+ * "Backup of current state created" from a recorded release (null: no container ran, nothing was recorded).
+ * Done only when the release holds every volume the stack archives; a release of containers and config alone
+ * is the whole backup of a stack that archives no volumes (`backupVolumes: false`).
+ */
+export function releaseBackupTick(
+  recorded: { id: string; volumes: number } | null | undefined,
+  stack: { backupVolumes: boolean; volumes: readonly string[] },
+): Tick {
+  if (!recorded) return { state: 'skipped', note: 'no container was running: nothing recorded' };
+  const expected = stack.backupVolumes ? stack.volumes.length : 0;
+  if (recorded.volumes < expected)
+    return {
+      state: 'failed',
+      note: `${recorded.id} holds ${recorded.volumes} of the ${expected} volume(s) the stack archives`,
+    };
+  if (expected) return { state: 'done', note: `${recorded.id}, with ${expected} volume archive(s)` };
+  if (stack.volumes.length)
+    return { state: 'done', note: `${recorded.id}: containers and config; volumes are not archived (backupVolumes)` };
+  return { state: 'done', note: recorded.id };
+}
+
+/**
+ * "Backup of current state created" from an emergency snapshot of the stack's volumes: done only when it
+ * holds every configured volume, each archive checked against its checksum by the snapshot itself.
+ */
+export function snapshotTick(
+  archived: readonly { volume: string; sha256: string }[],
+  configured: readonly string[],
+): Tick {
+  if (!configured.length) return { state: 'skipped', note: 'no volumes configured: nothing to snapshot' };
+  const missing = configured.filter((v) => !archived.some((a) => a.volume === v));
+  if (missing.length) return { state: 'failed', note: `not archived: ${missing.join(', ')}` };
+  return { state: 'done', note: archived.map((a) => `${a.volume} sha256:${a.sha256.slice(0, 12)}`).join(', ') };
+}
+
+/** One item from several pieces of evidence: failed if any failed, else done if any is done, else skipped. */
+export function combinedTick(...ticks: Tick[]): Tick {
+  const state = ticks.some((t) => t.state === 'failed')
+    ? 'failed'
+    : ticks.some((t) => t.state === 'done')
+      ? 'done'
+      : 'skipped';
+  return { state, note: ticks.map((t) => t.note).join('; ') };
+}
+
 export function renderChecklist(list: readonly ChecklistEntry[]): string {
   const box: Record<ItemState, string> = { pending: '[ ]', done: '[x]', failed: '[!]', skipped: '[-]' };
   const lines: string[] = [];

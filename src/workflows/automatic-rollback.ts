@@ -4,9 +4,10 @@
  * runs the automatic flow: alert, stop new version, restore previous config, start previous version,
  * wait for health, verify; and on failure the rollback-failed emergency procedure.
  */
-import { sleep } from '@temporalio/workflow';
+import { sleep, workflowInfo } from '@temporalio/workflow';
+import { releaseBackupTick } from '../domain/checklist';
 import type { ProcedureInput } from '../domain/procedure-types';
-import { hostActivities, longHostActivities, releaseRecorder } from './activities';
+import { hostActivities, releaseRecorder } from './activities';
 import { runOwned, rethrowIfStopped } from './steps/owned';
 import { Procedure, requestKey } from './procedure-state';
 import { openIncident } from './steps/announce';
@@ -55,11 +56,11 @@ async function automaticRollbackSteps(
   const docker = hostActivities(stack);
   const sinceUnix = Math.floor(Date.now() / 1000);
   const deployStartedMs = Date.now();
+  // Not marked known-good: running is no verification. It keeps what earlier verifications found about its state.
   const previous = await p.step('record current release', () =>
     releaseRecorder(stack).recordRelease(stack, {
       reason: `before deploy of ${input.imageTag}`,
       requestKey: requestKey('previous'),
-      knownGood: true,
     }),
   );
   if (!previous)
@@ -73,18 +74,26 @@ async function automaticRollbackSteps(
 
   let trigger: string;
   try {
-    await p.step(`deploy ${input.imageTag}`, async () => {
-      await replaceStack(p, stack, newSpecs, `deploy:${input.imageTag}`, stack.timeouts.deployHealthSeconds);
-      const smoke = await longHostActivities(stack, 60).runSmokeTests(stack);
+    const label = `deploy:${input.imageTag}`;
+    const evidence = await p.step(`deploy ${input.imageTag}`, async () => {
+      // Moving forward: the state left is not recorded as rolled back from.
+      const forward = { movesForward: true };
+      const health = await replaceStack(p, stack, newSpecs, label, stack.timeouts.deployHealthSeconds, forward);
+      const smoke = await docker.runSmokeTests(stack);
       const failed = smoke.filter((c) => !c.passed);
       if (failed.length)
         throw new Error(`smoke tests failed: ${failed.map((c) => `${c.name} (${c.detail})`).join('; ')}`);
+      return [`${health.healthy}/${health.total} services healthy`, `${smoke.length} smoke test(s) passed`];
     });
-    if (stack.prometheus) await watchMetrics(p, stack, deployStartedMs);
+    if (stack.prometheus) {
+      await watchMetrics(p, stack, deployStartedMs);
+      evidence.push(`metrics passed until ${stack.timeouts.deployHealthSeconds}s after the deploy`);
+    }
+    // Known-good from this procedure's own checks of it: health, smoke tests and, when configured, metrics.
     const deployed = await releaseRecorder(stack).recordRelease(stack, {
       reason: `deployed ${input.imageTag}`,
       requestKey: requestKey('deployed'),
-      knownGood: true,
+      knownGood: { evidence: `deploy verified: ${evidence.join(', ')}`, by: workflowInfo().workflowId },
     });
     p.finish('completed', `deployed ${input.imageTag}`);
     return { status: 'deployed', release: deployed?.id ?? previous.id, imageTag: input.imageTag };
@@ -103,14 +112,14 @@ async function automaticRollbackSteps(
     reason: `failed deploy of ${input.imageTag}: ${trigger}`,
     requestKey: requestKey('failed'),
   });
-  p.tick('Backup of current state created', failedState ? 'done' : 'skipped', failedState?.id);
+  const backup = releaseBackupTick(failedState, stack);
+  p.tick('Backup of current state created', backup.state, backup.note);
   p.setReleases(failedState?.id, previous.id);
   p.tick('Rollback version identified', 'done', previous.id);
   return restoreAndVerify(p, input, {
     sinceUnix,
     restore: () => restoreRelease(p, stack, release),
     restoreFailed: (error) => `previous release ${previous.id} did not come back: ${error}`,
-    tried: [previous.id],
     complete: async (verification): Promise<DeployResult> => {
       const rollback = await completeRollback(
         p,

@@ -1,7 +1,7 @@
 /** `lifeline backup`: records the running stack as a release (the runbook's backups), then applies retention. */
 import type { ProcedureInput } from '../domain/procedure-types';
 import type { ReleaseSummary } from '../domain/release';
-import { hostActivities, longHostActivities } from './activities';
+import { hostActivities, releaseRecorder } from './activities';
 import { runOwned } from './steps/owned';
 import { Procedure, requestKey } from './procedure-state';
 
@@ -18,7 +18,7 @@ async function backupSteps(
 ): Promise<{ release: ReleaseSummary; pruned: string[] }> {
   const { stack } = input;
   const release = await p.step('record release', () =>
-    longHostActivities(stack, 3600).recordRelease(stack, {
+    releaseRecorder(stack).recordRelease(stack, {
       reason: input.reason,
       requestKey: requestKey('backup'),
       // A person's word, recorded as theirs: only they vouch for this state.

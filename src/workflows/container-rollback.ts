@@ -1,4 +1,5 @@
 /** Runbook "Method 5: Container Rollback": recreate the services with a previous image tag (IMAGE_TAG=v2.4.9). */
+import { releaseBackupTick } from '../domain/checklist';
 import type { ProcedureInput } from '../domain/procedure-types';
 import { hostActivities, releaseRecorder } from './activities';
 import { runOwned } from './steps/owned';
@@ -36,7 +37,8 @@ async function containerRollbackSteps(
       `no container of ${stack.name} exists to take the spec from; use a release rollback instead`,
       'NothingRunning',
     );
-  p.tick('Backup of current state created', 'done', current.id);
+  const backup = releaseBackupTick(current, stack);
+  p.tick('Backup of current state created', backup.state, backup.note);
   const release = await docker.getRelease(stack, current.id);
   const specs = retagSpecs(stack, release.services, input.imageTag);
   await requireImages(p, stack, specs);

@@ -4,17 +4,31 @@
  * previous version, check integrity, and escalate if it fails. The corrupted data is never lost.
  */
 import { workflowInfo } from '@temporalio/workflow';
+import { snapshotTick } from '../domain/checklist';
 import type { ProcedureInput } from '../domain/procedure-types';
+import type { Release } from '../domain/release';
 import { rollbackCandidates } from '../domain/release-rules';
 import { hostActivities, longHostActivities } from './activities';
 import { runOwned, rethrowIfStopped } from './steps/owned';
 import { Procedure } from './procedure-state';
 import { openIncident } from './steps/announce';
 import { EscalatedResult, escalateAndFinish } from './steps/escalate';
-import { completeRollback, messageOf, RollbackResult, verify } from './steps/finish-rollback';
+import { completeRollback, messageOf, RollbackResult, verificationFailure, verify } from './steps/finish-rollback';
 import { targetRelease, restoreRelease } from './steps/restore-release';
 
 const SENIOR_OPS_LEVEL = 2;
+
+/**
+ * Why `release` cannot restore the data, if it cannot: it holds no volume archive, or one of a volume outside
+ * `volumes` (the stack's, which the emergency snapshot keeps), whose current data the restore would wipe unkept.
+ */
+function restoreRefusal(release: Release, volumes: readonly string[]): string | undefined {
+  if (!release.volumes.length) return `release ${release.id} has no volume archives`;
+  const unkept = release.volumes.map((v) => v.volume).filter((v) => !volumes.includes(v));
+  if (unkept.length)
+    return `release ${release.id} archives ${unkept.join(', ')}, not among the stack's volumes: no snapshot would keep their current data`;
+  return undefined;
+}
 
 export interface DataCorruptionResult {
   snapshot: { volume: string; archive: string; sha256: string }[];
@@ -34,36 +48,45 @@ async function dataCorruptionSteps(
   const { stack } = input;
   const docker = hostActivities(stack);
   const long = longHostActivities(stack, 3600);
+  const by = workflowInfo().workflowId;
   const sinceUnix = Math.floor(Date.now() / 1000);
+  // A release named in the request is read before anything stops: one that cannot restore the data is refused.
+  const named = input.releaseId ? await targetRelease(p, stack, input.releaseId) : undefined;
+  const refused = named && restoreRefusal(named, stack.volumes);
+  if (refused)
+    p.fail(
+      `${refused}; data corruption restores the volumes from a release's archives; nothing was changed`,
+      'NoVolumeBackup',
+    );
   await openIncident(p, stack, input.reason, { kind: 'started', message: input.reason });
 
   p.markChanged();
+  // Until the services run again, any end leaves the stack held: nothing may start them on unchecked data.
+  p.hold = {
+    reason: `data corruption: ${input.reason}; services stopped`,
+    audience: stack.escalation[SENIOR_OPS_LEVEL - 1]?.name ?? 'senior ops',
+  };
   await p.step('STOP ALL SERVICES', () => docker.stopContainers({ stack }, stack.timeouts.stopGraceSeconds));
-  const snapshot = await p.step('snapshot current volumes', () =>
-    long.snapshotVolumes(stack, workflowInfo().workflowId),
-  );
-  p.tick(
-    'Backup of current state created',
-    'done',
-    snapshot.map((s) => `${s.volume} sha256:${s.sha256.slice(0, 12)}`).join(', '),
-  );
+  const snapshot = await p.step('snapshot current volumes', () => long.snapshotVolumes(stack, by));
+  const backup = snapshotTick(snapshot, stack.volumes);
+  p.tick('Backup of current state created', backup.state, backup.note);
   const withSnapshot = <T>(r: T) => ({
     ...r,
     snapshot: snapshot.map(({ volume, archive, sha256 }) => ({ volume, archive, sha256 })),
   });
 
-  const candidates = rollbackCandidates(await docker.listReleases(stack)).filter((r) => r.volumes > 0);
-  if (candidates.length === 0)
-    return withSnapshot(
-      await escalateAndFinish(
-        p,
-        stack,
-        SENIOR_OPS_LEVEL,
-        `data corruption on ${stack.name} and no release holds a volume backup`,
-      ),
-    );
-  let chosen = input.releaseId;
-  if (!chosen) {
+  let release = named;
+  if (!release) {
+    const candidates = rollbackCandidates(await docker.listReleases(stack)).filter((r) => r.volumes > 0);
+    if (candidates.length === 0)
+      return withSnapshot(
+        await escalateAndFinish(
+          p,
+          stack,
+          SENIOR_OPS_LEVEL,
+          `data corruption on ${stack.name} and no release holds a volume backup`,
+        ),
+      );
     const d = await p.ask(
       'choose-release',
       'Choose the last good backup to restore (VERIFY THIS DATE)',
@@ -75,9 +98,11 @@ async function dataCorruptionSteps(
     );
     if (d.kind === 'timeout')
       return withSnapshot(await escalateAndFinish(p, stack, SENIOR_OPS_LEVEL, 'nobody chose a backup to restore'));
-    chosen = d.releaseId;
+    release = await targetRelease(p, stack, d.releaseId!);
+    const refusal = restoreRefusal(release, stack.volumes);
+    if (refusal)
+      return withSnapshot(await escalateAndFinish(p, stack, SENIOR_OPS_LEVEL, `${refusal}; nothing was restored`));
   }
-  const release = await targetRelease(p, stack, chosen!);
   p.setReleases(undefined, release.id);
   p.tick('Rollback version identified', 'done', release.id);
 
@@ -86,10 +111,10 @@ async function dataCorruptionSteps(
     release.volumes.map(async (v) => ({ ...v, path: await docker.releaseFilePath(stack, release.id, v.archive) })),
   );
   for (const a of archives) {
-    const check = await docker.verifyArchive(a.path, a.sha256);
+    const check = await long.verifyArchive(a.path, a.sha256);
     if (!check.ok) {
       p.tick('No data loss', 'failed', `backup of ${a.volume} in ${release.id} fails its checksum`);
-      await docker.markRelease(stack, release.id, { knownBad: `volume archive ${a.volume} fails its checksum` });
+      await docker.markRelease(stack, release.id, { knownBad: `volume archive ${a.volume} fails its checksum` }, by);
       return withSnapshot(
         await escalateAndFinish(
           p,
@@ -101,10 +126,14 @@ async function dataCorruptionSteps(
     }
   }
   p.tick('Rollback initiated');
-  for (const a of archives)
-    await p.step(`restore volume ${a.volume}`, () => long.restoreVolume(a.volume, a.path, a.sha256));
+  // A volume restore wipes then extracts: once begun, every volume is restored before a stop takes effect.
+  await p.shielded(async () => {
+    for (const a of archives)
+      await p.step(`restore volume ${a.volume}`, () => long.restoreVolume(a.volume, a.path, a.sha256));
+  });
   try {
     await restoreRelease(p, stack, release);
+    p.hold = undefined;
   } catch (err) {
     rethrowIfStopped(p, err);
     p.tick('No errors during rollback', 'failed', messageOf(err));
@@ -118,16 +147,20 @@ async function dataCorruptionSteps(
     );
   }
   p.tick('No errors during rollback');
-  const integrity = await p.step('verify data integrity', () => docker.checkIntegrity(stack));
-  p.tick('No data loss', integrity.passed ? 'done' : 'failed', integrity.detail);
+  // Only a configured check runs: without one there is no evidence either way, so the item is not ticked done.
+  const integrity = stack.integrityCheck
+    ? await p.step('verify data integrity', () => docker.checkIntegrity(stack))
+    : undefined;
+  if (integrity) p.tick('No data loss', integrity.passed ? 'done' : 'failed', integrity.detail);
+  else p.tick('No data loss', 'skipped', 'no integrity check configured (integrityCheck)');
   const verification = await verify(p, input, sinceUnix);
-  if (!integrity.passed || !verification.passed) {
+  if (integrity?.passed === false || !verification.passed) {
     return withSnapshot(
       await escalateAndFinish(
         p,
         stack,
         SENIOR_OPS_LEVEL,
-        `data could not be restored on ${stack.name}: ${integrity.passed ? 'verification failed' : integrity.detail}`,
+        `data could not be restored on ${stack.name}: ${integrity?.passed === false ? integrity.detail : verificationFailure(verification)}`,
       ),
     );
   }
@@ -135,7 +168,7 @@ async function dataCorruptionSteps(
     await completeRollback(
       p,
       input,
-      { ...verification, checks: [...verification.checks, integrity] },
+      { ...verification, checks: integrity ? [...verification.checks, integrity] : verification.checks },
       { to: release.id },
       sinceUnix,
     ),

@@ -4,6 +4,7 @@
  * services: only an approval deploys a clean release.
  */
 import { workflowInfo } from '@temporalio/workflow';
+import { combinedTick, releaseBackupTick, snapshotTick } from '../domain/checklist';
 import type { ProcedureInput } from '../domain/procedure-types';
 import { cleanReleases } from '../domain/release-rules';
 import type { EvidenceBundle } from '../activities/evidence';
@@ -57,13 +58,13 @@ async function securityBreachSteps(p: Procedure, input: ProcedureInput): Promise
     long.collectEvidence(stack, `${workflowInfo().workflowId}-evidence`, 10_000),
   );
   p.record('evidence', `${evidence.files.length} files in ${evidence.dir}`);
-  const compromised = await p.step('take system snapshot', async () => {
-    await long.snapshotVolumes(stack, workflowInfo().workflowId);
-    return releaseRecorder(stack).recordRelease(stack, {
+  const { snapshot, compromised } = await p.step('take system snapshot', async () => ({
+    snapshot: await long.snapshotVolumes(stack, workflowInfo().workflowId),
+    compromised: await releaseRecorder(stack).recordRelease(stack, {
       reason: `compromised state: ${input.reason}`,
       requestKey: requestKey('compromised'),
-    });
-  });
+    }),
+  }));
   if (compromised)
     await docker.markRelease(
       stack,
@@ -71,7 +72,8 @@ async function securityBreachSteps(p: Procedure, input: ProcedureInput): Promise
       { knownBad: `security breach: ${input.reason}` },
       workflowInfo().workflowId,
     );
-  p.tick('Backup of current state created', compromised ? 'done' : 'skipped', compromised?.id);
+  const backup = combinedTick(releaseBackupTick(compromised, stack), snapshotTick(snapshot, stack.volumes));
+  p.tick('Backup of current state created', backup.state, backup.note);
 
   const candidates = cleanReleases(await docker.listReleases(stack));
   await announce(stack, p, 'waiting', 'services stay down until the security team approves a clean release');

@@ -213,7 +213,9 @@ export class AlertTriage {
             this.handled.delete(key);
             this.deferred.add(key);
             if (!wasDeferred)
-              this.notify(`${e.name}: ${procedure} waits; ${reply.message}. It is judged again when the stack is free.`);
+              this.notify(
+                `${e.name}: ${procedure} waits; ${reply.message}. It is judged again when the stack is free.`,
+              );
           } else if (reply.outcome === 'recent') this.notify(`${e.name}: no ${procedure} started. ${reply.message}`);
           else if (reply.outcome === 'held')
             this.notify(`${e.name} (${e.severity}) fired; no ${procedure} started. ${reply.message}`, reply.hold);

@@ -131,13 +131,7 @@ export class Ownership {
     await this.reconciled;
     const { procedure } = request;
     const known = request.requestKey ? this.recent.get(request.requestKey) : undefined;
-    const admission = admit(
-      request,
-      this.running,
-      known,
-      { ended: this.lastEnded, nowMs: Date.now() },
-      this.hold,
-    );
+    const admission = admit(request, this.running, known, { ended: this.lastEnded, nowMs: Date.now() }, this.hold);
     const reply = (
       outcome: OwnerReply['outcome'],
       workflowId: string,
@@ -278,7 +272,10 @@ export class Ownership {
         procedure: running.preemptedBy.procedure,
       });
     } catch (err) {
-      this.p.record('preemption not delivered yet', `${running.workflowId}: ${messageOf(err)}; sent again when it runs`);
+      this.p.record(
+        'preemption not delivered yet',
+        `${running.workflowId}: ${messageOf(err)}; sent again when it runs`,
+      );
     }
   }
 
@@ -306,7 +303,9 @@ export class Ownership {
       await this.start(request, workflowId);
     } catch (err) {
       this.p.record(`could not start ${request.procedure}`, messageOf(err));
-      this.notice(`${request.procedure} ${workflowId} for ${request.args.requestedBy} could not start: ${messageOf(err)}`);
+      this.notice(
+        `${request.procedure} ${workflowId} for ${request.args.requestedBy} could not start: ${messageOf(err)}`,
+      );
     }
   }
 

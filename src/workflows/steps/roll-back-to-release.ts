@@ -1,4 +1,5 @@
 import { workflowInfo } from '@temporalio/workflow';
+import { releaseBackupTick } from '../../domain/checklist';
 import type { ProcedureInput } from '../../domain/procedure-types';
 import type { ReleaseSummary } from '../../domain/release';
 import { LikelyTarget, rollbackCandidates } from '../../domain/release-rules';
@@ -35,11 +36,8 @@ export async function rollBackToRelease(
     }),
   );
   const { current, releases: all } = prep;
-  p.tick(
-    'Backup of current state created',
-    current ? 'done' : 'skipped',
-    current ? current.id : 'no container was running',
-  );
+  const backup = releaseBackupTick(current, stack);
+  p.tick('Backup of current state created', backup.state, backup.note);
   p.errorLines.push(...prep.errorLines.slice(-50));
   const candidates = rollbackCandidates(all, {
     excluding: current ? [current.id] : [],
