@@ -23,6 +23,7 @@ import {
   progressQuery,
 } from '../src/workflows/definitions';
 import { lifeline } from './harness/cli';
+import { liftIfHeld } from './harness/owner';
 import { createTestEnv, FAST_TIMEOUTS, harnessState, TestEnv } from './harness/env';
 import { inVolume, LISTING } from './harness/volume';
 import { recordGoodRelease } from './harness/releases';
@@ -268,6 +269,7 @@ describe('security breach', () => {
     stack = makeStack('breach', [19931, 19932], { emergency: { ingressContainer: 'breach-nginx' } });
     good = await goodRelease(stack);
   });
+  afterEach(() => liftIfHeld(env.client, 'breach'));
   afterAll(async () => {
     await env.docker
       .getContainer('breach-nginx')
