@@ -321,8 +321,8 @@ export function createDockerActivities(docker: Docker) {
      * The swap in one step: stops every container of the stack, then makes each of `specs` (one start wave)
      * from its spec, labelled with `releaseId`. A retry leaves running the containers an earlier attempt already
      * made for this release, so none is stopped twice. A missing image fails it before anything is stopped. A
-     * cancel the worker has learned of (heartbeat answers carry it) by the time the stop ends starts nothing;
-     * one learned later lands after the start: the swap is never cut between its containers.
+     * cancel learned before the stop begins does nothing; once anything is stopped, the start always follows:
+     * the swap is never cut between its containers, and never leaves the stack down.
      */
     async replaceServices(stack: ResolvedStack, specs: ContainerSpec[], releaseId: string): Promise<RecreateOutcome[]> {
       const ctx = Context.current();
@@ -348,6 +348,7 @@ export function createDockerActivities(docker: Docker) {
           new Map(names.map((n, i) => [n, containers[i]])),
           releaseId,
         );
+        ctx.cancellationSignal.throwIfAborted();
         const kept = new Set(plan.filter((e) => e.keep).map((e) => e.spec.name));
         await Promise.all(names.filter((n) => !kept.has(n)).map((n) => stopOne(n, grace)));
         // Once anything is stopped, the start always follows, even when cancelled: never leave the stack down.

@@ -14,6 +14,7 @@ import { createReleaseActivities } from './releases';
 import { createRollbackPreparation } from './rollback-preparation';
 import { createVolumeActivities } from './volumes';
 import { createStackSettingsActivities } from './stack-settings';
+import { createStackHoldActivities } from './stack-holds';
 import type { PinnedStacks } from '../config/pinned-stacks';
 
 export function createHostActivities(deps: { docker: Docker; host: string; http: AxiosInstance }) {
@@ -44,6 +45,7 @@ export function createOrchestrationActivities(deps: {
     ...createIncidentNoteActivities(),
     ...createProcedureStatusActivities(deps),
     ...createStackSettingsActivities(deps),
+    ...createStackHoldActivities(),
   };
 }
 

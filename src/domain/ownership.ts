@@ -44,8 +44,15 @@ export interface StackHold extends HoldRequest {
   since: string;
 }
 
-/** The only procedure a held stack admits: recording it changes no container. */
-const ALLOWED_WHILE_HELD: ReadonlySet<OwnedProcedure> = new Set(['backup']);
+/**
+ * What a held stack still admits: a backup that vouches for nothing (recording changes no container), and
+ * a breach unless a breach holds it (containment comes first, and it starts nothing the security team has
+ * not approved).
+ */
+export function admittedWhileHeld(request: { procedure: OwnedProcedure; vouches?: boolean }, hold: StackHold): boolean {
+  if (request.procedure === 'backup') return !request.vouches;
+  return request.procedure === 'security-breach' && hold.procedure !== 'security-breach';
+}
 
 export interface RunningProcedure {
   workflowId: string;
@@ -108,7 +115,7 @@ export function repeatsRecentChange(
  * `last` is the procedure that ended most recently.
  */
 export function admit(
-  request: { procedure: OwnedProcedure; whenBusy: WhenBusy; force?: boolean },
+  request: { procedure: OwnedProcedure; whenBusy: WhenBusy; force?: boolean; vouches?: boolean },
   running: RunningProcedure | undefined,
   knownWorkflowId: string | undefined,
   last?: { ended: EndedProcedure | undefined; nowMs: number },
@@ -116,7 +123,7 @@ export function admit(
 ): Admission {
   if (knownWorkflowId) return 'joined';
   // No entry point, no priority and no --force gets past a hold: only its audience lifts it.
-  if (hold && !ALLOWED_WHILE_HELD.has(request.procedure)) return 'held';
+  if (hold && !admittedWhileHeld(request, hold)) return 'held';
   if (!running) return last && repeatsRecentChange(request, last.ended, last.nowMs) ? 'recent' : 'started';
   if (priorityOf(request.procedure) > priorityOf(running.procedure)) return 'preempting';
   return request.whenBusy === 'queue' ? 'queued' : 'busy';

@@ -78,13 +78,17 @@ export interface ProcedureEnd {
 /** What a procedure that leaves its stack contained says about the hold. */
 export interface HoldRequest {
   reason: string;
-  /** Who alone may lift it (the security team for a breach), as the escalation path names them. */
+  /** Who alone may lift it (the security team for a breach). */
   audience: string;
+  /** The escalation level through which the audience is paged, when it is not the audience's own name. */
+  pageLevel?: string;
 }
 
 /** What a failed rollback hands to rollback-failed: the releases it restored, and the state it left. */
 export interface RollbackFailedHandOver {
   triedReleases: string[];
+  /** The failed procedure's workflow ID: a known-bad mark it made does not stop the force restart. */
+  handedOverBy?: string;
   /** The fingerprint of the state the failed procedure moved away from: never restored again automatically. */
   leaving?: string;
 }

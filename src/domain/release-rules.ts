@@ -75,16 +75,17 @@ export const cleanReleases = (releases: readonly ReleaseSummary[]): ReleaseSumma
 
 /**
  * Rollback-failed's attempts: the failed target once more by force (the runbook's force restart, even
- * though its failure marked it known-bad), unless it is the state the failed procedure left; then older
- * releases one at a time.
+ * though the failed procedure marked it known-bad), unless it is the state that procedure left or something
+ * else found it bad; then older releases one at a time.
  */
 export function rollbackFailedPlan(
   releases: readonly ReleaseSummary[],
-  opts: { tried: readonly string[]; leaving?: string; limit: number },
+  opts: { tried: readonly string[]; leaving?: string; limit: number; handedOverBy?: string },
 ): { forceRestart?: string; older: string[] } {
   const [last] = opts.tried;
   const lastSummary = releases.find((r) => r.id === last);
-  const forceRestart = lastSummary && lastSummary.fingerprint !== opts.leaving ? last : undefined;
+  const badElsewhere = lastSummary?.knownBad && lastSummary.fact?.by !== opts.handedOverBy;
+  const forceRestart = lastSummary && lastSummary.fingerprint !== opts.leaving && !badElsewhere ? last : undefined;
   const older = rollbackCandidates(releases, {
     excluding: opts.tried,
     olderThan: lastSummary ? last : undefined,

@@ -45,7 +45,12 @@ type HostActivityStubs = Omit<
 >;
 
 /** The bounds of a host activity reached through `hostActivities`; any not named here is short and silent. */
-const BOUNDS: Partial<Record<keyof HostActivityStubs, 'stop' | 'swap' | 'watched'>> = {
+const BOUNDS: Partial<Record<keyof HostActivityStubs, 'stop' | 'swap' | 'watched' | 'probe'>> = {
+  // They wait on the stack's own endpoints and commands (smoke tests, an integrity check), with timeouts of their own.
+  runSmokeTests: 'probe',
+  checkIntegrity: 'probe',
+  checkStatusApi: 'probe',
+  queryPrometheus: 'probe',
   // Silent while a container stops with its grace period (a recreate stops the container it replaces).
   stopContainers: 'stop',
   recreateFromSpec: 'stop',
@@ -56,6 +61,9 @@ const BOUNDS: Partial<Record<keyof HostActivityStubs, 'stop' | 'swap' | 'watched
   pruneSafe: 'watched',
   pruneVolumes: 'watched',
 };
+
+/** Probes of the stack's endpoints and commands: each has its own timeouts, well inside this. */
+const PROBE_SECONDS = 180;
 
 /** Heartbeats tell a lost worker at once; this bound only ends watched work that hangs while still beating. */
 const WATCHED_SECONDS = 600;
@@ -84,7 +92,12 @@ export function hostActivities(stack: ResolvedStack): HostActivityStubs {
     // Never shorter than one whole stop.
     scheduleToCloseTimeout: `${Math.max(dockerUnavailableSeconds, stopSeconds)}s`,
   };
-  const kinds: Record<'short' | 'stop' | 'swap' | 'watched', object> = {
+  const kinds: Record<'short' | 'stop' | 'swap' | 'watched' | 'probe', object> = {
+    probe: proxyActivities<HostActivities>({
+      ...base,
+      startToCloseTimeout: `${PROBE_SECONDS}s`,
+      scheduleToCloseTimeout: `${Math.max(dockerUnavailableSeconds, PROBE_SECONDS * 2)}s`,
+    }),
     short: proxyActivities<HostActivities>({
       ...base,
       startToCloseTimeout: `${silent}s`,
@@ -122,6 +135,17 @@ export const orchestration = proxyActivities<OrchestrationActivities>({
     maximumAttempts: 5,
     nonRetryableErrorTypes: ['ConfigMissing', 'GithubRejected'],
   },
+});
+
+/**
+ * The owner's look at what runs on its stack (a fresh run's search, an inherited procedure's status): two
+ * quick attempts, since every request waits for it; a failure is recorded and the owner goes on.
+ */
+export const ownerChecks = proxyActivities<
+  Pick<OrchestrationActivities, 'openProcedures' | 'procedureStatus' | 'readHold' | 'recordHold'>
+>({
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '500ms', maximumAttempts: 2 },
 });
 
 /**

@@ -19,14 +19,19 @@ import { targetRelease, restoreRelease } from './steps/restore-release';
 const SENIOR_OPS_LEVEL = 2;
 
 /**
- * Why `release` cannot restore the data, if it cannot: it holds no volume archive, or one of a volume outside
- * `volumes` (the stack's, which the emergency snapshot keeps), whose current data the restore would wipe unkept.
+ * Why `release` cannot restore the data, if it cannot: it holds no volume archive, one of a volume outside
+ * `volumes` (the stack's, which the emergency snapshot keeps), whose current data the restore would wipe
+ * unkept, or none of one of the stack's volumes, which would stay corrupted.
  */
 function restoreRefusal(release: Release, volumes: readonly string[]): string | undefined {
   if (!release.volumes.length) return `release ${release.id} has no volume archives`;
-  const unkept = release.volumes.map((v) => v.volume).filter((v) => !volumes.includes(v));
+  const archived = release.volumes.map((v) => v.volume);
+  const unkept = archived.filter((v) => !volumes.includes(v));
   if (unkept.length)
     return `release ${release.id} archives ${unkept.join(', ')}, not among the stack's volumes: no snapshot would keep their current data`;
+  const uncovered = volumes.filter((v) => !archived.includes(v));
+  if (uncovered.length)
+    return `release ${release.id} holds no archive of ${uncovered.join(', ')}: those would stay corrupted`;
   return undefined;
 }
 

@@ -52,6 +52,7 @@ async function rollbackFailedSteps(p: Procedure, input: RollbackFailedInput): Pr
   const plan = rollbackFailedPlan(await docker.listReleases(stack), {
     tried: input.triedReleases,
     leaving: input.leaving,
+    handedOverBy: input.handedOverBy,
     limit: input.olderReleaseLimit ?? stack.emergency.olderReleaseLimit,
   });
   const by = workflowInfo().workflowId;

@@ -42,7 +42,11 @@ async function securityBreachSteps(p: Procedure, input: ProcedureInput): Promise
 
   p.markChanged();
   // From isolation on, any end but a verified clean release leaves the stack held for the security team.
-  p.hold = { reason: `security breach: ${input.reason}`, audience: SECURITY_TEAM };
+  p.hold = {
+    reason: `security breach: ${input.reason}`,
+    audience: SECURITY_TEAM,
+    pageLevel: stack.escalation[SECURITY_ESCALATION_LEVEL - 1]?.name,
+  };
   await p.step('ISOLATE: stop ingress and services', async () => {
     if (em.ingressContainer) await docker.stopContainers({ stack, ingress: true }, stack.timeouts.stopGraceSeconds);
     await docker.stopContainers({ stack }, stack.timeouts.stopGraceSeconds);
@@ -65,13 +69,9 @@ async function securityBreachSteps(p: Procedure, input: ProcedureInput): Promise
       requestKey: requestKey('compromised'),
     }),
   }));
-  if (compromised)
-    await docker.markRelease(
-      stack,
-      compromised.id,
-      { knownBad: `security breach: ${input.reason}` },
-      workflowInfo().workflowId,
-    );
+  // Not marked known-bad: a breach is of the host and the running containers, not of the images and config a
+  // release recreates fresh; the security team names the release to deploy, defaulting to the newest clean one.
+  if (compromised) p.record('compromised state recorded', `release ${compromised.id} (evidence)`);
   const backup = combinedTick(releaseBackupTick(compromised, stack), snapshotTick(snapshot, stack.volumes));
   p.tick('Backup of current state created', backup.state, backup.note);
 

@@ -15,7 +15,7 @@ import {
 } from '@temporalio/workflow';
 import type { StackRef } from '../domain/config';
 import { isOwnedProcedure } from '../domain/ownership';
-import { orchestration } from './activities';
+import { ownerChecks } from './activities';
 import {
   alertSignal,
   liftHoldUpdate,
@@ -96,10 +96,12 @@ export async function stackOwner(input: StackOwnerInput): Promise<void> {
     if ((info.continueAsNewSuggested || info.historyLength > OWNER_HISTORY_LIMIT) && triage.idle && ownership.idle) {
       await triage.settle();
       await condition(allHandlersFinished);
-      await continueAsNew<typeof stackOwner>({
-        ...input,
-        carry: { ownership: ownership.carry(), triage: triage.carry() },
-      });
+      // Anything that began meanwhile (an end report starting the next procedure) goes round the loop first.
+      if (triage.idle && ownership.idle)
+        await continueAsNew<typeof stackOwner>({
+          ...input,
+          carry: { ownership: ownership.carry(), triage: triage.carry() },
+        });
     }
     const timeouts = [nextMs, ownership.runningInherited ? INHERITED_CHECK_MS : undefined].filter(
       (t): t is number => t !== undefined,
@@ -115,7 +117,7 @@ export async function stackOwner(input: StackOwnerInput): Promise<void> {
 async function checkInherited(ownership: Ownership, p: Procedure): Promise<void> {
   const { workflowId } = ownership.running!;
   try {
-    const status = await orchestration.procedureStatus(workflowId);
+    const status = await ownerChecks.procedureStatus(workflowId);
     if (status.open) return ownership.sendPreemption();
     ownership.ended({
       workflowId,

@@ -154,7 +154,11 @@ test("the owner refuses a procedure's abort and keeps serving", async () => {
   const w = await world$('fastownerabort');
   const { handle } = await ask(w, 'backup');
   await handle.result();
-  await expect(owner(w).executeUpdate(abortUpdate, { args: [{ by: 'x', reason: 'y' }] })).rejects.toThrow();
+  // The owner registers no abort: the update is rejected as one it does not handle, and nothing changes.
+  await expect(owner(w).executeUpdate(abortUpdate, { args: [{ by: 'x', reason: 'y' }] })).rejects.toMatchObject({
+    cause: { message: expect.stringMatching(/abort/) },
+  });
+  expect((await state(w)).state).toBe('free');
   expect((await ask(w, 'backup')).reply.outcome).toBe('started');
 });
 

@@ -31,8 +31,6 @@ test('activities that never heartbeat get no heartbeat timeout: the silent bound
     host.listReleases,
     host.markRelease,
     host.settleReleases,
-    host.runSmokeTests,
-    host.checkIntegrity,
     host.restoreConfigFiles,
     host.startContainers,
     host.recordRelease,
@@ -42,6 +40,14 @@ test('activities that never heartbeat get no heartbeat timeout: the silent bound
     expect(o.startToCloseTimeout).toBe('30s');
     expect(o.scheduleToCloseTimeout).toBe('120s');
     expect(o.retry?.nonRetryableErrorTypes).toContain('DockerRejected');
+  }
+});
+
+test('probes of the stack (smoke tests, integrity, status API, metrics) get their own longer bound, silent', () => {
+  const host = hostActivities(SLOW_STOP);
+  for (const stub of [host.runSmokeTests, host.checkIntegrity, host.checkStatusApi, host.queryPrometheus]) {
+    expect(optionsOf(stub)).toMatchObject({ startToCloseTimeout: '180s', scheduleToCloseTimeout: '360s' });
+    expect(optionsOf(stub).heartbeatTimeout).toBeUndefined();
   }
 });
 

@@ -64,3 +64,16 @@ test('usage and config errors exit 2 with a clear message', async () => {
   expect(badRelease.code).toBe(2);
   expect(badRelease.stderr).toContain('release IDs look like 20251202-143022');
 });
+
+test("an answer aimed at a stack's owner is refused before anything is sent, naming what to answer instead", async () => {
+  const r = await withConfig('abort', 'stack:clistack', '--as', 'oncall', '--reason', 'stop it');
+  expect(r.code).toBe(2);
+  expect(r.stderr).toContain("stack:clistack is the stack's owner, not a procedure");
+  expect(r.stderr).toContain('lifeline status clistack');
+});
+
+test('lift names its required decision: the audience and the reason', async () => {
+  const r = await withConfig('lift', 'clistack', '--as', 'sec');
+  expect(r.code).toBe(2);
+  expect(r.stderr).toContain("required option '--audience <group>' not specified");
+});

@@ -137,13 +137,27 @@ const hold: StackHold = {
 };
 
 test('a held stack admits nothing that changes containers, whatever the priority, queue or force; a backup still records', () => {
-  for (const procedure of OWNED_PROCEDURES.filter((p) => p !== 'backup')) {
+  for (const procedure of OWNED_PROCEDURES.filter((p) => p !== 'backup' && p !== 'security-breach')) {
     for (const whenBusy of ['refuse', 'queue'] as const) {
       expect(admit({ procedure, whenBusy, force: true }, undefined, undefined, undefined, hold)).toBe('held');
       expect(admit({ procedure, whenBusy }, running('backup'), undefined, undefined, hold)).toBe('held');
     }
   }
   expect(admit({ procedure: 'backup', whenBusy: 'refuse' }, undefined, undefined, undefined, hold)).toBe('started');
+  // A backup that would vouch for the state is refused; a breach passes any hold a breach did not set.
+  expect(admit({ procedure: 'backup', whenBusy: 'refuse', vouches: true }, undefined, undefined, undefined, hold)).toBe(
+    'held',
+  );
+  expect(admit({ procedure: 'security-breach', whenBusy: 'refuse' }, undefined, undefined, undefined, hold)).toBe(
+    'held',
+  );
+  const stopped = { ...hold, procedure: 'data-corruption' as const, audience: 'senior ops' };
+  expect(admit({ procedure: 'security-breach', whenBusy: 'refuse' }, undefined, undefined, undefined, stopped)).toBe(
+    'started',
+  );
+  expect(admit({ procedure: 'quick-rollback', whenBusy: 'refuse' }, undefined, undefined, undefined, stopped)).toBe(
+    'held',
+  );
   // The same request asked again still joins what it started before the hold.
   expect(admit({ procedure: 'quick-rollback', whenBusy: 'refuse' }, undefined, 'w-1', undefined, hold)).toBe('joined');
 });

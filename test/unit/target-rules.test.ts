@@ -101,6 +101,8 @@ test('rollback-failed never restores the state it was called to leave, nor a bad
         if (plan.forceRestart) {
           const forced = byId.get(plan.forceRestart)!;
           expect(forced.fingerprint).not.toBe(leaving);
+          // Known-bad only by the failed procedure itself (none here): a state found bad elsewhere is never forced.
+          expect(forced.knownBad).toBe(false);
           expect(plan.forceRestart).toBe(tried[0]);
         }
         expect(plan.older.length).toBeLessThanOrEqual(limit);

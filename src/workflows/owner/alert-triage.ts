@@ -221,8 +221,9 @@ export class AlertTriage {
             this.notify(`${e.name} (${e.severity}) fired; no ${procedure} started. ${reply.message}`, reply.hold);
         },
         (err) => {
-          this.handled.delete(key); // try again at the next evaluation
-          this.p.record(`${e.name}: ${procedure} could not start`, String((err as Error)?.message ?? err));
+          // Not retried in a loop: people are told why, and the next firing asks again.
+          this.p.record(`${e.name}: ${procedure} could not start`, messageOf(err));
+          this.notify(`${e.name} (${e.severity}): ${procedure} could not start: ${messageOf(err)}`);
         },
       )
       .finally(() => {
@@ -272,7 +273,8 @@ export class AlertTriage {
     const sent = this.stack
       .current()
       .then(async (stack) => {
-        const level = hold && stack.escalation.find((l) => l.name.toLowerCase() === hold.audience.toLowerCase());
+        const name = (hold?.pageLevel ?? hold?.audience)?.toLowerCase();
+        const level = name ? stack.escalation.find((l) => l.name.toLowerCase() === name) : undefined;
         if (level?.contacts.length) {
           await orchestration.notify(
             stack,

@@ -17,6 +17,7 @@ import type { LiftedHold, LiftHoldInput, OwnerReply, ProcedureOptions, Procedure
 import type { ProcedureInput } from '../../domain/procedure-types';
 import {
   admit,
+  admittedWhileHeld,
   busyMessage,
   type EndedProcedure,
   heldMessage,
@@ -31,7 +32,7 @@ import {
 import type { ProcedureEnd } from '../../domain/procedure-types';
 import { procedureStartMetadata, procedureWorkflowId } from '../../domain/workflow-ids';
 import { preemptSignal } from '../definitions';
-import { orchestration } from '../activities';
+import { orchestration, ownerChecks } from '../activities';
 import type { Procedure } from '../procedure-state';
 import type { StackSettings } from './stack-settings';
 import { messageOf } from '../steps/messages';
@@ -40,6 +41,8 @@ import { PROCEDURE_WORKFLOWS } from './procedure-workflows';
 interface Queued {
   request: ProcedureRequest;
   workflowId: string;
+  /** A hand-over from a failed procedure: it belongs to the stack as that one left it, so runs next or never. */
+  handedOverBy?: string;
 }
 
 export interface OwnershipCarry {
@@ -72,8 +75,8 @@ export class Ownership {
   private readonly recent: Map<string, string>;
   private readonly started: string[];
   private readonly lifted: LiftedHold[];
-  /** Starts not yet answered by the server: the owner continues as new only when none is in flight. */
-  private startsInFlight = 0;
+  /** Starts not yet answered and hold records not yet written: the owner continues as new only with none. */
+  private inFlight = 0;
   /** A fresh run first looks for procedures still running on the stack; requests wait for that. */
   private reconciled: Promise<void>;
 
@@ -96,7 +99,7 @@ export class Ownership {
   }
 
   get idle(): boolean {
-    return this.startsInFlight === 0;
+    return this.inFlight === 0;
   }
 
   carry(): OwnershipCarry {
@@ -131,7 +134,13 @@ export class Ownership {
     await this.reconciled;
     const { procedure } = request;
     const known = request.requestKey ? this.recent.get(request.requestKey) : undefined;
-    const admission = admit(request, this.running, known, { ended: this.lastEnded, nowMs: Date.now() }, this.hold);
+    const admission = admit(
+      { ...request, vouches: request.args.knownGood === true },
+      this.running,
+      known,
+      { ended: this.lastEnded, nowMs: Date.now() },
+      this.hold,
+    );
     const reply = (
       outcome: OwnerReply['outcome'],
       workflowId: string,
@@ -216,6 +225,7 @@ export class Ownership {
     if (this.lifted.length > LIFTED_KEPT) this.lifted.shift();
     this.p.record(`hold lifted by ${decision.by} (${decision.audience})`, decision.reason);
     this.changed();
+    await this.recordHold();
     try {
       await orchestration.noteInIncidentReport(
         await this.stack.current(),
@@ -250,13 +260,14 @@ export class Ownership {
     if (end.hold) {
       this.hold = { ...end.hold, procedure, workflowId: end.workflowId, since: endedAt };
       this.p.record(`stack held by ${end.workflowId}`, `${end.hold.reason}; lifted only by the ${end.hold.audience}`);
+      void this.recordHold();
     }
     if (end.followUp) {
       // A new procedure: it reads the config as it is now, like any other. Queued first among its equals,
       // so a preemption that came meanwhile (a higher priority) still goes first.
       const args = { ...end.followUp.args, stack: { name: end.followUp.args.stack.name } };
       const request: ProcedureRequest = { procedure: end.followUp.procedure, args, whenBusy: 'refuse' };
-      this.queue.unshift({ request, workflowId: end.followUp.workflowId });
+      this.queue.unshift({ request, workflowId: end.followUp.workflowId, handedOverBy: end.workflowId });
     }
     this.startNext();
     this.changed();
@@ -280,22 +291,47 @@ export class Ownership {
   }
 
   private startNext(): void {
-    if (this.hold) {
-      // A hold starts nothing: what waited is refused, recorded and told to people, not silently lost.
-      for (const q of this.queue.splice(0)) {
-        if (q.request.requestKey) this.recent.delete(q.request.requestKey);
-        this.p.record(`not started: ${q.request.procedure}`, `${q.workflowId}: stack held by ${this.hold.workflowId}`);
-        this.notice(
-          `${q.request.procedure} ${q.workflowId} requested by ${q.request.args.requestedBy} was not started: ${heldMessage(this.stack.name, this.hold)}`,
-          this.hold,
-        );
-      }
-      return;
-    }
+    const hold = this.hold;
+    // A hold starts nothing it does not admit: what waited is refused, recorded and told to people, not lost.
+    if (hold)
+      this.drop(
+        (q) => !admittedWhileHeld({ ...q.request, vouches: q.request.args.knownGood === true }, hold),
+        heldMessage(this.stack.name, hold),
+        hold,
+      );
     const i = nextInQueue(this.queue.map((q) => q.request));
     if (i < 0) return;
     const [next] = this.queue.splice(i, 1);
+    // A hand-over that did not run next would act on a stack another procedure has changed since.
+    if (!next.handedOverBy)
+      this.drop((q) => q.handedOverBy !== undefined, `${next.request.procedure} ${next.workflowId} ran first`);
     void this.startInBackground(next.request, next.workflowId);
+  }
+
+  /** Takes out of the queue what `which` picks: recorded and told to people, with why. */
+  private drop(which: (q: Queued) => boolean, why: string, hold?: StackHold): void {
+    for (const q of this.queue.filter(which)) {
+      this.queue.splice(this.queue.indexOf(q), 1);
+      if (q.request.requestKey) this.recent.delete(q.request.requestKey);
+      this.p.record(`not started: ${q.request.procedure}`, `${q.workflowId}: ${why}`);
+      this.notice(
+        `${q.request.procedure} ${q.workflowId} requested by ${q.request.args.requestedBy} was not started: ${why}`,
+        hold,
+      );
+    }
+  }
+
+  /** Writes the hold (or its absence) beside the releases, so a fresh owner run finds it. */
+  private async recordHold(): Promise<void> {
+    this.inFlight++;
+    try {
+      await ownerChecks.recordHold(await this.stack.current(), this.hold ?? null);
+    } catch (err) {
+      this.p.record('hold not recorded on disk', messageOf(err));
+    } finally {
+      this.inFlight--;
+      this.changed();
+    }
   }
 
   private async startInBackground(request: ProcedureRequest, workflowId: string): Promise<void> {
@@ -324,7 +360,7 @@ export class Ownership {
     if (request.requestKey) this.remember(request.requestKey, workflowId);
     this.started.push(workflowId);
     this.p.record(`starting ${procedure}`, `${workflowId} for ${args.requestedBy}: ${args.reason}`);
-    this.startsInFlight++;
+    this.inFlight++;
     this.changed();
     try {
       const stack = await this.stack.load(args.stack);
@@ -354,18 +390,28 @@ export class Ownership {
         nonRetryable: true,
       });
     } finally {
-      this.startsInFlight--;
+      this.inFlight--;
       this.changed();
     }
   }
 
   /**
-   * A fresh run (the owner was terminated, or is new) adopts a procedure still running on the stack, so
-   * it never starts a second one beside it; the periodic status check frees the stack when it ends.
+   * A fresh run (the owner was terminated, or is new) takes back the stack's recorded hold and adopts a
+   * procedure still running on the stack, so it never starts a second one beside it; the periodic status
+   * check frees the stack when that one ends.
    */
   private async adoptRunning(): Promise<void> {
     try {
-      const open = await orchestration.openProcedures(this.stack.name);
+      const recorded = await ownerChecks.readHold(await this.stack.current());
+      if (recorded && !this.hold) {
+        this.hold = recorded;
+        this.p.record(`stack held by ${recorded.workflowId} (recorded)`, recorded.reason);
+      }
+    } catch (err) {
+      this.p.record('could not read the recorded hold', messageOf(err));
+    }
+    try {
+      const open = await ownerChecks.openProcedures(this.stack.name);
       const found = open.find((o) => isOwnedProcedure(o.procedure));
       if (!found || this.running) return;
       this.running = {
@@ -411,5 +457,6 @@ function endFromFailure(workflowId: string, err: unknown): ProcedureEnd {
     status: details?.status ?? 'failed',
     detail: (cause as Error | undefined)?.message,
     followUp: details?.followUp,
+    hold: details?.hold,
   };
 }

@@ -116,7 +116,13 @@ export function rollbackFailedHandOver(
   return {
     procedure: 'rollback-failed',
     workflowId: rollbackFailedWorkflowId(input),
-    args: { ...input, reason: `${input.reason}; ${why}`, triedReleases: [...p.triedReleases], leaving: p.leftState },
+    args: {
+      ...input,
+      reason: `${input.reason}; ${why}`,
+      triedReleases: [...p.triedReleases],
+      leaving: p.leftState,
+      handedOverBy: workflowInfo().workflowId,
+    },
   };
 }
 

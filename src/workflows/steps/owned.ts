@@ -13,10 +13,11 @@ import {
   log,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { ProcedureEnd, ProcedureInput } from '../../domain/procedure-types';
+import { isOwnedProcedure } from '../../domain/ownership';
+import type { HoldRequest, ProcedureEnd, ProcedureInput } from '../../domain/procedure-types';
 import { ownerWorkflowId } from '../../domain/workflow-ids';
 import type { IncidentReport } from '../../domain/incident';
-import { hostActivities, orchestration } from '../activities';
+import { hostActivities, orchestration, ownerChecks } from '../activities';
 import { procedureEndedSignal } from '../definitions';
 import type { Procedure } from '../procedure-state';
 import { announce } from './announce';
@@ -42,6 +43,8 @@ export async function runOwned<R>(
     );
   }
   let end: ProcedureEnd = { workflowId, status: 'failed' };
+  // Whatever the end, a stack left contained stays held: the end report and the failure both say so.
+  const withHold = (e: ProcedureEnd): ProcedureEnd => (p.hold ? { ...e, hold: p.hold } : e);
   try {
     const result = await p.scope.run(body);
     end = { workflowId, status: 'completed' };
@@ -54,7 +57,7 @@ export async function runOwned<R>(
         message: end.detail,
         type: p.stopReason.kind === 'aborted' ? 'Aborted' : 'Preempted',
         nonRetryable: true,
-        details: [end],
+        details: [withHold(end)],
       });
     }
     const why = messageOf(err);
@@ -78,15 +81,14 @@ export async function runOwned<R>(
       end = { workflowId, status: 'failed', detail: `${why}; escalated, taken by ${ack}` };
     }
     if (p.state.status !== 'failed') p.finish('failed', end.detail);
-    throw ApplicationFailure.create({ message: end.detail, type, nonRetryable: true, details: [end] });
+    throw ApplicationFailure.create({ message: end.detail, type, nonRetryable: true, details: [withHold(end)] });
   } finally {
-    // Whatever the end, a stack left contained stays held, in the owner, after this workflow is gone.
-    if (p.hold) {
-      end = { ...end, hold: p.hold };
-      p.record('stack left held', `${p.hold.reason}; only the ${p.hold.audience} lifts it`);
-    }
+    end = withHold(end);
+    if (end.hold) p.record('stack left held', `${end.hold.reason}; only the ${end.hold.audience} lifts it`);
     await CancellationScope.nonCancellable(async () => {
       if (!p.reportFollows && p.state.procedure !== 'backup') await writeEndReport(p, input, end);
+      // Recorded by the procedure too: an owner that is gone (terminated) misses the report, not the hold.
+      if (end.hold) await recordHold(p, input, end.hold);
       await reportEnd(ownerId, end);
     });
   }
@@ -167,6 +169,17 @@ async function escalateAfterFailure(
     ),
   );
   return `${ack.by} (${ack.level})`;
+}
+
+async function recordHold(p: Procedure, input: ProcedureInput, hold: HoldRequest): Promise<void> {
+  const procedure = p.state.procedure;
+  if (!isOwnedProcedure(procedure)) return;
+  const { workflowId } = workflowInfo();
+  try {
+    await ownerChecks.recordHold(input.stack, { ...hold, procedure, workflowId, since: new Date().toISOString() });
+  } catch (err) {
+    p.record('hold not recorded on disk', messageOf(err));
+  }
 }
 
 async function reportEnd(ownerId: string, end: ProcedureEnd): Promise<void> {

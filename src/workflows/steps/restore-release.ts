@@ -58,14 +58,15 @@ export interface ReplaceOptions {
  * whatever the procedure's end, no automatic choice goes back to it, and a hand-over carries it.
  */
 async function leaveRunningState(p: Procedure, stack: ResolvedStack, opts: ReplaceOptions): Promise<void> {
+  if (!opts.movesForward && p.leftState === undefined)
+    p.leftState =
+      (await hostActivities(stack).markLeaving(stack, {
+        by: workflowInfo().workflowId,
+        reason: `${p.state.procedure} moved away from it`,
+        targetFingerprint: opts.targetFingerprint,
+      })) ?? undefined;
+  // Only now: a failure to read the running state changed nothing.
   p.markChanged();
-  if (opts.movesForward || p.leftState !== undefined) return;
-  p.leftState =
-    (await hostActivities(stack).markLeaving(stack, {
-      by: workflowInfo().workflowId,
-      reason: `${p.state.procedure} moved away from it`,
-      targetFingerprint: opts.targetFingerprint,
-    })) ?? undefined;
 }
 
 /**
