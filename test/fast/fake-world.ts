@@ -8,6 +8,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { configSchema, resolveStack, ResolvedStack, StackConfigInput, StackRef } from '../../src/domain/config';
 import { type ContainerSpec, type Release, type ReleaseFact, summarize } from '../../src/domain/release';
+import type { StackHold } from '../../src/domain/ownership';
 import { nextFact } from '../../src/domain/release-rules';
 import { hostTaskQueue } from '../../src/domain/task-queues';
 import { createProcedureStatusActivities } from '../../src/activities/procedure-status';
@@ -118,6 +119,7 @@ export async function fakeWorld(
   const smokeFails = new Set<string>();
   const hold = { health: false };
   const configMissing = { on: false };
+  const holds = new Map<string, StackHold>();
   const missingImages = new Set<string>();
   const lacking = (images: string[]) => [...new Set(images)].filter((i) => missingImages.has(i));
   const find = (id: string) => {
@@ -238,6 +240,12 @@ export async function fakeWorld(
       createProcedureStatusActivities({ client }).openProcedures(stackName),
     ),
     noteInIncidentReport: recorded('noteInIncidentReport', () => `/reports/${name}.md`),
+    // The hold record on disk, kept here in memory: what a fresh owner run reads back.
+    recordHold: recorded('recordHold', (s: ResolvedStack, hold: StackHold | null) => {
+      if (hold) holds.set(s.name, hold);
+      else holds.delete(s.name);
+    }),
+    readHold: recorded('readHold', (s: ResolvedStack) => holds.get(s.name) ?? null),
   };
   const preparation = createRollbackPreparation({ releases: host$, health: host$ });
   const dataConverter = testDataConverter();

@@ -99,6 +99,10 @@ test('a denied breach holds the stack: nothing from any entry point starts until
   expect((await state(w)).started).toEqual([breach.workflowId]);
   expect(w.calls.filter((c) => c.name === 'recreateFromSpec')).toHaveLength(swaps);
 
+  // The hold outlives the owner run: a fresh run (after a terminate) reads it back before it answers.
+  await owner(w).terminate('lost the owner');
+  expect((await ask(w, 'quick-rollback')).reply).toMatchObject({ outcome: 'held', workflowId: breach.workflowId });
+
   // Only the hold's audience lifts it, with a reason; the lift starts nothing.
   await expect(
     owner(w).executeUpdate(liftHoldUpdate, { args: [{ by: 'oncall', audience: 'on-call engineer', reason: 'ok' }] }),
@@ -109,7 +113,8 @@ test('a denied breach holds the stack: nothing from any entry point starts until
   expect(lifted).toMatchObject({ by: 'sec-lead', hold: { workflowId: breach.workflowId } });
   const after = await state(w);
   expect(after).toMatchObject({ state: 'free', lifted: [{ by: 'sec-lead', reason: 'forensics done, keys rotated' }] });
-  expect(after.started).toEqual([breach.workflowId]);
+  expect(after.started).toEqual([]); // the fresh run has started nothing
+  expect(w.calls.filter((c) => c.name === 'recreateFromSpec')).toHaveLength(swaps);
   const note = w.calls.find((c) => c.name === 'noteInIncidentReport');
   expect(note?.args.slice(1)).toEqual([
     breach.workflowId,
