@@ -47,7 +47,7 @@ test('cancel during the stop: cancelled, announced, state reported, nothing mark
     const p = await h.query(progressQuery);
     expect(p.status).toBe('cancelled');
     expect(p.timeline.at(-1)?.detail).toMatch(
-      /^cancelled at "stop current version, start target version"\. Containers now: godot: /,
+      /^cancelled at "stop current version, start target version"; it had changed the stack \(from \S+ to \S+\), its last step let finish\. Containers now: godot: \S+:v2\.4\.9 .*running/,
     );
     expect((await new ReleaseStore(env.dataDir).list('cancelstack')).filter((r) => r.knownBad)).toEqual([]);
     const owner = await env.client.workflow.getHandle(ownerWorkflowId('cancelstack')).query(ownerStateQuery);

@@ -336,7 +336,8 @@ describe('security breach', () => {
     expect(result).toMatchObject({ status: 'completed', toRelease: good.id });
     expect((await env.docker.getContainer('breach-nginx').inspect()).State.Running).toBe(true);
     const releases = await new ReleaseStore(env.dataDir).list('breach');
-    expect(releases.find((r) => r.reason.startsWith('compromised state'))?.knownBad).toBe(true);
+    // The compromised state was recorded as evidence and never offered as a clean release.
+    expect(releases.some((r) => r.reason.startsWith('compromised state'))).toBe(true);
   });
 
   test('deny keeps the stack isolated', async () => {
@@ -348,6 +349,9 @@ describe('security breach', () => {
     // The isolated outcome has its incident report: outcome, the decision (who, when, why), open items for people.
     const report = readFileSync(reportOf(h.workflowId), 'utf8');
     expect(report).toContain('- Outcome: completed: kept isolated: denied by sec');
+    expect(report).toContain(
+      '- Stack left held: security breach: unknown SSH key on host; only the security team lifts it',
+    );
     expect(report).toMatch(/## Decisions\n- \S+ approval \(denied\) by sec: forensics still running\n/);
     expect(report).toContain(
       '## Open items for people\n- [ ] Root cause analysis started\n- [ ] Fix tested in staging\n- [ ] Runbooks updated\n- [ ] Post-mortem scheduled',

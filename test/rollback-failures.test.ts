@@ -182,7 +182,7 @@ test('activities run twice leave one container and one release', async () => {
   expect(await new ReleaseStore(env.dataDir).list('twice')).toHaveLength(1);
 });
 
-test('the swap run twice stops nothing it already made; cancelled before its start, it starts nothing', async () => {
+test('the swap run twice stops nothing it already made; cancelled before it begins, it changes nothing', async () => {
   const stack = makeStack('swap', [19541, 19542]);
   await upFixtureStack(env.docker, stack, 'v2.4.9');
   const acts = createHostActivities({ docker: env.docker, host: env.host, http: axios.create() });
@@ -198,7 +198,7 @@ test('the swap run twice stops nothing it already made; cancelled before its sta
   expect(await mock.run(acts.replaceServices, stack, specs, 'r-1')).toEqual(['unchanged', 'unchanged']);
   expect(await startedAt()).toEqual(swapped);
 
-  // Cancelled by the time the stop ends: the stack is stopped, and nothing of release r-2 was made.
+  // Cancelled before it begins: nothing is stopped and nothing of release r-2 is made; r-1 keeps running.
   const cancelled = new MockActivityEnvironment();
   cancelled.cancel();
   await expect(cancelled.run(acts.replaceServices, stack, specs, 'r-2')).rejects.toMatchObject({
@@ -206,7 +206,7 @@ test('the swap run twice stops nothing it already made; cancelled before its sta
   });
   for (const s of stack.services) {
     const c = await env.docker.getContainer(fixtureContainer(stack, s)).inspect();
-    expect(c.State.Running).toBe(false);
+    expect(c.State.Running).toBe(true);
     expect(c.Config.Labels['lifeline.release']).toBe('r-1');
     expect(await containersOf(env.docker, 'swap', s.name)).toHaveLength(1);
   }

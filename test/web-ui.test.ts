@@ -212,7 +212,11 @@ test('a failed rollback is retried by resetting it after the fixture is fixed; t
   // The failed attempt marked the release known-bad: named again, it waits for the person to confirm it.
   const asked = await waitForPending(reset, 'confirm-step', 'test');
   expect(asked.pending?.prompt).toContain(`release ${good.id} is known-bad`);
-  const confirmed = await lifeline(['confirm', h.workflowId, '--as', 'test', '--reason', 'the tag is fixed'], cliEnv);
+  const confirmed = await lifeline(['confirm', h.workflowId, '--as', 'test', '--reason', 'the tag is fixed'], {
+    LIFELINE_CONFIG: env.configFile,
+    TEMPORAL_ADDRESS: harnessState().address,
+    LIFELINE_TASK_QUEUE: env.taskQueue,
+  });
   expect(confirmed.code).toBe(0);
   expect(await reset.result()).toMatchObject({ status: 'completed', toRelease: good.id });
   const info = await env.docker.getContainer(fixtureContainer(stack, stack.services[0])).inspect();

@@ -1,6 +1,6 @@
 /** The incident report's content and its Markdown rendering. */
 import { ChecklistEntry, ChecklistItem, renderChecklist } from './checklist';
-import type { Decision } from './procedure-types';
+import type { Decision, HoldRequest } from './procedure-types';
 
 export interface TimelineEntry {
   at: string;
@@ -21,6 +21,8 @@ export interface IncidentReport {
   errorLines: { service: string; line: string }[];
   /** People's answers: who, when, why. */
   decisions?: Decision[];
+  /** The stack was left held: why, and who alone lifts it. */
+  hold?: HoldRequest;
 }
 
 /** The timeline step of a notice or page nobody received; the report lists these apart, so no reader misses them. */
@@ -73,6 +75,9 @@ export function renderIncidentReport(raw: IncidentReport): string {
     `- Stack: ${r.stack}`,
     `- Procedure: ${r.procedure} (workflow ${r.workflowId})`,
     `- Outcome: ${r.outcome}`,
+    ...(r.hold
+      ? [`- Stack left held: ${oneLine(r.hold.reason)}; only the ${oneLine(r.hold.audience)} lifts it (lifeline lift)`]
+      : []),
     `- Release moved from: ${r.fromRelease ?? 'unknown'}`,
     `- Release moved to: ${r.toRelease ?? 'unknown'}`,
     '',

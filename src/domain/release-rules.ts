@@ -69,9 +69,14 @@ export function explicitTargetConcern(r: ReleaseSummary): string | undefined {
   return `release ${r.id} ${what}${f ? ` (${f.reason}; by ${f.by} at ${f.at})` : ''}`;
 }
 
-/** The releases a breach may deploy once the security team approves: verified clean, newest first. */
-export const cleanReleases = (releases: readonly ReleaseSummary[]): ReleaseSummary[] =>
-  rollbackCandidates(releases).filter((r) => r.knownGood);
+/**
+ * The releases a breach may deploy once the security team approves: verified clean, newest first; never a
+ * record taken of the compromised stack (`evidence`), whose files and archives date from the breach.
+ */
+export const cleanReleases = (
+  releases: readonly ReleaseSummary[],
+  evidence: readonly string[] = [],
+): ReleaseSummary[] => rollbackCandidates(releases, { excluding: evidence }).filter((r) => r.knownGood);
 
 /**
  * Rollback-failed's attempts: the failed target once more by force (the runbook's force restart, even

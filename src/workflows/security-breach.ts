@@ -75,7 +75,7 @@ async function securityBreachSteps(p: Procedure, input: ProcedureInput): Promise
   const backup = combinedTick(releaseBackupTick(compromised, stack), snapshotTick(snapshot, stack.volumes));
   p.tick('Backup of current state created', backup.state, backup.note);
 
-  const candidates = cleanReleases(await docker.listReleases(stack));
+  const candidates = cleanReleases(await docker.listReleases(stack), compromised ? [compromised.id] : []);
   await announce(stack, p, 'waiting', 'services stay down until the security team approves a clean release');
   // The approval names the exact release it lets start: the default is spelled out in the question.
   const question = candidates[0]

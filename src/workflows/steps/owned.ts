@@ -84,7 +84,6 @@ export async function runOwned<R>(
     throw ApplicationFailure.create({ message: end.detail, type, nonRetryable: true, details: [withHold(end)] });
   } finally {
     end = withHold(end);
-    if (end.hold) p.record('stack left held', `${end.hold.reason}; only the ${end.hold.audience} lifts it`);
     await CancellationScope.nonCancellable(async () => {
       if (!p.reportFollows && p.state.procedure !== 'backup') await writeEndReport(p, input, end);
       // Recorded by the procedure too: an owner that is gone (terminated) misses the report, not the hold.
@@ -112,6 +111,7 @@ async function writeEndReport(p: Procedure, input: ProcedureInput, end: Procedur
     checklist: p.state.checklist,
     decisions: p.state.decisions,
     errorLines: p.errorLines,
+    hold: end.hold,
   };
   try {
     // Not in the timeline: its last entry stays the outcome. The path is <dataDir>/incidents/<stack>/<workflow>.md.
@@ -143,7 +143,11 @@ async function wrapUpStopped(p: Procedure, input: ProcedureInput): Promise<Proce
   } catch (err) {
     state = `unknown (${messageOf(err)})`;
   }
-  const detail = `${who} at "${p.state.step}"${p.stackChanged ? '' : '; nothing was changed'}. Containers now: ${state}`;
+  // What ran: a destructive step in progress was let finish, never cut short, so nothing needed putting back.
+  const ran = p.stackChanged
+    ? `; it had changed the stack (from ${p.state.fromRelease ?? 'the running state'} to ${p.state.toRelease ?? 'its target'}), its last step let finish`
+    : '; nothing was changed';
+  const detail = `${who} at "${p.state.step}"${ran}. Containers now: ${state}`;
   // Announced first: a notice that fails is recorded before the outcome, which stays the timeline's last entry.
   await announce(input.stack, p, status, detail);
   p.finish(status, detail);
