@@ -10,9 +10,11 @@ import path from 'node:path';
 import { ReleaseStore } from '../src/store/release-store';
 import { promisify } from 'node:util';
 import axios from 'axios';
-import { removeFixtureStack, upFixtureStack, waitFixtureHealthy } from '../src/fixtures/stack';
+import { fixtureContainer, removeFixtureStack, upFixtureStack, waitFixtureHealthy } from '../src/fixtures/stack';
+import { hostTaskQueue } from '../src/domain/task-queues';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import type { ReleaseSummary } from '../src/domain/release';
-import { WithStartWorkflowOperation, WorkflowIdConflictPolicy } from '@temporalio/client';
+import { Client, Connection, WithStartWorkflowOperation, WorkflowIdConflictPolicy } from '@temporalio/client';
 import { ownerStartOptions } from '../src/client/start-procedure';
 import { ownerWorkflowId } from '../src/domain/workflow-ids';
 import { abortUpdate, acknowledgeUpdate, ownerStateQuery, requestProcedureUpdate } from '../src/workflows/definitions';
@@ -305,6 +307,54 @@ test('a noisy service (100 error lines of 16 KB each) still rolls back; the line
     expect(kept.length).toBeLessThanOrEqual(50);
     for (const line of kept) expect(line.length).toBeLessThanOrEqual(1100);
   } finally {
+    await removeFixtureStack(env.docker, stack);
+  }
+});
+
+test('a rogue workflow with plaintext payloads and no key schedules host activities: every call is refused, nothing happens', async () => {
+  const stack = env.stack('rogue', { ports: [19811], services: ['godot'] });
+  await upFixtureStack(env.docker, stack, 'v2.4.9');
+  const container = fixtureContainer(stack, stack.services[0]);
+  const canary = `rogue-canary-${randomBytes(4).toString('hex')}`;
+  // The attacker's own worker and client: Temporal's default (plaintext) data converter, no Lifeline key.
+  const connection = await NativeConnection.connect({ address: harnessState().address });
+  const worker = await Worker.create({
+    connection,
+    taskQueue: 'rogue',
+    workflowsPath: require.resolve('./fixtures/rogue/workflows'),
+  });
+  const plainClient = new Client({ connection: await Connection.connect({ address: harnessState().address }) });
+  try {
+    const outcomes = await worker.runUntil(
+      plainClient.workflow.execute('rogue', {
+        taskQueue: 'rogue',
+        workflowId: `rogue-${canary}`,
+        args: [
+          hostTaskQueue(env.host),
+          [
+            ['execInContainer', [container, ['sh', '-c', `touch /tmp/${canary}`]]],
+            [
+              'recreateFromSpec',
+              ['rogue', { service: 'x', name: canary, image: 'lifeline-fixture/spacetime:v2.4.9', env: [] }, 'r', 1],
+            ],
+            ['backupVolume', ['rogue-volume', `/tmp/${canary}.tar.gz`]],
+            ['containerLogs', [container, 10]],
+          ],
+        ],
+      }) as Promise<string[]>,
+    );
+    for (const o of outcomes) expect(o).toMatch(/: .*refusing a payload that is not encrypted/);
+    // The effects, not the messages: no file in the container, no container made, no archive on the host.
+    const probe = await env.docker.getContainer(container).exec({ Cmd: ['sh', '-c', `[ -e /tmp/${canary} ]`] });
+    await new Promise<void>((resolve, reject) =>
+      probe.start({}, (err, stream) => (err ? reject(err) : stream?.on('end', () => resolve()).resume())),
+    );
+    expect((await probe.inspect()).ExitCode).toBe(1);
+    await expect(env.docker.getContainer(canary).inspect()).rejects.toMatchObject({ statusCode: 404 });
+    expect(existsSync(`/tmp/${canary}.tar.gz`)).toBe(false);
+  } finally {
+    await connection.close();
+    await plainClient.connection.close();
     await removeFixtureStack(env.docker, stack);
   }
 });

@@ -24,6 +24,8 @@ export type AuthResult =
   | { ok: false; reason: string };
 
 export function safeEqual(a: string, b: string): boolean {
+  // Only strings: an array-like object would have Buffer.from allocate whatever length it claims.
+  if (typeof a !== 'string' || typeof b !== 'string') return false;
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);

@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   const app = await buildApi({
     config,
     client,
-    codec: new EncryptionCodec(loadCodecKeys(config.dataDir)),
+    codec: new EncryptionCodec(loadCodecKeys(config.dataDir), 'show'),
     uiOrigins: env.LIFELINE_UI_ORIGINS?.split(',')
       .map((o) => o.trim())
       .filter(Boolean),

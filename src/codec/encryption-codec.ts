@@ -21,8 +21,18 @@ export interface CodecKeys {
   keys: Map<string, Buffer>;
 }
 
+/**
+ * What decoding does with a payload that is not sealed: workers and clients refuse it (fail closed: whoever
+ * can reach Temporal cannot hand a worker plaintext arguments without the key); the Web UI's codec endpoint
+ * shows it as stored, since it only displays what the history already holds.
+ */
+export type Unsealed = 'refuse' | 'show';
+
 export class EncryptionCodec implements PayloadCodec {
-  constructor(private readonly keys: CodecKeys) {
+  constructor(
+    private readonly keys: CodecKeys,
+    private readonly unsealed: Unsealed = 'refuse',
+  ) {
     for (const [id, key] of keys.keys)
       if (key.length !== 32) throw new Error(`codec key ${id} must be 32 bytes (AES-256), not ${key.length}`);
     if (!keys.keys.has(keys.currentKeyId))
@@ -50,7 +60,10 @@ export class EncryptionCodec implements PayloadCodec {
 
   async decode(payloads: Payload[]): Promise<Payload[]> {
     return payloads.map((payload) => {
-      if (!payload.metadata || decode(payload.metadata[METADATA_ENCODING_KEY]) !== ENCRYPTED_ENCODING) return payload;
+      if (!payload.metadata || decode(payload.metadata[METADATA_ENCODING_KEY]) !== ENCRYPTED_ENCODING) {
+        if (this.unsealed === 'show') return payload;
+        throw new ValueError('refusing a payload that is not encrypted with a Lifeline codec key');
+      }
       const keyIdBytes = payload.metadata[KEY_ID_METADATA];
       if (!keyIdBytes) throw new ValueError('encrypted payload without an encryption-key-id');
       const keyId = decode(keyIdBytes);

@@ -22,7 +22,8 @@ import { BUNDLE_FILE, CODEC_ENV, harnessState, TEST_DIR } from './paths';
 
 /** The test run's data converter (payloads encrypted with the run's keys). */
 export const testDataConverter = () => lifelineDataConverter(TEST_DIR, CODEC_ENV);
-export const testCodec = () => new EncryptionCodec(loadCodecKeys(TEST_DIR, CODEC_ENV));
+/** The API's codec endpoint, as the API builds it: it shows unsealed payloads instead of refusing them. */
+export const testCodec = () => new EncryptionCodec(loadCodecKeys(TEST_DIR, CODEC_ENV), 'show');
 
 export { harnessState };
 

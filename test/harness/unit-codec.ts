@@ -4,4 +4,4 @@ import { loadCodecKeys } from '../../src/codec/keys';
 import { FIXTURE_CODEC_KEYS_FILE, ROOT } from './paths';
 
 export const unitCodec = () =>
-  new EncryptionCodec(loadCodecKeys(ROOT, { LIFELINE_CODEC_KEYS_FILE: FIXTURE_CODEC_KEYS_FILE }));
+  new EncryptionCodec(loadCodecKeys(ROOT, { LIFELINE_CODEC_KEYS_FILE: FIXTURE_CODEC_KEYS_FILE }), 'show');

@@ -21,6 +21,15 @@ test('sealed payloads carry no plain text, and open again to the same payload', 
   expect(Buffer.from(again.data!).equals(Buffer.from(sealed.data!))).toBe(false);
 });
 
+test('fails closed: a payload that is not sealed is refused by workers and clients, and only shown by the UI endpoint', async () => {
+  const keys = parseKeyFile(keyLine('k1'), 'keys');
+  const plain = payload({ spec: { privileged: true, binds: ['/:/host'] } });
+  await expect(new EncryptionCodec(keys).decode([plain])).rejects.toThrow(
+    'refusing a payload that is not encrypted with a Lifeline codec key',
+  );
+  expect(await new EncryptionCodec(keys, 'show').decode([plain])).toEqual([plain]);
+});
+
 test('rotation: a new current key still opens payloads sealed with the older one; tampering and unknown keys are refused', async () => {
   const old = keyLine('k-old');
   const before = new EncryptionCodec(parseKeyFile(old, 'keys'));

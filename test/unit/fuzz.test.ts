@@ -180,3 +180,27 @@ test('workflow IDs with path tricks are refused before any Temporal call', async
   );
   expect([...statuses.keys()].every((s) => s >= 400 && s < 500)).toBe(true);
 });
+
+test('/codec/login takes only a token-sized string: array-like, nested and oversized tokens get 400, a wrong one 401', async () => {
+  const login = (payload: string, type = 'application/json') =>
+    app.inject({ method: 'POST', url: '/codec/login', payload, headers: { 'content-type': type } });
+  // An array-like "token" claiming a billion elements is refused before anything reads it.
+  expect((await login(JSON.stringify({ token: { length: 1_000_000_000 } }))).statusCode).toBe(400);
+  expect((await login(JSON.stringify({ token: ['a', 'b'] }))).statusCode).toBe(400);
+  expect((await login(JSON.stringify({ token: 'x'.repeat(2000) }))).statusCode).toBe(400);
+  expect((await login(JSON.stringify({ token: 'x'.repeat(5000) }))).statusCode).toBe(413); // past the body limit
+  expect((await login('token=wrong', 'application/x-www-form-urlencoded')).statusCode).toBe(401);
+  const ok = await login(`token=${TOKEN}`, 'application/x-www-form-urlencoded');
+  expect(ok.statusCode).toBe(200);
+  expect(ok.headers['set-cookie']).toMatch(/^lifeline_codec=/);
+  await fc.assert(
+    fc.asyncProperty(
+      fc.record({ token: fc.oneof(junk, fc.array(junk, { maxLength: 3 })), extra: junk }, { requiredKeys: [] }),
+      async (form) => {
+        const status = (await login(JSON.stringify(form))).statusCode;
+        expect([400, 401, 413]).toContain(status);
+      },
+    ),
+    { numRuns: 1000 },
+  );
+});

@@ -19,6 +19,8 @@ export interface CodecRouteDeps {
 }
 
 const COOKIE = 'lifeline_codec';
+/** A login form's one field: a string of a token's size, checked before anything reads it. */
+const loginForm = z.strictObject({ token: z.string().min(1).max(1024) });
 const SESSION_HOURS = 8;
 const jsonPayloads = z.object({
   payloads: z
@@ -107,9 +109,11 @@ export function registerCodecRoutes(app: FastifyInstance, deps: CodecRouteDeps):
           '<p>Then, in the Web UI, set the codec endpoint to this server\'s /codec and turn on "include cross-origin credentials".</p>',
       ),
   );
-  app.post('/login', async (req, reply) => {
-    const token = (req.body as { token?: string } | undefined)?.token ?? '';
-    if (!safeEqual(token, deps.bearerToken)) return reply.code(401).type('text/html').send('<p>wrong token</p>');
+  app.post('/login', { bodyLimit: 4096 }, async (req, reply) => {
+    const form = loginForm.safeParse(req.body);
+    if (!form.success) return badRequest(reply, form.error);
+    if (!safeEqual(form.data.token, deps.bearerToken))
+      return reply.code(401).type('text/html').send('<p>wrong token</p>');
     return reply
       .header(
         'Set-Cookie',
