@@ -1,7 +1,7 @@
 /** Release activities: record the running stack, and read or mark recorded releases. */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { createHash } from 'node:crypto';
-import { chmod, copyFile, readFile, rename, rm, stat } from 'node:fs/promises';
+import { chmod, chown, copyFile, readFile, rename, rm, stat } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { COMPOSE_LABELS, composeFilesOf, dependsOnFromCompose, dependsOnFromLabel } from '../domain/compose';
 import path from 'node:path';
@@ -9,6 +9,7 @@ import type { ResolvedStack } from '../domain/config';
 import { InvalidNameError } from '../domain/names';
 import type { ContainerSpec, Release, ReleaseSummary } from '../domain/release';
 import { imageTagOf, nextReleaseId } from '../domain/release-rules';
+import { placeRefusal } from './config-file-places';
 import type { DockerActivities } from './docker';
 import { specHash } from './docker-specs';
 import { privateDir, sha256File, writeFileAtomic } from '../store/files';
@@ -90,12 +91,23 @@ export function createReleaseActivities(deps: {
     );
   }
 
+  /**
+   * The config files a release of these containers records: the stack's configured ones, and the compose
+   * project's own files and .env found from its labels that lie inside its working directory (others skipped).
+   */
+  async function recordedFiles(stack: ResolvedStack, labels: Record<string, string>) {
+    const places = { configured: stack.configFiles, workingDir: labels[COMPOSE_LABELS.workingDir] };
+    const found = await existingFiles(composeFilesOf(labels, path.join));
+    const refusals = await Promise.all(found.map((f) => placeRefusal(f, places)));
+    const composeFiles = found.filter((_, i) => !refusals[i]);
+    return { composeFiles, sources: [...new Set([...stack.configFiles, ...composeFiles])] };
+  }
+
   /** The fingerprint of the state running now, as recordRelease would compute it; null when nothing runs. */
   async function runningFingerprint(stack: ResolvedStack): Promise<string | null> {
     const services = await deps.docker.captureSpecs(stack);
     if (services.length === 0) return null;
-    const composeFiles = await existingFiles(composeFilesOf(services[0].labels, path.join));
-    const sources = await existingFiles([...new Set([...stack.configFiles, ...composeFiles])]);
+    const sources = await existingFiles((await recordedFiles(stack, services[0].labels)).sources);
     const files = await Promise.all(sources.map(async (source) => ({ source, ...(await sha256File(source)) })));
     return stateFingerprint(services, files);
   }
@@ -117,22 +129,22 @@ export function createReleaseActivities(deps: {
         const answered = ids.find((_, i) => keys[i] === opts.requestKey);
         if (answered) return s.summary(stack.name, answered);
         if (captured.length === 0) return null;
-        const composeFiles = await existingFiles(composeFilesOf(captured[0].labels, path.join));
+        const { composeFiles, sources } = await recordedFiles(stack, captured[0].labels);
         const services = await withDependsOn(captured, composeFiles);
         const id = nextReleaseId(now(), new Set(ids));
         const tmp = path.join(dir, `.tmp-${id}-${process.pid}`);
         await rm(tmp, { recursive: true, force: true });
         await privateDir(path.join(tmp, 'files'));
         const configFiles = [];
-        // The stack's configured files, and the compose project's own files and .env found from its labels.
-        const sources = [...new Set([...stack.configFiles, ...composeFiles])];
         for (const [i, source] of sources.entries()) {
           const stored = `files/${i}-${path.basename(source)}`;
+          const owner = await stat(source).catch(() => undefined);
           await copyFile(source, path.join(tmp, stored)).catch((err: Error) => {
             throw ApplicationFailure.nonRetryable(`config file ${source} cannot be copied: ${err.message}`, 'BadInput');
           });
           await chmod(path.join(tmp, stored), 0o600); // a .env holds passwords
-          configFiles.push({ source, stored, ...(await sha256File(path.join(tmp, stored))) });
+          const kept = owner && { mode: owner.mode & 0o7777, uid: owner.uid, gid: owner.gid };
+          configFiles.push({ source, stored, ...(await sha256File(path.join(tmp, stored))), ...kept });
         }
         const volumes = [];
         if (stack.backupVolumes) {
@@ -225,14 +237,24 @@ export function createReleaseActivities(deps: {
       return storeCall(async () => {
         const s = store(stack.dataDir);
         const r = await s.get(stack.name, id);
-        const restored: string[] = [];
+        // Every file is checked before any is written: a place refused writes nothing at all.
+        const places = { configured: stack.configFiles, workingDir: r.services[0]?.labels[COMPOSE_LABELS.workingDir] };
         for (const f of r.configFiles) {
+          const refusal = await placeRefusal(f.source, places);
+          if (refusal) throw ApplicationFailure.nonRetryable(`${refusal}; no config file was restored`, 'BadInput');
           const stored = path.join(s.releaseDir(stack.name, id), f.stored);
           if ((await sha256File(stored)).sha256 !== f.sha256) {
             throw ApplicationFailure.nonRetryable(`stored copy of ${f.source} fails its checksum`, 'ChecksumMismatch');
           }
-          await copyFile(stored, `${f.source}.lifeline-tmp`);
-          await rename(`${f.source}.lifeline-tmp`, f.source);
+        }
+        const restored: string[] = [];
+        for (const f of r.configFiles) {
+          const tmp = `${f.source}.lifeline-tmp`;
+          await copyFile(path.join(s.releaseDir(stack.name, id), f.stored), tmp);
+          // With the mode and owner it was recorded with (a .env readable by its service only stays so).
+          if (f.mode !== undefined) await chmod(tmp, f.mode);
+          if (f.uid !== undefined && f.gid !== undefined) await chown(tmp, f.uid, f.gid);
+          await rename(tmp, f.source);
           restored.push(f.source);
         }
         return restored;

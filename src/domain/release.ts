@@ -69,6 +69,10 @@ export const storedFileSchema = z.object({
   stored: z.string(),
   sha256: z.string(),
   bytes: z.number(),
+  /** Mode and owner as recorded, so a restore puts the file back as it was. */
+  mode: z.number().int().optional(),
+  uid: z.number().int().optional(),
+  gid: z.number().int().optional(),
 });
 export const volumeArchiveSchema = z.object({
   volume: z.string(),
