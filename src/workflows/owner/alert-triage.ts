@@ -4,7 +4,7 @@
  * breach alert during a rollback still starts (and preempts) its procedure. State is bounded so the owner
  * can continue-as-new for months: seen keys, handled keys (pruned to active alerts) and active alerts.
  */
-import { CancellationScope, isCancellation, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, isCancellation } from '@temporalio/workflow';
 import type { AlertEvent } from '../../domain/alerts';
 import { dedupKey } from '../../domain/alerts';
 import {
@@ -16,10 +16,9 @@ import {
 } from '../../domain/decision-matrix';
 import type { ProcedureRequest } from '../../domain/owner';
 import type { StackHold } from '../../domain/ownership';
-import { orchestration } from '../activities';
 import type { Procedure } from '../procedure-state';
 import type { Ownership } from './ownership';
-import { announce } from '../steps/announce';
+import { announce, page } from '../steps/announce';
 import type { StackSettings } from './stack-settings';
 import { messageOf } from '../steps/messages';
 
@@ -276,11 +275,8 @@ export class AlertTriage {
         const name = (hold?.pageLevel ?? hold?.audience)?.toLowerCase();
         const level = name ? stack.escalation.find((l) => l.name.toLowerCase() === name) : undefined;
         if (level?.contacts.length) {
-          await orchestration.notify(
-            stack,
-            { kind: 'alert', procedure: 'triage', stack: stack.name, workflowId: workflowInfo().workflowId, message },
-            { escalationLevel: level.name },
-          );
+          // The escalation path's own page: a page that fails is recorded by it.
+          await page(this.p, stack, level, message);
           this.p.record(`${hold!.audience} told`, message);
           return;
         }
