@@ -160,7 +160,10 @@ describe('credentials', () => {
     });
     expect(elsewhere.status).toBe(401);
 
-    const grafana = (ts: number, body: string, hex = sig(ts, 'POST', '/v1/alerts', body)) => ({
+    // As Grafana's webhook contact point signs (HMAC secret and a Timestamp Header): `<timestamp>:<body>`.
+    const grafanaSig = (ts: number, body: string) =>
+      createHmac('sha256', HMAC_SECRET).update(`${ts}:${body}`).digest('hex');
+    const grafana = (ts: number, body: string, hex = grafanaSig(ts, body)) => ({
       authorization: '',
       'X-Grafana-Alerting-Signature': hex,
       'X-Grafana-Alerting-Signature-Timestamp': String(ts),
@@ -169,7 +172,7 @@ describe('credentials', () => {
     const headers = grafana(now, raw2);
     expect((await post('/v1/alerts', raw2, { headers })).status).toBe(202);
     expect((await post('/v1/alerts', raw2, { headers })).data).toEqual({ error: 'replayed signature' });
-    const upper = grafana(now, raw2, sig(now, 'POST', '/v1/alerts', raw2).toUpperCase());
+    const upper = grafana(now, raw2, grafanaSig(now, raw2).toUpperCase());
     expect((await post('/v1/alerts', raw2, { headers: upper })).data).toEqual({ error: 'replayed signature' });
     expect((await post('/v1/alerts', raw2, { headers: grafana(now - 301, raw2) })).data).toEqual({
       error: 'stale signature timestamp',

@@ -170,11 +170,10 @@ describe.each(['snapshotVolumes', 'restoreVolume'])('data corruption, worker kil
     expect(createHash('sha256').update(readFileSync(snap.archive)).digest('hex')).toBe(snap.sha256);
     const scratch = `${VOLUME}-scratch`;
     await env.docker.createVolume({ Name: scratch });
-    const { createHostActivities } = await import('../src/activities');
+    const { createVolumeActivities } = await import('../src/activities/volumes');
     const { MockActivityEnvironment } = await import('@temporalio/testing');
-    const axios = (await import('axios')).default;
     await new MockActivityEnvironment().run(
-      createHostActivities({ docker: env.docker, host: env.host, http: axios.create() }).restoreVolume,
+      createVolumeActivities({ docker: env.docker }).restoreVolume,
       scratch,
       snap.archive,
       snap.sha256,

@@ -2,6 +2,7 @@
 import axios from 'axios';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createHostActivities } from '../src/activities';
+import { createDockerActivities } from '../src/activities/docker';
 import type { HealthReport } from '../src/activities/health';
 import { upFixtureStack, waitFixtureHealthy, fixtureContainer } from '../src/fixtures/stack';
 import { createTestEnv, TestEnv } from './harness/env';
@@ -20,7 +21,7 @@ test('health is declared only after the flapping stops and the stable window has
   await waitFixtureHealthy(env.docker, stack);
   const acts = createHostActivities({ docker: env.docker, host: env.host, http: axios.create() });
   const container = fixtureContainer(stack, stack.services[0]);
-  const exec = (cmd: string) => acts.execInContainer(container, ['/bin/sh', '-c', cmd]);
+  const exec = (cmd: string) => createDockerActivities(env.docker).execInContainer(container, ['/bin/sh', '-c', cmd]);
 
   // Flap every 400 ms for about 4 s, then stay healthy.
   let flapping = true;

@@ -5,6 +5,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import axios from 'axios';
 import { createHostActivities } from '../src/activities';
+import { createDockerActivities } from '../src/activities/docker';
 import { ReleaseStore } from '../src/store/release-store';
 import type { ResolvedStack } from '../src/domain/config';
 import type { ReleaseSummary } from '../src/domain/release';
@@ -164,10 +165,11 @@ test('activities run twice leave one container and one release', async () => {
   const stack = makeStack('twice', [19531]);
   await upFixtureStack(env.docker, stack, 'v2.4.9');
   const acts = createHostActivities({ docker: env.docker, host: env.host, http: axios.create() });
+  const dockerOps = createDockerActivities(env.docker);
   const mock = new MockActivityEnvironment();
-  const [spec] = (await mock.run(acts.captureSpecs, stack)) as Awaited<ReturnType<typeof acts.captureSpecs>>;
-  const first = await mock.run(acts.recreateFromSpec, 'twice', spec, '20250101-000000', 1);
-  const second = await mock.run(acts.recreateFromSpec, 'twice', spec, '20250101-000000', 1);
+  const [spec] = (await mock.run(dockerOps.captureSpecs, stack)) as Awaited<ReturnType<typeof dockerOps.captureSpecs>>;
+  const first = await mock.run(dockerOps.recreateFromSpec, 'twice', spec, '20250101-000000', 1);
+  const second = await mock.run(dockerOps.recreateFromSpec, 'twice', spec, '20250101-000000', 1);
   expect([first, second]).toEqual(['replaced', 'unchanged']);
   expect(await containersOf(env.docker, 'twice', 'godot')).toHaveLength(1);
 
@@ -185,23 +187,23 @@ test('activities run twice leave one container and one release', async () => {
 test('the swap run twice stops nothing it already made; cancelled before it begins, it changes nothing', async () => {
   const stack = makeStack('swap', [19541, 19542]);
   await upFixtureStack(env.docker, stack, 'v2.4.9');
-  const acts = createHostActivities({ docker: env.docker, host: env.host, http: axios.create() });
+  const dockerOps = createDockerActivities(env.docker);
   const mock = new MockActivityEnvironment();
-  const specs = (await mock.run(acts.captureSpecs, stack)) as Awaited<ReturnType<typeof acts.captureSpecs>>;
+  const specs = (await mock.run(dockerOps.captureSpecs, stack)) as Awaited<ReturnType<typeof dockerOps.captureSpecs>>;
   const startedAt = async () =>
     Promise.all(
       stack.services.map(async (s) => (await env.docker.getContainer(fixtureContainer(stack, s)).inspect()).State),
     );
-  expect(await mock.run(acts.replaceServices, stack, specs, 'r-1')).toEqual(['replaced', 'replaced']);
+  expect(await mock.run(dockerOps.replaceServices, stack, specs, 'r-1')).toEqual(['replaced', 'replaced']);
   const swapped = await startedAt();
   // A retry (a crashed worker's attempt 2): the containers it made keep running, untouched.
-  expect(await mock.run(acts.replaceServices, stack, specs, 'r-1')).toEqual(['unchanged', 'unchanged']);
+  expect(await mock.run(dockerOps.replaceServices, stack, specs, 'r-1')).toEqual(['unchanged', 'unchanged']);
   expect(await startedAt()).toEqual(swapped);
 
   // Cancelled before it begins: nothing is stopped and nothing of release r-2 is made; r-1 keeps running.
   const cancelled = new MockActivityEnvironment();
   cancelled.cancel();
-  await expect(cancelled.run(acts.replaceServices, stack, specs, 'r-2')).rejects.toMatchObject({
+  await expect(cancelled.run(dockerOps.replaceServices, stack, specs, 'r-2')).rejects.toMatchObject({
     name: 'CancelledFailure',
   });
   for (const s of stack.services) {

@@ -14,16 +14,27 @@ import { fixtureContainer, removeFixtureStack, upFixtureStack, waitFixtureHealth
 import { hostTaskQueue } from '../src/domain/task-queues';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { ReleaseSummary } from '../src/domain/release';
-import { Client, Connection, WithStartWorkflowOperation, WorkflowIdConflictPolicy } from '@temporalio/client';
+import {
+  Client,
+  Connection,
+  WithStartWorkflowOperation,
+  WorkflowHandle,
+  WorkflowIdConflictPolicy,
+} from '@temporalio/client';
 import { ownerStartOptions } from '../src/client/start-procedure';
 import { ownerWorkflowId } from '../src/domain/workflow-ids';
 import { abortUpdate, acknowledgeUpdate, ownerStateQuery, requestProcedureUpdate } from '../src/workflows/definitions';
 import { API_TOKEN, startApi } from './harness/api';
-import { createTestEnv, FAST_TIMEOUTS, harnessState, TestEnv } from './harness/env';
+import { createTestEnv, FAST_TIMEOUTS, harnessState, testDataConverter, TestEnv } from './harness/env';
 import { TEMPORAL_BIN } from './harness/paths';
 import { recordGoodRelease } from './harness/releases';
 import { startRecorder } from './harness/recorder';
 import { waitFor, waitForPending } from './harness/waits';
+import { verificationRunner } from './harness/verification';
+import { inVolume, LISTING } from './harness/volume';
+import { createHostActivities } from '../src/activities';
+import type { ActivityName } from '../src/worker/activity-arguments';
+import type { DataConverter } from '@temporalio/common';
 
 const run = promisify(execFile);
 let env: TestEnv;
@@ -173,39 +184,42 @@ test('a host command forged into a request never runs: the owner refuses setting
   expect(existsSync(marker)).toBe(false);
 });
 
-test('a workflow started directly with settings that differ from the pinned config version is refused before any activity acts', async () => {
+test('verification started on its own, for another stack, with a numeric stack name or a forged URL fetches nothing', async () => {
   const stack = env.stack('pinned', { ports: [19813], services: ['godot'], config: { timeouts: FAST_TIMEOUTS } });
   const recorder = await startRecorder();
+  const runner = await verificationRunner(env);
   try {
     const pinned = env.pinned(stack);
-    // The hash of the real config, with a smoke test pointed elsewhere: the worker's interceptor compares, and refuses.
+    // The hash of the real config, with a smoke test pointed at the recorder.
     const forged = { ...pinned, smokeTests: [{ ...pinned.smokeTests[0], url: `${recorder.url}/forged` }] };
-    const verifying = env.client.workflow.execute('rollbackVerification', {
-      taskQueue: env.taskQueue,
-      workflowId: `forged-verify-${randomBytes(3).toString('hex')}`,
-      args: [{ stack: forged }],
-    });
-    await expect(verifying).rejects.toMatchObject({
+    const numeric = { ...forged, name: 42 };
+    const started = (input: unknown) =>
+      env.client.workflow.execute('rollbackVerification', {
+        taskQueue: env.taskQueue,
+        workflowId: `direct-verify-${randomBytes(3).toString('hex')}`,
+        args: [input],
+      });
+    const notOwner = { cause: { type: 'NotOwner', message: expect.stringContaining('nothing ran') } };
+    // Started on its own (anyone who reaches Temporal could): refused before any activity.
+    await expect(started({ stack: forged })).rejects.toMatchObject(notOwner);
+    await expect(started({ stack: numeric })).rejects.toMatchObject(notOwner);
+    // Under a parent named as a procedure of another stack, or of the "stack" 42: refused the same way.
+    await expect(runner.verify({ stack: forged }, 'other')).rejects.toMatchObject({ cause: notOwner });
+    await expect(runner.verify({ stack: numeric })).rejects.toMatchObject({ cause: notOwner });
+    // Under a procedure of its own stack, the forged setting reaches the host worker, which refuses it.
+    await expect(runner.verify({ stack: forged })).rejects.toMatchObject({
       cause: {
         cause: {
-          type: 'BadInput',
-          message: expect.stringContaining('the request sets smokeTests.0.url of stack pinned'),
+          cause: {
+            type: 'BadInput',
+            message: expect.stringContaining('the request sets smokeTests.0.url of stack pinned'),
+          },
         },
       },
     });
-    // Without a pinned version at all: refused too.
-    const unpinned = env.client.workflow.execute('rollbackVerification', {
-      taskQueue: env.taskQueue,
-      workflowId: `unpinned-verify-${randomBytes(3).toString('hex')}`,
-      args: [{ stack }],
-    });
-    await expect(unpinned).rejects.toMatchObject({
-      cause: {
-        cause: { type: 'BadInput', message: expect.stringContaining('stack pinned has no pinned config version') },
-      },
-    });
-    expect(recorder.requests.filter((r) => r.url === '/forged')).toHaveLength(0);
+    expect(recorder.requests).toHaveLength(0);
   } finally {
+    await runner.close();
     await recorder.close();
   }
 });
@@ -311,50 +325,211 @@ test('a noisy service (100 error lines of 16 KB each) still rolls back; the line
   }
 });
 
-test('a rogue workflow with plaintext payloads and no key schedules host activities: every call is refused, nothing happens', async () => {
-  const stack = env.stack('rogue', { ports: [19811], services: ['godot'] });
+test('a rogue workflow schedules every host and orchestration activity, in plaintext and then with the key: every call is refused, nothing happens', async () => {
+  const listener = await startRecorder();
+  const marker = path.join(env.dataDir, `rogue-${randomBytes(4).toString('hex')}`);
+  const victimVolume = `rogue-victim-${randomBytes(3).toString('hex')}`;
+  const unusedVolume = `rogue-unused-${randomBytes(3).toString('hex')}`;
+  // The stack's own config points its probes, notices and firewall command where an effect would show.
+  const stack = env.stack('rogue', {
+    ports: [19811],
+    services: ['godot'],
+    notifications: [{ kind: 'webhook', url: `${listener.url}/notice` }],
+    config: {
+      volumes: [victimVolume],
+      smokeTests: [{ name: 'probe', url: `${listener.url}/probe`, expectStatus: 200 }],
+      emergency: { firewallCommand: ['/bin/sh', '-c', `touch ${marker}`] },
+    },
+  });
   await upFixtureStack(env.docker, stack, 'v2.4.9');
   const container = fixtureContainer(stack, stack.services[0]);
+  const runningId = (await env.docker.getContainer(container).inspect()).Id;
+  await env.docker.createVolume({ Name: victimVolume });
+  await env.docker.createVolume({ Name: unusedVolume }); // what a volume prune on this engine would delete
+  await inVolume(env.docker, victimVolume, 'echo keep > /data/keep');
+  const victimBefore = await inVolume(env.docker, victimVolume, LISTING);
   const canary = `rogue-canary-${randomBytes(4).toString('hex')}`;
-  // The attacker's own worker and client: Temporal's default (plaintext) data converter, no Lifeline key.
+
+  const pinned = env.pinned(stack);
+  const release = '20260101-000000';
+  const wave = { release, label: release, services: ['godot'] };
+  const report = {
+    workflowId: canary,
+    stack: 'rogue',
+    procedure: 'x',
+    reason: 'x',
+    outcome: 'x',
+    timeline: [],
+    checklist: [],
+    errorLines: [],
+  };
+  // Every registered activity, with arguments its schema accepts, aimed at the stack: only the caller is wrong.
+  const valid: Record<ActivityName, unknown[]> = {
+    recordRelease: [pinned, { reason: 'rogue', requestKey: canary }],
+    listReleases: [pinned],
+    getRelease: [pinned, release],
+    releaseToRestore: [pinned, release],
+    markRelease: [pinned, release, { knownBad: 'rogue' }, 'rogue'],
+    markLeaving: [pinned, { by: 'rogue', reason: 'rogue' }],
+    restoreConfigFiles: [pinned, release],
+    settleReleases: [pinned, { by: 'rogue' }],
+    pruneReleases: [pinned],
+    missingImagesOf: [pinned, { release }],
+    replaceWithRelease: [pinned, wave],
+    recreateFromRelease: [pinned, wave],
+    verifyVolumeArchive: [pinned, release, victimVolume],
+    restoreVolumeArchive: [pinned, release, victimVolume],
+    waitForStackHealthy: [pinned, { timeoutSeconds: 1, stableSeconds: 0 }],
+    runSmokeTests: [pinned],
+    checkStatusApi: [pinned],
+    queryPrometheus: [pinned],
+    checkIntegrity: [pinned],
+    scanErrorLogs: [pinned],
+    prepareRollback: [pinned, { reason: 'rogue', requestKey: canary, beganAt: new Date().toISOString() }],
+    switchNginxUpstream: [pinned],
+    collectEvidence: [pinned, canary, 10],
+    snapshotVolumes: [pinned, canary],
+    diskFree: [pinned],
+    runHostCommand: [pinned, 'firewallCommand', 10],
+    inspectStack: [pinned],
+    containersOfProject: [pinned, 'blue'],
+    stopContainers: [{ stack: pinned }, 1],
+    startContainers: [{ stack: pinned }],
+    listAllContainers: [pinned],
+    pruneSafe: [pinned],
+    pruneVolumes: [pinned],
+    notify: [pinned, { kind: 'alert', workflowId: canary, stack: 'rogue', procedure: 'x', message: 'x' }],
+    writeIncidentReport: [pinned, report],
+    createGithubIssue: [pinned, report],
+    noteInIncidentReport: [pinned, canary, 'rogue'],
+    procedureStatus: [canary],
+    openProcedures: ['rogue'],
+    loadStack: [{ requested: { name: 'rogue' } }],
+    recordHold: [pinned, { reason: 'r', audience: 'a', procedure: 'backup', workflowId: canary, since: 'now' }],
+    readHold: [pinned],
+  };
+  const host = new Set(Object.keys(createHostActivities({ docker: env.docker, host: env.host, http: axios.create() })));
+  const queueOf = (name: string) => (host.has(name) ? hostTaskQueue(env.host) : env.taskQueue);
+  const hostQueue = hostTaskQueue(env.host);
+  // And hostile arguments: the raw operations behind the registered ones, a forged stack, a path for a volume.
+  const hostile: [string, string, unknown[]][] = [
+    [hostQueue, 'execInContainer', [container, ['sh', '-c', `touch ${marker}`]]],
+    [
+      hostQueue,
+      'recreateFromSpec',
+      [
+        'rogue',
+        {
+          service: 'x',
+          name: canary,
+          image: 'lifeline-fixture/spacetime:v2.4.9',
+          privileged: true,
+          binds: ['/:/host'],
+        },
+        'r',
+        1,
+      ],
+    ],
+    [
+      hostQueue,
+      'replaceServices',
+      [pinned, [{ service: 'x', name: canary, image: 'lifeline-fixture/spacetime:v2.4.9' }], 'r'],
+    ],
+    [
+      hostQueue,
+      'restoreVolume',
+      [victimVolume, '/dev/null', 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'],
+    ],
+    [hostQueue, 'backupVolume', [victimVolume, `${marker}.tar.gz`]],
+    [hostQueue, 'containerLogs', [container, 10]],
+    [hostQueue, 'restoreVolumeArchive', [pinned, release, '/dev/null']],
+    [
+      hostQueue,
+      'runSmokeTests',
+      [{ ...pinned, smokeTests: [{ name: 'x', url: `${listener.url}/forged`, expectStatus: 200 }] }],
+    ],
+    [hostQueue, 'runSmokeTests', [{ ...pinned, name: 42 }]],
+    [hostQueue, 'snapshotVolumes', [pinned, '..']],
+    [
+      env.taskQueue,
+      'notify',
+      [{ ...pinned, notifications: [{ kind: 'webhook', url: `${listener.url}/forged` }] }, valid.notify[1]],
+    ],
+  ];
+  const calls = [
+    ...Object.entries(valid).map(([name, args]): [string, string, unknown[]] => [queueOf(name), name, args]),
+    ...hostile,
+  ];
+
   const connection = await NativeConnection.connect({ address: harnessState().address });
-  const worker = await Worker.create({
-    connection,
-    taskQueue: 'rogue',
-    workflowsPath: require.resolve('./fixtures/rogue/workflows'),
-  });
-  const plainClient = new Client({ connection: await Connection.connect({ address: harnessState().address }) });
+  const rogueRun = async (dataConverter: DataConverter | undefined, body: (h: WorkflowHandle) => Promise<void>) => {
+    const taskQueue = `rogue-${randomBytes(3).toString('hex')}`;
+    const worker = await Worker.create({
+      connection,
+      taskQueue,
+      workflowsPath: require.resolve('./fixtures/rogue/workflows'),
+      dataConverter,
+    });
+    const client = new Client({
+      connection: await Connection.connect({ address: harnessState().address }),
+      dataConverter,
+    });
+    try {
+      const handle = await client.workflow.start('rogue', {
+        taskQueue,
+        workflowId: `${taskQueue}-${canary}`,
+        args: [calls],
+      });
+      await worker.runUntil(body(handle));
+    } finally {
+      await client.connection.close();
+    }
+  };
   try {
-    const outcomes = await worker.runUntil(
-      plainClient.workflow.execute('rogue', {
-        taskQueue: 'rogue',
-        workflowId: `rogue-${canary}`,
-        args: [
-          hostTaskQueue(env.host),
-          [
-            ['execInContainer', [container, ['sh', '-c', `touch /tmp/${canary}`]]],
-            [
-              'recreateFromSpec',
-              ['rogue', { service: 'x', name: canary, image: 'lifeline-fixture/spacetime:v2.4.9', env: [] }, 'r', 1],
-            ],
-            ['backupVolume', ['rogue-volume', `/tmp/${canary}.tar.gz`]],
-            ['containerLogs', [container, 10]],
-          ],
-        ],
-      }) as Promise<string[]>,
-    );
-    for (const o of outcomes) expect(o).toMatch(/: .*refusing a payload that is not encrypted/);
-    // The effects, not the messages: no file in the container, no container made, no archive on the host.
-    const probe = await env.docker.getContainer(container).exec({ Cmd: ['sh', '-c', `[ -e /tmp/${canary} ]`] });
-    await new Promise<void>((resolve, reject) =>
-      probe.start({}, (err, stream) => (err ? reject(err) : stream?.on('end', () => resolve()).resume())),
-    );
-    expect((await probe.inspect()).ExitCode).toBe(1);
+    // Temporal's default (plaintext) data converter, no Lifeline key: the workers refuse every payload, and
+    // their refusals are sealed too, so the rogue cannot even read why (its workflow task fails on them).
+    await rogueRun(undefined, async (handle) => {
+      const ended = async () =>
+        (await handle.fetchHistory()).events!.filter(
+          (e) => e.activityTaskFailedEventAttributes || e.activityTaskCompletedEventAttributes,
+        );
+      await waitFor(async () => (await ended()).length === calls.length, 'every plaintext call to end');
+      const events = await ended();
+      expect(events.filter((e) => e.activityTaskCompletedEventAttributes)).toHaveLength(0);
+      for (const e of events) expect(e.activityTaskFailedEventAttributes!.failure!.message).toBe('Encoded failure');
+      await handle.terminate('test over');
+    });
+    // Sealed with the key (someone who holds it): arguments outside the schemas, and callers that are no
+    // procedure of the stack, are refused.
+    let sealed: string[] = [];
+    await rogueRun(testDataConverter(), async (handle) => {
+      sealed = (await handle.result()) as string[];
+    });
+    expect(sealed).toHaveLength(calls.length);
+    for (const o of sealed) expect(o).toMatch(/: .*(nothing ran|is not registered)/);
+    const notOurs = sealed.filter((o) => /runs only for a Lifeline procedure/.test(o));
+    expect(notOurs).toHaveLength(Object.keys(valid).length);
+
+    // The effects, not the messages.
+    expect(listener.requests).toHaveLength(0); // no probe, no notice, no forged URL fetched
+    expect(existsSync(marker)).toBe(false); // neither the firewall command nor an exec ran
+    expect(existsSync(`${marker}.tar.gz`)).toBe(false);
+    const running = await env.docker.getContainer(container).inspect();
+    expect({ id: running.Id, running: running.State.Running }).toEqual({ id: runningId, running: true }); // not stopped, not recreated
     await expect(env.docker.getContainer(canary).inspect()).rejects.toMatchObject({ statusCode: 404 });
-    expect(existsSync(`/tmp/${canary}.tar.gz`)).toBe(false);
+    expect(await inVolume(env.docker, victimVolume, LISTING)).toBe(victimBefore); // not wiped, not restored
+    expect((await env.docker.getVolume(unusedVolume).inspect()).Name).toBe(unusedVolume); // nothing pruned
+    for (const dir of ['releases', 'emergency', 'incidents', 'holds'])
+      expect(existsSync(path.join(env.dataDir, dir, 'rogue'))).toBe(false);
+    expect(existsSync(path.join(env.dataDir, 'holds', 'rogue.json'))).toBe(false);
   } finally {
     await connection.close();
-    await plainClient.connection.close();
+    await listener.close();
     await removeFixtureStack(env.docker, stack);
+    for (const v of [victimVolume, unusedVolume])
+      await env.docker
+        .getVolume(v)
+        .remove({ force: true })
+        .catch(() => undefined);
   }
 });

@@ -2,9 +2,9 @@
 import axios from 'axios';
 import { upFixtureStack, waitFixtureHealthy } from '../src/fixtures/stack';
 import type { ResolvedStack } from '../src/domain/config';
-import type { VerificationReport } from '../src/domain/verification';
 import { createTestEnv, TestEnv } from './harness/env';
 import { Peer, startPrometheus } from './harness/peers';
+import { VerificationRunner, verificationRunner } from './harness/verification';
 
 const PORTS = [16171, 16172];
 const ERROR_RATIO =
@@ -12,6 +12,7 @@ const ERROR_RATIO =
 let env: TestEnv;
 let prometheus: Peer;
 let stack: ResolvedStack;
+let runner: VerificationRunner;
 
 beforeAll(async () => {
   env = await createTestEnv('verify');
@@ -20,6 +21,7 @@ beforeAll(async () => {
     PORTS.map((p) => `127.0.0.1:${p}`),
   );
   stack = verifiedStack('verify', prometheus.url);
+  runner = await verificationRunner(env);
 });
 
 /** The fixture stack (compose project `verify`), checked by the Prometheus at `prometheusUrl`. */
@@ -49,6 +51,7 @@ const verifiedStack = (name: string, prometheusUrl: string) =>
     },
   });
 afterAll(async () => {
+  await runner?.close();
   await prometheus?.stop();
   await env?.teardown();
 });
@@ -63,18 +66,13 @@ async function waitForRatio(predicate: (v: number) => boolean): Promise<void> {
   throw new Error('Prometheus never saw the expected error ratio');
 }
 
-const verify = (id: string, of = stack) =>
-  env.client.workflow.execute('rollbackVerification', {
-    taskQueue: env.taskQueue,
-    workflowId: id,
-    args: [{ stack: env.pinned(of) }],
-  }) as Promise<VerificationReport>;
+const verify = (of = stack) => runner.verify({ stack: env.pinned(of) });
 
 test('a healthy release passes every check, including Prometheus and the monitoring window', async () => {
   await upFixtureStack(env.docker, stack, 'v2.4.9');
   await waitFixtureHealthy(env.docker, stack);
   await waitForRatio((v) => v === 0);
-  const report = await verify('verify-good');
+  const report = await verify();
   expect(report.passed).toBe(true);
   expect(report.checks.map((c) => c.name)).toEqual([
     'containers healthy',
@@ -92,7 +90,7 @@ test('a high error rate fails the metric check with the value', async () => {
   await upFixtureStack(env.docker, stack, 'v2.5.3');
   await waitFixtureHealthy(env.docker, stack);
   await waitForRatio((v) => v > 0.1);
-  const report = await verify('verify-errors');
+  const report = await verify();
   expect(report.passed).toBe(false);
   const errorRate = report.checks.find((c) => c.name === 'metric: error rate');
   expect(errorRate).toMatchObject({ passed: false, detail: expect.stringMatching(/^values 0\.2 not < 0\.1$/) });
@@ -101,7 +99,7 @@ test('a high error rate fails the metric check with the value', async () => {
 
 test('an unreachable Prometheus is a failed check, not a crash', async () => {
   // The same containers, configured (as a second stack) with a Prometheus URL nothing answers on.
-  const report = await verify('verify-noprom', verifiedStack('verify-noprom', 'http://127.0.0.1:1'));
+  const report = await verify(verifiedStack('verify-noprom', 'http://127.0.0.1:1'));
   expect(report.checks.find((c) => c.name === 'metric: all targets up')?.detail).toMatch(/^Prometheus unreachable/);
 });
 

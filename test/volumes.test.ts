@@ -4,6 +4,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createHostActivities } from '../src/activities';
+import { createVolumeActivities } from '../src/activities/volumes';
 import type { VolumeArchive } from '../src/activities/volumes';
 import { ReleaseStore } from '../src/store/release-store';
 import type { ReleaseSummary } from '../src/domain/release';
@@ -15,13 +16,16 @@ import { inVolume as inVolumeOf, LISTING } from './harness/volume';
 const VOLUME = 'lifeline-test-data';
 let env: TestEnv;
 let acts: ReturnType<typeof createHostActivities>;
+// The volume operations behind the registered activities (they are not registered themselves).
+let volumeOps: ReturnType<typeof createVolumeActivities>;
 const mock = new MockActivityEnvironment();
 const backup = (volume: string, archive: string) =>
-  mock.run(acts.backupVolume, volume, archive) as Promise<VolumeArchive>;
+  mock.run(volumeOps.backupVolume, volume, archive) as Promise<VolumeArchive>;
 
 beforeAll(async () => {
   env = await createTestEnv('volumes');
   acts = createHostActivities({ docker: env.docker, host: env.host, http: axios.create() });
+  volumeOps = createVolumeActivities({ docker: env.docker });
   await env.docker
     .getVolume(VOLUME)
     .remove({ force: true })
@@ -53,7 +57,7 @@ test('backup, then restore after damage: the volume is back byte for byte', asyn
   expect(statSync(archive).mtimeMs).toBe(mtime);
 
   await inVolume('echo CORRUPTED > /data/worlds/alpha/state.json && rm /data/blob.bin && echo junk > /data/new-file');
-  await mock.run(acts.restoreVolume, VOLUME, archive, first.sha256);
+  await mock.run(volumeOps.restoreVolume, VOLUME, archive, first.sha256);
   expect(await inVolume(LISTING)).toBe(original);
 });
 
@@ -66,15 +70,15 @@ test('a flipped byte in the archive is caught and the volume is left untouched',
   writeFileSync(archive, bytes);
   await inVolume('echo current > /data/marker');
   const before = await inVolume(LISTING);
-  await expect(mock.run(acts.restoreVolume, VOLUME, archive, good.sha256)).rejects.toMatchObject({
+  await expect(mock.run(volumeOps.restoreVolume, VOLUME, archive, good.sha256)).rejects.toMatchObject({
     type: 'ChecksumMismatch',
     nonRetryable: true,
   });
   expect(await inVolume(LISTING)).toBe(before);
-  expect(await mock.run(acts.verifyArchive, archive, good.sha256)).toMatchObject({ ok: false });
+  expect(await mock.run(volumeOps.verifyArchive, archive, good.sha256)).toMatchObject({ ok: false });
   // and a fresh backup does not trust the damaged archive: it writes a good one
   const fresh = await backup(VOLUME, archive);
-  expect(await mock.run(acts.verifyArchive, archive, fresh.sha256)).toMatchObject({ ok: true });
+  expect(await mock.run(volumeOps.verifyArchive, archive, fresh.sha256)).toMatchObject({ ok: true });
 });
 
 test('a release records config files and volume archives with their sha256', async () => {
@@ -100,7 +104,7 @@ test('a release records config files and volume archives with their sha256', asy
     expect.objectContaining({ volume: VOLUME, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) }),
   ]);
   const archivePath = path.join(new ReleaseStore(env.dataDir).releaseDir('vols', release.id), full.volumes[0].archive);
-  expect(await mock.run(acts.verifyArchive, archivePath, full.volumes[0].sha256)).toMatchObject({ ok: true });
+  expect(await mock.run(volumeOps.verifyArchive, archivePath, full.volumes[0].sha256)).toMatchObject({ ok: true });
 
   // Config files come back from the release, checked.
   writeFileSync(path.join(cfgDir, '.env'), 'IMAGE_TAG=v2.5.0\n');

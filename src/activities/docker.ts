@@ -31,7 +31,11 @@ export interface ServiceContainer {
  * Containers an activity acts on: names found by an earlier activity (never from a request), the stack's
  * configured ingress container, or every container of the stack's services.
  */
-export type ContainerTarget = string[] | { stack: ResolvedStack; ingress?: boolean };
+/**
+ * Which of a stack's containers a stop or start acts on, always found on the engine from the stack's own
+ * config: its services (default), its ingress container, or its blue or green compose project.
+ */
+export type ContainerTarget = { stack: ResolvedStack; of?: 'services' | 'ingress' | 'blue' | 'green' };
 
 export type RecreateOutcome = 'created' | 'replaced' | 'unchanged';
 
@@ -195,10 +199,32 @@ export function createDockerActivities(docker: Docker) {
     });
   }
 
-  async function targetNames(target: ContainerTarget): Promise<string[]> {
-    if (Array.isArray(target)) return target;
-    if (target.ingress) return target.stack.emergency.ingressContainer ? [target.stack.emergency.ingressContainer] : [];
-    return (await serviceContainers(target.stack)).flatMap((s) => (s.container ? [s.container] : []));
+  async function targetNames({ stack, of = 'services' }: ContainerTarget): Promise<string[]> {
+    if (of === 'ingress') return stack.emergency.ingressContainer ? [stack.emergency.ingressContainer] : [];
+    if (of === 'blue' || of === 'green') return (await containersOfProject(stack, of)).map((c) => c.name);
+    return (await serviceContainers(stack)).flatMap((s) => (s.container ? [s.container] : []));
+  }
+
+  /** Containers of the stack's blue or green compose project (`docker-compose -p <project> ps -a`). */
+  async function containersOfProject(
+    stack: ResolvedStack,
+    environment: 'blue' | 'green',
+  ): Promise<{ name: string; service: string; state: string }[]> {
+    const project = stack.blueGreen?.[environment].project;
+    if (!project) throw badInput(`stack ${stack.name} has no blueGreen section in its config`);
+    try {
+      const list = await docker.listContainers({
+        all: true,
+        filters: { label: [`com.docker.compose.project=${project}`] },
+      });
+      return list.map((c) => ({
+        name: c.Names[0]?.replace(/^\//, '') ?? c.Id,
+        service: c.Labels['com.docker.compose.service'] ?? '',
+        state: c.State,
+      }));
+    } catch (err) {
+      throw dockerFailure(`list project ${project}`, err);
+    }
   }
 
   /**
@@ -273,27 +299,7 @@ export function createDockerActivities(docker: Docker) {
       return unique.filter((_, k) => !present[k]);
     },
 
-    /** Containers of the stack's blue or green compose project (`docker-compose -p <project> ps -a`). */
-    async containersOfProject(
-      stack: ResolvedStack,
-      environment: 'blue' | 'green',
-    ): Promise<{ name: string; service: string; state: string }[]> {
-      const project = stack.blueGreen?.[environment].project;
-      if (!project) throw badInput(`stack ${stack.name} has no blueGreen section in its config`);
-      try {
-        const list = await docker.listContainers({
-          all: true,
-          filters: { label: [`com.docker.compose.project=${project}`] },
-        });
-        return list.map((c) => ({
-          name: c.Names[0]?.replace(/^\//, '') ?? c.Id,
-          service: c.Labels['com.docker.compose.service'] ?? '',
-          state: c.State,
-        }));
-      } catch (err) {
-        throw dockerFailure(`list project ${project}`, err);
-      }
-    },
+    containersOfProject,
 
     /** Specs of the stack's existing containers, as docker inspect shows them now. */
     async captureSpecs(stack: ResolvedStack): Promise<ContainerSpec[]> {
@@ -306,7 +312,7 @@ export function createDockerActivities(docker: Docker) {
       return specs.filter((x): x is ContainerSpec => x !== undefined);
     },
 
-    /** Stops containers found by an earlier activity, the stack's ingress container, or every container of its services. */
+    /** Stops the target's containers, each with the grace period. */
     async stopContainers(target: ContainerTarget, graceSeconds: number): Promise<string[]> {
       const names = await targetNames(target);
       const stopped = await Promise.all(names.map(async (n) => ((await stopOne(n, graceSeconds)) ? n : undefined)));

@@ -1,5 +1,7 @@
 /** Turns low-level failures into Temporal failures that say whether a retry can help. */
 import { ApplicationFailure } from '@temporalio/common';
+import { InvalidNameError } from '../domain/names';
+import { UnknownReleaseError } from '../store/release-store';
 
 export const badInput = (message: string, details?: unknown): ApplicationFailure =>
   ApplicationFailure.create({
@@ -28,3 +30,14 @@ export function dockerFailure(action: string, err: unknown): ApplicationFailure 
 }
 
 export const statusCodeOf = (err: unknown): number | undefined => (err as { statusCode?: number }).statusCode;
+
+/** Store errors as Temporal failures: bad names and unknown releases are never worth a retry. */
+export async function storeCall<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof InvalidNameError) throw ApplicationFailure.nonRetryable(err.message, 'BadInput');
+    if (err instanceof UnknownReleaseError) throw ApplicationFailure.nonRetryable(err.message, 'UnknownRelease');
+    throw err;
+  }
+}

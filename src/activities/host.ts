@@ -25,7 +25,7 @@ export function createHostMachineActivities() {
 
     /**
      * Runs a stack's configured host command. The stack is this worker's own pinned copy (the worker's
-     * PinnedStackInterceptor refuses any other), so whoever can start a workflow cannot run anything else
+     * ActivityArgumentsInterceptor refuses any other), so whoever can start a workflow cannot run anything else
      * here. Never a shell string; bounded; a non-zero exit is a failure.
      */
     async runHostCommand(

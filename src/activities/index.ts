@@ -1,7 +1,13 @@
-/** Activity factories: host activities reach one Docker engine; orchestration activities reach people. */
+/**
+ * Activity factories: host activities reach one Docker engine; orchestration activities reach people.
+ * Each object below is the whole surface a worker registers: every entry takes a pinned stack and names
+ * or IDs, and derives specs, paths, commands and URLs from the worker's own config and release store. The
+ * raw Docker and volume operations behind them (exec, logs, a spec, an archive path) are not registered.
+ */
 import type { Client } from '@temporalio/client';
 import Docker from 'dockerode';
 import type { AxiosInstance } from 'axios';
+import type { ResolvedStack } from '../domain/config';
 import { createDockerActivities } from './docker';
 import { createEvidenceActivities } from './evidence';
 import { createHealthActivities } from './health';
@@ -11,6 +17,7 @@ import { createIngressActivities } from './ingress';
 import { createNotifyActivities } from './notify';
 import { createProcedureStatusActivities } from './procedure-status';
 import { createReleaseActivities } from './releases';
+import { createReleaseRestoreActivities } from './release-restores';
 import { createRollbackPreparation } from './rollback-preparation';
 import { createVolumeActivities } from './volumes';
 import { createStackSettingsActivities } from './stack-settings';
@@ -22,15 +29,27 @@ export function createHostActivities(deps: { docker: Docker; host: string; http:
   const volumes = createVolumeActivities({ docker: deps.docker });
   const health = createHealthActivities({ docker, http: deps.http });
   const releases = createReleaseActivities({ docker, volumes, host: deps.host });
+  const restores = createReleaseRestoreActivities({ docker, volumes });
+  const evidence = createEvidenceActivities({ docker: deps.docker, dockerActivities: docker });
+  const machine = createHostMachineActivities();
   return {
-    ...docker,
-    ...volumes,
-    ...createEvidenceActivities({ docker: deps.docker, dockerActivities: docker }),
-    ...createIngressActivities({ docker: deps.docker, dockerActivities: docker }),
-    ...createHostMachineActivities(),
-    ...health,
     ...releases,
+    ...restores,
+    ...health,
     ...createRollbackPreparation({ releases, health }),
+    ...createIngressActivities({ docker: deps.docker, dockerActivities: docker }),
+    collectEvidence: evidence.collectEvidence,
+    snapshotVolumes: volumes.snapshotVolumes,
+    diskFree: machine.diskFree,
+    runHostCommand: machine.runHostCommand,
+    inspectStack: docker.inspectStack,
+    containersOfProject: docker.containersOfProject,
+    stopContainers: docker.stopContainers,
+    startContainers: docker.startContainers,
+    // Engine-wide work still names a pinned stack: only a procedure of a stack this worker serves runs it.
+    listAllContainers: (_stack: ResolvedStack) => docker.listAllContainers(),
+    pruneSafe: (_stack: ResolvedStack) => docker.pruneSafe(),
+    pruneVolumes: (_stack: ResolvedStack) => docker.pruneVolumes(),
   };
 }
 

@@ -6,14 +6,14 @@ import { parse as parseYaml } from 'yaml';
 import { COMPOSE_LABELS, composeFilesOf, dependsOnFromCompose, dependsOnFromLabel } from '../domain/compose';
 import path from 'node:path';
 import type { ResolvedStack } from '../domain/config';
-import { InvalidNameError } from '../domain/names';
 import type { ContainerSpec, Release, ReleaseSummary } from '../domain/release';
 import { imageTagOf, nextReleaseId } from '../domain/release-rules';
 import { placeRefusal } from './config-file-places';
 import type { DockerActivities } from './docker';
 import { specHash } from './docker-specs';
 import { privateDir, sha256File, writeFileAtomic } from '../store/files';
-import { ReleaseMark, ReleaseStore, UnknownReleaseError } from '../store/release-store';
+import { ReleaseMark, ReleaseStore } from '../store/release-store';
+import { storeCall } from './errors';
 import type { VolumeActivities } from './volumes';
 
 export interface RecordOptions {
@@ -62,17 +62,6 @@ async function withDependsOn(specs: ContainerSpec[], composeFiles: string[]): Pr
         .find((d) => d !== undefined);
     return dependsOn?.length ? { ...s, dependsOn } : s;
   });
-}
-
-/** Store errors as Temporal failures: bad names and unknown releases are never worth a retry. */
-async function storeCall<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof InvalidNameError) throw ApplicationFailure.nonRetryable(err.message, 'BadInput');
-    if (err instanceof UnknownReleaseError) throw ApplicationFailure.nonRetryable(err.message, 'UnknownRelease');
-    throw err;
-  }
 }
 
 export function createReleaseActivities(deps: {
@@ -192,17 +181,6 @@ export function createReleaseActivities(deps: {
     async releaseToRestore(stack: ResolvedStack, id: string): Promise<{ release: Release; missingImages: string[] }> {
       const release = await storeCall(() => store(stack.dataDir).get(stack.name, id));
       return { release, missingImages: await deps.docker.missingImages(release.services.map((s) => s.image)) };
-    },
-
-    /** Absolute path of a file stored in a release (volume archives, config copies); never outside it. */
-    async releaseFilePath(stack: ResolvedStack, id: string, stored: string): Promise<string> {
-      return storeCall(async () => {
-        const base = store(stack.dataDir).releaseDir(stack.name, id);
-        const full = path.resolve(base, stored);
-        if (!full.startsWith(base + path.sep))
-          throw ApplicationFailure.nonRetryable(`path ${stored} leaves the release folder`, 'BadInput');
-        return full;
-      });
     },
 
     /** Marks the state a release recorded (every record of it) known-bad or known-good; `by` is who learned it. */

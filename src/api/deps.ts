@@ -2,6 +2,7 @@
 import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import type Docker from 'dockerode';
+import type { ApiToken } from '../config/api-tokens';
 import type { LifelineConfig } from '../domain/config';
 import type { AuthSecrets } from './auth';
 import type { ApiMetrics } from './metrics';
@@ -10,6 +11,8 @@ export interface ApiDeps {
   config: LifelineConfig;
   client: Client;
   secrets: AuthSecrets;
+  /** Named tokens with scopes, beside the admin token of `secrets` (LIFELINE_API_TOKENS_FILE). */
+  tokens?: readonly ApiToken[];
   /** The payload codec served at /codec for the Web UI. */
   codec: PayloadCodec;
   /** Web UI origins that may call the codec from the browser (default: the dev server's UI). */

@@ -3,7 +3,8 @@ import { ensurePrivateDataDir } from '../config/data-dir';
 import { ConfigError } from '../config/config-error';
 import { readEnv } from '../config/env';
 import { configFilePath, loadConfig } from '../config/load';
-import { connectClient } from '../client/temporal';
+import { connectClient, temporalIdentity } from '../client/temporal';
+import { loadApiTokens } from '../config/api-tokens';
 import { apiToken, readSecret } from '../config/secrets';
 import { EncryptionCodec } from '../codec/encryption-codec';
 import { ensureDefaultCodecKeyFile, loadCodecKeys } from '../codec/keys';
@@ -16,11 +17,14 @@ async function main(): Promise<void> {
   ensurePrivateDataDir(config.dataDir);
   const { token, source } = apiToken(config.dataDir);
   assertStrongToken(token, source);
+  const tokensFile = env.LIFELINE_API_TOKENS_FILE;
+  const tokens = tokensFile ? loadApiTokens(tokensFile) : [];
   ensureDefaultCodecKeyFile(config.dataDir);
-  const client = await connectClient(config.dataDir);
+  const client = await connectClient(config.dataDir, temporalIdentity('api'));
   const app = await buildApi({
     config,
     client,
+    tokens,
     codec: new EncryptionCodec(loadCodecKeys(config.dataDir), 'show'),
     uiOrigins: env.LIFELINE_UI_ORIGINS?.split(',')
       .map((o) => o.trim())
@@ -38,7 +42,12 @@ async function main(): Promise<void> {
   });
   const port = env.LIFELINE_API_PORT ?? config.api.port;
   await app.listen({ host: env.LIFELINE_API_HOST ?? config.api.host, port });
-  app.log.info(`API token: from ${source}`);
+  // Names and scopes only: the tokens themselves never reach the log.
+  app.log.info(`API token: admin (every scope) from ${source}`);
+  for (const t of tokens)
+    app.log.info(
+      `API token: ${t.name} (${t.scopes.join(', ')}${t.stacks ? `; stacks ${t.stacks.join(', ')}` : ''}) from ${tokensFile}`,
+    );
 }
 
 main().catch((err) => {

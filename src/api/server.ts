@@ -1,7 +1,10 @@
 /** The HTTP API: authenticated alert webhooks and remote triggers, status, health and metrics. */
 import Fastify, { FastifyInstance } from 'fastify';
 import { ConfigError } from '../config/config-error';
+import { STRONG_TOKEN } from '../config/api-tokens';
+import { enforceAccess } from './access';
 import { authenticate } from './auth';
+import { TokenTable } from './tokens';
 import type { ApiDeps } from './deps';
 import path from 'node:path';
 import { SignatureLedger } from './signature-ledger';
@@ -22,7 +25,7 @@ declare module 'fastify' {
 
 /** A token anyone could guess, or a blank one, would open the API: refuse to start with it. */
 export function assertStrongToken(token: string, source: string): void {
-  if (!/^[\x21-\x7e]{32,}$/.test(token)) {
+  if (!STRONG_TOKEN.test(token)) {
     throw new ConfigError(
       `the API token from ${source} is ${token.trim() ? 'too short or has spaces' : 'empty'}: use 32 or more visible characters (openssl rand -base64 32)`,
     );
@@ -31,6 +34,7 @@ export function assertStrongToken(token: string, source: string): void {
 
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   assertStrongToken(deps.secrets.bearerToken, 'the API configuration');
+  const tokens = new TokenTable(deps.secrets.bearerToken, deps.tokens ?? [], Object.keys(deps.config.stacks));
   const app = Fastify({
     bodyLimit: deps.bodyLimitBytes ?? 1 << 20,
     logger: {
@@ -43,6 +47,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       ],
     },
   });
+  enforceAccess(app);
   const metrics = new ApiMetrics();
   if (deps.docker)
     registerContainerMetrics(metrics.registry, deps.docker, deps.config, (err) =>
@@ -78,27 +83,33 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     void reply.code(status).send({ error: message });
   });
 
-  app.get('/healthz', async () => ({ ok: true }));
-  app.get('/metrics', async (_req, reply) =>
+  // After authentication and the scope check (preValidation), so a caller without access learns nothing more.
+  app.addHook('preHandler', async (req, reply) => {
+    if (req.body === INVALID_JSON) return reply.code(400).send({ error: 'body is not valid JSON' });
+  });
+
+  app.get('/healthz', { config: { access: 'public' } }, async () => ({ ok: true }));
+  app.get('/metrics', { config: { access: 'public' } }, async (_req, reply) =>
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
   );
 
   // Everything under /v1 needs a credential.
   await app.register(
     async (v1) => {
-      v1.addHook('preHandler', async (req, reply) => {
-        const result = authenticate(req, req.rawBody ?? Buffer.alloc(0), deps.secrets, Math.floor(now() / 1000));
+      v1.addHook('preValidation', async (req, reply) => {
+        const seconds = Math.floor(now() / 1000);
+        const result = authenticate(req, req.rawBody ?? Buffer.alloc(0), deps.secrets, tokens, seconds);
         if (!result.ok) {
           metrics.authFailures.inc();
           return reply.code(401).send({ error: result.reason });
         }
-        if (req.body === INVALID_JSON) return reply.code(400).send({ error: 'body is not valid JSON' });
         if (result.method !== 'bearer') {
           if (!usedSignatures.claim(result.signature, now())) {
             metrics.authFailures.inc();
             return reply.code(401).send({ error: 'replayed signature' });
           }
         }
+        req.principal = result.principal;
       });
       const routeDeps = { ...deps, metrics, now };
       registerRollbackRoutes(v1, routeDeps);
@@ -112,7 +123,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     async (codec) => {
       registerCodecRoutes(codec, {
         codec: deps.codec,
-        bearerToken: deps.secrets.bearerToken,
+        tokens,
         uiOrigins: deps.uiOrigins ?? ['http://127.0.0.1:8233', 'http://localhost:8233'],
       });
     },

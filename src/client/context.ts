@@ -4,7 +4,7 @@ import { configFilePath, loadConfig } from '../config/load';
 import { LifelineConfig, resolveStack, ResolvedStack } from '../domain/config';
 import { assertStackName } from '../domain/names';
 import { makeOutput, Output } from './output';
-import { connectClient } from './temporal';
+import { connectClient, temporalIdentity } from './temporal';
 
 export interface GlobalOptions {
   config?: string;
@@ -30,7 +30,7 @@ export class CommandContext {
   }
 
   async client(): Promise<Client> {
-    this.cachedClient ??= await connectClient(this.config.dataDir);
+    this.cachedClient ??= await connectClient(this.config.dataDir, temporalIdentity('cli'));
     return this.cachedClient;
   }
 

@@ -1,5 +1,6 @@
-/** Connecting to Temporal, with an error that says how to start it. */
+/** Connecting to Temporal, with an error that says how to start it, and under a name that says who connects. */
 import { Client, Connection } from '@temporalio/client';
+import os from 'node:os';
 import { lifelineDataConverter } from '../codec/data-converter';
 import { temporalAddress, temporalNamespace } from '../config/temporal';
 import { temporalTls } from '../config/temporal-tls';
@@ -14,9 +15,27 @@ export class TemporalUnreachableError extends Error {
   }
 }
 
+/** The OS account running the process; a container may have none in its passwd file. */
+function osUser(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return `uid-${process.getuid?.() ?? 'unknown'}`;
+  }
+}
+
+/**
+ * The identity Temporal records with every start, signal, update and poll (the history's `identity` fields):
+ * `lifeline-api@<host>`, `lifeline-worker@<host>`, and for the CLI the person too, `lifeline-cli:<user>@<host>`.
+ */
+export function temporalIdentity(role: 'api' | 'cli' | 'worker'): string {
+  return `lifeline-${role}${role === 'cli' ? `:${osUser()}` : ''}@${os.hostname()}`;
+}
+
 /** A client whose payloads are encrypted with the keys of `dataDir` (or the environment's). */
 export async function connectClient(
   dataDir: string,
+  identity: string,
   address = temporalAddress(),
   namespace = temporalNamespace(),
 ): Promise<Client> {
@@ -29,5 +48,5 @@ export async function connectClient(
   } catch (err) {
     throw new TemporalUnreachableError(address, err);
   }
-  return new Client({ connection, namespace, dataConverter });
+  return new Client({ connection, namespace, dataConverter, identity });
 }

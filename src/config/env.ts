@@ -2,7 +2,8 @@
  * Every environment variable Lifeline's processes read, in one place: typed, defaulted and checked at start
  * (a bad value is a ConfigError: exit 2). docs/ENVIRONMENT.md lists them; a unit test keeps the two in step.
  * Secrets (LIFELINE_API_TOKEN, LIFELINE_WEBHOOK_SECRET, LIFELINE_CODEC_KEY and their _FILE forms) and
- * TEMPORAL_TLS_* are read by config/secrets.ts, codec/keys.ts and config/temporal-tls.ts, which take the env.
+ * TEMPORAL_TLS_* are read by config/secrets.ts, codec/keys.ts and config/temporal-tls.ts, which take the env;
+ * the API tokens file LIFELINE_API_TOKENS_FILE names is read by config/api-tokens.ts.
  */
 import { z } from 'zod';
 import { nearestName } from '../domain/nearest-name';
@@ -49,6 +50,10 @@ export const envSchema = z.object({
   LIFELINE_API_HOST: z.string().optional().describe("API listen address (default: the config's api.host)"),
   LIFELINE_API_PORT: port.optional().describe("API listen port (default: the config's api.port)"),
   LIFELINE_UI_ORIGINS: z.string().optional().describe('comma-separated Web UI origins allowed to call /codec'),
+  LIFELINE_API_TOKENS_FILE: z
+    .string()
+    .optional()
+    .describe('named API tokens with scopes, a JSON file (docs/SECURITY.md)'),
   LIFELINE_CONTAINER_METRICS: z.enum(['on', 'off']).default('on').describe('off: the API reads no Docker engine'),
   LIFELINE_GRAFANA_SIGNATURE_HEADER: z
     .string()

@@ -187,11 +187,3 @@ export class PinnedStacks {
     return stack;
   }
 }
-
-/** Whether an activity argument is a stack's settings (the shape every workflow passes). */
-export const isStackSettings = (v: unknown): v is ResolvedStack =>
-  !!v &&
-  typeof v === 'object' &&
-  typeof (v as ResolvedStack).name === 'string' &&
-  Array.isArray((v as ResolvedStack).services) &&
-  typeof (v as ResolvedStack).timeouts === 'object';

@@ -52,3 +52,25 @@ export function procedureStartMetadata(
     staticDetails: `Reason: ${args.reason}\n\nRunbook: ROLLBACK_PROCEDURES.md, ${procedure}`,
   };
 }
+
+/** `procedureWorkflowId`'s shape; a hand-over's ID ends with the ID of the procedure that handed over instead. */
+const PROCEDURE_ID = /^(?:emergency:)?([a-z-]+):([a-z0-9][a-z0-9_-]{0,62}):(?:\d{8}-\d{6}|[a-z-]+:)[A-Za-z0-9:_.-]*$/;
+
+/** Whether `workflowId` names a procedure (not the owner) of `stack`, as `procedureWorkflowId` makes them. */
+export function isProcedureOf(workflowId: string | undefined, stack: unknown): boolean {
+  const m = workflowId === undefined ? null : PROCEDURE_ID.exec(workflowId);
+  return !!m && m[1] !== 'stack-owner' && Object.hasOwn(PROCEDURES, m[1]) && m[2] === stack;
+}
+
+/** The workflow types whose activities the workers run: the procedures, their owner and their children. */
+const LIFELINE_TYPES = new Set<string>([...Object.values(PROCEDURES), 'rollbackVerification', 'postRollbackActions']);
+
+/**
+ * Whether a workflow may have activities run for `stack`: a Lifeline workflow type, running as the stack's
+ * owner or as one of its procedures (their children's IDs continue the procedure's). Without a stack (a
+ * status read), the type alone.
+ */
+export function isLifelineWorkflowOf(workflowType: string, workflowId: string, stack?: string): boolean {
+  if (!LIFELINE_TYPES.has(workflowType)) return false;
+  return stack === undefined || workflowId === ownerWorkflowId(stack) || isProcedureOf(workflowId, stack);
+}

@@ -9,6 +9,7 @@ import {
   Worker,
   WorkerOptions,
 } from '@temporalio/worker';
+import type { Context } from '@temporalio/activity';
 import { Client } from '@temporalio/client';
 import type { DataConverter, WorkerDeploymentVersion } from '@temporalio/common';
 import axios from 'axios';
@@ -20,7 +21,10 @@ import { createHostActivities, createOrchestrationActivities } from '../activiti
 import type { WorkerRole } from '../config/env';
 import type { PinnedStacks } from '../config/pinned-stacks';
 import { readSecret } from '../config/secrets';
-import { PinnedStackInterceptor } from './pinned-stack-interceptor';
+import { temporalIdentity } from '../client/temporal';
+import { FAILURE_CONVERTER_PATH } from '../codec/data-converter';
+import { activityArgumentSchemas } from './activity-arguments';
+import { ActivityArgumentsInterceptor } from './activity-arguments-interceptor';
 import { hostTaskQueue, ORCHESTRATION_TASK_QUEUE } from '../domain/task-queues';
 
 export interface WorkerSetup {
@@ -74,6 +78,8 @@ export async function bundleWorkflows(): Promise<string> {
   const { code } = await bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
     workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+    // The same failure converter as the workers' data converter: a bundle is built once for all of them.
+    failureConverterPath: FAILURE_CONVERTER_PATH,
     logger: new DefaultLogger('WARN'),
   });
   return code;
@@ -84,12 +90,17 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
   const http = axios.create({ maxRedirects: 3, httpAgent: new Agent({ keepAlive: false }) });
   const workers: Worker[] = [];
   const delay = setup.chaosActivityDelayMs;
+  const schemas = activityArgumentSchemas(setup.stacks);
+  const checkArguments = (ctx: Context) => ({
+    inbound: new ActivityArgumentsInterceptor(schemas, ctx.info),
+  });
   if (setup.roles.includes('orchestration')) {
     workers.push(
       await Worker.create({
         connection: setup.connection,
         namespace: setup.namespace,
         dataConverter: setup.dataConverter,
+        identity: temporalIdentity('worker'),
         taskQueue: setup.taskQueue ?? ORCHESTRATION_TASK_QUEUE,
         // A procedure ends on the build that started it; the stack owner says AUTO_UPGRADE for itself.
         ...(setup.versioning
@@ -109,13 +120,14 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
             connection: setup.connection,
             namespace: setup.namespace,
             dataConverter: setup.dataConverter,
+            identity: temporalIdentity('worker'),
           }),
           stacks: setup.stacks,
         }),
         interceptors: {
           // A prebuilt bundle already holds the workflow interceptors.
           ...(setup.workflowBundle ? {} : { workflowModules: WORKFLOW_INTERCEPTOR_MODULES }),
-          activity: [() => ({ inbound: new PinnedStackInterceptor(setup.stacks) })],
+          activity: [checkArguments],
         },
       }),
     );
@@ -126,13 +138,11 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
         connection: setup.connection,
         namespace: setup.namespace,
         dataConverter: setup.dataConverter,
+        identity: temporalIdentity('worker'),
         taskQueue: hostTaskQueue(setup.host),
         activities: createHostActivities({ docker: setup.docker ?? new Docker(), host: setup.host, http }),
         interceptors: {
-          activity: [
-            () => ({ inbound: new PinnedStackInterceptor(setup.stacks) }),
-            ...(delay ? [() => ({ inbound: new DelayActivities(delay) })] : []),
-          ],
+          activity: [checkArguments, ...(delay ? [() => ({ inbound: new DelayActivities(delay) })] : [])],
         },
       }),
     );

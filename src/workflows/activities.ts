@@ -28,9 +28,8 @@ const heartbeatSeconds = (stack: ResolvedStack) => Math.min(stack.timeouts.activ
 type Heartbeating =
   | 'waitForStackHealthy'
   | 'snapshotVolumes'
-  | 'backupVolume'
-  | 'restoreVolume'
-  | 'verifyArchive'
+  | 'restoreVolumeArchive'
+  | 'verifyVolumeArchive'
   | 'collectEvidence'
   | 'pruneSafe'
   | 'pruneVolumes'
@@ -41,7 +40,7 @@ type Heartbeating =
 /** Host activities reachable through `hostActivities`: all but those only a caller can give a length to. */
 type HostActivityStubs = Omit<
   HostActivities,
-  'waitForStackHealthy' | 'snapshotVolumes' | 'backupVolume' | 'restoreVolume' | 'verifyArchive' | 'runHostCommand'
+  'waitForStackHealthy' | 'snapshotVolumes' | 'restoreVolumeArchive' | 'verifyVolumeArchive' | 'runHostCommand'
 >;
 
 /** The bounds of a host activity reached through `hostActivities`; any not named here is short and silent. */
@@ -53,9 +52,9 @@ const BOUNDS: Partial<Record<keyof HostActivityStubs, 'stop' | 'swap' | 'watched
   queryPrometheus: 'probe',
   // Silent while a container stops with its grace period (a recreate stops the container it replaces).
   stopContainers: 'stop',
-  recreateFromSpec: 'stop',
+  recreateFromRelease: 'stop',
   // Stops the whole stack and starts the target; it heartbeats throughout.
-  replaceServices: 'swap',
+  replaceWithRelease: 'swap',
   // They heartbeat throughout, for as long as the engine takes.
   collectEvidence: 'watched',
   pruneSafe: 'watched',

@@ -15,7 +15,6 @@ import { completeRollback, messageOf } from './steps/finish-rollback';
 import { restoreAndVerify } from './steps/restore-and-verify';
 import type { RollbackResult } from './steps/finish-rollback';
 import { replaceStack, requireImages, restoreRelease } from './steps/restore-release';
-import { retagSpecs } from './steps/retag-specs';
 
 export interface DeployResult {
   status: 'deployed' | 'rolled-back';
@@ -69,16 +68,16 @@ async function automaticRollbackSteps(
       'NothingRunning',
     );
   const release = await docker.getRelease(stack, previous.id);
-  const newSpecs = retagSpecs(stack, release.services, input.imageTag);
-  await requireImages(p, stack, newSpecs);
+  const label = `deploy:${input.imageTag}`;
+  const source = { release: release.id, imageTag: input.imageTag, label };
+  await requireImages(p, stack, source);
 
   let trigger: string;
   try {
-    const label = `deploy:${input.imageTag}`;
     const evidence = await p.step(`deploy ${input.imageTag}`, async () => {
       // Moving forward: the state left is not recorded as rolled back from.
       const forward = { movesForward: true };
-      const health = await replaceStack(p, stack, newSpecs, label, stack.timeouts.deployHealthSeconds, forward);
+      const health = await replaceStack(p, stack, release, source, stack.timeouts.deployHealthSeconds, forward);
       const smoke = await docker.runSmokeTests(stack);
       const failed = smoke.filter((c) => !c.passed);
       if (failed.length)

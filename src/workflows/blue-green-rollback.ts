@@ -34,18 +34,14 @@ async function blueGreenRollbackSteps(p: Procedure, input: ProcedureInput): Prom
   const blue = await docker.containersOfProject(stack, 'blue');
   if (blue.length === 0)
     p.fail(`blue environment ${bg.blue.project} has no containers; nothing to switch back to`, 'NoBlueEnvironment');
-  const green = await docker.containersOfProject(stack, 'green');
   const stopGreen = () =>
     p.step('stop green environment', () =>
-      docker.stopContainers(
-        green.map((c) => c.name),
-        stack.timeouts.stopGraceSeconds,
-      ),
+      docker.stopContainers({ stack, of: 'green' }, stack.timeouts.stopGraceSeconds),
     );
   p.markChanged();
   let verifiesFrom = sinceUnix;
   const switchBack = async (): Promise<void> => {
-    await p.step('ensure blue is running', () => docker.startContainers(blue.map((c) => c.name)));
+    await p.step('ensure blue is running', () => docker.startContainers({ stack, of: 'blue' }));
     p.tick('Rollback initiated');
     const health = await p.step('wait for blue health', () =>
       longHostActivities(stack, stack.timeouts.healthWaitSeconds).waitForStackHealthy(stack, {

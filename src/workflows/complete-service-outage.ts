@@ -35,7 +35,7 @@ async function completeServiceOutageSteps(
   const sinceUnix = Math.floor(Date.now() / 1000);
   await openIncident(p, stack, input.reason, { kind: 'started', message: input.reason });
 
-  const inventory = await p.step('inventory all containers (docker ps -a)', () => docker.listAllContainers());
+  const inventory = await p.step('inventory all containers (docker ps -a)', () => docker.listAllContainers(stack));
   p.record(
     'inventory',
     `${inventory.length} container(s), ${inventory.filter((c) => c.state === 'running').length} running`,
@@ -61,7 +61,7 @@ async function completeServiceOutageSteps(
     p.record('disk', `${gib(disk.freeBytes)} free of ${gib(disk.totalBytes)}`);
     if (disk.freeBytes < em.minFreeDiskBytes) {
       const pruned = await p.step('free space safely: stopped containers, dangling images, build cache', () =>
-        docker.pruneSafe(),
+        docker.pruneSafe(stack),
       );
       p.record(
         'freed',
@@ -75,7 +75,7 @@ async function completeServiceOutageSteps(
           'senior ops',
           { timeoutSeconds: em.personTimeoutSeconds },
         );
-        if (d.approved) await p.step('prune unused volumes (approved)', () => docker.pruneVolumes());
+        if (d.approved) await p.step('prune unused volumes (approved)', () => docker.pruneVolumes(stack));
         else p.record('volumes kept', d.kind === 'timeout' ? 'no approval in time' : `denied by ${d.by}`);
       }
     }

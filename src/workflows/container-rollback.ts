@@ -8,7 +8,6 @@ import { openIncident } from './steps/announce';
 import { completeRollback, RollbackResult } from './steps/finish-rollback';
 import { restoreAndVerify } from './steps/restore-and-verify';
 import { replaceStack, requireImages } from './steps/restore-release';
-import { retagSpecs } from './steps/retag-specs';
 
 export async function containerRollback(input: ProcedureInput & { imageTag: string }): Promise<RollbackResult> {
   const p: Procedure = new Procedure('container-rollback', input.stack.name);
@@ -40,13 +39,13 @@ async function containerRollbackSteps(
   const backup = releaseBackupTick(current, stack);
   p.tick('Backup of current state created', backup.state, backup.note);
   const release = await docker.getRelease(stack, current.id);
-  const specs = retagSpecs(stack, release.services, input.imageTag);
-  await requireImages(p, stack, specs);
+  const source = { release: release.id, imageTag: input.imageTag, label: `image:${input.imageTag}` };
+  await requireImages(p, stack, source);
   p.setReleases(current.id, `image:${input.imageTag}`);
   p.tick('Rollback version identified', 'done', `image tag ${input.imageTag}`);
   return restoreAndVerify(p, input, {
     sinceUnix,
-    restore: () => replaceStack(p, stack, specs, `image:${input.imageTag}`, stack.timeouts.healthWaitSeconds),
+    restore: () => replaceStack(p, stack, release, source, stack.timeouts.healthWaitSeconds),
     restoreFailed: (error) => `image tag ${input.imageTag} did not come up healthy: ${error}`,
     complete: async (verification) => {
       // Recorded as it runs now; completeRollback marks it known-good from this verification.

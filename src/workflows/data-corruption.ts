@@ -112,11 +112,9 @@ async function dataCorruptionSteps(
   p.tick('Rollback version identified', 'done', release.id);
 
   // Every archive must verify before any volume is wiped.
-  const archives = await Promise.all(
-    release.volumes.map(async (v) => ({ ...v, path: await docker.releaseFilePath(stack, release.id, v.archive) })),
-  );
+  const archives = release.volumes;
   for (const a of archives) {
-    const check = await long.verifyArchive(a.path, a.sha256);
+    const check = await long.verifyVolumeArchive(stack, release.id, a.volume);
     if (!check.ok) {
       p.tick('No data loss', 'failed', `backup of ${a.volume} in ${release.id} fails its checksum`);
       await docker.markRelease(stack, release.id, { knownBad: `volume archive ${a.volume} fails its checksum` }, by);
@@ -134,7 +132,7 @@ async function dataCorruptionSteps(
   // A volume restore wipes then extracts: once begun, every volume is restored before a stop takes effect.
   await p.shielded(async () => {
     for (const a of archives)
-      await p.step(`restore volume ${a.volume}`, () => long.restoreVolume(a.volume, a.path, a.sha256));
+      await p.step(`restore volume ${a.volume}`, () => long.restoreVolumeArchive(stack, release.id, a.volume));
   });
   try {
     await restoreRelease(p, stack, release);

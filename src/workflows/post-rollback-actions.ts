@@ -10,6 +10,7 @@ import { messageOf } from './steps/messages';
 import { EscalatedResult, escalateAndFinish } from './steps/escalate';
 import { Procedure } from './procedure-state';
 import { closeWindow, openWindow } from './steps/monitoring-window';
+import { requireProcedureParent } from './steps/procedure-child';
 
 export interface PostRollbackInput {
   stack: ResolvedStack;
@@ -37,6 +38,7 @@ export interface PostRollbackResult {
 }
 
 export async function postRollbackActions(input: PostRollbackInput): Promise<PostRollbackResult> {
+  requireProcedureParent(input.stack);
   const { stack } = input;
   const docker = hostActivities(stack);
   // 1. Confirm rollback success.

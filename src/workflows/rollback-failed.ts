@@ -65,8 +65,8 @@ async function rollbackFailedSteps(p: Procedure, input: RollbackFailedInput): Pr
       replaceStack(
         p,
         stack,
-        release.services,
-        `${last}:forced:${workflowInfo().runId.slice(0, 8)}`,
+        release,
+        { release: last, label: `${last}:forced:${workflowInfo().runId.slice(0, 8)}` },
         stack.timeouts.healthWaitSeconds,
         { targetFingerprint: release.fingerprint },
       ),

@@ -5,6 +5,7 @@ import type { ResolvedStack } from '../domain/config';
 import type { CheckResult } from '../domain/smoke';
 import type { VerificationReport } from '../domain/verification';
 import { hostActivities, longHostActivities } from './activities';
+import { requireProcedureParent } from './steps/procedure-child';
 
 export interface VerificationInput {
   stack: ResolvedStack;
@@ -14,6 +15,7 @@ export interface VerificationInput {
 }
 
 export async function rollbackVerification(input: VerificationInput): Promise<VerificationReport> {
+  requireProcedureParent(input.stack);
   const { stack } = input;
   const docker = hostActivities(stack);
   const checks: CheckResult[] = [];

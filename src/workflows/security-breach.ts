@@ -48,7 +48,7 @@ async function securityBreachSteps(p: Procedure, input: ProcedureInput): Promise
     pageLevel: stack.escalation[SECURITY_ESCALATION_LEVEL - 1]?.name,
   };
   await p.step('ISOLATE: stop ingress and services', async () => {
-    if (em.ingressContainer) await docker.stopContainers({ stack, ingress: true }, stack.timeouts.stopGraceSeconds);
+    if (em.ingressContainer) await docker.stopContainers({ stack, of: 'ingress' }, stack.timeouts.stopGraceSeconds);
     await docker.stopContainers({ stack }, stack.timeouts.stopGraceSeconds);
   });
   if (em.firewallCommand) {
@@ -108,7 +108,7 @@ async function securityBreachSteps(p: Procedure, input: ProcedureInput): Promise
     verificationFailed: (failure) => `approved release ${targetId}: ${failure}`,
     fail: approvedReleaseFailed,
     complete: async (verification) => {
-      if (em.ingressContainer) await docker.startContainers({ stack, ingress: true });
+      if (em.ingressContainer) await docker.startContainers({ stack, of: 'ingress' });
       p.hold = undefined;
       return { ...(await completeRollback(p, input, verification, { to: targetId }, sinceUnix)), evidence };
     },

@@ -7,9 +7,10 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { configSchema, resolveStack, ResolvedStack, StackConfigInput, StackRef } from '../../src/domain/config';
-import { type ContainerSpec, type Release, type ReleaseFact, summarize } from '../../src/domain/release';
+import { type Release, type ReleaseFact, summarize } from '../../src/domain/release';
 import type { StackHold } from '../../src/domain/ownership';
 import { nextFact } from '../../src/domain/release-rules';
+import { SpecSource, specsOf, WaveSource } from '../../src/domain/spec-source';
 import { hostTaskQueue } from '../../src/domain/task-queues';
 import { createProcedureStatusActivities } from '../../src/activities/procedure-status';
 import { createRollbackPreparation } from '../../src/activities/rollback-preparation';
@@ -178,15 +179,20 @@ export async function fakeWorld(
     ),
     pruneReleases: recorded('pruneReleases', () => []),
     recordRelease: recorded('recordRelease', () => summary(releases[releases.length - 1])),
-    missingImages: recorded('missingImages', lacking),
+    missingImagesOf: recorded('missingImagesOf', (s: ResolvedStack, source: Omit<SpecSource, 'label'>) =>
+      lacking(specsOf(s, find(source.release), source).map((x) => x.image)),
+    ),
     scanErrorLogs: recorded('scanErrorLogs', () => []),
     stopContainers: recorded('stopContainers', () => []),
     startContainers: recorded('startContainers', () => undefined),
     restoreConfigFiles: recorded('restoreConfigFiles', () => []),
-    recreateFromSpec: recorded('recreateFromSpec', (_stack: string, spec: { service: string }, releaseId: string) => {
-      running.set(spec.service, releaseId);
-      return 'replaced';
-    }),
+    recreateFromRelease: recorded('recreateFromRelease', (_s: ResolvedStack, wave: WaveSource) =>
+      wave.services.map((service) => {
+        find(wave.release);
+        running.set(service, wave.label);
+        return 'replaced';
+      }),
+    ),
     waitForStackHealthy: recorded('waitForStackHealthy', async () => {
       // Held: heartbeats until cancelled (an abort or preemption) or released.
       while (hold.health) {
@@ -265,10 +271,10 @@ export async function fakeWorld(
       activities: {
         ...host$,
         prepareRollback: recorded('prepareRollback', preparation.prepareRollback),
-        // As the real one: the stop, then each spec's container, recorded as calls of their own.
-        replaceServices: recorded('replaceServices', async (s: ResolvedStack, specs: ContainerSpec[], id: string) => {
+        // As the real one: the stop, then the wave's containers, recorded as calls of their own.
+        replaceWithRelease: recorded('replaceWithRelease', async (s: ResolvedStack, wave: WaveSource) => {
           await host$.stopContainers();
-          return Promise.all(specs.map((spec) => host$.recreateFromSpec(s.name, spec, id)));
+          return host$.recreateFromRelease(s, wave);
         }),
       },
       dataConverter,

@@ -2,6 +2,7 @@
  * Fast tier: the procedures' logic with fake activities against the real dev server and workflow bundle,
  * in seconds and without Docker (`npm run test:fast`; also part of `npm test`).
  */
+import type { WaveSource } from '../../src/domain/spec-source';
 import { followUp } from '../harness/owner';
 import { startProcedure } from '../../src/client/start-procedure';
 import type { OwnedProcedure } from '../../src/domain/ownership';
@@ -38,7 +39,7 @@ const start = <P extends OwnedProcedure>(
   );
 const names = (w: FakeWorld) => w.calls.map((c) => c.name);
 const recreatedWith = (w: FakeWorld) => [
-  ...new Set(w.calls.filter((c) => c.name === 'recreateFromSpec').map((c) => c.args[2] as string)),
+  ...new Set(w.calls.filter((c) => c.name === 'recreateFromRelease').map((c) => (c.args[1] as WaveSource).label)),
 ];
 
 test('quick rollback: the stack moves as one to the previous release, then verification, then the marks', async () => {
@@ -49,8 +50,8 @@ test('quick rollback: the stack moves as one to the previous release, then verif
   expect(result).toMatchObject({ status: 'completed', toRelease: '20260102-000000' });
   expect([...w.running.values()]).toEqual(['20260102-000000', '20260102-000000']);
   const order = names(w);
-  expect(order.indexOf('stopContainers')).toBeLessThan(order.indexOf('recreateFromSpec'));
-  expect(order.lastIndexOf('recreateFromSpec')).toBeLessThan(order.indexOf('waitForStackHealthy'));
+  expect(order.indexOf('stopContainers')).toBeLessThan(order.indexOf('recreateFromRelease'));
+  expect(order.lastIndexOf('recreateFromRelease')).toBeLessThan(order.indexOf('waitForStackHealthy'));
   expect(order.indexOf('runSmokeTests')).toBeGreaterThan(order.indexOf('waitForStackHealthy'));
   // The read ahead guessed v3 (the newest release from before the rollback began, which is the running
   // state); the choice excludes the running state, so v2 is read again and restored.
@@ -78,7 +79,7 @@ test('a second quick rollback moments after one completed is refused, naming it;
     async () => ((await owner.query(ownerStateQuery)).running ? undefined : true),
     'the owner to see the end',
   );
-  const swaps = names(w).filter((n) => n === 'replaceServices').length;
+  const swaps = names(w).filter((n) => n === 'replaceWithRelease').length;
 
   // Another person (or a retried CLI) asks again: it would restore v1, past what the first one restored.
   const { reply } = await startProcedure(
@@ -94,7 +95,7 @@ test('a second quick rollback moments after one completed is refused, naming it;
   });
   expect(reply.message).toContain(`quick-rollback ${first.workflowId} requested by fast (cli) completed at`);
   expect(reply.message).toContain('ask again with --force');
-  expect(names(w).filter((n) => n === 'replaceServices')).toHaveLength(swaps);
+  expect(names(w).filter((n) => n === 'replaceWithRelease')).toHaveLength(swaps);
   expect((await owner.query(ownerStateQuery)).started).toEqual([first.workflowId]);
 
   const forced = await startProcedure(
@@ -105,7 +106,7 @@ test('a second quick rollback moments after one completed is refused, naming it;
   );
   expect(forced.reply.outcome).toBe('started');
   expect(await forced.handle.result()).toMatchObject({ status: 'completed' });
-  expect(names(w).filter((n) => n === 'replaceServices')).toHaveLength(swaps + 1);
+  expect(names(w).filter((n) => n === 'replaceWithRelease')).toHaveLength(swaps + 1);
 });
 
 test('a target whose image the engine lacks: nothing is stopped, and the failure names the image', async () => {
@@ -116,7 +117,7 @@ test('a target whose image the engine lacks: nothing is stopped, and the failure
     cause: { type: 'MissingImage', message: expect.stringContaining('spacetime:v2; nothing was changed') },
   });
   expect(names(w)).not.toContain('stopContainers');
-  expect(names(w)).not.toContain('recreateFromSpec');
+  expect(names(w)).not.toContain('recreateFromRelease');
   expect([...w.running.values()]).toEqual(['20260103-000000', '20260103-000000']);
 });
 
@@ -161,7 +162,7 @@ test('breach denied: the stack stays isolated, no release starts, the evidence i
   await waitForPending(handle, 'approval', 'security team');
   await handle.executeUpdate(denyUpdate, { args: [{ by: 'sec', reason: 'forensics first' }] });
   expect(await handle.result()).toMatchObject({ status: 'isolated', deniedBy: 'sec', reason: 'forensics first' });
-  expect(names(w)).not.toContain('recreateFromSpec');
+  expect(names(w)).not.toContain('recreateFromRelease');
   expect(names(w)).toContain('collectEvidence');
   expect(names(w)).toContain('stopContainers');
 });

@@ -3,6 +3,7 @@
  * procedure that set it, whatever asks next; a trigger that cannot act waits or goes to people; a failed
  * start leaves no key behind; the owner refuses messages that are not its own.
  */
+import type { WaveSource } from '../../src/domain/spec-source';
 import { ownerStartOptions, startProcedure } from '../../src/client/start-procedure';
 import type { AlertEvent } from '../../src/domain/alerts';
 import type { OwnedProcedure } from '../../src/domain/ownership';
@@ -78,7 +79,7 @@ test('a denied breach holds the stack: nothing from any entry point starts until
     audience: 'security team',
     procedure: 'security-breach',
   });
-  const swaps = w.calls.filter((c) => c.name === 'recreateFromSpec').length;
+  const swaps = w.calls.filter((c) => c.name === 'recreateFromRelease').length;
 
   // An engineer's explicit release, forced; a queued request; an emergency of higher priority: all refused.
   for (const [procedure, opts] of [
@@ -97,7 +98,7 @@ test('a denied breach holds the stack: nothing from any entry point starts until
     'the alert to be told',
   );
   expect((await state(w)).started).toEqual([breach.workflowId]);
-  expect(w.calls.filter((c) => c.name === 'recreateFromSpec')).toHaveLength(swaps);
+  expect(w.calls.filter((c) => c.name === 'recreateFromRelease')).toHaveLength(swaps);
 
   // The hold outlives the owner run: a fresh run (after a terminate) reads it back before it answers.
   await owner(w).terminate('lost the owner');
@@ -114,7 +115,7 @@ test('a denied breach holds the stack: nothing from any entry point starts until
   const after = await state(w);
   expect(after).toMatchObject({ state: 'free', lifted: [{ by: 'sec-lead', reason: 'forensics done, keys rotated' }] });
   expect(after.started).toEqual([]); // the fresh run has started nothing
-  expect(w.calls.filter((c) => c.name === 'recreateFromSpec')).toHaveLength(swaps);
+  expect(w.calls.filter((c) => c.name === 'recreateFromRelease')).toHaveLength(swaps);
   const note = w.calls.find((c) => c.name === 'noteInIncidentReport');
   expect(note?.args.slice(1)).toEqual([
     breach.workflowId,
@@ -203,7 +204,7 @@ test('rollback-failed after a container rollback never restores the state that r
   await waitFor(async () => (await emergency.describe()) && true, 'rollback-failed to start');
   // It was told which state was left (v3), and went to the newest release that is neither that nor bad.
   expect(await emergency.result()).toMatchObject({ status: 'completed', toRelease: '20260102-000000' });
-  const restored = w.calls.filter((c) => c.name === 'recreateFromSpec').map((c) => c.args[2] as string);
+  const restored = w.calls.filter((c) => c.name === 'recreateFromRelease').map((c) => (c.args[1] as WaveSource).label);
   expect(restored).not.toContain('20260103-000000');
   expect(w.facts.get('v3')?.verdict).toBe('rolled-back-from');
 });
@@ -228,8 +229,8 @@ test('a person naming a release that is known-bad is asked to confirm it first; 
   expect(waiting.pending?.prompt).toMatch(
     /^release 20260103-000000 is known-bad \(rolled back from, and the rollback verified; by .*\): roll back to it anyway\?$/,
   );
-  const swaps = w.calls.filter((c) => c.name === 'replaceServices').length;
+  const swaps = w.calls.filter((c) => c.name === 'replaceWithRelease').length;
   await handle.executeUpdate(confirmStepUpdate, { args: [{ by: 'engineer', reason: 'the bug was in the config' }] });
   expect(await handle.result()).toMatchObject({ status: 'completed', toRelease: '20260103-000000' });
-  expect(w.calls.filter((c) => c.name === 'replaceServices')).toHaveLength(swaps + 1);
+  expect(w.calls.filter((c) => c.name === 'replaceWithRelease')).toHaveLength(swaps + 1);
 });

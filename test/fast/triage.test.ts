@@ -88,7 +88,7 @@ async function fire(
 const judged = (w: FakeWorld, action: string) =>
   waitFor(async () => ((await ownerState(w)).alerts.some((a) => a.action === action) ? true : undefined), action);
 
-const rolledBack = (w: FakeWorld) => w.calls.some((c) => c.name === 'recreateFromSpec');
+const rolledBack = (w: FakeWorld) => w.calls.some((c) => c.name === 'recreateFromRelease');
 const notices = (w: FakeWorld) =>
   w.calls.filter((c) => c.name === 'notify').map((c) => (c.args[1] as { message: string }).message);
 /** The quick rollback the owner started, awaited to its end (awaiting a result lets the server skip time). */
@@ -132,7 +132,7 @@ test('critical right after a completed rollback: refused as a repeat, with a not
   const refused = notices(w).find((m) => m.includes('no quick-rollback started'))!;
   expect(refused).toContain(`quick-rollback ${first.started[0]} requested by alertmanager alert (alert) completed at`);
   expect((await ownerState(w)).started).toEqual(first.started);
-  expect(w.calls.filter((c) => c.name === 'replaceServices')).toHaveLength(1);
+  expect(w.calls.filter((c) => c.name === 'replaceWithRelease')).toHaveLength(1);
 });
 
 test('high: monitored closely with a notice, rolled back once it has lasted over 5 minutes', async () => {

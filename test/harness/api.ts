@@ -3,6 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import { buildApi } from '../../src/api/server';
+import { loadApiTokens } from '../../src/config/api-tokens';
 import { configSchema, LifelineConfig } from '../../src/domain/config';
 import { harnessState, TestEnv, testCodec, testDataConverter } from './env';
 
@@ -18,7 +19,14 @@ export interface RunningApi {
 export async function startApi(
   env: TestEnv,
   stacks: Record<string, unknown>,
-  opts: { temporalAddress?: string; bodyLimitBytes?: number; alerts?: object; uiOrigins?: string[] } = {},
+  opts: {
+    temporalAddress?: string;
+    bodyLimitBytes?: number;
+    alerts?: object;
+    uiOrigins?: string[];
+    /** Named tokens with scopes, read as the API reads LIFELINE_API_TOKENS_FILE; API_TOKEN stays the admin token. */
+    tokensFile?: string;
+  } = {},
 ): Promise<RunningApi> {
   const config: LifelineConfig = configSchema.parse({ dataDir: env.dataDir, stacks, alerts: opts.alerts ?? {} });
   const connection = opts.temporalAddress
@@ -33,6 +41,7 @@ export async function startApi(
     taskQueue: env.taskQueue,
     logLevel: 'silent',
     bodyLimitBytes: opts.bodyLimitBytes,
+    tokens: opts.tokensFile ? loadApiTokens(opts.tokensFile) : undefined,
     secrets: {
       bearerToken: API_TOKEN,
       hmacSecret: HMAC_SECRET,

@@ -53,21 +53,21 @@ test('probes of the stack (smoke tests, integrity, status API, metrics) get thei
 
 test('a stop or a recreate is bounded by the grace period, never cut short by a silent-activity bound', () => {
   const host = hostActivities(SLOW_STOP);
-  for (const stub of [host.stopContainers, host.recreateFromSpec]) {
+  for (const stub of [host.stopContainers, host.recreateFromRelease]) {
     expect(optionsOf(stub)).toMatchObject({ startToCloseTimeout: '150s', scheduleToCloseTimeout: '150s' });
     expect(optionsOf(stub).heartbeatTimeout).toBeUndefined();
   }
 });
 
 test('the swap heartbeats, so it has a heartbeat timeout besides the grace-period bounds', () => {
-  expect(optionsOf(hostActivities(SLOW_STOP).replaceServices)).toMatchObject({
+  expect(optionsOf(hostActivities(SLOW_STOP).replaceWithRelease)).toMatchObject({
     startToCloseTimeout: '150s',
     scheduleToCloseTimeout: '150s',
     heartbeatTimeout: '10s',
   });
   // The engine's unreachable bound still holds when it is the longer one.
   const quick = stack({ stopGraceSeconds: 1, dockerUnavailableSeconds: 300 });
-  expect(optionsOf(hostActivities(quick).replaceServices)).toMatchObject({
+  expect(optionsOf(hostActivities(quick).replaceWithRelease)).toMatchObject({
     startToCloseTimeout: '32s',
     scheduleToCloseTimeout: '300s',
   });
@@ -83,7 +83,7 @@ test('pruning and evidence heartbeat throughout, with limited attempts', () => {
 });
 
 test('long work gets the length its caller gives, with a heartbeat timeout', () => {
-  expect(optionsOf(longHostActivities(SLOW_STOP, 3600).restoreVolume)).toMatchObject({
+  expect(optionsOf(longHostActivities(SLOW_STOP, 3600).restoreVolumeArchive)).toMatchObject({
     startToCloseTimeout: '3660s',
     heartbeatTimeout: '10s',
   });

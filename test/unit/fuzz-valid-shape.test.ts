@@ -182,7 +182,7 @@ test('rollback requests with hostile text: exact statuses, and only the stack na
         expect(request).toEqual({
           procedure: 'quick-rollback',
           whenBusy: 'refuse',
-          args: { stack: { name: STACK }, trigger: 'api', reason, requestedBy },
+          args: { stack: { name: STACK }, trigger: 'api', reason, requestedBy: `${requestedBy} (token admin)` },
         });
       },
     ),

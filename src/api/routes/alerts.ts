@@ -69,7 +69,7 @@ export function registerAlertRoutes(app: FastifyInstance, deps: RouteDeps): void
     toRouted: (payload: z.output<S>) => Routed,
     source: string,
   ) {
-    app.post(url, async (req, reply) => {
+    app.post(url, { config: { access: 'alerts' } }, async (req, reply) => {
       const parsed = schema.safeParse(req.body);
       if (!parsed.success) return badRequest(reply, parsed.error);
       return deliver(req, reply, source, toRouted(parsed.data));
@@ -88,7 +88,7 @@ export function registerAlertRoutes(app: FastifyInstance, deps: RouteDeps): void
     (p) => routeUpstreamAlerts('grafana', p.alerts, deps.config.alerts, stacks),
     'grafana',
   );
-  app.post('/alerts', async (req, reply) => {
+  app.post('/alerts', { config: { access: 'alerts' } }, async (req, reply) => {
     const parsed = genericAlertSchema.safeParse(req.body);
     if (!parsed.success) return badRequest(reply, parsed.error);
     // A single alert for a stack Lifeline does not know is the sender's mistake, unlike one alert in a batch.

@@ -1,19 +1,19 @@
 /**
  * The codec server (Temporal's remote codec protocol): POST /codec/encode and /codec/decode turn payloads
- * into and out of ciphertext, so the Web UI can show decoded inputs to whoever holds the API token. The UI
- * calls it from the browser: CORS for the UI's origin, and a session cookie set by /codec/login (the UI
- * cannot send a bearer token; it sends same-site cookies when "include cross-origin credentials" is on).
+ * into and out of ciphertext, so the Web UI can show decoded inputs to whoever holds a token with the `codec`
+ * scope. The UI calls it from the browser: CORS for the UI's origin, and a session cookie set by /codec/login
+ * (the UI cannot send a bearer token; it sends same-site cookies when "include cross-origin credentials" is on).
  */
 import type { PayloadCodec } from '@temporalio/common';
-import { createHmac } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { safeEqual } from '../auth';
+import { holds, lacksScope } from '../access';
+import type { TokenTable } from '../tokens';
 import { badRequest } from './replies';
 
 export interface CodecRouteDeps {
   codec: PayloadCodec;
-  bearerToken: string;
+  tokens: TokenTable;
   /** Web UI origins allowed to call from the browser. */
   uiOrigins: string[];
 }
@@ -37,9 +37,6 @@ const jsonPayloads = z.object({
 });
 
 export function registerCodecRoutes(app: FastifyInstance, deps: CodecRouteDeps): void {
-  // A session is the token's HMAC: nothing to store, and it dies with the token.
-  const session = createHmac('sha256', deps.bearerToken).update('lifeline codec session').digest('hex');
-
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });
@@ -54,7 +51,8 @@ export function registerCodecRoutes(app: FastifyInstance, deps: CodecRouteDeps):
     }
   });
 
-  app.options('/*', async (_req, reply) =>
+  // A browser's CORS preflight carries no credentials.
+  app.options('/*', { config: { access: 'public' } }, async (_req, reply) =>
     reply
       .header('Access-Control-Allow-Methods', 'POST, OPTIONS')
       .header('Access-Control-Allow-Headers', 'Content-Type, X-Namespace, Authorization')
@@ -62,21 +60,26 @@ export function registerCodecRoutes(app: FastifyInstance, deps: CodecRouteDeps):
       .send(),
   );
 
-  const authorized = (req: FastifyRequest) => {
+  const principal = (req: FastifyRequest) => {
     const m = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
-    if (m) return safeEqual(m[1].trim(), deps.bearerToken);
+    if (m) return deps.tokens.find(m[1].trim());
     const cookie = (req.headers.cookie ?? '')
       .split(';')
       .map((c) => c.trim().split('='))
       .find(([k]) => k === COOKIE)?.[1];
-    return cookie !== undefined && safeEqual(cookie, session);
+    return cookie === undefined ? undefined : deps.tokens.findSession(cookie);
   };
+  // Who is asking, for the scope check that follows; the login form checks the token it is sent itself.
+  app.addHook('preValidation', async (req, reply) => {
+    if (req.routeOptions.config.access === 'public') return;
+    req.principal = principal(req);
+    if (!req.principal)
+      return reply.code(401).send({
+        error: 'codec needs a token with the codec scope (Authorization: Bearer, or log in at /codec/login)',
+      });
+  });
 
   const convert = (direction: 'encode' | 'decode') => async (req: FastifyRequest, reply: FastifyReply) => {
-    if (!authorized(req))
-      return reply
-        .code(401)
-        .send({ error: 'codec needs the API token (Authorization: Bearer, or log in at /codec/login)' });
     const parsed = jsonPayloads.safeParse(req.body);
     if (!parsed.success) return badRequest(reply, parsed.error);
     const payloads = parsed.data.payloads.map((p) => ({
@@ -97,27 +100,34 @@ export function registerCodecRoutes(app: FastifyInstance, deps: CodecRouteDeps):
       return reply.code(400).send({ error: `cannot ${direction}: ${(err as Error).message}` });
     }
   };
-  app.post('/encode', convert('encode'));
-  app.post('/decode', convert('decode'));
+  app.post('/encode', { config: { access: 'codec' } }, convert('encode'));
+  app.post('/decode', { config: { access: 'codec' } }, convert('decode'));
 
-  app.get('/login', async (_req, reply) =>
+  app.get('/login', { config: { access: 'public' } }, async (_req, reply) =>
     reply
       .type('text/html')
       .send(
         '<!doctype html><title>Lifeline codec login</title><form method="post" action="/codec/login">' +
-          '<label>API token <input name="token" type="password" autofocus></label> <button>Log in</button></form>' +
+          '<label>API token (codec scope) <input name="token" type="password" autofocus></label> <button>Log in</button></form>' +
           '<p>Then, in the Web UI, set the codec endpoint to this server\'s /codec and turn on "include cross-origin credentials".</p>',
       ),
   );
-  app.post('/login', { bodyLimit: 4096 }, async (req, reply) => {
+  // Public, as a login form is: it checks the token it is sent itself. The session cookie opens /codec only.
+  app.post('/login', { bodyLimit: 4096, config: { access: 'public' } }, async (req, reply) => {
     const form = loginForm.safeParse(req.body);
     if (!form.success) return badRequest(reply, form.error);
-    if (!safeEqual(form.data.token, deps.bearerToken))
-      return reply.code(401).type('text/html').send('<p>wrong token</p>');
+    const who = deps.tokens.find(form.data.token);
+    if (!who) return reply.code(401).type('text/html').send('<p>wrong token</p>');
+    // Token names are plain words (config/api-tokens.ts): safe in HTML as they are.
+    if (!holds(who, 'codec'))
+      return reply
+        .code(403)
+        .type('text/html')
+        .send(`<p>${lacksScope(who, 'codec', 'POST', '/codec/login')}</p>`);
     return reply
       .header(
         'Set-Cookie',
-        `${COOKIE}=${session}; HttpOnly; SameSite=Strict; Path=/codec; Max-Age=${SESSION_HOURS * 3600}`,
+        `${COOKIE}=${deps.tokens.sessionOf(who)}; HttpOnly; SameSite=Strict; Path=/codec; Max-Age=${SESSION_HOURS * 3600}`,
       )
       .type('text/html')
       .send('<p>Logged in: the Web UI can now decode Lifeline payloads in this browser.</p>');

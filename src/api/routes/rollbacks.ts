@@ -11,6 +11,7 @@ import { hasStack, resolveStack } from '../../domain/config';
 import { environmentSchema, imageTagSchema, releaseIdSchema, stackNameSchema } from '../../domain/names';
 import { startProcedure } from '../../client/start-procedure';
 import type { OwnedProcedure } from '../../domain/ownership';
+import { stackRefusal } from '../access';
 import type { RouteDeps } from '../deps';
 import { badRequest, CALL_DEADLINE_MS, unavailable } from './replies';
 
@@ -22,7 +23,8 @@ const rollbackRequest = z
     /** When given, it must be the environment the stack declares (GitHub Actions' `environment` input). */
     environment: environmentSchema.optional(),
     reason: z.string().min(1).max(2000).default('remote trigger'),
-    requestedBy: z.string().min(1).max(200).default('api'),
+    /** Recorded with the token's name, which is what a body cannot choose. */
+    requestedBy: z.string().min(1).max(200).optional(),
     whenBusy: z.enum(['refuse', 'queue']).default('refuse'),
     /** A quick rollback moments after another change completed is refused (409) unless forced. */
     force: z.boolean().default(false),
@@ -31,10 +33,13 @@ const rollbackRequest = z
   .refine((r) => !(r.releaseId && r.imageTag), { message: 'give releaseId or imageTag, not both', path: ['imageTag'] });
 
 export function registerRollbackRoutes(app: FastifyInstance, deps: RouteDeps): void {
-  app.post('/rollbacks', async (req, reply) => {
+  app.post('/rollbacks', { config: { access: 'operate' } }, async (req, reply) => {
     const parsed = rollbackRequest.safeParse(req.body);
     if (!parsed.success) return badRequest(reply, parsed.error);
     const r = parsed.data;
+    const who = req.principal!;
+    const refused = stackRefusal(who, r.stack, `stack ${r.stack}`);
+    if (refused) return reply.code(403).send({ error: refused });
     if (!hasStack(deps.config, r.stack)) return reply.code(404).send({ error: `unknown stack "${r.stack}"` });
     const stack = resolveStack(deps.config, r.stack);
     if (r.environment !== undefined && r.environment !== stack.environment) {
@@ -45,7 +50,8 @@ export function registerRollbackRoutes(app: FastifyInstance, deps: RouteDeps): v
     if (r.releaseId && !(await new ReleaseStore(stack.dataDir).find(r.stack, r.releaseId))) {
       return reply.code(404).send({ error: `unknown release ${r.releaseId} for stack ${r.stack}` });
     }
-    const base = { stack, trigger: 'api' as const, reason: r.reason, requestedBy: r.requestedBy };
+    const requestedBy = r.requestedBy ? `${r.requestedBy} (token ${who.name})` : who.name;
+    const base = { stack, trigger: 'api' as const, reason: r.reason, requestedBy };
     const [procedure, args]: [OwnedProcedure, typeof base & { releaseId?: string; imageTag?: string }] = r.releaseId
       ? ['specific-version-rollback', { ...base, releaseId: r.releaseId }]
       : r.imageTag
@@ -64,7 +70,8 @@ export function registerRollbackRoutes(app: FastifyInstance, deps: RouteDeps): v
           taskQueue: deps.taskQueue,
           whenBusy: r.whenBusy,
           force: r.force,
-          requestKey: key ? `api:${key}` : undefined,
+          // Keyed per token: a token's retry never joins a procedure another token asked for.
+          requestKey: key ? `api:${who.name}:${key}` : undefined,
           approvalTimeoutSeconds: deps.config.alerts.approvalTimeoutSeconds,
         }),
       );

@@ -1,7 +1,8 @@
 import type { HealthReport } from '../../activities/health';
 import type { ResolvedStack } from '../../domain/config';
-import type { ContainerSpec, Release } from '../../domain/release';
+import type { Release } from '../../domain/release';
 import { startWaves } from '../../domain/compose';
+import { SpecSource, specsOf } from '../../domain/spec-source';
 import { workflowInfo } from '@temporalio/workflow';
 import { hostActivities, longHostActivities } from '../activities';
 import type { Procedure } from '../procedure-state';
@@ -15,8 +16,13 @@ const failMissing = (p: Procedure, stack: ResolvedStack, missing: string[]) => {
 };
 
 /** Fails the procedure, before anything is stopped, when the engine lacks an image the target needs. */
-export async function requireImages(p: Procedure, stack: ResolvedStack, specs: ContainerSpec[]): Promise<void> {
-  failMissing(p, stack, await hostActivities(stack).missingImages(specs.map((s) => s.image)));
+export async function requireImages(
+  p: Procedure,
+  stack: ResolvedStack,
+  source: Omit<SpecSource, 'label'>,
+): Promise<void> {
+  const { release, imageTag } = source;
+  failMissing(p, stack, await hostActivities(stack).missingImagesOf(stack, { release, imageTag }));
 }
 
 /** A release and which of its images the engine lacks, read in one activity. */
@@ -72,16 +78,23 @@ async function leaveRunningState(p: Procedure, stack: ResolvedStack, opts: Repla
 /**
  * The whole-stack swap shared by every rollback: stop every service together, bring up every service
  * of the target together, then wait for health. Services move as one; none is left on the old version.
+ * `release` is the recorded one `source` names: its specs give the start waves; the host worker reads
+ * them again from its own store and makes each wave by name.
  */
 export async function replaceStack(
   p: Procedure,
   stack: ResolvedStack,
-  specs: ContainerSpec[],
-  label: string,
+  release: Release,
+  source: SpecSource,
   healthSeconds: number,
   opts: ReplaceOptions = {},
 ): Promise<HealthReport> {
   const docker = hostActivities(stack);
+  const specs = specsOf(stack, release, source);
+  const waveOf = (wave: { specs: { service: string }[] }) => ({
+    ...source,
+    services: [...new Set(wave.specs.map((s) => s.service))],
+  });
   if (!opts.errorLinesCaptured) p.errorLines.push(...(await docker.scanErrorLogs(stack)).slice(-50));
   // Compose's depends_on order; a service_healthy dependency is waited for before its dependents start.
   const waves = startWaves(specs);
@@ -93,9 +106,7 @@ export async function replaceStack(
         services: wave.healthyFirst,
       });
     }
-    await Promise.all(
-      wave.specs.map((spec) => docker.recreateFromSpec(stack.name, spec, label, stack.timeouts.stopGraceSeconds)),
-    );
+    await docker.recreateFromRelease(stack, waveOf(wave));
   };
   // The stop and the first wave's start in one activity: one round trip, not one per container and one more.
   // The first wave waits for nothing (in a depends_on cycle, nothing is running to wait for).
@@ -106,7 +117,7 @@ export async function replaceStack(
     const configOf = opts.configOf;
     if (configOf?.configFiles.length)
       await p.step('restore previous config', () => docker.restoreConfigFiles(stack, configOf.id));
-    await p.step(SWAP_STEP, () => docker.replaceServices(stack, first?.specs ?? [], label));
+    await p.step(SWAP_STEP, () => docker.replaceWithRelease(stack, waveOf(first ?? { specs: [] })));
     p.tick('Rollback initiated');
     if (rest.length)
       await p.step('start target version', async () => {
@@ -132,7 +143,7 @@ export async function restoreRelease(
   opts: ReplaceOptions = {},
 ): Promise<HealthReport> {
   if (!p.triedReleases.includes(release.id)) p.triedReleases.unshift(release.id);
-  return replaceStack(p, stack, release.services, release.id, stack.timeouts.healthWaitSeconds, {
+  return replaceStack(p, stack, release, { release: release.id, label: release.id }, stack.timeouts.healthWaitSeconds, {
     ...opts,
     targetFingerprint: release.fingerprint,
     configOf: release,
