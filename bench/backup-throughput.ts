@@ -3,13 +3,12 @@
  * both sides read and write the volume through the same path, the engine's archive API on a helper container
  * (`docker cp` is that API's client), and both compress with gzip level 1. Rounds alternate which goes first.
  */
-import axios from 'axios';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { execFile } from 'node:child_process';
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { createHostActivities } from '../src/activities';
+import { createVolumeActivities } from '../src/activities/volumes';
 import { TOOLBOX_IMAGE, type VolumeArchive } from '../src/activities/volumes';
 import { inVolume, LISTING } from '../test/harness/volume';
 import { alternate, BenchEnv, median, ms, now, report, WORK } from './lib';
@@ -40,7 +39,8 @@ export async function backupThroughput(env: BenchEnv): Promise<void> {
   const listing = await inVolume(env.docker, VOLUME, LISTING);
   const { Mountpoint } = await env.docker.getVolume(VOLUME).inspect();
   const dataBytes = Number((await run('du', ['-sb', Mountpoint])).stdout.split('\t')[0]);
-  const acts = createHostActivities({ docker: env.docker, host: env.host, http: axios.create() });
+  // The volume operations behind the registered backup and restore activities.
+  const acts = createVolumeActivities({ docker: env.docker });
   const mock = new MockActivityEnvironment();
   const dir = path.join(WORK, 'backup');
   mkdirSync(dir, { recursive: true });

@@ -26,7 +26,7 @@ export async function crashRecovery(env: BenchEnv): Promise<void> {
       )
     ).handle;
     const pending = async () => (await h.describe()).raw.pendingActivities ?? [];
-    while (!(await pending()).some((a) => a.activityType?.name === 'replaceServices' && a.state === STARTED))
+    while (!(await pending()).some((a) => a.activityType?.name === 'replaceWithRelease' && a.state === STARTED))
       await new Promise((r) => setTimeout(r, 20));
     worker.kill();
     const t0 = now();
@@ -36,7 +36,7 @@ export async function crashRecovery(env: BenchEnv): Promise<void> {
     // Moving on: the interrupted activity runs again (attempt 2) or the workflow has gone past it.
     for (;;) {
       const p = await pending();
-      const stop = p.find((a) => a.activityType?.name === 'replaceServices');
+      const stop = p.find((a) => a.activityType?.name === 'replaceWithRelease');
       if (!stop || ((stop.attempt ?? 1) > 1 && stop.state === STARTED)) break;
       await new Promise((r) => setTimeout(r, 20));
     }

@@ -109,7 +109,7 @@ describe('data corruption', () => {
     expect((await container()).State).toMatchObject({ Running: true, StartedAt: startedAt });
     expect(await inVolume(env.docker, volume, LISTING)).toBe(listing);
     const scheduled = await scheduledActivities(h);
-    for (const t of ['stopContainers', 'snapshotVolumes', 'restoreVolume']) expect(scheduled).not.toContain(t);
+    for (const t of ['stopContainers', 'snapshotVolumes', 'restoreVolumeArchive']) expect(scheduled).not.toContain(t);
   });
 });
 

@@ -121,7 +121,7 @@ test('a quick rollback completes with two orchestration workers and one host wor
 test('SIGKILL of the history+matching+worker process mid-rollback, restarted 3 s later: the rollback completes', async () => {
   const { stack, good } = await brokenStack('clusterhistory');
   const handle = await quickRollback(stack);
-  await inActivity(handle, 'replaceServices');
+  await inActivity(handle, 'replaceWithRelease');
   await cluster.killBackend();
   await new Promise((r) => setTimeout(r, 3000));
   cluster.startBackend();

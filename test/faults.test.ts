@@ -102,7 +102,7 @@ async function retriedActivities(handle: WorkflowHandle): Promise<string[]> {
     .map((e) => scheduled.get(String(e.activityTaskStartedEventAttributes!.scheduledEventId))!);
 }
 
-const QUICK_ROLLBACK_KILL_POINTS = ['prepareRollback', 'replaceServices', 'waitForStackHealthy', 'settleReleases'];
+const QUICK_ROLLBACK_KILL_POINTS = ['prepareRollback', 'replaceWithRelease', 'waitForStackHealthy', 'settleReleases'];
 
 describe.each(QUICK_ROLLBACK_KILL_POINTS.map((p, i) => [p, i]))(
   'quick rollback, worker killed inside %s',
@@ -134,7 +134,7 @@ describe.each(QUICK_ROLLBACK_KILL_POINTS.map((p, i) => [p, i]))(
   },
 );
 
-describe.each(['snapshotVolumes', 'restoreVolume'])('data corruption, worker killed inside %s', (point) => {
+describe.each(['snapshotVolumes', 'restoreVolumeArchive'])('data corruption, worker killed inside %s', (point) => {
   const VOLUME = `lifeline-fault-${point.toLowerCase()}`;
   test('restores the good data, keeps the corrupted snapshot, loses nothing', async () => {
     await env.docker

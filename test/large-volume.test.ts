@@ -96,7 +96,7 @@ test('2 GiB: backup, snapshot and restore each complete in their first attempt, 
   expect(await h.result()).toMatchObject({ status: 'completed' });
   const tried = await attempts(h);
   expect(tried.snapshotVolumes).toEqual([1]);
-  expect(tried.restoreVolume).toEqual([1]);
+  expect(tried.restoreVolumeArchive).toEqual([1]);
   expect(await inVolume(env.docker, VOLUME, SUM)).toBe(good);
   expect(await inVolume(env.docker, VOLUME, 'cat /data/state')).toBe('good');
   await removeFixtureStack(env.docker, stack);

@@ -87,7 +87,7 @@ test('stacks on two engines roll back through one server, each container operati
   const queues = async (h: typeof ha) =>
     new Set(
       ((await h.fetchHistory()).events ?? [])
-        .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'replaceServices')
+        .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'replaceWithRelease')
         .map((e) => e.activityTaskScheduledEventAttributes!.taskQueue!.name),
     );
   expect([...(await queues(ha))]).toEqual([`lifeline-host-${env.host}`]);
@@ -105,7 +105,7 @@ test('the engine stops mid-rollback and comes back a few seconds later: activiti
   });
   await waitFor(
     async () =>
-      (await h.describe()).raw.pendingActivities?.some((x) => x.activityType?.name === 'replaceServices')
+      (await h.describe()).raw.pendingActivities?.some((x) => x.activityType?.name === 'replaceWithRelease')
         ? true
         : undefined,
     'the swap to start',
@@ -138,7 +138,7 @@ test('an engine that stays down past the bound ends in escalation, not a hang', 
   const h = await env.start('quick-rollback', { stack: b, trigger: 'cli', requestedBy: 'test', reason: 'engine gone' });
   await waitFor(
     async () =>
-      (await h.describe()).raw.pendingActivities?.some((x) => x.activityType?.name === 'replaceServices')
+      (await h.describe()).raw.pendingActivities?.some((x) => x.activityType?.name === 'replaceWithRelease')
         ? true
         : undefined,
     'the swap to start',

@@ -126,7 +126,7 @@ test('method 5: an image tag that does not exist fails before anything is stoppe
     .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
     .filter(Boolean);
   expect(scheduled).not.toContain('stopContainers');
-  expect(scheduled).not.toContain('replaceServices');
+  expect(scheduled).not.toContain('replaceWithRelease');
   expect((history.events ?? []).some((e) => e.startChildWorkflowExecutionInitiatedEventAttributes)).toBe(false); // no emergency for bad input
 });
 

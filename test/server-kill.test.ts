@@ -46,7 +46,7 @@ test('the Temporal server is killed mid-rollback and restarted on the same datab
   });
   await waitFor(
     async () =>
-      (await handle.describe()).raw.pendingActivities?.some((a) => a.activityType?.name === 'replaceServices')
+      (await handle.describe()).raw.pendingActivities?.some((a) => a.activityType?.name === 'replaceWithRelease')
         ? true
         : undefined,
     'the swap to start',
