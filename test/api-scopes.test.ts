@@ -124,12 +124,16 @@ test('an operate token limited to one stack reads and asks for its own, and gets
   expect((await call('POST', '/v1/alerts', TOKENS.opsA, lowAlert(A))).status).toBe(403);
 });
 
-test('a codec token encodes and decodes, and gets 403 under /v1', async () => {
+test('a codec token decodes but cannot seal (only the admin token can), and gets 403 under /v1', async () => {
   const payload = {
     metadata: { encoding: Buffer.from('json/plain').toString('base64') },
     data: Buffer.from('"hello"').toString('base64'),
   };
-  const encoded = await call('POST', '/codec/encode', TOKENS.webUi, { payloads: [payload] });
+  // A sealed payload would be as good as the key to whoever reaches Temporal.
+  const sealing = await call('POST', '/codec/encode', TOKENS.webUi, { payloads: [payload] });
+  expect(sealing.status).toBe(403);
+  expect(sealing.data).toEqual({ error: 'token web-ui lacks scope seal for POST /codec/encode' });
+  const encoded = await call('POST', '/codec/encode', API_TOKEN, { payloads: [payload] });
   expect(encoded.status).toBe(200);
   const decoded = await call('POST', '/codec/decode', TOKENS.webUi, encoded.data);
   expect(decoded.status).toBe(200);

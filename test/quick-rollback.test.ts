@@ -48,7 +48,9 @@ test('quick rollback brings the v2.4.9 release back, healthy, one container per 
   const activityTypes = (history.events ?? [])
     .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
     .filter(Boolean);
-  expect(activityTypes).toEqual(expect.arrayContaining(['prepareRollback', 'replaceWithRelease', 'waitForStackHealthy']));
+  expect(activityTypes).toEqual(
+    expect.arrayContaining(['prepareRollback', 'replaceWithRelease', 'waitForStackHealthy']),
+  );
   // The target was guessed right and read with the backup, in one activity: no read of it after the pick.
   expect(activityTypes.filter((t) => t === 'prepareRollback')).toHaveLength(1);
   expect(activityTypes).not.toContain('releaseToRestore');

@@ -28,10 +28,6 @@ export interface ServiceContainer {
 }
 
 /**
- * Containers an activity acts on: names found by an earlier activity (never from a request), the stack's
- * configured ingress container, or every container of the stack's services.
- */
-/**
  * Which of a stack's containers a stop or start acts on, always found on the engine from the stack's own
  * config: its services (default), its ingress container, or its blue or green compose project.
  */

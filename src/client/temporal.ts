@@ -28,7 +28,7 @@ function osUser(): string {
  * The identity Temporal records with every start, signal, update and poll (the history's `identity` fields):
  * `lifeline-api@<host>`, `lifeline-worker@<host>`, and for the CLI the person too, `lifeline-cli:<user>@<host>`.
  */
-export function temporalIdentity(role: 'api' | 'cli' | 'worker'): string {
+export function temporalIdentity(role: 'api' | 'cli' | 'orchestration-worker' | 'host-worker'): string {
   return `lifeline-${role}${role === 'cli' ? `:${osUser()}` : ''}@${os.hostname()}`;
 }
 

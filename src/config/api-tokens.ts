@@ -8,8 +8,13 @@ import { z } from 'zod';
 import { stackNameSchema } from '../domain/names';
 import { ConfigError } from './config-error';
 
-export const API_SCOPES = ['alerts', 'operate', 'read', 'codec'] as const;
+/**
+ * `seal` (encoding payloads with the codec key) is the admin token's alone: a sealed payload is as good as
+ * the key to whoever reaches Temporal, so it would open every procedure past `operate` and its stacks.
+ */
+export const API_SCOPES = ['alerts', 'operate', 'read', 'codec', 'seal'] as const;
 export type ApiScope = (typeof API_SCOPES)[number];
+const NAMED_SCOPES = ['alerts', 'operate', 'read', 'codec'] as const;
 
 /** 32 or more visible characters (openssl rand -base64 32): nothing guessable, no blank, no space to trim. */
 export const STRONG_TOKEN = /^[\x21-\x7e]{32,}$/;
@@ -32,7 +37,7 @@ const tokenEntry = z
       .refine((n) => n !== ADMIN_TOKEN_NAME && n !== SIGNATURE_SENDER_NAME, 'this name is reserved by Lifeline'),
     token: z.string().regex(STRONG_TOKEN, 'use 32 or more visible characters (openssl rand -base64 32)'),
     // The message leaves the value out: a token pasted into the wrong field stays out of the logs.
-    scopes: z.array(z.enum(API_SCOPES, { message: `unknown scope; scopes are ${API_SCOPES.join(', ')}` })).min(1),
+    scopes: z.array(z.enum(NAMED_SCOPES, { message: `unknown scope; scopes are ${NAMED_SCOPES.join(', ')}` })).min(1),
     stacks: z.array(stackNameSchema).min(1).optional(),
   })
   .refine((t) => !t.stacks || t.scopes.every((s) => PER_STACK_SCOPES.includes(s)), {

@@ -53,13 +53,21 @@ export function procedureStartMetadata(
   };
 }
 
-/** `procedureWorkflowId`'s shape; a hand-over's ID ends with the ID of the procedure that handed over instead. */
-const PROCEDURE_ID = /^(?:emergency:)?([a-z-]+):([a-z0-9][a-z0-9_-]{0,62}):(?:\d{8}-\d{6}|[a-z-]+:)[A-Za-z0-9:_.-]*$/;
+/**
+ * The stack a Lifeline workflow ID names: the owner's `stack:<name>`, or `[emergency:]<procedure>:<stack>:...`,
+ * which covers a procedure's children too (`...:post-actions`, `...:verify:<n>`). Undefined for any other ID.
+ */
+export function stackOfWorkflowId(id: string): string | undefined {
+  const parts = id.split(':');
+  if (parts[0] === 'stack') return parts.length === 2 && parts[1] ? parts[1] : undefined;
+  const [procedure, stack, ...rest] = parts[0] === 'emergency' ? parts.slice(1) : parts;
+  return Object.hasOwn(PROCEDURES, procedure) && stack && rest.length > 0 ? stack : undefined;
+}
 
-/** Whether `workflowId` names a procedure (not the owner) of `stack`, as `procedureWorkflowId` makes them. */
+/** Whether `workflowId` names a procedure (not the owner) of `stack`, or one of its children. */
 export function isProcedureOf(workflowId: string | undefined, stack: unknown): boolean {
-  const m = workflowId === undefined ? null : PROCEDURE_ID.exec(workflowId);
-  return !!m && m[1] !== 'stack-owner' && Object.hasOwn(PROCEDURES, m[1]) && m[2] === stack;
+  const owned = workflowId !== undefined && !/^(stack|stack-owner):/.test(workflowId);
+  return owned && typeof stack === 'string' && stackOfWorkflowId(workflowId) === stack;
 }
 
 /** The workflow types whose activities the workers run: the procedures, their owner and their children. */
@@ -67,10 +75,9 @@ const LIFELINE_TYPES = new Set<string>([...Object.values(PROCEDURES), 'rollbackV
 
 /**
  * Whether a workflow may have activities run for `stack`: a Lifeline workflow type, running as the stack's
- * owner or as one of its procedures (their children's IDs continue the procedure's). Without a stack (a
- * status read), the type alone.
+ * owner or as one of its procedures (their children's IDs continue the procedure's).
  */
-export function isLifelineWorkflowOf(workflowType: string, workflowId: string, stack?: string): boolean {
+export function isLifelineWorkflowOf(workflowType: string, workflowId: string, stack: string): boolean {
   if (!LIFELINE_TYPES.has(workflowType)) return false;
-  return stack === undefined || workflowId === ownerWorkflowId(stack) || isProcedureOf(workflowId, stack);
+  return workflowId === ownerWorkflowId(stack) || isProcedureOf(workflowId, stack);
 }

@@ -10,7 +10,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityExecuteInput, ActivityInboundCallsInterceptor, Next } from '@temporalio/worker';
 import type { Info } from '@temporalio/activity';
 import { isLifelineWorkflowOf } from '../domain/workflow-ids';
-import type { ActivityArgumentSchemas } from './activity-arguments';
+import { ActivityArgumentSchemas, ActivityName, stackOfCall } from './activity-arguments';
 
 const refuse = (message: string) => ApplicationFailure.nonRetryable(`${message}; nothing ran`, 'BadInput');
 
@@ -40,15 +40,12 @@ export class ActivityArgumentsInterceptor implements ActivityInboundCallsInterce
       throw refuse(`activity ${this.activityType}: argument ${issue?.path.join('.') || '?'}: ${issue?.message}`);
     }
     const args = parsed.data as unknown[];
-    // Checked after the schema, so the first argument is known to be a pinned stack (or a target holding one) or none.
-    const first = args[0] as { name?: unknown; stack?: { name?: unknown } } | undefined;
-    const named = this.activityType === 'openProcedures' ? args[0] : (first?.stack?.name ?? first?.name);
-    const stack = typeof named === 'string' ? named : undefined;
+    const stack = stackOfCall(this.activityType as ActivityName, args);
     const workflowType = this.info.workflowType ?? '(none)';
     const workflowId = this.info.workflowExecution?.workflowId ?? '(none)';
     if (!isLifelineWorkflowOf(workflowType, workflowId, stack))
       throw refuse(
-        `activity ${this.activityType} runs only for a Lifeline procedure${stack ? ` of stack ${stack}` : ''}, not for ${workflowType} ${workflowId}`,
+        `activity ${this.activityType} runs only for a Lifeline procedure of stack ${stack}, not for ${workflowType} ${workflowId}`,
       );
     return next({ ...input, args });
   }

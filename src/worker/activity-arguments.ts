@@ -9,11 +9,13 @@ import type { HostActivities, OrchestrationActivities } from '../activities';
 import type { PinnedStacks } from '../config/pinned-stacks';
 import type { ResolvedStack } from '../domain/config';
 import { imageTagSchema, releaseIdSchema, serviceNameSchema, stackNameSchema } from '../domain/names';
+import { stackOfWorkflowId } from '../domain/workflow-ids';
 
 export type ActivityName = keyof HostActivities | keyof OrchestrationActivities;
 export type ActivityArgumentSchemas = Record<ActivityName, z.ZodTuple<[z.ZodTypeAny, ...z.ZodTypeAny[]] | []>>;
 
-const text = (max = 4000) => z.string().max(max);
+/** Free text (reasons, messages, evidence): an alert's summary and an error's message end up in it. */
+const text = (max = 65_536) => z.string().max(max);
 const workflowId = z.string().regex(/^[A-Za-z0-9:_.-]{1,255}$/, 'a workflow ID');
 /** A folder name under the worker's data dir: never "." or "..", never a separator. */
 const bundle = z.string().regex(/^[A-Za-z0-9_:-][A-Za-z0-9_.:-]{0,199}$/, 'a bundle name');
@@ -40,14 +42,30 @@ const hold = z
   .object({
     reason: text(),
     audience: text(200),
-    pageLevel: z.number().int().min(0).max(20).optional(),
+    pageLevel: text(200).optional(),
     procedure: text(100),
     workflowId,
     since: text(100),
   })
   .strict();
-/** Reports are data written to a file named by the pinned stack and the report's workflow ID. */
-const report = z.object({ workflowId, stack: stackNameSchema }).passthrough();
+const records = z.array(z.unknown()).max(10_000);
+/** Reports are data, rendered to a file named by the pinned stack and the report's workflow ID. */
+const report = z
+  .object({
+    workflowId,
+    stack: stackNameSchema,
+    procedure: text(100),
+    reason: text(),
+    outcome: text(),
+    fromRelease: text(200).optional(),
+    toRelease: text(200).optional(),
+    timeline: records,
+    checklist: records,
+    errorLines: records,
+    decisions: records.optional(),
+    hold: z.unknown().optional(),
+  })
+  .strict();
 
 export function activityArgumentSchemas(stacks: PinnedStacks): ActivityArgumentSchemas {
   const stack = z
@@ -118,7 +136,7 @@ export function activityArgumentSchemas(stacks: PinnedStacks): ActivityArgumentS
     collectEvidence: z.tuple([stack, bundle, z.number().int().min(1).max(100_000)]),
     snapshotVolumes: z.tuple([stack, bundle]),
     diskFree: only,
-    runHostCommand: z.tuple([stack, z.enum(['firewallCommand', 'dockerRestartCommand']), seconds]),
+    runHostCommand: z.tuple([stack, z.enum(['firewallCommand', 'dockerRestartCommand']), seconds.min(1)]),
     inspectStack: only,
     containersOfProject: z.tuple([stack, z.enum(['blue', 'green'])]),
     stopContainers: z.tuple([target, seconds]),
@@ -161,4 +179,25 @@ export function activityArgumentSchemas(stacks: PinnedStacks): ActivityArgumentS
     recordHold: z.tuple([stack, hold.nullable()]),
     readHold: only,
   };
+}
+
+/**
+ * The stack a call acts for, once its arguments passed their schema: the caller must be a Lifeline workflow
+ * of that stack. Most activities take the pinned stack first; these name it otherwise.
+ */
+export function stackOfCall(activity: ActivityName, args: unknown[]): string {
+  switch (activity) {
+    case 'stopContainers':
+    case 'startContainers':
+      return (args[0] as { stack: ResolvedStack }).stack.name;
+    case 'openProcedures':
+      return args[0] as string;
+    case 'loadStack':
+      return (args[0] as { requested: { name: string } }).requested.name;
+    case 'procedureStatus':
+      // Only a procedure of the caller's own stack: any other ID names no stack the caller can belong to.
+      return stackOfWorkflowId(args[0] as string) ?? '(no stack)';
+    default:
+      return (args[0] as ResolvedStack).name;
+  }
 }

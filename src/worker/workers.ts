@@ -100,7 +100,7 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
         connection: setup.connection,
         namespace: setup.namespace,
         dataConverter: setup.dataConverter,
-        identity: temporalIdentity('worker'),
+        identity: temporalIdentity('orchestration-worker'),
         taskQueue: setup.taskQueue ?? ORCHESTRATION_TASK_QUEUE,
         // A procedure ends on the build that started it; the stack owner says AUTO_UPGRADE for itself.
         ...(setup.versioning
@@ -120,7 +120,7 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
             connection: setup.connection,
             namespace: setup.namespace,
             dataConverter: setup.dataConverter,
-            identity: temporalIdentity('worker'),
+            identity: temporalIdentity('orchestration-worker'),
           }),
           stacks: setup.stacks,
         }),
@@ -138,7 +138,7 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
         connection: setup.connection,
         namespace: setup.namespace,
         dataConverter: setup.dataConverter,
-        identity: temporalIdentity('worker'),
+        identity: temporalIdentity('host-worker'),
         taskQueue: hostTaskQueue(setup.host),
         activities: createHostActivities({ docker: setup.docker ?? new Docker(), host: setup.host, http }),
         interceptors: {

@@ -38,7 +38,7 @@ export interface PostRollbackResult {
 }
 
 export async function postRollbackActions(input: PostRollbackInput): Promise<PostRollbackResult> {
-  requireProcedureParent(input.stack);
+  requireProcedureParent(input?.stack);
   const { stack } = input;
   const docker = hostActivities(stack);
   // 1. Confirm rollback success.

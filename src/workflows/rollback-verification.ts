@@ -15,7 +15,7 @@ export interface VerificationInput {
 }
 
 export async function rollbackVerification(input: VerificationInput): Promise<VerificationReport> {
-  requireProcedureParent(input.stack);
+  requireProcedureParent(input?.stack);
   const { stack } = input;
   const docker = hostActivities(stack);
   const checks: CheckResult[] = [];

@@ -4,6 +4,7 @@
  * setting, a path, a volume or a service that is no name) are refused before the activity runs.
  */
 import axios from 'axios';
+import fc from 'fast-check';
 import Docker from 'dockerode';
 import { Client } from '@temporalio/client';
 import { createHostActivities, createOrchestrationActivities } from '../../src/activities';
@@ -138,4 +139,32 @@ test("the stack's owner, its procedures and their children (a hand-over, a verif
     expect(
       await callAs({ activityType: 'readHold', workflowType, workflowExecution: { workflowId, runId: 'r' } }, shop),
     ).toEqual([shop]);
+});
+
+test("fuzzed: whatever the arguments, a call is refused, or runs with the worker's own stack object", async () => {
+  const names = Object.keys(schemas);
+  // Hostile values in valid shapes: the pinned stack with one setting changed, names with path tricks.
+  const forgedStack = fc
+    .tuple(fc.constantFrom(...Object.keys(shop)), fc.anything())
+    .map(([key, value]) => ({ ...shop, [key]: value }));
+  const name = fc.oneof(fc.string(), fc.constantFrom('..', '../x', '/dev/null', 'a/b', 'shop" OR 1', '-rf'));
+  const arg = fc.oneof(fc.anything(), forgedStack, fc.constant(shop), name, fc.record({ stack: forgedStack }));
+  await fc.assert(
+    fc.asyncProperty(fc.constantFrom(...names), fc.array(arg, { maxLength: 4 }), async (activity, args) => {
+      let ran: unknown[] | undefined;
+      try {
+        await new ActivityArgumentsInterceptor(schemas, asProcedure(activity)).execute(
+          { args, headers: {} },
+          async (input) => (ran = input.args),
+        );
+      } catch (err) {
+        expect(err).toMatchObject({ type: 'BadInput', nonRetryable: true });
+        return;
+      }
+      const first = ran![0] as { stack?: unknown };
+      if (activity === 'openProcedures' || activity === 'loadStack' || activity === 'procedureStatus') return;
+      expect(first === shop || first.stack === shop).toBe(true);
+    }),
+    { numRuns: 3000 },
+  );
 });

@@ -12,7 +12,7 @@ import { enforceAccess } from '../../src/api/access';
 import { buildApi } from '../../src/api/server';
 import { configSchema } from '../../src/domain/config';
 import type { ProcedureRequest } from '../../src/domain/owner';
-import { stackOfWorkflowId } from '../../src/domain/workflow-id-stack';
+import { stackOfWorkflowId } from '../../src/domain/workflow-ids';
 import { RecordedCall, recordingClient } from '../harness/recording-client';
 import { unitCodec } from '../harness/unit-codec';
 
@@ -78,7 +78,7 @@ test('every route declares its scope, and docs/SECURITY.md lists each route with
       'POST /v1/alerts/grafana alerts',
       'POST /v1/alerts alerts',
       'OPTIONS /codec/* public',
-      'POST /codec/encode codec',
+      'POST /codec/encode seal',
       'POST /codec/decode codec',
       'GET /codec/login public',
       'POST /codec/login public',

@@ -101,6 +101,6 @@ test('the API refuses a named token equal to the admin token, or naming a stack 
   );
   const table = new TokenTable(ADMIN, [alice], ['spacetime']);
   expect(table.find(ALICE)).toEqual({ name: 'ops-alice', scopes: ['operate'], stacks: ['spacetime'] });
-  expect(table.find(ADMIN)).toEqual({ name: 'admin', scopes: ['alerts', 'operate', 'read', 'codec'] });
+  expect(table.find(ADMIN)).toEqual({ name: 'admin', scopes: ['alerts', 'operate', 'read', 'codec', 'seal'] });
   expect(table.find(ALICE.slice(1))).toBeUndefined();
 });

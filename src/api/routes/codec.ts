@@ -100,7 +100,7 @@ export function registerCodecRoutes(app: FastifyInstance, deps: CodecRouteDeps):
       return reply.code(400).send({ error: `cannot ${direction}: ${(err as Error).message}` });
     }
   };
-  app.post('/encode', { config: { access: 'codec' } }, convert('encode'));
+  app.post('/encode', { config: { access: 'seal' } }, convert('encode'));
   app.post('/decode', { config: { access: 'codec' } }, convert('decode'));
 
   app.get('/login', { config: { access: 'public' } }, async (_req, reply) =>

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { readProgress } from '../../client/progress';
-import { stackOfWorkflowId } from '../../domain/workflow-id-stack';
+import { stackOfWorkflowId } from '../../domain/workflow-ids';
 import { stackRefusal } from '../access';
 import type { RouteDeps } from '../deps';
 import { CALL_DEADLINE_MS, unavailable } from './replies';

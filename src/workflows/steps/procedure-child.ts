@@ -6,7 +6,7 @@
 import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
 import { isProcedureOf } from '../../domain/workflow-ids';
 
-export function requireProcedureParent(stack: { name: unknown }): void {
+export function requireProcedureParent(stack: { name: unknown } | undefined): void {
   const parent = workflowInfo().parent?.workflowId;
   if (!isProcedureOf(parent, stack?.name))
     throw ApplicationFailure.nonRetryable(
