@@ -145,7 +145,8 @@ test('SIGKILL of the orchestration worker running a rollback: the other finishes
   await inActivity(handle, 'waitForStackHealthy');
   // The worker that completed the last workflow task holds the workflow in its cache: kill that one.
   const before = await workflowTaskWorkers(handle);
-  const pidOf = (identity: string) => Number(identity.split('@')[0]);
+  // lifeline-<role>/<pid>@<host>
+  const pidOf = (identity: string) => Number(/\/(\d+)@/.exec(identity)?.[1]);
   const victim = [a, b].find((w) => w.child.pid === pidOf(before[before.length - 1]))!;
   const survivor = victim === a ? b : a;
   expect(victim).toBeDefined();

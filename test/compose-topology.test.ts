@@ -111,19 +111,31 @@ async function api(base: string, method: string, url: string, body?: unknown, he
 
 let signatures = 0;
 /**
- * A GitHub-style signature (X-Hub-Signature-256 with X-Lifeline-Timestamp) over one GET of the procedure's
- * status. The signed text is timestamp, method, path and query: a counter in the query makes each new
- * signature differ from the last even within one second.
+ * A GitHub-style signature (X-Hub-Signature-256 with X-Lifeline-Timestamp) over one alert post (a signature
+ * opens alert routes only). The signed text is timestamp, method, path and body: a counter in the alert's
+ * fingerprint makes each new signature differ from the last even within one second. A low alert starts nothing.
  */
-function signedGet(workflowId: string): { url: string; headers: Record<string, string> } {
-  const url = `/v1/workflows/${workflowId}?n=${++signatures}`;
+function signedAlert(): { body: string; headers: Record<string, string> } {
+  const body = JSON.stringify({
+    stack: STACK,
+    name: 'MemoryLeak',
+    severity: 'low',
+    fingerprint: `ledger-${++signatures}`,
+  });
   const ts = String(Math.floor(Date.now() / 1000));
-  const sig = createHmac('sha256', secrets.webhookSecret).update(`${ts}:GET:${url}:`).digest('hex');
-  return { url, headers: { 'X-Hub-Signature-256': `sha256=${sig}`, 'X-Lifeline-Timestamp': ts } };
+  const sig = createHmac('sha256', secrets.webhookSecret).update(`${ts}:POST:/v1/alerts:${body}`).digest('hex');
+  return { body, headers: { 'X-Hub-Signature-256': `sha256=${sig}`, 'X-Lifeline-Timestamp': ts } };
 }
 
-const getSigned = (base: string, s: { url: string; headers: Record<string, string> }) =>
-  api(base, 'GET', s.url, undefined, s.headers);
+const postSigned = async (base: string, s: { body: string; headers: Record<string, string> }) => {
+  const res = await fetch(`${base}/v1/alerts`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...s.headers },
+    body: s.body,
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+};
 
 /** Polls the procedure through the load balancer, as a caller of the API would, until it closes. */
 async function waitClosed(workflowId: string) {
@@ -266,12 +278,12 @@ test('a quick rollback requested through the load balancer completes', async () 
 });
 
 test('the API replicas share one signature ledger: a signature used on one is refused by the other', async () => {
-  const signed = signedGet(rollbackId);
-  expect((await getSigned(REPLICAS[0], signed)).status).toBe(200);
-  const replay = await getSigned(REPLICAS[1], signed);
+  const signed = signedAlert();
+  expect((await postSigned(REPLICAS[0], signed)).status).toBe(202);
+  const replay = await postSigned(REPLICAS[1], signed);
   expect(replay).toMatchObject({ status: 401, body: { error: 'replayed signature' } });
   // The second replica takes signatures: a fresh one passes there.
-  expect((await getSigned(REPLICAS[1], signedGet(rollbackId))).status).toBe(200);
+  expect((await postSigned(REPLICAS[1], signedAlert())).status).toBe(202);
 });
 
 test('recreating the host worker and the API replicas keeps the releases and the ledger', async () => {
@@ -284,8 +296,8 @@ test('recreating the host worker and the API replicas keeps the releases and the
   expect(changes.map((c) => c.Path).filter((p) => p.startsWith('/etc/lifeline/') || p.startsWith('/app/'))).toEqual([
     '/etc/lifeline/lifeline.yaml',
   ]);
-  const signed = signedGet(rollbackId);
-  expect((await getSigned(REPLICAS[1], signed)).status).toBe(200);
+  const signed = signedAlert();
+  expect((await postSigned(REPLICAS[1], signed)).status).toBe(202);
 
   await timed('recreate', () =>
     compose('up', '--detach', '--no-deps', '--force-recreate', 'lifeline-host', 'lifeline-api'),
@@ -334,7 +346,7 @@ test('recreating the host worker and the API replicas keeps the releases and the
 
   // The ledger survived both replicas' recreation, and each new replica reads it.
   for (const replica of REPLICAS)
-    expect(await getSigned(replica, signed)).toMatchObject({
+    expect(await postSigned(replica, signed)).toMatchObject({
       status: 401,
       body: { error: 'replayed signature' },
     });

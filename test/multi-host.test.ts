@@ -14,6 +14,7 @@ import { SecondEngine } from './harness/second-engine';
 import { waitFor } from './harness/waits';
 import type Docker from 'dockerode';
 import { PinnedStacks } from '../src/config/pinned-stacks';
+import { failureMessage } from './harness/failures';
 
 const HOST2 = 'second';
 let env: TestEnv;
@@ -121,7 +122,11 @@ test('the engine stops mid-rollback and comes back a few seconds later: activiti
   const history = await h.fetchHistory();
   expect(
     JSON.stringify(
-      history.events?.map((e) => e.activityTaskStartedEventAttributes?.lastFailure?.message).filter(Boolean),
+      await Promise.all(
+        (history.events ?? [])
+          .filter((e) => e.activityTaskStartedEventAttributes?.lastFailure)
+          .map((e) => failureMessage(e.activityTaskStartedEventAttributes!.lastFailure)),
+      ),
     ),
   ).toMatch(/Docker engine unreachable/);
   await removeFixtureStack(engine2.docker, b);

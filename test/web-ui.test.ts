@@ -15,6 +15,7 @@ import { createTestEnv, FAST_TIMEOUTS, harnessState, TestEnv } from './harness/e
 import { ROOT } from './harness/paths';
 import { startRecorder } from './harness/recorder';
 import { waitFor, waitForPending } from './harness/waits';
+import { failureMessage } from './harness/failures';
 
 const ARTIFACTS = path.join(ROOT, 'test-artifacts', 'web-ui');
 const CHROMIUM = process.env.LIFELINE_CHROMIUM ?? '/usr/bin/chromium';
@@ -250,7 +251,7 @@ test('an activity that keeps failing shows its attempts and last failure while p
     30_000,
   );
   expect(pending.activityType?.name).toBe('notify');
-  expect(pending.lastFailure?.message).toMatch(/notification failed: 127\.0\.0\.1:\d+ answered 502/);
+  expect(await failureMessage(pending.lastFailure)).toMatch(/notification failed: 127\.0\.0\.1:\d+ answered 502/);
   await quick.terminate('test done');
   await recorder.close();
 });

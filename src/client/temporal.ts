@@ -26,10 +26,11 @@ function osUser(): string {
 
 /**
  * The identity Temporal records with every start, signal, update and poll (the history's `identity` fields):
- * `lifeline-api@<host>`, `lifeline-worker@<host>`, and for the CLI the person too, `lifeline-cli:<user>@<host>`.
+ * the role and process (`lifeline-api/<pid>@<host>`, `lifeline-host-worker/<pid>@<host>`, ...), and for the
+ * CLI the person too (`lifeline-cli:<user>/<pid>@<host>`).
  */
 export function temporalIdentity(role: 'api' | 'cli' | 'orchestration-worker' | 'host-worker'): string {
-  return `lifeline-${role}${role === 'cli' ? `:${osUser()}` : ''}@${os.hostname()}`;
+  return `lifeline-${role}${role === 'cli' ? `:${osUser()}` : ''}/${process.pid}@${os.hostname()}`;
 }
 
 /** A client whose payloads are encrypted with the keys of `dataDir` (or the environment's). */
