@@ -407,6 +407,11 @@ test('a rogue workflow schedules every host and orchestration activity, in plain
     loadStack: [{ requested: { name: 'rogue' } }],
     recordHold: [pinned, { reason: 'r', audience: 'a', procedure: 'backup', workflowId: canary, since: 'now' }],
     readHold: [pinned],
+    askPeople: [
+      pinned,
+      { workflowId: canary, procedure: 'x', audience: 'on-call engineer', prompt: 'x', evidence: [], answerWith: 'x' },
+    ],
+    settlePages: [pinned, canary, 'resolve'],
   };
   const host = new Set(Object.keys(createHostActivities({ docker: env.docker, host: env.host, http: axios.create() })));
   const queueOf = (name: string) => (host.has(name) ? hostTaskQueue(env.host) : env.taskQueue);

@@ -15,6 +15,7 @@ import { createHostMachineActivities } from './host';
 import { createIncidentNoteActivities } from './incident-notes';
 import { createIngressActivities } from './ingress';
 import { createNotifyActivities } from './notify';
+import { createPeopleActivities } from './people';
 import { createProcedureStatusActivities } from './procedure-status';
 import { createReleaseActivities } from './releases';
 import { createReleaseRestoreActivities } from './release-restores';
@@ -61,6 +62,7 @@ export function createOrchestrationActivities(deps: {
 }) {
   return {
     ...createNotifyActivities(deps),
+    ...createPeopleActivities(deps),
     ...createIncidentNoteActivities(),
     ...createProcedureStatusActivities(deps),
     ...createStackSettingsActivities(deps),

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { configSchema, describeConfigIssues, LifelineConfig } from '../domain/config';
 import { ConfigError } from './config-error';
+import { unreachableAudiences } from '../domain/people';
 import { readEnv } from './env';
 
 export const DEFAULT_CONFIG_FILE = 'lifeline.yaml';
@@ -33,6 +34,11 @@ function parseConfig(file: string, text: string): LifelineConfig {
   }
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(describeConfigIssues(file, parsed.error));
+  const unreached = unreachableAudiences(parsed.data.people, parsed.data.escalation.levels);
+  if (unreached.length)
+    throw new ConfigError(
+      `invalid config ${file}:\n${unreached.map((a) => `  people: nobody has the role "${a}" (and no escalation level of that name has contacts): a question for it would reach no one`).join('\n')}`,
+    );
   const base = path.dirname(file);
   const config = parsed.data;
   config.dataDir = path.resolve(base, readEnv().LIFELINE_DATA_DIR ?? config.dataDir);

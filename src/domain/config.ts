@@ -3,6 +3,7 @@ import safeRegex from 'safe-regex2';
 import { z } from 'zod';
 import { environmentSchema, serviceNameSchema, stackNameSchema } from './names';
 import { nearestName } from './nearest-name';
+import { Person, personSchema } from './people';
 
 const seconds = z.number().nonnegative();
 
@@ -216,6 +217,8 @@ export const configSchema = z.strictObject({
   stacks: z.record(stackNameSchema, stackSchema).refine((s) => Object.keys(s).length > 0, 'at least one stack'),
   notifications: z.array(notificationTargetSchema).default([]),
   escalation: z.strictObject({ levels: z.array(escalationLevelSchema).min(1).default(DEFAULT_LEVELS) }).default({}),
+  /** The people questions go to, by role (escalation level names and the runbook's audiences). */
+  people: z.array(personSchema).default([]),
   github: z
     .strictObject({
       apiUrl: z.string().url().default('https://api.github.com'),
@@ -250,6 +253,7 @@ export type ResolvedStack = Omit<StackConfig, 'project' | 'services' | 'configFi
   configFiles: string[];
   notifications: NotificationTarget[];
   escalation: EscalationLevel[];
+  people: Person[];
   github?: LifelineConfig['github'];
 };
 
@@ -295,6 +299,7 @@ export function resolveStack(config: LifelineConfig, name: string): ResolvedStac
     timeouts: s.timeouts,
     notifications: config.notifications,
     escalation: config.escalation.levels,
+    people: config.people,
     github: config.github,
   };
 }

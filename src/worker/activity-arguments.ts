@@ -172,6 +172,21 @@ export function activityArgumentSchemas(stacks: PinnedStacks): ActivityArgumentS
     writeIncidentReport: z.tuple([stack, report]),
     createGithubIssue: z.tuple([stack, report]),
     noteInIncidentReport: z.tuple([stack, workflowId, text()]),
+    askPeople: z.tuple([
+      stack,
+      z
+        .object({
+          workflowId,
+          procedure: text(100),
+          audience: text(200),
+          prompt: text(),
+          options: z.array(text(200)).max(200).optional(),
+          evidence: z.array(text()).max(50),
+          answerWith: text(1000),
+        })
+        .strict(),
+    ]),
+    settlePages: z.tuple([stack, workflowId, z.enum(['acknowledge', 'resolve'])]),
     procedureStatus: z.tuple([workflowId]),
     openProcedures: z.tuple([stackNameSchema]),
     // A new procedure's request: it names a stack, and PinnedStacks.load refuses any setting the config lacks.

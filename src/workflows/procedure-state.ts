@@ -24,6 +24,8 @@ import type {
 } from '../domain/procedure-types';
 import { SA } from '../domain/search-attributes';
 import { setCurrentStep } from './step-summaries';
+import { PeopleReach } from './steps/ask-people';
+import type { ResolvedStack } from '../domain/config';
 import {
   abortUpdate,
   acknowledgeUpdate,
@@ -72,6 +74,8 @@ export class Procedure {
   private lastAnswered: { decision: Decision; question: PendingDecision | undefined } | undefined;
   private aborted: Decision | undefined;
   private readonly timelineLimit: number | undefined;
+  /** Who hears this procedure's questions (none: they are only recorded and shown). */
+  private people: PeopleReach | undefined;
 
   /** `abortable: false` for the stack owner, which is not a procedure and is never aborted as one. */
   constructor(procedure: string, stack: string, opts: { timelineLimit?: number; abortable?: boolean } = {}) {
@@ -276,6 +280,7 @@ export class Procedure {
     this.state.step = `waiting for ${waitingFor}`;
     upsertSearchAttributes([{ key: SA.waitingFor, value: waitingFor }]);
     this.record(`waiting for ${waitingFor}`, prompt);
+    await this.people?.asked(this.state.procedure, pending, this.state.timeline);
     const timeout = opts.timeoutSeconds === undefined ? undefined : opts.timeoutSeconds * 1000;
     // An abort ends the wait through the cancelled scope.
     const settled = () => this.answer !== undefined;
@@ -302,7 +307,18 @@ export class Procedure {
       return t;
     }
     this.record(`${answer.kind}${answer.approved === false ? ' (denied)' : ''} by ${answer.by}`, answer.reason);
+    await this.people?.answered();
     return answer;
+  }
+
+  /** From now on, every question is pushed to the people of `stack` who hold its role. */
+  reachPeopleOf(stack: ResolvedStack): void {
+    this.people = new PeopleReach(stack, (step, detail) => this.record(step, detail));
+  }
+
+  /** The procedure is over: a page its questions opened is resolved. */
+  async endPages(): Promise<void> {
+    await this.people?.ended();
   }
 
   finish(status: ProcedureProgress['status'], detail?: string): void {

@@ -13,7 +13,13 @@ import type { Severity } from '../../src/domain/decision-matrix';
 import type { OwnerState } from '../../src/domain/owner';
 import { ownerWorkflowId } from '../../src/domain/workflow-ids';
 import { SA } from '../../src/domain/search-attributes';
-import { alertSignal, approveUpdate, denyUpdate, ownerStateQuery } from '../../src/workflows/definitions';
+import {
+  alertSignal,
+  approveUpdate,
+  denyUpdate,
+  ownerStateQuery,
+  progressQuery,
+} from '../../src/workflows/definitions';
 import { testDataConverter } from '../harness/env';
 import { waitFor } from '../harness/waits';
 import { FakeWorld, fakeWorld } from './fake-world';
@@ -186,15 +192,21 @@ test('medium: a denial leaves the stack alone and is not asked again', async () 
   expect(rolledBack(w)).toBe(false);
 });
 
-test('medium: nobody answers within the approval timeout, so nothing changes', async () => {
+test('medium: unanswered, the question climbs the escalation path level by level; after the last, nothing changes', async () => {
   const w = await world$('tsmediumsilent');
   await fire(w, 'medium');
   await env.sleep(16 * MINUTE);
-  await waitFor(async () => (await ownerState(w)).awaitingApprovalFor, 'the question');
-  await env.sleep(APPROVAL_TIMEOUT_SECONDS * 1000 + MINUTE);
+  const waitingFor = async () => (await ownerOf(w).query(progressQuery))?.pending?.waitingFor;
+  const levels = w.stack.escalation.map((l) => l.name);
+  expect(levels.length).toBeGreaterThan(1);
+  for (const level of levels) {
+    await waitFor(async () => ((await waitingFor()) === level ? true : undefined), `the question to reach ${level}`);
+    expect((await ownerState(w)).awaitingApprovalFor).toBeDefined();
+    await env.sleep(APPROVAL_TIMEOUT_SECONDS * 1000 + MINUTE);
+  }
   await waitFor(
     async () => ((await ownerState(w)).awaitingApprovalFor === undefined ? true : undefined),
-    'the question to time out',
+    'the last level to time out',
   );
   expect((await ownerState(w)).started).toEqual([]);
   expect(rolledBack(w)).toBe(false);

@@ -19,6 +19,7 @@ import { recordOwnedHistories } from './record-histories';
 import { onCleanup } from './cleanup';
 import { removeFixtureStack } from '../../src/fixtures/stack';
 import { BUNDLE_FILE, CODEC_ENV, harnessState, TEST_DIR } from './paths';
+import type { PersonInput } from '../../src/domain/people';
 
 /** The test run's data converter (payloads encrypted with the run's keys). */
 export const testDataConverter = () => lifelineDataConverter(TEST_DIR, CODEC_ENV);
@@ -34,6 +35,8 @@ export interface StackOptions {
   notifications?: { kind: 'slack' | 'webhook'; url: string }[];
   escalation?: { name: string; ackTimeoutSeconds: number; contacts?: { kind: 'slack' | 'webhook'; url: string }[] }[];
   github?: { apiUrl: string; repo: string };
+  /** The people questions go to, by role (top-level in a config file). */
+  people?: PersonInput[];
   /** The Docker host whose worker runs the stack's activities (default: this env's). */
   host?: string;
 }
@@ -150,6 +153,7 @@ export async function createTestEnv(
         notifications: o.notifications ?? [],
         ...(o.escalation ? { escalation: { levels: o.escalation } } : {}),
         ...(o.github ? { github: o.github } : {}),
+        ...(o.people ? { people: o.people } : {}),
       });
       const resolved = resolveStack(config, stackName);
       stacks.set(stackName, resolved);

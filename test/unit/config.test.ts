@@ -1,4 +1,5 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { stringify } from 'yaml';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '../../src/config/config-error';
@@ -70,4 +71,32 @@ test('error-log patterns are checked at load: invalid and catastrophic ones are 
   });
   const redos = withPattern('(a+)+$');
   expect(redos.error?.issues[0].message).toContain('backtrack catastrophically');
+});
+
+test('with people configured, an escalation level or a question nobody can hear is a config error at load', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'people-'));
+  const file = path.join(dir, 'lifeline.yaml');
+  const slack = { kind: 'slack', url: 'https://hooks.slack.com/services/T/B/x' };
+  writeFileSync(
+    file,
+    stringify({
+      stacks: { shop: { services: { web: {} } } },
+      escalation: { levels: [{ name: 'on-call engineer' }, { name: 'senior ops', contacts: [slack] }] },
+      people: [{ name: 'ann', roles: ['on-call engineer'], channels: [slack] }],
+    }),
+  );
+  expect(() => loadConfig(file)).toThrow(/nobody has the role "security team"/);
+  expect(() => loadConfig(file)).not.toThrow(/"senior ops"/); // that level's contacts hear it
+  writeFileSync(
+    file,
+    stringify({
+      stacks: { shop: { services: { web: {} } } },
+      escalation: { levels: [{ name: 'on-call engineer' }, { name: 'senior ops', contacts: [slack] }] },
+      people: [
+        { name: 'ann', roles: ['on-call engineer'], channels: [slack] },
+        { name: 'sam', roles: ['security team'], channels: [{ kind: 'pagerduty', routingKeyEnv: 'PD_SECURITY' }] },
+      ],
+    }),
+  );
+  expect(loadConfig(file).people.map((p) => p.name)).toEqual(['ann', 'sam']);
 });

@@ -232,17 +232,23 @@ export class AlertTriage {
   }
 
   /** Who is asked: the escalation path's first level, as the worker's config has it. */
-  private async firstLevel(): Promise<string> {
-    const stack = await this.stack.current().catch(() => undefined);
-    return stack?.escalation[0]?.name ?? 'on-call engineer';
-  }
-
   private askPerson(a: ActiveAlert, timeoutSeconds: number, since: string): void {
     const scope = new CancellationScope();
     this.approval = { fingerprint: a.event.fingerprint, since, scope };
     const question = `${a.event.name} (${a.event.severity}) has lasted over 15 minutes: roll back ${this.stack.name}?`;
     scope
-      .run(async () => this.p.ask('approval', question, await this.firstLevel(), { timeoutSeconds }))
+      .run(async () => {
+        const stack = await this.stack.current().catch(() => undefined);
+        if (stack) this.p.reachPeopleOf(stack);
+        // Silence climbs the escalation path, level by level: no question is dropped because nobody answered.
+        const levels = stack?.escalation.map((l) => l.name) ?? ['on-call engineer'];
+        let d = await this.p.ask('approval', question, levels[0], { timeoutSeconds });
+        for (const [i, level] of levels.slice(1).entries()) {
+          if (d.kind !== 'timeout') break;
+          d = await this.p.ask('approval', `${question} (nobody at ${levels[i]} answered)`, level, { timeoutSeconds });
+        }
+        return d;
+      })
       .then((d) => {
         if (d.approved && this.active.has(a.event.fingerprint)) this.act(a);
         else this.handled.add(firingKey(a.event));
@@ -252,9 +258,10 @@ export class AlertTriage {
         if (isCancellation(err)) this.p.record(`question about ${a.event.name} withdrawn`);
         else this.p.record(`question about ${a.event.name} failed`, messageOf(err));
       })
-      .finally(() => {
+      .finally(async () => {
         if (this.approval?.scope === scope) this.approval = undefined;
         this.changed();
+        await this.p.endPages();
       });
   }
 

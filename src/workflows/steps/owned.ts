@@ -42,6 +42,8 @@ export async function runOwned<R>(
       'NotOwner',
     );
   }
+  // The stack's people hear every question this procedure asks.
+  p.reachPeopleOf(input.stack);
   let end: ProcedureEnd = { workflowId, status: 'failed' };
   // Whatever the end, a stack left contained stays held: the end report and the failure both say so.
   const withHold = (e: ProcedureEnd): ProcedureEnd => (p.hold ? { ...e, hold: p.hold } : e);
@@ -85,6 +87,7 @@ export async function runOwned<R>(
   } finally {
     end = withHold(end);
     await CancellationScope.nonCancellable(async () => {
+      await p.endPages();
       if (!p.reportFollows && p.state.procedure !== 'backup') await writeEndReport(p, input, end);
       // Recorded by the procedure too: an owner that is gone (terminated) misses the report, not the hold.
       if (end.hold) await recordHold(p, input, end.hold);

@@ -1,0 +1,75 @@
+/**
+ * A procedure's questions pushed to the people who may answer them: everyone holding the question's role
+ * hears what is asked, the options, what happened so far and how to answer. A page opened for a question is
+ * acknowledged when someone answers and resolved when the procedure ends. A channel that failed is recorded
+ * in the timeline (and so in the incident report); it never stops the procedure.
+ */
+import { workflowInfo } from '@temporalio/workflow';
+import type { ResolvedStack } from '../../domain/config';
+import { NOTICE_NOT_SENT, type TimelineEntry } from '../../domain/incident';
+import { peopleIn } from '../../domain/audiences';
+import type { DecisionKind, PendingDecision } from '../../domain/procedure-types';
+import { orchestration } from '../activities';
+import { messageOf } from './messages';
+
+/** The CLI command that answers a question of this kind (placeholders in capitals: Slack reads <...> as links). */
+const ANSWER: Record<DecisionKind, string> = {
+  ack: 'lifeline ack ID --as NAME',
+  approval: 'lifeline approve ID --as NAME --reason WHY  (or: lifeline deny ...)',
+  'choose-release': 'lifeline choose ID RELEASE-ID --as NAME',
+  'confirm-step': 'lifeline confirm ID --as NAME',
+};
+
+/** What the people hear of the procedure so far: its last steps. */
+const EVIDENCE_STEPS = 8;
+
+export class PeopleReach {
+  private paged = false;
+
+  constructor(
+    private readonly stack: ResolvedStack,
+    private readonly note: (step: string, detail: string) => void,
+  ) {}
+
+  /** Tells the question's audience, if anyone holds that role; a page it opens stays open until answered or ended. */
+  async asked(procedure: string, q: PendingDecision, timeline: readonly TimelineEntry[]): Promise<void> {
+    if (peopleIn(this.stack.people, q.waitingFor).length === 0) return;
+    const { workflowId } = workflowInfo();
+    try {
+      const sent = await orchestration.askPeople(this.stack, {
+        workflowId,
+        procedure,
+        audience: q.waitingFor,
+        prompt: q.prompt,
+        options: q.options,
+        evidence: timeline.slice(-EVIDENCE_STEPS).map((t) => (t.detail ? `${t.step}: ${t.detail}` : t.step)),
+        answerWith: ANSWER[q.kind].replace('ID', workflowId),
+      });
+      this.paged ||= sent.paged;
+      for (const f of sent.failed) this.note(NOTICE_NOT_SENT, `question to ${q.waitingFor}: ${f}`);
+    } catch (err) {
+      this.note(NOTICE_NOT_SENT, `question to ${q.waitingFor}: ${messageOf(err)}`);
+    }
+  }
+
+  /** Someone answered: the page is acknowledged (it stays open until the procedure ends). */
+  answered(): Promise<void> {
+    return this.settle('acknowledge');
+  }
+
+  /** The procedure ended: its page, if any, is resolved. */
+  async ended(): Promise<void> {
+    await this.settle('resolve');
+    this.paged = false;
+  }
+
+  private async settle(action: 'acknowledge' | 'resolve'): Promise<void> {
+    if (!this.paged) return;
+    try {
+      const failed = await orchestration.settlePages(this.stack, workflowInfo().workflowId, action);
+      for (const f of failed) this.note(NOTICE_NOT_SENT, f);
+    } catch (err) {
+      this.note(NOTICE_NOT_SENT, `${action} the page: ${messageOf(err)}`);
+    }
+  }
+}
