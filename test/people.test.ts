@@ -3,7 +3,7 @@
  * PagerDuty (stand-ins that record what they get), and to no one else; the page is triggered under the
  * procedure's dedup key, acknowledged when a person approves, and resolved when the procedure ends.
  */
-import { approveUpdate } from '../src/workflows/definitions';
+import { approveUpdate, progressQuery } from '../src/workflows/definitions';
 import { removeFixtureStack, upFixtureStack } from '../src/fixtures/stack';
 import { createTestEnv, FAST_TIMEOUTS, TestEnv } from './harness/env';
 import { liftIfHeld } from './harness/owner';
@@ -57,6 +57,16 @@ test('a breach asks the security team on Slack and PagerDuty, not on-call; appro
       reason: 'unknown SSH key',
     });
     await waitForPending(h, 'approval', 'security team');
+    // Who was reached is in the procedure's own record (and so in its incident report).
+    await waitFor(
+      async () =>
+        (await h.query(progressQuery)).timeline.some(
+          (t) => t.step === 'asked security team' && t.detail === 'reached ann',
+        )
+          ? true
+          : undefined,
+      'the record of who was asked',
+    );
     const slackAnn = await waitFor(
       async () => stand.requests.find((r) => r.url === '/slack/ann'),
       'the security team on Slack',

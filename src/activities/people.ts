@@ -12,6 +12,8 @@ import { escapeSlack } from './notify';
 
 export interface PeopleQuestion {
   workflowId: string;
+  /** An escalation level's contacts hear every question to that level but its acknowledgement (which pages them already). */
+  kind: 'ack' | 'approval' | 'choose-release' | 'confirm-step';
   procedure: string;
   /** The role asked (an escalation level's name, "security team", ...). */
   audience: string;
@@ -59,13 +61,10 @@ export function createPeopleActivities(deps: { http: AxiosInstance; env?: NodeJS
 
   return {
     /**
-     * Tells everyone holding the question's role. Returns who was reached and what failed (person and
-     * channel), and whether a page was opened (so the procedure resolves it at its end).
+     * Tells everyone holding the question's role, and the contacts of the escalation level it names.
+     * Returns who was reached and what failed (person and channel).
      */
-    async askPeople(
-      stack: ResolvedStack,
-      q: PeopleQuestion,
-    ): Promise<{ reached: string[]; failed: string[]; paged: boolean }> {
+    async askPeople(stack: ResolvedStack, q: PeopleQuestion): Promise<{ reached: string[]; failed: string[] }> {
       const sends = peopleIn(stack.people, q.audience).flatMap((person) =>
         person.channels.map(async (channel) => {
           const message = text(stack, q, person);
@@ -90,11 +89,16 @@ export function createPeopleActivities(deps: { http: AxiosInstance; env?: NodeJS
           return { person: person.name, channel: channel.kind, failure };
         }),
       );
-      const results = await Promise.all(sends);
+      const level = q.kind === 'ack' ? undefined : stack.escalation.find((l) => l.name === q.audience);
+      const contacts = (level?.contacts ?? []).map(async (c) => {
+        const message = `[lifeline] ${q.procedure} of ${stack.name} asks the ${q.audience}: ${q.prompt}\nAnswer: ${q.answerWith}`;
+        const body = c.kind === 'slack' ? { text: escapeSlack(message) } : { ...q, text: message };
+        return { person: q.audience, channel: c.kind, failure: await post(c.url, body) };
+      });
+      const results = await Promise.all([...sends, ...contacts]);
       return {
         reached: [...new Set(results.filter((r) => !r.failure).map((r) => r.person))],
         failed: results.flatMap((r) => (r.failure ? [`${r.person} via ${r.channel}: ${r.failure}`] : [])),
-        paged: results.some((r) => r.channel === 'pagerduty' && !r.failure),
       };
     },
 

@@ -28,6 +28,15 @@ export interface CodecKeys {
  */
 export type Unsealed = 'refuse' | 'show';
 
+/**
+ * A payload that holds no value (null or undefined, `binary/null`): passed through, as the SDK and the server
+ * make such payloads themselves (empty details, a void result) and it cannot carry anyone's arguments.
+ */
+const carriesNoValue = (payload: Payload): boolean =>
+  !!payload.metadata &&
+  decode(payload.metadata[METADATA_ENCODING_KEY]) === 'binary/null' &&
+  (payload.data?.length ?? 0) === 0;
+
 export class EncryptionCodec implements PayloadCodec {
   constructor(
     private readonly keys: CodecKeys,
@@ -61,8 +70,11 @@ export class EncryptionCodec implements PayloadCodec {
   async decode(payloads: Payload[]): Promise<Payload[]> {
     return payloads.map((payload) => {
       if (!payload.metadata || decode(payload.metadata[METADATA_ENCODING_KEY]) !== ENCRYPTED_ENCODING) {
-        if (this.unsealed === 'show') return payload;
-        throw new ValueError('refusing a payload that is not encrypted with a Lifeline codec key');
+        if (this.unsealed === 'show' || carriesNoValue(payload)) return payload;
+        const encoding = payload.metadata?.[METADATA_ENCODING_KEY];
+        throw new ValueError(
+          `refusing a payload that is not encrypted with a Lifeline codec key (encoding ${encoding ? JSON.stringify(decode(encoding)) : 'none'})`,
+        );
       }
       const keyIdBytes = payload.metadata[KEY_ID_METADATA];
       if (!keyIdBytes) throw new ValueError('encrypted payload without an encryption-key-id');

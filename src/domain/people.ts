@@ -13,7 +13,10 @@ export const channelSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('pagerduty'),
     /** The environment variable holding the service's integration (routing) key: a secret, never in the config. */
-    routingKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]{0,127}$/, 'an environment variable name'),
+    // Only a variable named for PagerDuty: the worker sends its value to `url`, so no other secret can be named.
+    routingKeyEnv: z
+      .string()
+      .regex(/^[A-Z0-9_]*PAGERDUTY[A-Z0-9_]*$/, 'an environment variable whose name contains PAGERDUTY'),
     url: z.string().url().default('https://events.pagerduty.com/v2/enqueue'),
   }),
 ]);

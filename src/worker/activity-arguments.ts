@@ -177,6 +177,7 @@ export function activityArgumentSchemas(stacks: PinnedStacks): ActivityArgumentS
       z
         .object({
           workflowId,
+          kind: z.enum(['ack', 'approval', 'choose-release', 'confirm-step']),
           procedure: text(100),
           audience: text(200),
           prompt: text(),

@@ -109,6 +109,7 @@ export async function postRollbackActions(input: PostRollbackInput): Promise<Pos
   }
   // The runbook's next step when the system does not stay well after a rollback: people, through the escalation path.
   const escalation = new Procedure('post-rollback-actions', stack.name);
+  escalation.reachPeopleOf(stack);
   const escalated = monitorFailures.length
     ? await escalation.runAbortable(() =>
         escalateAndFinish(

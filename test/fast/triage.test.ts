@@ -192,7 +192,7 @@ test('medium: a denial leaves the stack alone and is not asked again', async () 
   expect(rolledBack(w)).toBe(false);
 });
 
-test('medium: unanswered, the question climbs the escalation path level by level; after the last, nothing changes', async () => {
+test('medium: unanswered, the question climbs the escalation path level by level, and the last level is asked until it answers', async () => {
   const w = await world$('tsmediumsilent');
   await fire(w, 'medium');
   await env.sleep(16 * MINUTE);
@@ -204,9 +204,14 @@ test('medium: unanswered, the question climbs the escalation path level by level
     expect((await ownerState(w)).awaitingApprovalFor).toBeDefined();
     await env.sleep(APPROVAL_TIMEOUT_SECONDS * 1000 + MINUTE);
   }
+  // Long after: nobody answered, and the question is still there at the top, not dropped.
+  await env.sleep(5 * APPROVAL_TIMEOUT_SECONDS * 1000);
+  expect(await waitingFor()).toBe(levels[levels.length - 1]);
+  expect((await ownerState(w)).started).toEqual([]);
+  await ownerOf(w).executeUpdate(denyUpdate, { args: [{ by: 'cto', reason: 'known, harmless' }] });
   await waitFor(
     async () => ((await ownerState(w)).awaitingApprovalFor === undefined ? true : undefined),
-    'the last level to time out',
+    'the answer to close the question',
   );
   expect((await ownerState(w)).started).toEqual([]);
   expect(rolledBack(w)).toBe(false);

@@ -28,6 +28,11 @@ test('fails closed: a payload that is not sealed is refused by workers and clien
     'refusing a payload that is not encrypted with a Lifeline codec key',
   );
   expect(await new EncryptionCodec(keys, 'show').decode([plain])).toEqual([plain]);
+  // Only a payload holding no value passes unsealed (the SDK and server make those: empty details, void results).
+  const none = defaultPayloadConverter.toPayload(undefined);
+  expect(await new EncryptionCodec(keys).decode([none])).toEqual([none]);
+  const nullWithData = { ...none, data: Buffer.from('{"x":1}') };
+  await expect(new EncryptionCodec(keys).decode([nullWithData])).rejects.toThrow('(encoding "binary/null")');
 });
 
 test('rotation: a new current key still opens payloads sealed with the older one; tampering and unknown keys are refused', async () => {

@@ -94,9 +94,20 @@ test('with people configured, an escalation level or a question nobody can hear 
       escalation: { levels: [{ name: 'on-call engineer' }, { name: 'senior ops', contacts: [slack] }] },
       people: [
         { name: 'ann', roles: ['on-call engineer'], channels: [slack] },
-        { name: 'sam', roles: ['security team'], channels: [{ kind: 'pagerduty', routingKeyEnv: 'PD_SECURITY' }] },
+        {
+          name: 'sam',
+          roles: ['security team'],
+          channels: [{ kind: 'pagerduty', routingKeyEnv: 'PAGERDUTY_SECURITY_KEY' }],
+        },
       ],
     }),
   );
   expect(loadConfig(file).people.map((p) => p.name)).toEqual(['ann', 'sam']);
+  // The routing key's variable is named for PagerDuty: the worker sends its value to the channel's URL.
+  expect(() =>
+    configSchema.parse({
+      stacks: { shop: { services: { web: {} } } },
+      people: [{ name: 'eve', roles: ['x'], channels: [{ kind: 'pagerduty', routingKeyEnv: 'TEMPORAL_API_KEY' }] }],
+    }),
+  ).toThrow(/contains PAGERDUTY/);
 });

@@ -31,7 +31,9 @@ async function send<R, A>(
   update: UpdateDefinition<R, [A]>,
   input: A,
 ): Promise<R> {
-  if (workflowId.startsWith(ownerWorkflowId('')) && update.name !== liftHoldUpdate.name)
+  // The owner asks its own questions (a medium alert's "roll back?") and holds the stack: only those are answered there.
+  const ownerAnswers = [liftHoldUpdate.name, approveUpdate.name, denyUpdate.name];
+  if (workflowId.startsWith(ownerWorkflowId('')) && !ownerAnswers.includes(update.name))
     throw new UsageError(
       `${workflowId} is the stack's owner, not a procedure: answer the procedure it runs (lifeline status ${workflowId.slice(ownerWorkflowId('').length)})`,
     );

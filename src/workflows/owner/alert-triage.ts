@@ -231,7 +231,7 @@ export class AlertTriage {
       });
   }
 
-  /** Who is asked: the escalation path's first level, as the worker's config has it. */
+  /** Who is asked: the escalation path's levels in turn, as the worker's config has them. */
   private askPerson(a: ActiveAlert, timeoutSeconds: number, since: string): void {
     const scope = new CancellationScope();
     this.approval = { fingerprint: a.event.fingerprint, since, scope };
@@ -240,12 +240,15 @@ export class AlertTriage {
       .run(async () => {
         const stack = await this.stack.current().catch(() => undefined);
         if (stack) this.p.reachPeopleOf(stack);
-        // Silence climbs the escalation path, level by level: no question is dropped because nobody answered.
+        // Silence climbs the escalation path, level by level, and the last level is asked until it answers
+        // (or the alert resolves): no question is dropped because nobody answered.
         const levels = stack?.escalation.map((l) => l.name) ?? ['on-call engineer'];
-        let d = await this.p.ask('approval', question, levels[0], { timeoutSeconds });
+        let d = await this.p.ask('approval', question, levels[0], levels.length > 1 ? { timeoutSeconds } : {});
         for (const [i, level] of levels.slice(1).entries()) {
           if (d.kind !== 'timeout') break;
-          d = await this.p.ask('approval', `${question} (nobody at ${levels[i]} answered)`, level, { timeoutSeconds });
+          const last = i === levels.length - 2;
+          const asked = `${question} (nobody at ${levels[i]} answered)`;
+          d = await this.p.ask('approval', asked, level, last ? {} : { timeoutSeconds });
         }
         return d;
       })

@@ -4,7 +4,7 @@
  * acknowledged when someone answers and resolved when the procedure ends. A channel that failed is recorded
  * in the timeline (and so in the incident report); it never stops the procedure.
  */
-import { workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, workflowInfo } from '@temporalio/workflow';
 import type { ResolvedStack } from '../../domain/config';
 import { NOTICE_NOT_SENT, type TimelineEntry } from '../../domain/incident';
 import { peopleIn } from '../../domain/audiences';
@@ -22,6 +22,8 @@ const ANSWER: Record<DecisionKind, string> = {
 
 /** What the people hear of the procedure so far: its last steps. */
 const EVIDENCE_STEPS = 8;
+/** Options listed in a message (the release IDs offered): the rest are in `lifeline status`. */
+const MAX_OPTIONS = 200;
 
 export class PeopleReach {
   private paged = false;
@@ -33,19 +35,27 @@ export class PeopleReach {
 
   /** Tells the question's audience, if anyone holds that role; a page it opens stays open until answered or ended. */
   async asked(procedure: string, q: PendingDecision, timeline: readonly TimelineEntry[]): Promise<void> {
-    if (peopleIn(this.stack.people, q.waitingFor).length === 0) return;
+    const people = peopleIn(this.stack.people, q.waitingFor);
+    const level = this.stack.escalation.find((l) => l.name === q.waitingFor);
+    if (people.length === 0 && !(q.kind !== 'ack' && level?.contacts.length)) return;
+    // Resolved at the end even if the send is cut short: a page PagerDuty got is never left open.
+    this.paged ||= people.some((p) => p.channels.some((c) => c.kind === 'pagerduty'));
     const { workflowId } = workflowInfo();
     try {
-      const sent = await orchestration.askPeople(this.stack, {
-        workflowId,
-        procedure,
-        audience: q.waitingFor,
-        prompt: q.prompt,
-        options: q.options,
-        evidence: timeline.slice(-EVIDENCE_STEPS).map((t) => (t.detail ? `${t.step}: ${t.detail}` : t.step)),
-        answerWith: ANSWER[q.kind].replace('ID', workflowId),
-      });
-      this.paged ||= sent.paged;
+      // Let finish even when the procedure is stopped meanwhile: what was sent is then known and settled.
+      const sent = await CancellationScope.nonCancellable(() =>
+        orchestration.askPeople(this.stack, {
+          workflowId,
+          kind: q.kind,
+          procedure,
+          audience: q.waitingFor,
+          prompt: q.prompt,
+          options: q.options?.slice(0, MAX_OPTIONS),
+          evidence: timeline.slice(-EVIDENCE_STEPS).map((t) => (t.detail ? `${t.step}: ${t.detail}` : t.step)),
+          answerWith: ANSWER[q.kind].replace('ID', workflowId),
+        }),
+      );
+      if (sent.reached.length) this.note(`asked ${q.waitingFor}`, `reached ${sent.reached.join(', ')}`);
       for (const f of sent.failed) this.note(NOTICE_NOT_SENT, `question to ${q.waitingFor}: ${f}`);
     } catch (err) {
       this.note(NOTICE_NOT_SENT, `question to ${q.waitingFor}: ${messageOf(err)}`);
