@@ -409,7 +409,15 @@ test('a rogue workflow schedules every host and orchestration activity, in plain
     readHold: [pinned],
     askPeople: [
       pinned,
-      { workflowId: canary, procedure: 'x', audience: 'on-call engineer', prompt: 'x', evidence: [], answerWith: 'x' },
+      {
+        workflowId: canary,
+        kind: 'approval',
+        procedure: 'x',
+        audience: 'on-call engineer',
+        prompt: 'x',
+        evidence: [],
+        answerWith: 'x',
+      },
     ],
     settlePages: [pinned, canary, 'resolve'],
   };
