@@ -30,7 +30,7 @@ export function createHostActivities(deps: { docker: Docker; host: string; http:
   const volumes = createVolumeActivities({ docker: deps.docker });
   const health = createHealthActivities({ docker, http: deps.http });
   const releases = createReleaseActivities({ docker, volumes, host: deps.host });
-  const restores = createReleaseRestoreActivities({ docker, volumes });
+  const restores = createReleaseRestoreActivities({ docker, volumes, releases });
   const evidence = createEvidenceActivities({ docker: deps.docker, dockerActivities: docker });
   const machine = createHostMachineActivities();
   return {

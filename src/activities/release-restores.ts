@@ -5,16 +5,19 @@
  */
 import path from 'node:path';
 import type { ResolvedStack } from '../domain/config';
-import type { Release } from '../domain/release';
 import { SpecSource, specsOf, WaveSource, waveSpecs } from '../domain/spec-source';
 import { ReleaseStore } from '../store/release-store';
 import type { DockerActivities, RecreateOutcome } from './docker';
-import { badInput, storeCall } from './errors';
+import { badInput } from './errors';
+import type { ReleaseActivities } from './releases';
 import type { VolumeActivities } from './volumes';
 
-export function createReleaseRestoreActivities(deps: { docker: DockerActivities; volumes: VolumeActivities }) {
-  const read = (stack: ResolvedStack, id: string): Promise<Release> =>
-    storeCall(() => new ReleaseStore(stack.dataDir).get(stack.name, id));
+export function createReleaseRestoreActivities(deps: {
+  docker: DockerActivities;
+  volumes: VolumeActivities;
+  releases: Pick<ReleaseActivities, 'getRelease'>;
+}) {
+  const read = deps.releases.getRelease;
 
   const specs = async (stack: ResolvedStack, wave: WaveSource) => {
     const release = await read(stack, wave.release);

@@ -263,3 +263,5 @@ export function createReleaseActivities(deps: {
     },
   };
 }
+
+export type ReleaseActivities = ReturnType<typeof createReleaseActivities>;

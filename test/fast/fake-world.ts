@@ -11,6 +11,8 @@ import { type Release, type ReleaseFact, summarize } from '../../src/domain/rele
 import type { StackHold } from '../../src/domain/ownership';
 import { nextFact } from '../../src/domain/release-rules';
 import { SpecSource, specsOf, WaveSource } from '../../src/domain/spec-source';
+import { peopleIn } from '../../src/domain/audiences';
+import type { PersonInput } from '../../src/domain/people';
 import { hostTaskQueue } from '../../src/domain/task-queues';
 import { createProcedureStatusActivities } from '../../src/activities/procedure-status';
 import { createRollbackPreparation } from '../../src/activities/rollback-preparation';
@@ -83,21 +85,23 @@ export interface FakeServer {
 /** A stack with releases v1 (oldest) to v3 (newest, running now), each with godot and api. */
 export async function fakeWorld(
   name: string,
-  config: Partial<StackConfigInput> = {},
+  config: Partial<StackConfigInput> & { people?: PersonInput[] } = {},
   server?: FakeServer,
 ): Promise<FakeWorld> {
+  const { people = [], ...stackConfig } = config;
   const taskQueue = `fast-${name}`;
   const host = `fast-${name}`;
   const stack = {
     ...resolveStack(
       configSchema.parse({
         dataDir: '/nonexistent',
+        people,
         stacks: {
           [name]: {
             host,
             services: { godot: {}, api: {} },
             timeouts: { stopGraceSeconds: 1, healthWaitSeconds: 5, monitorSeconds: 0, postRollbackMonitorSeconds: 0 },
-            ...config,
+            ...stackConfig,
           },
         },
       }),
@@ -238,6 +242,11 @@ export async function fakeWorld(
       return { ...stack, name: requested.name };
     }),
     notify: recorded('notify', () => ({ accepted: 1, targets: 1 })),
+    askPeople: recorded('askPeople', (s: ResolvedStack, q: { audience: string }) => ({
+      reached: peopleIn(s.people, q.audience).map((p) => p.name),
+      failed: [],
+    })),
+    settlePages: recorded('settlePages', () => []),
     writeIncidentReport: recorded('writeIncidentReport', () => `/reports/${name}.md`),
     createGithubIssue: recorded('createGithubIssue', () => 'https://github.example/1'),
     procedureStatus: recorded('procedureStatus', () => ({ open: false, status: 'COMPLETED' })),

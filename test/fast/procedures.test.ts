@@ -11,6 +11,7 @@ import {
   abortUpdate,
   acknowledgeUpdate,
   approveUpdate,
+  chooseReleaseUpdate,
   denyUpdate,
   ownerStateQuery,
   progressQuery,
@@ -276,4 +277,46 @@ test('interactive rollback: nobody chooses a release in time, so nothing is chan
   );
   expect(failure).toBe('no release was chosen; nothing was changed');
   expect(names(w)).not.toContain('stopContainers');
+});
+
+test('a question reaches its people: the page opens when asked, is acknowledged on the answer, resolved at the end; an abort resolves it too', async () => {
+  const people = [
+    {
+      name: 'fast',
+      roles: ['on-call engineer'],
+      channels: [{ kind: 'pagerduty' as const, routingKeyEnv: 'FAST_PAGERDUTY_KEY' }],
+    },
+  ];
+  const w = (world = await fakeWorld('fastpeople', { people }));
+  const settled = () => w.calls.filter((c) => c.name === 'settlePages').map((c) => c.args[2]);
+  // The interactive rollback asks the person who asked for it: reached by name.
+  const { handle } = await start(w, 'interactive-rollback', 'v3 is bad');
+  await waitForPending(handle, 'choose-release', 'fast');
+  await waitFor(
+    async () => (w.calls.some((c) => c.name === 'askPeople') ? true : undefined),
+    'the question to be pushed',
+  );
+  expect(w.calls.find((c) => c.name === 'askPeople')?.args[1]).toMatchObject({
+    kind: 'choose-release',
+    audience: 'fast',
+    answerWith: `lifeline choose ${handle.workflowId} RELEASE-ID --as NAME`,
+  });
+  expect((await handle.query(progressQuery)).timeline).toContainEqual(
+    expect.objectContaining({ step: 'asked fast', detail: 'reached fast' }),
+  );
+  await handle.executeUpdate(chooseReleaseUpdate, { args: [{ by: 'fast', releaseId: '20260102-000000' }] });
+  expect(await handle.result()).toMatchObject({ status: 'completed', toRelease: '20260102-000000' });
+  expect(settled()).toEqual(['acknowledge', 'resolve']);
+
+  // Asked again and aborted before anyone answers: the page is resolved, never left open.
+  const again = await startProcedure(
+    w.client,
+    'interactive-rollback',
+    { stack: { name: w.stack.name }, trigger: 'cli', requestedBy: 'fast', reason: 'again' },
+    { taskQueue: w.taskQueue },
+  );
+  await waitForPending(again.handle, 'choose-release', 'fast');
+  await again.handle.executeUpdate(abortUpdate, { args: [{ by: 'fast', reason: 'doing it by hand' }] });
+  await again.handle.result().catch(() => undefined);
+  expect(settled()).toEqual(['acknowledge', 'resolve', 'resolve']);
 });
