@@ -41,6 +41,8 @@ export interface PrometheusOptions {
   /** Rule files' contents, written beside the config. */
   rules?: string[];
   alertmanagerUrl?: string;
+  /** Scrape interval and timeout, seconds (default 1). */
+  scrapeSeconds?: number;
 }
 
 export async function startPrometheus(port: number, targets: string[], opts: PrometheusOptions = {}): Promise<Peer> {
@@ -50,8 +52,9 @@ export async function startPrometheus(port: number, targets: string[], opts: Pro
     writeFileSync(file, text);
     return file;
   });
+  const scrape = opts.scrapeSeconds ?? 1;
   const config = {
-    global: { scrape_interval: '1s', evaluation_interval: '1s' },
+    global: { scrape_interval: `${scrape}s`, scrape_timeout: `${scrape}s`, evaluation_interval: '1s' },
     rule_files: ruleFiles,
     ...(opts.alertmanagerUrl
       ? { alerting: { alertmanagers: [{ static_configs: [{ targets: [new URL(opts.alertmanagerUrl).host] }] }] } }
