@@ -92,6 +92,7 @@ export async function alertIngestion(env: BenchEnv): Promise<void> {
     config,
     client: env.client,
     codec,
+    decisionKey: 'bench-decision-key-0123456789abcdefghijklmnop',
     taskQueue: env.taskQueue,
     logLevel: 'silent',
     secrets: { bearerToken: API_TOKEN, grafanaSignatureHeader: 'x', grafanaTimestampHeader: 'y', maxSkewSeconds: 300 },

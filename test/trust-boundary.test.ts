@@ -417,9 +417,11 @@ test('a rogue workflow schedules every host and orchestration activity, in plain
         prompt: 'x',
         evidence: [],
         answerWith: 'x',
+        questionId: '1.x',
       },
     ],
     settlePages: [pinned, canary, 'resolve'],
+    openDecisionProof: [pinned, 'bm90LWEtcHJvb2Y'],
   };
   const host = new Set(Object.keys(createHostActivities({ docker: env.docker, host: env.host, http: axios.create() })));
   const queueOf = (name: string) => (host.has(name) ? hostTaskQueue(env.host) : env.taskQueue);

@@ -15,6 +15,7 @@ import { createHostMachineActivities } from './host';
 import { createIncidentNoteActivities } from './incident-notes';
 import { createIngressActivities } from './ingress';
 import { createNotifyActivities } from './notify';
+import { createDecisionProofActivities } from './decision-proofs';
 import { createPeopleActivities } from './people';
 import { createProcedureStatusActivities } from './procedure-status';
 import { createReleaseActivities } from './releases';
@@ -59,10 +60,13 @@ export function createOrchestrationActivities(deps: {
   githubToken?: () => string | undefined;
   client: Client;
   stacks: PinnedStacks;
+  /** Seals decision links and opens the API's proofs (LIFELINE_DECISION_KEY); none: no links, no proofs. */
+  decisionKey?: string;
 }) {
   return {
     ...createNotifyActivities(deps),
     ...createPeopleActivities(deps),
+    ...createDecisionProofActivities(deps),
     ...createIncidentNoteActivities(),
     ...createProcedureStatusActivities(deps),
     ...createStackSettingsActivities(deps),

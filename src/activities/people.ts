@@ -9,6 +9,7 @@ import type { ResolvedStack } from '../domain/config';
 import { peopleIn } from '../domain/audiences';
 import type { Channel, Person } from '../domain/people';
 import { escapeSlack } from './notify';
+import { newNonce, sealPass } from '../codec/decision-passes';
 
 export interface PeopleQuestion {
   workflowId: string;
@@ -23,14 +24,34 @@ export interface PeopleQuestion {
   evidence: string[];
   /** How to answer (the CLI command). */
   answerWith: string;
+  /** The question's ID: each person's decision link answers this question only. */
+  questionId: string;
+  /** When the question times out; a link expires then, or after the config's link lifetime if sooner. */
+  expiresAt?: string;
 }
 
 export type PageAction = 'acknowledge' | 'resolve';
 
 const PD_SUMMARY_MAX = 1024; // PagerDuty's limit on payload.summary
 
-export function createPeopleActivities(deps: { http: AxiosInstance; env?: NodeJS.ProcessEnv }) {
+export function createPeopleActivities(deps: { http: AxiosInstance; env?: NodeJS.ProcessEnv; decisionKey?: string }) {
   const env = deps.env ?? process.env;
+
+  /** The person's own one-time link to the decision page, when the API's public URL and the key are known. */
+  function linkFor(stack: ResolvedStack, q: PeopleQuestion, person: Person): string | undefined {
+    const { publicUrl, linkTtlSeconds } = stack.decisions;
+    if (!publicUrl || !deps.decisionKey) return undefined;
+    const latest = Date.now() + linkTtlSeconds * 1000;
+    const expiresAt = q.expiresAt ? Math.min(Date.parse(q.expiresAt), latest) : latest;
+    const pass = {
+      workflowId: q.workflowId,
+      questionId: q.questionId,
+      person: person.name,
+      nonce: newNonce(),
+      expiresAt,
+    };
+    return `${publicUrl}/decide/${sealPass(deps.decisionKey, 'link', { ...pass, via: 'link' })}`;
+  }
 
   /** Sends one body; undefined when accepted, else why not (by host only: a webhook URL's path can hold its token). */
   async function post(url: string, body: object): Promise<string | undefined> {
@@ -49,11 +70,12 @@ export function createPeopleActivities(deps: { http: AxiosInstance; env?: NodeJS
     return post(channel.url, { routing_key: routingKey, ...body });
   }
 
-  const text = (stack: ResolvedStack, q: PeopleQuestion, person: Person) =>
+  const text = (stack: ResolvedStack, q: PeopleQuestion, person: Person, link: string | undefined) =>
     [
       `[lifeline] ${q.procedure} of ${stack.name} asks the ${q.audience} (${person.name}): ${q.prompt}`,
       q.options?.length ? `Options: ${q.options.join(', ')}` : '',
       q.evidence.length ? `So far:\n${q.evidence.map((e) => `- ${e}`).join('\n')}` : '',
+      link ? `Decide (your personal one-time link): ${link}` : '',
       `Answer: ${q.answerWith}`,
     ]
       .filter(Boolean)
@@ -67,7 +89,9 @@ export function createPeopleActivities(deps: { http: AxiosInstance; env?: NodeJS
     async askPeople(stack: ResolvedStack, q: PeopleQuestion): Promise<{ reached: string[]; failed: string[] }> {
       const sends = peopleIn(stack.people, q.audience).flatMap((person) =>
         person.channels.map(async (channel) => {
-          const message = text(stack, q, person);
+          // One link per channel: each is single-use, and a person may open any of them.
+          const link = linkFor(stack, q, person);
+          const message = text(stack, q, person, link);
           const failure =
             channel.kind === 'pagerduty'
               ? await pagerDutyEvent(channel, {
@@ -79,12 +103,13 @@ export function createPeopleActivities(deps: { http: AxiosInstance; env?: NodeJS
                     severity: 'critical',
                     custom_details: { ...q, person: person.name },
                   },
+                  ...(link ? { links: [{ href: link, text: 'Decide' }] } : {}),
                 })
               : await post(
                   channel.url,
                   channel.kind === 'slack'
                     ? { text: escapeSlack(message) }
-                    : { ...q, person: person.name, text: message },
+                    : { ...q, person: person.name, text: message, link },
                 );
           return { person: person.name, channel: channel.kind, failure };
         }),

@@ -15,6 +15,8 @@ export interface Principal {
   scopes: readonly ApiScope[];
   /** When given, the only stacks it may start procedures on and read workflows of. */
   stacks?: readonly string[];
+  /** A personal token's person: decisions sent with it are recorded as theirs. */
+  person?: string;
 }
 
 interface RouteAccess {

@@ -11,6 +11,8 @@ export interface ApiDeps {
   config: LifelineConfig;
   client: Client;
   secrets: AuthSecrets;
+  /** Opens decision links and seals the proofs of decisions (LIFELINE_DECISION_KEY): the API's and the worker's alone. */
+  decisionKey: string;
   /** Named tokens with scopes, beside the admin token of `secrets` (LIFELINE_API_TOKENS_FILE). */
   tokens?: readonly ApiToken[];
   /** The payload codec served at /codec for the Web UI. */

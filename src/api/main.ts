@@ -5,7 +5,7 @@ import { readEnv } from '../config/env';
 import { configFilePath, loadConfig } from '../config/load';
 import { connectClient, temporalIdentity } from '../client/temporal';
 import { loadApiTokens } from '../config/api-tokens';
-import { apiToken, readSecret } from '../config/secrets';
+import { apiToken, decisionKey, readSecret } from '../config/secrets';
 import { EncryptionCodec } from '../codec/encryption-codec';
 import { ensureDefaultCodecKeyFile, loadCodecKeys } from '../codec/keys';
 import Docker from 'dockerode';
@@ -25,6 +25,7 @@ async function main(): Promise<void> {
     config,
     client,
     tokens,
+    decisionKey: decisionKey(config.dataDir),
     codec: new EncryptionCodec(loadCodecKeys(config.dataDir), 'show'),
     uiOrigins: env.LIFELINE_UI_ORIGINS?.split(',')
       .map((o) => o.trim())

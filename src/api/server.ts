@@ -14,6 +14,8 @@ import { registerRollbackRoutes } from './routes/rollbacks';
 import { registerWorkflowRoutes } from './routes/workflows';
 import { registerAlertRoutes } from './routes/alerts';
 import { registerCodecRoutes } from './routes/codec';
+import { registerDecidePage } from './routes/decide';
+import { registerDecisionRoutes } from './routes/decisions';
 
 const INVALID_JSON = Symbol('invalid JSON');
 
@@ -34,7 +36,12 @@ export function assertStrongToken(token: string, source: string): void {
 
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   assertStrongToken(deps.secrets.bearerToken, 'the API configuration');
-  const tokens = new TokenTable(deps.secrets.bearerToken, deps.tokens ?? [], Object.keys(deps.config.stacks));
+  const tokens = new TokenTable(
+    deps.secrets.bearerToken,
+    deps.tokens ?? [],
+    Object.keys(deps.config.stacks),
+    deps.config.people.map((p) => p.name),
+  );
   const app = Fastify({
     bodyLimit: deps.bodyLimitBytes ?? 1 << 20,
     logger: {
@@ -115,9 +122,16 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       registerRollbackRoutes(v1, routeDeps);
       registerWorkflowRoutes(v1, routeDeps);
       registerAlertRoutes(v1, routeDeps);
+      registerDecisionRoutes(v1, routeDeps);
     },
     { prefix: '/v1' },
   );
+
+  // A decision link's form; the pass in its URL is the credential.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
+    done(null, Object.fromEntries(new URLSearchParams(body as string))),
+  );
+  registerDecidePage(app, { ...deps, metrics, now });
 
   await app.register(
     async (codec) => {

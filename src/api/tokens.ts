@@ -18,8 +18,10 @@ interface Entry {
 export class TokenTable {
   private readonly entries: Entry[];
 
-  constructor(adminToken: string, named: readonly ApiToken[], stacks: readonly string[]) {
+  constructor(adminToken: string, named: readonly ApiToken[], stacks: readonly string[], people: readonly string[]) {
     for (const t of named) {
+      if (t.person !== undefined && !people.includes(t.person))
+        throw new ConfigError(`API token ${t.name} is for "${t.person}", who is not among the config's people`);
       if (safeEqual(t.token, adminToken))
         throw new ConfigError(`API token ${t.name} is the admin token (LIFELINE_API_TOKEN): give it one of its own`);
       const unknown = t.stacks?.find((s) => !stacks.includes(s));

@@ -12,9 +12,9 @@ import { ConfigError } from './config-error';
  * `seal` (encoding payloads with the codec key) is the admin token's alone: a sealed payload is as good as
  * the key to whoever reaches Temporal, so it would open every procedure past `operate` and its stacks.
  */
-export const API_SCOPES = ['alerts', 'operate', 'read', 'codec', 'seal'] as const;
+export const API_SCOPES = ['alerts', 'operate', 'read', 'codec', 'decide', 'seal'] as const;
 export type ApiScope = (typeof API_SCOPES)[number];
-const NAMED_SCOPES = ['alerts', 'operate', 'read', 'codec'] as const;
+const NAMED_SCOPES = ['alerts', 'operate', 'read', 'codec', 'decide'] as const;
 
 /** 32 or more visible characters (openssl rand -base64 32): nothing guessable, no blank, no space to trim. */
 export const STRONG_TOKEN = /^[\x21-\x7e]{32,}$/;
@@ -39,6 +39,12 @@ const tokenEntry = z
     // The message leaves the value out: a token pasted into the wrong field stays out of the logs.
     scopes: z.array(z.enum(NAMED_SCOPES, { message: `unknown scope; scopes are ${NAMED_SCOPES.join(', ')}` })).min(1),
     stacks: z.array(stackNameSchema).min(1).optional(),
+    /** The person (of the config's `people`) this token is: its decisions are recorded as theirs. */
+    person: z.string().min(1).max(64).optional(),
+  })
+  .refine((t) => t.scopes.includes('decide') === (t.person !== undefined), {
+    message: 'a personal token has scope decide and names its person; only a personal token has scope decide',
+    path: ['person'],
   })
   .refine((t) => !t.stacks || t.scopes.every((s) => PER_STACK_SCOPES.includes(s)), {
     message: 'stacks limit operate and read only: give alerts and codec to a token without stacks',

@@ -15,11 +15,26 @@ export function readSecret(name: string, env: NodeJS.ProcessEnv = process.env): 
 }
 
 /** The API token: from the environment, else one generated once into <dataDir>/api-token (mode 600). */
-export function apiToken(dataDir: string, env: NodeJS.ProcessEnv = process.env): { token: string; source: string } {
-  const fromEnv = readSecret('LIFELINE_API_TOKEN', env);
-  if (fromEnv)
-    return { token: fromEnv, source: env.LIFELINE_API_TOKEN_FILE ? env.LIFELINE_API_TOKEN_FILE : 'LIFELINE_API_TOKEN' };
-  const file = path.join(dataDir, 'api-token');
+export const apiToken = (dataDir: string, env: NodeJS.ProcessEnv = process.env) =>
+  secretOrGenerated('LIFELINE_API_TOKEN', dataDir, 'api-token', env);
+
+/**
+ * The key decision links and proofs are sealed with (LIFELINE_DECISION_KEY): the API's and the orchestration
+ * worker's alone, never a client's. Without it, one is generated once into <dataDir>/decision-key.
+ */
+export const decisionKey = (dataDir: string, env: NodeJS.ProcessEnv = process.env) =>
+  secretOrGenerated('LIFELINE_DECISION_KEY', dataDir, 'decision-key', env).token;
+
+/** The secret NAME (or NAME_FILE); else one generated once into <dataDir>/<fileName> (mode 600). */
+function secretOrGenerated(
+  name: string,
+  dataDir: string,
+  fileName: string,
+  env: NodeJS.ProcessEnv,
+): { token: string; source: string } {
+  const fromEnv = readSecret(name, env);
+  if (fromEnv) return { token: fromEnv, source: env[`${name}_FILE`] ? env[`${name}_FILE`]! : name };
+  const file = path.join(dataDir, fileName);
   if (!existsSync(file)) {
     // Written whole under a temporary name, then linked into place: a reader never sees a partial token,
     // and of two processes starting together, the first link wins and both use it.

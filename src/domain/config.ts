@@ -3,7 +3,7 @@ import safeRegex from 'safe-regex2';
 import { z } from 'zod';
 import { environmentSchema, serviceNameSchema, stackNameSchema } from './names';
 import { nearestName } from './nearest-name';
-import { Person, personSchema } from './people';
+import { DecisionSettings, decisionSettingsSchema, Person, personSchema } from './people';
 
 const seconds = z.number().nonnegative();
 
@@ -226,8 +226,19 @@ export const configSchema = z.strictObject({
     })
     .optional(),
   api: z
-    .strictObject({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(8787) })
+    .strictObject({
+      host: z.string().default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(8787),
+      /** Where people reach the API (a decision link is `<publicUrl>/decide/<token>`); unset: no links are sent. */
+      publicUrl: z
+        .string()
+        .url()
+        .refine((u) => /^https?:/.test(u), 'an http(s) URL')
+        .transform((u) => u.replace(/\/+$/, ''))
+        .optional(),
+    })
     .default({}),
+  decisions: decisionSettingsSchema.default({}),
   alerts: alertRoutingSchema.default({}),
 });
 export type LifelineConfig = z.infer<typeof configSchema>;
@@ -254,6 +265,7 @@ export type ResolvedStack = Omit<StackConfig, 'project' | 'services' | 'configFi
   notifications: NotificationTarget[];
   escalation: EscalationLevel[];
   people: Person[];
+  decisions: DecisionSettings & { publicUrl?: string };
   github?: LifelineConfig['github'];
 };
 
@@ -300,6 +312,7 @@ export function resolveStack(config: LifelineConfig, name: string): ResolvedStac
     notifications: config.notifications,
     escalation: config.escalation.levels,
     people: config.people,
+    decisions: { ...config.decisions, publicUrl: config.api.publicUrl },
     github: config.github,
   };
 }

@@ -28,6 +28,10 @@ export interface IncidentReport {
 /** The timeline step of a notice or page nobody received; the report lists these apart, so no reader misses them. */
 export const NOTICE_NOT_SENT = 'notice not sent';
 
+/** How a decision came: a link or the API vouched for its person; one sent straight to Temporal names anyone. */
+const decidedVia = (d: Decision): string =>
+  d.kind === 'timeout' ? '' : d.authenticated ? ` via ${d.channel}` : ' (unauthenticated, straight to Temporal)';
+
 /** The runbook's follow-ups that people do: open in every report until someone does them. */
 const PEOPLE_ITEMS: readonly ChecklistItem[] = [
   'Root cause analysis started',
@@ -55,7 +59,7 @@ export function renderIncidentReport(raw: IncidentReport): string {
   const decisions = (r.decisions ?? [])
     .map(
       (d) =>
-        `- ${oneLine(d.at)} ${oneLine(d.kind)}${d.approved === undefined ? '' : d.approved ? ' (approved)' : ' (denied)'} by ${oneLine(d.by)}${d.releaseId ? ` for release ${oneLine(d.releaseId)}` : ''}: ${oneLine(d.reason) || '(no reason given)'}`,
+        `- ${oneLine(d.at)} ${oneLine(d.kind)}${d.approved === undefined ? '' : d.approved ? ' (approved)' : ' (denied)'} by ${oneLine(d.by)}${decidedVia(d)}${d.releaseId ? ` for release ${oneLine(d.releaseId)}` : ''}: ${oneLine(d.reason) || '(no reason given)'}`,
     )
     .join('\n');
   const notSent = r.timeline

@@ -50,3 +50,21 @@ export function unreachableAudiences(
   const audiences = [...new Set([...levels.map((l) => l.name), ...QUESTION_AUDIENCES])];
   return audiences.filter((a) => !reached(a));
 }
+
+/** The decisions that may need two different people to approve (ROLLBACK_PROCEDURES.md: the breach, the prune). */
+export const TWO_PERSON_DECISIONS = ['breach approval', 'volume prune'] as const;
+export type TwoPersonDecision = (typeof TWO_PERSON_DECISIONS)[number];
+
+export const decisionSettingsSchema = z.strictObject({
+  /** How long a decision link is good for when its question has no deadline of its own. */
+  linkTtlSeconds: z
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 86400)
+    .default(86400),
+  /** Which decisions need two different people's approval. */
+  twoPeople: z.array(z.enum(TWO_PERSON_DECISIONS)).default([]),
+});
+export type DecisionSettings = z.infer<typeof decisionSettingsSchema>;
+export type DecisionSettingsInput = z.input<typeof decisionSettingsSchema>;

@@ -17,12 +17,33 @@ export interface ProcedureInput {
 export type DecisionKind = 'ack' | 'approval' | 'choose-release' | 'confirm-step';
 
 export interface PendingDecision {
+  /** Unique to this question (across runs of one workflow ID): a decision link answers this question only. */
+  id: string;
   kind: DecisionKind;
   prompt: string;
   waitingFor: string;
   options?: string[];
+  /** What a person sees of each release offered, on the decision page. */
+  releases?: ReleaseOption[];
   since: string;
+  /** When an unanswered question times out (none: it waits for ever). */
+  expiresAt?: string;
+  /** Different people who must approve (two for a decision the config names); one when unset. */
+  approvalsNeeded?: number;
+  /** Who approved so far, while more approvals are needed. */
+  approvedBy?: string[];
 }
+
+export interface ReleaseOption {
+  id: string;
+  createdAt: string;
+  reason: string;
+  imageTags: Record<string, string>;
+  knownGood: boolean;
+}
+
+/** How a decision reached Lifeline: a personal link, the API with a personal token, or straight to Temporal. */
+export type DecisionChannel = 'link' | 'api' | 'temporal';
 
 export interface Decision {
   kind: DecisionKind | 'abort' | 'timeout';
@@ -31,6 +52,9 @@ export interface Decision {
   at: string;
   approved?: boolean;
   releaseId?: string;
+  /** How it arrived; `authenticated` when the API vouched for the person (a link or a personal token). */
+  channel?: DecisionChannel;
+  authenticated?: boolean;
 }
 
 export interface ProcedureProgress {
@@ -62,6 +86,8 @@ export interface DecisionInput {
   by: string;
   reason?: string;
   releaseId?: string;
+  /** The API's sealed proof that it authenticated `by` for this question (src/codec/decision-passes.ts). */
+  proof?: string;
 }
 
 /** How a procedure ended, as it reports to the stack owner. */

@@ -184,10 +184,13 @@ export function activityArgumentSchemas(stacks: PinnedStacks): ActivityArgumentS
           options: z.array(text(200)).max(200).optional(),
           evidence: z.array(text()).max(50),
           answerWith: text(1000),
+          questionId: text(40),
+          expiresAt: text(40).optional(),
         })
         .strict(),
     ]),
     settlePages: z.tuple([stack, workflowId, z.enum(['acknowledge', 'resolve'])]),
+    openDecisionProof: z.tuple([stack, text(1024)]),
     procedureStatus: z.tuple([workflowId]),
     openProcedures: z.tuple([stackNameSchema]),
     // A new procedure's request: it names a stack, and PinnedStacks.load refuses any setting the config lacks.

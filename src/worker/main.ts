@@ -7,6 +7,7 @@ import { ConfigError } from '../config/config-error';
 import { readEnv } from '../config/env';
 import { configFilePath, currentConfig } from '../config/load';
 import { PinnedStacks } from '../config/pinned-stacks';
+import { decisionKey } from '../config/secrets';
 import { temporalTls } from '../config/temporal-tls';
 import { temporalAddress, temporalNamespace } from '../config/temporal';
 import { hasStack, resolveStack } from '../domain/config';
@@ -31,6 +32,8 @@ async function main(): Promise<void> {
     host,
     roles,
     dataConverter,
+    // The host worker never needs it: it neither sends questions nor checks decisions.
+    decisionKey: roles.includes('orchestration') ? decisionKey(dataDir) : undefined,
     // Pinned versions are recorded in the data folder read at start, so a restart with a changed file keeps them.
     stacks: new PinnedStacks((name) => {
       const now = config();

@@ -41,6 +41,8 @@ export interface WorkerSetup {
   stacks: PinnedStacks;
   /** Payload encryption: the same keys as every client. */
   dataConverter: DataConverter;
+  /** Seals decision links and opens the API's decision proofs: the API's and this worker's alone. */
+  decisionKey?: string;
   /** Fault-injection only: every activity waits this long first, so a test can kill the worker inside one. */
   chaosActivityDelayMs?: number;
   /**
@@ -123,6 +125,7 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
             identity: temporalIdentity('orchestration-worker'),
           }),
           stacks: setup.stacks,
+          decisionKey: setup.decisionKey,
         }),
         interceptors: {
           // A prebuilt bundle already holds the workflow interceptors.

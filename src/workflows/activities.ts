@@ -175,3 +175,12 @@ export function hostCommandActivities(stack: ResolvedStack, seconds: number) {
 export function releaseRecorder(stack: ResolvedStack) {
   return stack.backupVolumes && stack.volumes.length ? longHostActivities(stack, 3600) : hostActivities(stack);
 }
+
+/**
+ * The check of a decision's proof, inside the update that carries it: a local activity, so a person's answer
+ * is not held up behind a task queue; an invalid proof fails at once.
+ */
+export const decisionChecks = proxyLocalActivities<Pick<OrchestrationActivities, 'openDecisionProof'>>({
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '500ms', maximumAttempts: 3, nonRetryableErrorTypes: ['InvalidPass', 'BadInput'] },
+});

@@ -73,7 +73,10 @@ async function completeServiceOutageSteps(
           'approval',
           `Only ${gib(after.freeBytes)} free. Prune unused Docker volumes? This deletes their data.`,
           'senior ops',
-          { timeoutSeconds: em.personTimeoutSeconds },
+          {
+            timeoutSeconds: em.personTimeoutSeconds,
+            approvals: stack.decisions.twoPeople.includes('volume prune') ? 2 : 1,
+          },
         );
         if (d.approved) await p.step('prune unused volumes (approved)', () => docker.pruneVolumes(stack));
         else p.record('volumes kept', d.kind === 'timeout' ? 'no approval in time' : `denied by ${d.by}`);

@@ -97,7 +97,7 @@ async function dataCorruptionSteps(
       'Choose the last good backup to restore (VERIFY THIS DATE)',
       'on-call engineer',
       {
-        options: candidates.map((c) => c.id),
+        releases: candidates,
         timeoutSeconds: stack.emergency.personTimeoutSeconds,
       },
     );

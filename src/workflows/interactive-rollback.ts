@@ -13,7 +13,7 @@ export async function interactiveRollback(
     rollBackToRelease(p, input, async (candidates) => {
       if (candidates.length === 0) p.fail(`no release of ${input.stack.name} to roll back to`, 'NoRelease');
       const decision = await p.ask('choose-release', 'Enter backup number to rollback to', input.requestedBy, {
-        options: candidates.map((c) => c.id),
+        releases: candidates,
         timeoutSeconds: input.choiceTimeoutSeconds ?? 3600,
       });
       if (decision.kind === 'timeout' || !decision.releaseId) p.fail('no release was chosen', 'NoDecision');

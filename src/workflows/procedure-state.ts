@@ -21,7 +21,12 @@ import type {
   PendingDecision,
   ProcedureEnd,
   ProcedureProgress,
+  ReleaseOption,
 } from '../domain/procedure-types';
+import type { ReleaseSummary } from '../domain/release';
+import { mayAnswer, roleRequired } from '../domain/audiences';
+import { decisionChecks } from './activities';
+import { messageOf } from './steps/messages';
 import { SA } from '../domain/search-attributes';
 import { setCurrentStep } from './step-summaries';
 import { PeopleReach } from './steps/ask-people';
@@ -76,6 +81,10 @@ export class Procedure {
   private readonly timelineLimit: number | undefined;
   /** Who hears this procedure's questions (none: they are only recorded and shown). */
   private people: PeopleReach | undefined;
+  /** Questions asked so far, numbering each. */
+  private questions = 0;
+  /** The nonces of the links and proofs that carried decisions: each is good once. */
+  private readonly usedPasses = new Set<string>();
 
   /** `abortable: false` for the stack owner, which is not a procedure and is never aborted as one. */
   constructor(procedure: string, stack: string, opts: { timelineLimit?: number; abortable?: boolean } = {}) {
@@ -174,7 +183,18 @@ export class Procedure {
   private answerWith(update: typeof approveUpdate, kind: DecisionKind, approved?: boolean): void {
     setHandler(
       update,
-      (input) => {
+      async (input) => {
+        const question = this.state.pending!; // the validator made sure one of this kind waits
+        const pass = input.proof ? await this.openProof(input, question) : undefined;
+        // Another answer may have landed while the proof was checked: this one is then refused, as a second.
+        this.refuseUnlessOpen(update.name, kind, input, approved);
+        if (pass && this.usedPasses.has(pass.nonce))
+          throw ApplicationFailure.create({
+            message: 'this link was already used',
+            type: 'Refused',
+            nonRetryable: true,
+          });
+        if (pass) this.usedPasses.add(pass.nonce);
         const decision: Decision = {
           kind,
           by: input.by,
@@ -182,45 +202,79 @@ export class Procedure {
           at: now(),
           approved,
           releaseId: input.releaseId,
+          channel: pass?.via ?? 'temporal',
+          authenticated: pass !== undefined,
         };
-        this.answer = decision;
-        this.lastAnswered = { decision, question: this.state.pending };
         this.state.decisions.push(decision);
+        const needed = question.approvalsNeeded ?? 1;
+        if (approved && needed > 1) {
+          question.approvedBy = [...(question.approvedBy ?? []), input.by];
+          if (question.approvedBy.length < needed) {
+            this.record(`approval ${question.approvedBy.length} of ${needed} by ${input.by}`, decision.reason);
+            return decision;
+          }
+        }
+        this.answer = decision;
+        this.lastAnswered = { decision, question };
         return decision;
       },
-      {
-        validator: (input) => {
-          validatePerson(input, kind === 'approval');
-          const pending = this.state.pending;
-          // Two answers to one question: the second is told who answered, whether it arrives in the same
-          // activation (the question still pending) or after the procedure has moved on (nothing pending).
-          const last = this.lastAnswered;
-          const answered = last?.question;
-          const newQuestionOfThisKind = pending !== undefined && pending !== answered && pending.kind === kind;
-          if (last && answered?.kind === kind && !newQuestionOfThisKind) {
-            const { by, at, kind: answeredKind, approved } = last.decision;
-            throw new Error(
-              `already answered by ${by} at ${at} (${answeredKind}${approved === false ? ', denied' : ''})` +
-                (pending && pending !== answered ? `; now waiting for ${pending.kind}` : ''),
-            );
-          }
-          if (!pending || pending.kind !== kind) {
-            throw new Error(
-              `nothing is waiting for ${update.name}; ${pending ? `waiting for ${pending.kind}` : 'no decision is pending'}`,
-            );
-          }
-          const offered = pending.options ?? [];
-          if (
-            (kind === 'choose-release' || input.releaseId !== undefined) &&
-            !offered.includes(input.releaseId ?? '')
-          ) {
-            throw new Error(
-              `release ${JSON.stringify(input.releaseId)} is not one of: ${offered.join(', ') || '(none offered)'}`,
-            );
-          }
-        },
-      },
+      { validator: (input) => this.refuseUnlessOpen(update.name, kind, input, approved) },
     );
+  }
+
+  /** Throws why `input` cannot answer now: nothing of its kind waits, it was answered, or its person may not. */
+  private refuseUnlessOpen(name: string, kind: DecisionKind, input: DecisionInput, approved?: boolean): void {
+    validatePerson(input, kind === 'approval');
+    const pending = this.state.pending;
+    // Two answers to one question: the second is told who answered, whether it arrives in the same
+    // activation (the question still pending) or after the procedure has moved on (nothing pending).
+    const last = this.lastAnswered;
+    const answered = last?.question;
+    const newQuestionOfThisKind = pending !== undefined && pending !== answered && pending.kind === kind;
+    if (last && answered?.kind === kind && !newQuestionOfThisKind) {
+      const { by, at, kind: answeredKind, approved: wasApproved } = last.decision;
+      throw new Error(
+        `already answered by ${by} at ${at} (${answeredKind}${wasApproved === false ? ', denied' : ''})` +
+          (pending && pending !== answered ? `; now waiting for ${pending.kind}` : ''),
+      );
+    }
+    if (!pending || pending.kind !== kind) {
+      throw new Error(
+        `nothing is waiting for ${name}; ${pending ? `waiting for ${pending.kind}` : 'no decision is pending'}`,
+      );
+    }
+    const offered = pending.options ?? [];
+    if ((kind === 'choose-release' || input.releaseId !== undefined) && !offered.includes(input.releaseId ?? '')) {
+      throw new Error(
+        `release ${JSON.stringify(input.releaseId)} is not one of: ${offered.join(', ') || '(none offered)'}`,
+      );
+    }
+    if (approved && pending.approvedBy?.includes(input.by))
+      throw new Error(`${input.by} has approved already; the next approval must come from someone else`);
+    const people = this.people?.people ?? [];
+    if (!roleRequired(people, pending.waitingFor)) return;
+    // Someone holds the role: only they may answer, and only as the API vouches for them.
+    if (!input.proof)
+      throw new Error(
+        `the ${pending.waitingFor} must answer this with an authenticated decision: the link they were sent, or ` +
+          'the API with a personal token (lifeline with LIFELINE_API_URL); a decision sent straight to Temporal names nobody for sure',
+      );
+    if (!mayAnswer(people, pending.waitingFor, input.by))
+      throw new Error(`${input.by} does not hold the role "${pending.waitingFor}" this question is for`);
+  }
+
+  /** The API's proof for `input`, checked by this worker's decision key: for this question and this person. */
+  private async openProof(input: DecisionInput, question: PendingDecision) {
+    if (!this.people) throw refused('this procedure takes no authenticated decisions');
+    let pass;
+    try {
+      pass = await decisionChecks.openDecisionProof(this.people.stack, input.proof!);
+    } catch (err) {
+      throw refused(messageOf(err));
+    }
+    if (pass.questionId !== question.id) throw refused('the link is for an earlier question, which is closed');
+    if (pass.person !== input.by) throw refused(`the proof names ${pass.person}, not ${input.by}`);
+    return pass;
   }
 
   /** Runs one named step of the procedure, recording it in the timeline. */
@@ -271,9 +325,22 @@ export class Procedure {
     kind: DecisionKind,
     prompt: string,
     waitingFor: string,
-    opts: { options?: string[]; timeoutSeconds?: number } = {},
+    opts: { options?: string[]; releases?: ReleaseSummary[]; timeoutSeconds?: number; approvals?: number } = {},
   ): Promise<Decision> {
-    const pending: PendingDecision = { kind, prompt, waitingFor, options: opts.options, since: now() };
+    const since = Date.now();
+    const pending: PendingDecision = {
+      // The run's own random tail: a link to a question of an earlier run (continue-as-new) answers nothing here.
+      id: `${++this.questions}.${workflowInfo().runId.replace(/-/g, '').slice(-16)}`,
+      kind,
+      prompt,
+      waitingFor,
+      options: opts.releases?.map((r) => r.id) ?? opts.options,
+      releases: opts.releases?.slice(0, MAX_RELEASE_DETAILS).map(releaseOption),
+      since: new Date(since).toISOString(),
+      expiresAt:
+        opts.timeoutSeconds === undefined ? undefined : new Date(since + opts.timeoutSeconds * 1000).toISOString(),
+      approvalsNeeded: opts.approvals && opts.approvals > 1 ? opts.approvals : undefined,
+    };
     this.answer = undefined;
     this.state.pending = pending;
     this.state.status = 'waiting';
@@ -306,7 +373,8 @@ export class Procedure {
       this.record('decision timed out', t.reason);
       return t;
     }
-    this.record(`${answer.kind}${answer.approved === false ? ' (denied)' : ''} by ${answer.by}`, answer.reason);
+    const how = answer.authenticated ? ` (${answer.channel})` : ' (unauthenticated)';
+    this.record(`${answer.kind}${answer.approved === false ? ' (denied)' : ''} by ${answer.by}${how}`, answer.reason);
     await this.people?.answered();
     return answer;
   }
@@ -341,6 +409,19 @@ export class Procedure {
     );
   }
 }
+
+const refused = (message: string) => ApplicationFailure.create({ message, type: 'Refused', nonRetryable: true });
+
+/** Release details shown on the decision page, at most this many (the IDs are all offered). */
+const MAX_RELEASE_DETAILS = 50;
+
+const releaseOption = (r: ReleaseSummary): ReleaseOption => ({
+  id: r.id,
+  createdAt: r.createdAt,
+  reason: r.reason,
+  imageTags: r.imageTags,
+  knownGood: r.knownGood,
+});
 
 function validatePerson(input: DecisionInput, reasonRequired: boolean): void {
   if (!input || typeof input.by !== 'string' || !input.by.trim()) throw new Error('"by" (who decides) is required');

@@ -81,7 +81,10 @@ async function securityBreachSteps(p: Procedure, input: ProcedureInput): Promise
   const question = candidates[0]
     ? `Approve deploying clean release ${candidates[0].id} (or name another of the options); deny to keep the stack isolated`
     : 'Approve deploying a clean release (optionally name it); deny to keep the stack isolated';
-  const d = await p.ask('approval', question, SECURITY_TEAM, { options: candidates.map((c) => c.id) });
+  const d = await p.ask('approval', question, SECURITY_TEAM, {
+    releases: candidates,
+    approvals: stack.decisions.twoPeople.includes('breach approval') ? 2 : 1,
+  });
   if (!d.approved) {
     p.finish('completed', `kept isolated: denied by ${d.by}`);
     return { status: 'isolated', deniedBy: d.by, reason: d.reason, evidence };

@@ -12,7 +12,7 @@ import type { StackHold } from '../../src/domain/ownership';
 import { nextFact } from '../../src/domain/release-rules';
 import { SpecSource, specsOf, WaveSource } from '../../src/domain/spec-source';
 import { peopleIn } from '../../src/domain/audiences';
-import type { PersonInput } from '../../src/domain/people';
+import type { DecisionSettingsInput, PersonInput } from '../../src/domain/people';
 import { hostTaskQueue } from '../../src/domain/task-queues';
 import { createProcedureStatusActivities } from '../../src/activities/procedure-status';
 import { createRollbackPreparation } from '../../src/activities/rollback-preparation';
@@ -20,7 +20,8 @@ import { ownerWorkflowId } from '../../src/domain/workflow-ids';
 import { ownerStateQuery } from '../../src/workflows/definitions';
 import { BUNDLE_FILE } from '../harness/paths';
 import { recordPathHistories } from '../harness/record-histories';
-import { harnessState, testDataConverter } from '../harness/env';
+import { harnessState, TEST_DECISION_KEY, testDataConverter } from '../harness/env';
+import { createDecisionProofActivities } from '../../src/activities/decision-proofs';
 
 export interface Call {
   name: string;
@@ -85,10 +86,10 @@ export interface FakeServer {
 /** A stack with releases v1 (oldest) to v3 (newest, running now), each with godot and api. */
 export async function fakeWorld(
   name: string,
-  config: Partial<StackConfigInput> & { people?: PersonInput[] } = {},
+  config: Partial<StackConfigInput> & { people?: PersonInput[]; decisions?: DecisionSettingsInput } = {},
   server?: FakeServer,
 ): Promise<FakeWorld> {
-  const { people = [], ...stackConfig } = config;
+  const { people = [], decisions = {}, ...stackConfig } = config;
   const taskQueue = `fast-${name}`;
   const host = `fast-${name}`;
   const stack = {
@@ -96,6 +97,7 @@ export async function fakeWorld(
       configSchema.parse({
         dataDir: '/nonexistent',
         people,
+        decisions,
         stacks: {
           [name]: {
             host,
@@ -247,6 +249,8 @@ export async function fakeWorld(
       failed: [],
     })),
     settlePages: recorded('settlePages', () => []),
+    // The real check, with the key the test API shares: decisions in fast tests are authenticated as in production.
+    openDecisionProof: createDecisionProofActivities({ decisionKey: TEST_DECISION_KEY }).openDecisionProof,
     writeIncidentReport: recorded('writeIncidentReport', () => `/reports/${name}.md`),
     createGithubIssue: recorded('createGithubIssue', () => 'https://github.example/1'),
     procedureStatus: recorded('procedureStatus', () => ({ open: false, status: 'COMPLETED' })),

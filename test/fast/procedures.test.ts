@@ -11,7 +11,6 @@ import {
   abortUpdate,
   acknowledgeUpdate,
   approveUpdate,
-  chooseReleaseUpdate,
   denyUpdate,
   ownerStateQuery,
   progressQuery,
@@ -19,6 +18,9 @@ import {
 import type { RollbackResult } from '../../src/workflows/steps/finish-rollback';
 import { waitFor, waitForPending } from '../harness/waits';
 import { FakeWorld, fakeWorld } from './fake-world';
+import { sendDecision } from '../../src/api/decisions';
+import { newNonce, sealPass } from '../../src/codec/decision-passes';
+import { TEST_DECISION_KEY } from '../harness/env';
 
 let world: FakeWorld | undefined;
 afterEach(async () => {
@@ -304,7 +306,21 @@ test('a question reaches its people: the page opens when asked, is acknowledged 
   expect((await handle.query(progressQuery)).timeline).toContainEqual(
     expect.objectContaining({ step: 'asked fast', detail: 'reached fast' }),
   );
-  await handle.executeUpdate(chooseReleaseUpdate, { args: [{ by: 'fast', releaseId: '20260102-000000' }] });
+  // Someone holds the role, so the answer must be authenticated: through the API, as the API sends it.
+  const { pending } = await handle.query(progressQuery);
+  await sendDecision(
+    w.client,
+    TEST_DECISION_KEY,
+    {
+      workflowId: handle.workflowId,
+      question: pending!,
+      person: 'fast',
+      via: 'api',
+      action: 'choose',
+      releaseId: '20260102-000000',
+    },
+    Date.now(),
+  );
   expect(await handle.result()).toMatchObject({ status: 'completed', toRelease: '20260102-000000' });
   expect(settled()).toEqual(['acknowledge', 'resolve']);
 
@@ -319,4 +335,82 @@ test('a question reaches its people: the page opens when asked, is acknowledged 
   await again.handle.executeUpdate(abortUpdate, { args: [{ by: 'fast', reason: 'doing it by hand' }] });
   await again.handle.result().catch(() => undefined);
   expect(settled()).toEqual(['acknowledge', 'resolve', 'resolve']);
+});
+
+test('a decision that needs a role is authenticated: straight to Temporal, another role, another question, a used link and one person twice are refused; two approvals deploy', async () => {
+  const sec = (name: string) => ({
+    name,
+    roles: ['security team'],
+    channels: [{ kind: 'webhook' as const, url: 'http://127.0.0.1:9/x' }],
+  });
+  const people = [sec('ann'), sec('cat'), { ...sec('bob'), roles: ['on-call engineer'] }];
+  const w = (world = await fakeWorld('fasttwo', { people, decisions: { twoPeople: ['breach approval'] } }));
+  const { handle } = await start(w, 'security-breach', 'leaked key');
+  const { pending: question } = await waitForPending(handle, 'approval', 'security team');
+  expect(question).toMatchObject({
+    approvalsNeeded: 2,
+    releases: [
+      expect.objectContaining({ id: '20260102-000000', knownGood: true, imageTags: { godot: 'v2', api: 'v2' } }),
+      expect.objectContaining({ id: '20260101-000000' }),
+    ],
+  });
+  const decide = (person: string, opts: { nonce?: string; questionId?: string; action?: 'approve' | 'deny' } = {}) =>
+    sendDecision(
+      w.client,
+      TEST_DECISION_KEY,
+      {
+        workflowId: handle.workflowId,
+        question: { ...question!, id: opts.questionId ?? question!.id },
+        person,
+        via: 'link',
+        nonce: opts.nonce,
+        action: opts.action ?? 'approve',
+        reason: `${person} checked`,
+      },
+      Date.now(),
+    );
+  // Straight to Temporal, naming a security member: refused, nothing recorded.
+  await expect(
+    handle.executeUpdate(approveUpdate, { args: [{ by: 'ann', reason: 'trust me' }] }),
+  ).rejects.toMatchObject({
+    cause: { message: expect.stringMatching(/must answer this with an authenticated decision/) },
+  });
+  // A forged proof (sealed with another key) fails the worker's check.
+  const forged = sealPass('another-key-0123456789abcdefghijklmnopqrstuv', 'proof', {
+    workflowId: handle.workflowId,
+    questionId: question!.id,
+    person: 'ann',
+    nonce: newNonce(),
+    expiresAt: Date.now() + 60_000,
+    via: 'api',
+  });
+  await expect(
+    handle.executeUpdate(approveUpdate, { args: [{ by: 'ann', reason: 'forged', proof: forged }] }),
+  ).rejects.toMatchObject({ cause: { message: expect.stringMatching(/proof is invalid/) } });
+  await expect(decide('bob')).rejects.toThrow(/bob does not hold the role "security team"/);
+  await expect(decide('ann', { questionId: '9.earlier' })).rejects.toThrow(/earlier question/);
+
+  const link = newNonce();
+  expect(await decide('ann', { nonce: link })).toMatchObject({
+    by: 'ann',
+    approved: true,
+    channel: 'link',
+    authenticated: true,
+  });
+  const after = await handle.query(progressQuery);
+  expect(after.pending).toMatchObject({ id: question!.id, approvedBy: ['ann'] }); // one of two: still waiting
+  expect(names(w)).not.toContain('recreateFromRelease');
+  await expect(decide('ann')).rejects.toThrow(/ann has approved already/);
+  await expect(decide('cat', { nonce: link })).rejects.toThrow(/this link was already used/);
+  await decide('cat');
+  expect(await handle.result()).toMatchObject({ status: 'completed' });
+  expect(recreatedWith(w)).toEqual(['20260102-000000']);
+  const { decisions, timeline } = await handle.query(progressQuery);
+  expect(decisions.map((d) => [d.by, d.approved, d.channel, d.authenticated])).toEqual([
+    ['ann', true, 'link', true],
+    ['cat', true, 'link', true],
+  ]);
+  expect(timeline.map((t) => t.step)).toEqual(
+    expect.arrayContaining(['approval 1 of 2 by ann', 'approval by cat (link)']),
+  );
 });

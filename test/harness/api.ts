@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { buildApi } from '../../src/api/server';
 import { loadApiTokens } from '../../src/config/api-tokens';
 import { configSchema, LifelineConfig } from '../../src/domain/config';
-import { harnessState, TestEnv, testCodec, testDataConverter } from './env';
+import type { PersonInput } from '../../src/domain/people';
+import { harnessState, TEST_DECISION_KEY, TestEnv, testCodec, testDataConverter } from './env';
 
 export const API_TOKEN = 'test-token-0123456789abcdefghijklmnop';
 export const HMAC_SECRET = 'test-hmac-secret';
@@ -26,9 +27,16 @@ export async function startApi(
     uiOrigins?: string[];
     /** Named tokens with scopes, read as the API reads LIFELINE_API_TOKENS_FILE; API_TOKEN stays the admin token. */
     tokensFile?: string;
+    /** The people whose decisions the API authenticates (the config's top-level `people`). */
+    people?: PersonInput[];
   } = {},
 ): Promise<RunningApi> {
-  const config: LifelineConfig = configSchema.parse({ dataDir: env.dataDir, stacks, alerts: opts.alerts ?? {} });
+  const config: LifelineConfig = configSchema.parse({
+    dataDir: env.dataDir,
+    stacks,
+    alerts: opts.alerts ?? {},
+    people: opts.people ?? [],
+  });
   const connection = opts.temporalAddress
     ? Connection.lazy({ address: opts.temporalAddress })
     : await Connection.connect({ address: harnessState().address });
@@ -36,6 +44,7 @@ export async function startApi(
     config,
     client: new Client({ connection, dataConverter: testDataConverter() }),
     codec: testCodec(),
+    decisionKey: TEST_DECISION_KEY,
     docker: env.docker,
     uiOrigins: opts.uiOrigins,
     taskQueue: env.taskQueue,

@@ -28,6 +28,9 @@ export const testCodec = () => new EncryptionCodec(loadCodecKeys(TEST_DIR, CODEC
 
 export { harnessState };
 
+/** The decision key the test workers and the test API share (a real deployment's comes from LIFELINE_DECISION_KEY). */
+export const TEST_DECISION_KEY = 'test-decision-key-0123456789abcdefghijklmnop';
+
 export interface StackOptions {
   ports: number[];
   services?: string[];
@@ -37,6 +40,9 @@ export interface StackOptions {
   github?: { apiUrl: string; repo: string };
   /** The people questions go to, by role (top-level in a config file). */
   people?: PersonInput[];
+  /** Top-level `api.publicUrl` (decision links) and `decisions` settings. */
+  publicUrl?: string;
+  decisions?: { linkTtlSeconds?: number; twoPeople?: ('breach approval' | 'volume prune')[] };
   /** The Docker host whose worker runs the stack's activities (default: this env's). */
   host?: string;
 }
@@ -116,6 +122,7 @@ export async function createTestEnv(
     roles: opts.roles ?? ['orchestration', 'host'],
     dataConverter,
     stacks: pinnedStacks,
+    decisionKey: TEST_DECISION_KEY,
     docker,
     workflowBundle: { codePath: BUNDLE_FILE },
     taskQueue,
@@ -154,6 +161,8 @@ export async function createTestEnv(
         ...(o.escalation ? { escalation: { levels: o.escalation } } : {}),
         ...(o.github ? { github: o.github } : {}),
         ...(o.people ? { people: o.people } : {}),
+        ...(o.publicUrl ? { api: { publicUrl: o.publicUrl } } : {}),
+        ...(o.decisions ? { decisions: o.decisions } : {}),
       });
       const resolved = resolveStack(config, stackName);
       stacks.set(stackName, resolved);

@@ -33,6 +33,7 @@ beforeAll(async () => {
     }),
     client: recording.client,
     codec: unitCodec(),
+    decisionKey: 'unit-decision-key-0123456789abcdefghijklmnop',
     logLevel: 'silent',
     secrets: {
       bearerToken: ADMIN,

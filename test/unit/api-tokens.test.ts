@@ -93,13 +93,13 @@ test('the API refuses a named token equal to the admin token, or naming a stack 
   const [alice] = loadApiTokens(
     file({ tokens: [{ name: 'ops-alice', token: ALICE, scopes: ['operate'], stacks: ['spacetime'] }] }),
   );
-  expect(() => new TokenTable(ALICE, [alice], ['spacetime'])).toThrow(
+  expect(() => new TokenTable(ALICE, [alice], ['spacetime'], [])).toThrow(
     'API token ops-alice is the admin token (LIFELINE_API_TOKEN): give it one of its own',
   );
-  expect(() => new TokenTable(ADMIN, [alice], ['other'])).toThrow(
+  expect(() => new TokenTable(ADMIN, [alice], ['other'], [])).toThrow(
     'API token ops-alice names stack "spacetime", which the config does not hold',
   );
-  const table = new TokenTable(ADMIN, [alice], ['spacetime']);
+  const table = new TokenTable(ADMIN, [alice], ['spacetime'], []);
   expect(table.find(ALICE)).toEqual({ name: 'ops-alice', scopes: ['operate'], stacks: ['spacetime'] });
   expect(table.find(ADMIN)).toEqual({ name: 'admin', scopes: ['alerts', 'operate', 'read', 'codec', 'seal'] });
   expect(table.find(ALICE.slice(1))).toBeUndefined();

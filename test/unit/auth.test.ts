@@ -13,7 +13,7 @@ const secrets: AuthSecrets = {
   grafanaTimestampHeader: 'X-Grafana-Alerting-Signature-Timestamp',
   maxSkewSeconds: 300,
 };
-const tokens = new TokenTable(secrets.bearerToken, [], []);
+const tokens = new TokenTable(secrets.bearerToken, [], [], []);
 const body = Buffer.from('Hello, World!');
 const NOW = 1_800_000_000;
 const req = (headers: Record<string, string>, method = 'POST', url = '/v1/alerts') => ({ method, url, headers });
@@ -57,10 +57,10 @@ test('bearer tokens are compared exactly: no blank, no non-breaking space, no ot
   expect(
     authenticate(req({ authorization: `Bearer ${secrets.bearerToken.slice(1)}` }), body, secrets, tokens, NOW).ok,
   ).toBe(false);
-  expect(authenticate(req({ authorization: 'Bearer \u00a0' }), body, secrets, new TokenTable('', [], []), NOW).ok).toBe(
-    false,
-  );
-  expect(authenticate(req({ authorization: 'Bearer ' }), body, secrets, new TokenTable('', [], []), NOW).ok).toBe(
+  expect(
+    authenticate(req({ authorization: 'Bearer \u00a0' }), body, secrets, new TokenTable('', [], [], []), NOW).ok,
+  ).toBe(false);
+  expect(authenticate(req({ authorization: 'Bearer ' }), body, secrets, new TokenTable('', [], [], []), NOW).ok).toBe(
     false,
   );
   expect(

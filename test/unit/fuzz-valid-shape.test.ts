@@ -37,6 +37,7 @@ beforeAll(async () => {
     }),
     client: recording.client,
     codec: unitCodec(),
+    decisionKey: 'unit-decision-key-0123456789abcdefghijklmnop',
     logLevel: 'silent',
     secrets: {
       bearerToken: TOKEN,

@@ -28,6 +28,7 @@ beforeAll(async () => {
     }),
     client: new Client({ connection }),
     codec: unitCodec(),
+    decisionKey: 'unit-decision-key-0123456789abcdefghijklmnop',
     logLevel: 'silent',
     secrets: {
       bearerToken: TOKEN,

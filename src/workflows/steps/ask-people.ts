@@ -29,9 +29,13 @@ export class PeopleReach {
   private paged = false;
 
   constructor(
-    private readonly stack: ResolvedStack,
+    readonly stack: ResolvedStack,
     private readonly note: (step: string, detail: string) => void,
   ) {}
+
+  get people() {
+    return this.stack.people;
+  }
 
   /** Tells the question's audience, if anyone holds that role; a page it opens stays open until answered or ended. */
   async asked(procedure: string, q: PendingDecision, timeline: readonly TimelineEntry[]): Promise<void> {
@@ -53,6 +57,8 @@ export class PeopleReach {
           options: q.options?.slice(0, MAX_OPTIONS),
           evidence: timeline.slice(-EVIDENCE_STEPS).map((t) => (t.detail ? `${t.step}: ${t.detail}` : t.step)),
           answerWith: ANSWER[q.kind].replace('ID', workflowId),
+          questionId: q.id,
+          expiresAt: q.expiresAt,
         }),
       );
       if (sent.reached.length) this.note(`asked ${q.waitingFor}`, `reached ${sent.reached.join(', ')}`);
