@@ -420,7 +420,7 @@ describe('security breach', () => {
     expect(wrong.stderr).toContain('refused: nothing is waiting for acknowledge');
     const approved = await lifeline(['approve', workflowId, '--as', 'sec', '--reason', 'rotated'], cliEnv);
     expect(approved.code).toBe(0);
-    expect(approved.stdout).toMatch(/recorded: approval by sec at .* — rotated/);
+    expect(approved.stdout).toMatch(/recorded: approval by sec at .* \(unauthenticated\) — rotated/);
     await env.client.workflow.getHandle(workflowId).result();
     const unknown = await lifeline(['emergency', 'meteor-strike', 'breach'], cliEnv);
     expect(unknown.code).toBe(2);

@@ -1,51 +1,103 @@
 /**
- * Questions reach their people: a breach's approval goes to everyone with the security role, on Slack and
- * PagerDuty (stand-ins that record what they get), and to no one else; the page is triggered under the
- * procedure's dedup key, acknowledged when a person approves, and resolved when the procedure ends.
+ * People in the loop, end to end in a real browser: a breach's approval reaches the security team on Slack and
+ * PagerDuty (stand-ins that record what they get) with each person's one-time link; the link opens Lifeline's
+ * decision page; two security members must approve (config), and each approval is recorded as the person the
+ * link was sent to. A used link, an on-call person's link and a straight-to-Temporal answer decide nothing.
+ * A medium alert's question reaches on-call with a link and, unanswered, climbs to senior ops.
  */
+import axios from 'axios';
+import { readFileSync } from 'node:fs';
+import { chromium, Browser, Page } from 'playwright-core';
+import { newNonce, sealPass } from '../src/codec/decision-passes';
+import { ownerWorkflowId } from '../src/domain/workflow-ids';
+import { removeFixtureStack, upFixtureStack, fixtureContainer } from '../src/fixtures/stack';
 import { approveUpdate, progressQuery } from '../src/workflows/definitions';
-import { removeFixtureStack, upFixtureStack } from '../src/fixtures/stack';
-import { createTestEnv, FAST_TIMEOUTS, TestEnv } from './harness/env';
+import { API_TOKEN, RunningApi, startApi } from './harness/api';
+import { createTestEnv, FAST_TIMEOUTS, TEST_DECISION_KEY, TestEnv } from './harness/env';
 import { liftIfHeld } from './harness/owner';
 import { Recorder, startRecorder } from './harness/recorder';
 import { recordGoodRelease } from './harness/releases';
 import { waitFor, waitForPending } from './harness/waits';
 
+const CHROMIUM = process.env.LIFELINE_CHROMIUM ?? '/usr/bin/chromium';
 const PD_KEY_ENV = 'LIFELINE_TEST_PAGERDUTY_KEY';
+const BREACH = 'peoplebreach';
+const MEDIUM = 'peoplemedium';
 let env: TestEnv;
 let stand: Recorder;
+let api: RunningApi;
+let browser: Browser;
+
+const people = () => [
+  {
+    name: 'ann',
+    roles: ['security team'],
+    channels: [
+      { kind: 'slack' as const, url: `${stand.url}/slack/ann` },
+      { kind: 'pagerduty' as const, routingKeyEnv: PD_KEY_ENV, url: `${stand.url}/pagerduty` },
+    ],
+  },
+  { name: 'cat', roles: ['security team'], channels: [{ kind: 'slack' as const, url: `${stand.url}/slack/cat` }] },
+  { name: 'bob', roles: ['on-call engineer'], channels: [{ kind: 'slack' as const, url: `${stand.url}/slack/bob` }] },
+  { name: 'sue', roles: ['senior ops'], channels: [{ kind: 'webhook' as const, url: `${stand.url}/hook/sue` }] },
+  {
+    name: 'ivy',
+    roles: ['infrastructure team', 'CTO / VP Engineering'],
+    channels: [{ kind: 'webhook' as const, url: `${stand.url}/hook/ivy` }],
+  },
+];
 
 beforeAll(async () => {
   // The routing key is a secret: the worker reads it from its environment, never from the config.
   process.env[PD_KEY_ENV] = 'pd-routing-key-0123456789';
   env = await createTestEnv('people');
   stand = await startRecorder();
+  const stacks = Object.fromEntries(
+    [BREACH, MEDIUM].map((name) => [name, { host: env.host, services: { godot: {}, api: {} } }]),
+  );
+  api = await startApi(env, stacks, { people: people(), alerts: { approvalTimeoutSeconds: 2 } });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
+  });
 });
 afterAll(async () => {
+  await browser?.close();
+  await api?.close();
   await stand?.close();
   await env?.teardown();
   delete process.env[PD_KEY_ENV];
 });
 
-test('a breach asks the security team on Slack and PagerDuty, not on-call; approval acknowledges, the end resolves', async () => {
-  const stack = env.stack('peoplebreach', {
+const slackText = (who: string) =>
+  stand.requests.filter((r) => r.url === `/slack/${who}`).map((r) => (r.body as { text: string }).text);
+/** The personal link in the last message `who` got on Slack. */
+const linkIn = (text: string) => /Decide \(your personal one-time link\): (\S+)/.exec(text)?.[1];
+const pages = () =>
+  stand.requests
+    .filter((r) => r.url === '/pagerduty')
+    .map((r) => r.body as { event_action: string; dedup_key: string; links?: { href: string }[] });
+
+/** Opens `link`, and answers with `button` and a reason when given; returns the page's text and HTTP status. */
+async function decide(
+  link: string,
+  answer?: { button: string; reason: string },
+): Promise<{ status: number; text: string; page: Page }> {
+  const page = await browser.newPage({ viewport: { width: 390, height: 844 } }); // a phone
+  const opened = await page.goto(link);
+  if (!answer) return { status: opened!.status(), text: await page.innerText('body'), page };
+  await page.fill('textarea[name=reason]', answer.reason);
+  const [response] = await Promise.all([page.waitForNavigation(), page.click(`button[value=${answer.button}]`)]);
+  return { status: response!.status(), text: await page.innerText('body'), page };
+}
+
+test('a breach reaches the security team with personal links; two of them approve on the decision page; nothing else decides', async () => {
+  const stack = env.stack(BREACH, {
     ports: [18971, 18972],
     config: { timeouts: FAST_TIMEOUTS },
-    people: [
-      {
-        name: 'ann',
-        roles: ['security team'],
-        channels: [
-          { kind: 'slack', url: `${stand.url}/slack/ann` },
-          { kind: 'pagerduty', routingKeyEnv: PD_KEY_ENV, url: `${stand.url}/pagerduty` },
-        ],
-      },
-      {
-        name: 'bob',
-        roles: ['on-call engineer', 'senior ops'],
-        channels: [{ kind: 'slack', url: `${stand.url}/slack/bob` }],
-      },
-    ],
+    people: people(),
+    publicUrl: api.url,
+    decisions: { twoPeople: ['breach approval'] },
   });
   try {
     const good = await recordGoodRelease(env, stack);
@@ -56,54 +108,153 @@ test('a breach asks the security team on Slack and PagerDuty, not on-call; appro
       requestedBy: 'test',
       reason: 'unknown SSH key',
     });
-    await waitForPending(h, 'approval', 'security team');
-    // Who was reached is in the procedure's own record (and so in its incident report).
-    await waitFor(
-      async () =>
-        (await h.query(progressQuery)).timeline.some(
-          (t) => t.step === 'asked security team' && t.detail === 'reached ann',
-        )
-          ? true
-          : undefined,
-      'the record of who was asked',
-    );
-    const slackAnn = await waitFor(
-      async () => stand.requests.find((r) => r.url === '/slack/ann'),
-      'the security team on Slack',
-    );
-    const text = (slackAnn.body as { text: string }).text;
-    expect(text).toContain('asks the security team (ann)');
-    expect(text).toContain(`Options: ${good.id}`);
-    expect(text).toContain(`lifeline approve ${h.workflowId} --as NAME --reason WHY`);
-    expect(text).toMatch(/So far:\n- /); // the evidence: what the procedure did before asking
-    const pages = () =>
-      stand.requests
-        .filter((r) => r.url === '/pagerduty')
-        .map(
-          (r) =>
-            r.body as { routing_key: string; event_action: string; dedup_key: string; payload?: { summary: string } },
-        );
+    const { pending: question } = await waitForPending(h, 'approval', 'security team');
+    const annText = await waitFor(async () => slackText('ann')[0], 'the security team on Slack');
+    const catText = await waitFor(async () => slackText('cat')[0], 'the second security member on Slack');
+    expect(annText).toContain('asks the security team (ann)');
+    expect(annText).toContain(`Options: ${good.id}`);
+    expect(annText).toMatch(/So far:\n- /); // the evidence: what the procedure did before asking
+    const annLink = linkIn(annText)!;
+    const catLink = linkIn(catText)!;
+    expect(annLink.startsWith(`${api.url}/decide/`)).toBe(true);
+    expect(catLink).not.toBe(annLink);
     expect(pages()).toEqual([
       expect.objectContaining({
-        routing_key: 'pd-routing-key-0123456789',
         event_action: 'trigger',
         dedup_key: h.workflowId,
-        payload: expect.objectContaining({ summary: expect.stringContaining('asks the security team (ann)') }),
+        links: [{ href: expect.stringMatching(/\/decide\//), text: 'Decide' }],
       }),
     ]);
+    expect(slackText('bob')).toEqual([]); // on-call hears nothing of the security team's question
 
-    await h.executeUpdate(approveUpdate, { args: [{ by: 'ann', reason: 'clean', releaseId: good.id }] });
-    expect(await h.result()).toMatchObject({ status: 'completed' });
+    // Straight to Temporal, naming a security member: refused, nothing recorded.
+    await expect(h.executeUpdate(approveUpdate, { args: [{ by: 'ann', reason: 'cli' }] })).rejects.toThrow();
+
+    // The page: the question, the release with its images and whether it is known good, the containers now.
+    const shown = await decide(annLink);
+    expect(shown.status).toBe(200);
+    expect(shown.text).toContain(question!.prompt);
+    expect(shown.text).toContain(good.id);
+    expect(shown.text).toMatch(/known good/);
+    expect(shown.text).toMatch(/images: godot v2\.4\.9, api v2\.4\.9/);
+    expect(shown.text).toContain(fixtureContainer(stack, stack.services[0]));
+    expect(shown.text).toMatch(/Needs 2 different people to approve/);
+    await shown.page.close();
+
+    // An on-call person's link (forwarded, or made up with the key) shows why and decides nothing.
+    const bobLink = `${api.url}/decide/${sealPass(TEST_DECISION_KEY, 'link', {
+      workflowId: h.workflowId,
+      questionId: question!.id,
+      person: 'bob',
+      nonce: newNonce(),
+      expiresAt: Date.now() + 600_000,
+      via: 'link',
+    })}`;
+    const bob = await decide(bobLink);
+    expect(bob.status).toBe(403);
+    expect(bob.text).toContain('bob does not hold the role "security team"');
+    expect(await bob.page.$('button')).toBeNull();
+    await bob.page.close();
+    const bobPost = await axios.post(`${bobLink}`, 'action=approve&reason=me', { validateStatus: () => true });
+    expect(bobPost.status).toBe(403);
+
+    // One approval is not enough.
+    const annApproves = await decide(annLink, { button: 'approve', reason: 'image digests match the last audit' });
+    expect(annApproves.status).toBe(200);
+    expect(annApproves.text).toMatch(/Recorded: approval by ann at \S+ via link, release /);
+    expect(annApproves.text).toMatch(/another person must approve too/);
+    await annApproves.page.close();
+    expect((await h.query(progressQuery)).pending).toMatchObject({ id: question!.id, approvedBy: ['ann'] });
+    // The same link again: refused.
+    const again = await decide(annLink);
+    expect(again.status).toBe(403);
+    expect(again.text).toContain('ann has approved already');
+    await again.page.close();
+    const againPost = await axios.post(annLink, 'action=approve&reason=twice', { validateStatus: () => true });
+    expect(againPost.status).toBe(403);
+
+    const catApproves = await decide(catLink, { button: 'approve', reason: 'agreed' });
+    expect(catApproves.text).toMatch(/Recorded: approval by cat at \S+ via link/);
+    await catApproves.page.close();
+    const result = (await h.result()) as { status: string; postActionsWorkflowId: string };
+    expect(result).toMatchObject({ status: 'completed' });
+    expect((await env.docker.getContainer(fixtureContainer(stack, stack.services[0])).inspect()).Config.Image).toBe(
+      'lifeline-fixture/spacetime:v2.4.9',
+    );
+    const { decisions } = await h.query(progressQuery);
+    expect(decisions.map((d) => [d.by, d.approved, d.channel, d.authenticated])).toEqual([
+      ['ann', true, 'link', true],
+      ['cat', true, 'link', true],
+    ]);
+    // The page was acknowledged at the answer and resolved at the end.
     await waitFor(async () => (pages().length >= 3 ? true : undefined), 'the page to be resolved');
     expect(pages().map((p) => [p.event_action, p.dedup_key])).toEqual([
       ['trigger', h.workflowId],
       ['acknowledge', h.workflowId],
       ['resolve', h.workflowId],
     ]);
-    // On-call heard nothing of the security team's question.
-    expect(stand.requests.filter((r) => r.url === '/slack/bob')).toEqual([]);
+    // The incident report names who decided, how and when.
+    const { reportPath } = (await env.client.workflow.getHandle(result.postActionsWorkflowId).result()) as {
+      reportPath: string;
+    };
+    const report = readFileSync(reportPath, 'utf8');
+    expect(report).toMatch(/- \S+ approval \(approved\) by ann via link for release \S+: image digests match/);
+    expect(report).toMatch(/- \S+ approval \(approved\) by cat via link/);
+    // After the end, any link of the question is closed.
+    const closed = await decide(catLink);
+    expect(closed.status).toBe(410);
+    expect(closed.text).toContain('This question is no longer open');
+    await closed.page.close();
   } finally {
-    await liftIfHeld(env.client, 'peoplebreach');
+    await liftIfHeld(env.client, BREACH);
     await removeFixtureStack(env.docker, stack);
   }
+});
+
+test('a medium alert asks on-call with a link and, unanswered, climbs to senior ops instead of being dropped', async () => {
+  env.stack(MEDIUM, { ports: [18973, 18974], people: people(), publicUrl: api.url });
+  const sent = await axios.post(
+    `${api.url}/v1/alerts/alertmanager`,
+    {
+      version: '4',
+      status: 'firing',
+      receiver: 'lifeline',
+      groupKey: 'g',
+      alerts: [
+        {
+          status: 'firing',
+          labels: { alertname: 'MemoryLeak', stack: MEDIUM, severity: 'medium' },
+          annotations: { summary: 'heap grows' },
+          // It has lasted over the runbook's 15 minutes: "consider rollback" is a person's question.
+          startsAt: new Date(Date.now() - 20 * 60_000).toISOString(),
+          fingerprint: 'medium-1',
+        },
+      ],
+    },
+    { headers: { authorization: `Bearer ${API_TOKEN}` } },
+  );
+  expect(sent.status).toBe(202);
+  const bobText = await waitFor(async () => slackText('bob').find((t) => t.includes('MemoryLeak')), 'on-call on Slack');
+  expect(linkIn(bobText)).toMatch(/\/decide\//);
+  // Nobody answers in the approval time: senior ops is asked, with a link of their own.
+  const sue = await waitFor(
+    async () =>
+      stand.requests.find((r) => r.url === '/hook/sue')?.body as { link?: string; audience: string } | undefined,
+    'senior ops to be asked',
+  );
+  expect(sue.audience).toBe('senior ops');
+  const owner = env.client.workflow.getHandle(ownerWorkflowId(MEDIUM));
+  const progress = await owner.query(progressQuery);
+  expect(progress.timeline.map((t) => t.step)).toEqual(
+    expect.arrayContaining(['asked on-call engineer', 'decision timed out', 'asked senior ops']),
+  );
+  // Sue's link opens the question now asked, and her denial closes it.
+  const denied = await decide(sue.link!, { button: 'deny', reason: 'known leak, fixed tonight' });
+  expect(denied.text).toMatch(/Recorded: approval \(denied\) by sue at \S+ via link/);
+  await denied.page.close();
+  // Bob's link expired with the question it was for.
+  const stale = await decide(linkIn(bobText)!);
+  expect(stale.status).toBe(410);
+  expect(stale.text).toMatch(/this link expired at/);
+  await stale.page.close();
 });

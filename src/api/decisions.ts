@@ -40,10 +40,13 @@ const PROOF_SECONDS = 120;
 /** Why the decision was not recorded: the workflow's or the API's words, for the person. */
 export class DecisionRefused extends Error {}
 
-/** Why `person` may not answer `question` (undefined: they may), by the API's own config. */
-export function roleRefusal(people: readonly Person[], question: PendingDecision, person: string): string | undefined {
-  if (!roleRequired(people, question.waitingFor) || mayAnswer(people, question.waitingFor, person)) return undefined;
-  return `${person} does not hold the role "${question.waitingFor}" this question is for, so this cannot decide it. Nothing was recorded.`;
+/** Why `person` may not answer `question` now (undefined: they may), by the API's own config. */
+export function refusalFor(people: readonly Person[], question: PendingDecision, person: string): string | undefined {
+  if (roleRequired(people, question.waitingFor) && !mayAnswer(people, question.waitingFor, person))
+    return `${person} does not hold the role "${question.waitingFor}" this question is for, so this cannot decide it. Nothing was recorded.`;
+  if (question.approvedBy?.includes(person))
+    return `${person} has approved already; the next approval must come from someone else. Nothing was recorded.`;
+  return undefined;
 }
 
 export interface PersonDecision {

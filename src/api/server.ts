@@ -15,6 +15,7 @@ import { registerWorkflowRoutes } from './routes/workflows';
 import { registerAlertRoutes } from './routes/alerts';
 import { registerCodecRoutes } from './routes/codec';
 import { registerDecidePage } from './routes/decide';
+import { MAX_PASS_CHARS } from '../codec/decision-passes';
 import { registerDecisionRoutes } from './routes/decisions';
 
 const INVALID_JSON = Symbol('invalid JSON');
@@ -44,6 +45,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   );
   const app = Fastify({
     bodyLimit: deps.bodyLimitBytes ?? 1 << 20,
+    // A decision link's pass is one path parameter of a few hundred characters.
+    routerOptions: { maxParamLength: MAX_PASS_CHARS },
     logger: {
       level: deps.logLevel ?? 'info',
       // Credentials never reach the logs.
@@ -127,11 +130,13 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     { prefix: '/v1' },
   );
 
-  // A decision link's form; the pass in its URL is the credential.
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
-    done(null, Object.fromEntries(new URLSearchParams(body as string))),
-  );
-  registerDecidePage(app, { ...deps, metrics, now });
+  // The decision page and its form; the pass in its URL is the credential.
+  await app.register(async (decide) => {
+    decide.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
+      done(null, Object.fromEntries(new URLSearchParams(body as string))),
+    );
+    registerDecidePage(decide, { ...deps, metrics, now });
+  });
 
   await app.register(
     async (codec) => {

@@ -28,7 +28,8 @@ export class TokenTable {
       if (unknown)
         throw new ConfigError(`API token ${t.name} names stack "${unknown}", which the config does not hold`);
     }
-    const admin: Principal = { name: ADMIN_TOKEN_NAME, scopes: API_SCOPES };
+    // Every scope but `decide`: a decision is a person's, and the admin token names nobody.
+    const admin: Principal = { name: ADMIN_TOKEN_NAME, scopes: API_SCOPES.filter((scope) => scope !== 'decide') };
     this.entries = [{ token: adminToken, ...admin }, ...named].map(({ token, ...principal }) => ({
       token,
       principal,

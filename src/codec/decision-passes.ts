@@ -26,7 +26,11 @@ const passSchema = z.strictObject({
 export type DecisionPass = z.infer<typeof passSchema>;
 
 export class InvalidPass extends Error {
-  constructor(message: string) {
+  /** `expired`: it was good once, and its time is over. */
+  constructor(
+    message: string,
+    readonly expired = false,
+  ) {
     super(message);
     this.name = 'InvalidPass';
   }
@@ -35,7 +39,7 @@ export class InvalidPass extends Error {
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 /** A pass in a URL stays well under any length a browser, proxy or chat client cuts. */
-const MAX_PASS_CHARS = 1024;
+export const MAX_PASS_CHARS = 1024;
 
 /** The cipher key for one purpose, derived from the decision key (at least 32 bytes of secret). */
 function keyFor(secret: string, purpose: PassPurpose): Buffer {
@@ -69,6 +73,6 @@ export function openPass(secret: string, purpose: PassPurpose, token: string, no
     throw new InvalidPass('this link was not issued by this Lifeline, or was altered');
   }
   const pass = passSchema.parse(JSON.parse(json));
-  if (pass.expiresAt <= now) throw new InvalidPass(`this link expired at ${new Date(pass.expiresAt).toISOString()}`);
+  if (pass.expiresAt <= now) throw new InvalidPass(`this link expired at ${new Date(pass.expiresAt).toISOString()}`, true);
   return pass;
 }

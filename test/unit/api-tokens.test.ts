@@ -104,3 +104,23 @@ test('the API refuses a named token equal to the admin token, or naming a stack 
   expect(table.find(ADMIN)).toEqual({ name: 'admin', scopes: ['alerts', 'operate', 'read', 'codec', 'seal'] });
   expect(table.find(ALICE.slice(1))).toBeUndefined();
 });
+
+test('a personal token has scope decide and names a person the config holds; only it has decide', () => {
+  expect(errorOf(file({ tokens: [entry({ scopes: ['decide'] })] }))).toContain(
+    'tokens[0] ("alertmanager").person: a personal token has scope decide and names its person',
+  );
+  expect(errorOf(file({ tokens: [entry({ scopes: ['read'], person: 'ann' })] }))).toContain(
+    '.person: a personal token',
+  );
+  const [ann] = loadApiTokens(
+    file({ tokens: [{ name: 'ann-phone', token: ALICE, scopes: ['decide'], person: 'ann' }] }),
+  );
+  expect(() => new TokenTable(ADMIN, [ann], [], ['bob'])).toThrow(
+    'API token ann-phone is for "ann", who is not among the config\'s people',
+  );
+  expect(new TokenTable(ADMIN, [ann], [], ['ann']).find(ALICE)).toEqual({
+    name: 'ann-phone',
+    scopes: ['decide'],
+    person: 'ann',
+  });
+});

@@ -12,7 +12,7 @@ import { hasStack, resolveStack } from '../../domain/config';
 import type { ProcedureProgress } from '../../domain/procedure-types';
 import type { RouteDeps } from '../deps';
 import { ContainerLine, messagePage, questionPage, recordedPage } from '../decision-page';
-import { DECISION_ACTIONS, DecisionRefused, roleRefusal, sendDecision } from '../decisions';
+import { DECISION_ACTIONS, DecisionRefused, refusalFor, sendDecision } from '../decisions';
 import { CALL_DEADLINE_MS } from './replies';
 
 const answerForm = z.object({
@@ -65,8 +65,13 @@ export function registerDecidePage(app: FastifyInstance, deps: RouteDeps): void 
     try {
       pass = openPass(deps.decisionKey, 'link', token, deps.now());
     } catch (err) {
-      const message = err instanceof InvalidPass ? err.message : 'this link is not a Lifeline decision link';
-      await html(reply, 404, messagePage('Link not valid', `${message}. Nothing was recorded.`, 'refused'));
+      const invalid = err instanceof InvalidPass ? err : new InvalidPass('this link is not a Lifeline decision link');
+      const title = invalid.expired ? 'Link expired' : 'Link not valid';
+      await html(
+        reply,
+        invalid.expired ? 410 : 404,
+        messagePage(title, `${invalid.message}. Nothing was recorded.`, 'refused'),
+      );
       return undefined;
     }
     const progress = await deps.client.withDeadline(deps.now() + CALL_DEADLINE_MS, () =>
@@ -92,7 +97,7 @@ export function registerDecidePage(app: FastifyInstance, deps: RouteDeps): void 
     if (!opened) return reply;
     const { pass, progress } = opened;
     const question = progress.pending!;
-    const refusal = roleRefusal(deps.config.people, question, pass.person);
+    const refusal = refusalFor(deps.config.people, question, pass.person);
     const page = questionPage(progress, question, pass.person, await containersOf(progress.stack), refusal);
     return html(reply, refusal ? 403 : 200, page);
   });
@@ -108,7 +113,7 @@ export function registerDecidePage(app: FastifyInstance, deps: RouteDeps): void 
       if (!opened) return reply;
       const { pass, progress } = opened;
       const question = progress.pending!;
-      const refusal = roleRefusal(deps.config.people, question, pass.person);
+      const refusal = refusalFor(deps.config.people, question, pass.person);
       if (refusal) return html(reply, 403, messagePage('Not recorded', refusal, 'refused'));
       try {
         const decision = await sendDecision(

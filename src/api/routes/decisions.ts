@@ -9,7 +9,7 @@ import { readProgress } from '../../client/progress';
 import { stackOfWorkflowId } from '../../domain/workflow-ids';
 import { stackRefusal } from '../access';
 import type { RouteDeps } from '../deps';
-import { DECISION_ACTIONS, DecisionRefused, roleRefusal, sendDecision } from '../decisions';
+import { DECISION_ACTIONS, DecisionRefused, refusalFor, sendDecision } from '../decisions';
 import { badRequest, CALL_DEADLINE_MS, unavailable } from './replies';
 
 const WORKFLOW_ID = /^[A-Za-z0-9:_.-]{1,200}$/;
@@ -46,7 +46,7 @@ export function registerDecisionRoutes(app: FastifyInstance, deps: RouteDeps): v
           return reply
             .code(409)
             .send({ error: `question ${body.data.questionId} is closed; ${id} now asks ${question.id}` });
-        const refusal = roleRefusal(deps.config.people, question, who.person);
+        const refusal = refusalFor(deps.config.people, question, who.person);
         if (refusal) return reply.code(403).send({ error: refusal });
         const { questionId: _, ...answer } = body.data;
         const decision = await sendDecision(

@@ -1,7 +1,9 @@
 /** People's answers to a waiting procedure: ack, approve, deny, choose, confirm, abort. */
 import type { Command } from 'commander';
 import { type UpdateDefinition, WorkflowUpdateFailedError } from '@temporalio/client';
-import type { Decision } from '../../domain/procedure-types';
+import type { Decision, DecisionInput } from '../../domain/procedure-types';
+import type { DecisionAction } from '../../api/decisions';
+import { decideThroughApi, personalApi } from '../api-decisions';
 import {
   abortUpdate,
   acknowledgeUpdate,
@@ -24,6 +26,33 @@ const UPDATES = {
   confirm: [confirmStepUpdate, 'confirm that a manual step is done'],
   abort: [abortUpdate, 'abort the procedure'],
 } as const;
+
+/** The answers a personal token sends through the API (an abort and a lift go to Temporal as before). */
+const THROUGH_API: Partial<Record<string, DecisionAction>> = {
+  ack: 'ack',
+  approve: 'approve',
+  deny: 'deny',
+  confirm: 'confirm',
+  choose: 'choose',
+};
+
+const VIA =
+  " With LIFELINE_API_URL and LIFELINE_PERSONAL_TOKEN set, it goes through the API and is recorded as the token's person (--as is then not used).";
+
+/** Through the API with the operator's personal token when they have one; else straight to Temporal. */
+async function answer(
+  c: CommandContext,
+  command: string,
+  workflowId: string,
+  update: UpdateDefinition<Decision, [DecisionInput]>,
+  input: DecisionInput,
+): Promise<Decision> {
+  const api = personalApi();
+  const action = THROUGH_API[command];
+  if (api && action)
+    return decideThroughApi(api, workflowId, { action, reason: input.reason, releaseId: input.releaseId });
+  return send(c, workflowId, update, input);
+}
 
 async function send<R, A>(
   c: CommandContext,
@@ -52,22 +81,27 @@ export function registerDecide(program: Command, ctx: () => CommandContext): voi
   for (const [name, [update, description]] of Object.entries(UPDATES)) {
     program
       .command(`${name} <workflow-id>`)
-      .description(description)
+      .description(`${description}.${name in THROUGH_API ? VIA : ''}`)
       .option('--as <name>', 'who decides (default: $USER)')
       .option('--reason <text>', 'why (required for approve, deny and abort)')
       .action((workflowId: string, o: { as?: string; reason?: string }) =>
-        run(ctx(), (c) => send(c, workflowId, update, { by: operatorName(o.as), reason: o.reason }), renderDecision),
+        run(
+          ctx(),
+          (c) => answer(c, name, workflowId, update, { by: operatorName(o.as), reason: o.reason }),
+          renderDecision,
+        ),
       );
   }
   program
     .command('choose <workflow-id> <release-id>')
-    .description('choose the release a waiting procedure rolls back to')
+    .description(`choose the release a waiting procedure rolls back to.${VIA}`)
     .option('--as <name>', 'who decides (default: $USER)')
     .option('--reason <text>', 'why')
     .action((workflowId: string, releaseId: string, o: { as?: string; reason?: string }) =>
       run(
         ctx(),
-        (c) => send(c, workflowId, chooseReleaseUpdate, { by: operatorName(o.as), reason: o.reason, releaseId }),
+        (c) =>
+          answer(c, 'choose', workflowId, chooseReleaseUpdate, { by: operatorName(o.as), reason: o.reason, releaseId }),
         renderDecision,
       ),
     );
@@ -95,4 +129,5 @@ const renderLifted = (l: LiftedHold) =>
   `hold of ${l.hold.workflowId} lifted by ${l.by} for the ${l.audience} at ${l.at}: ${l.reason}. Nothing was started.`;
 
 const renderDecision = (d: Decision) =>
-  `recorded: ${d.kind}${d.approved === false ? ' (denied)' : ''} by ${d.by} at ${d.at}${d.reason ? ` — ${d.reason}` : ''}`;
+  `recorded: ${d.kind}${d.approved === false ? ' (denied)' : ''} by ${d.by} at ${d.at}` +
+  `${d.authenticated ? ` via ${d.channel}` : ' (unauthenticated)'}${d.reason ? ` — ${d.reason}` : ''}`;
