@@ -6,7 +6,8 @@
  * A medium alert's question reaches on-call with a link and, unanswered, climbs to senior ops.
  */
 import axios from 'axios';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { chromium, Browser, Page } from 'playwright-core';
 import { newNonce, sealPass } from '../src/codec/decision-passes';
 import { ownerWorkflowId } from '../src/domain/workflow-ids';
@@ -15,6 +16,7 @@ import { approveUpdate, progressQuery } from '../src/workflows/definitions';
 import { API_TOKEN, RunningApi, startApi } from './harness/api';
 import { createTestEnv, FAST_TIMEOUTS, TEST_DECISION_KEY, TestEnv } from './harness/env';
 import { liftIfHeld } from './harness/owner';
+import { lifeline } from './harness/cli';
 import { Recorder, startRecorder } from './harness/recorder';
 import { recordGoodRelease } from './harness/releases';
 import { waitFor, waitForPending } from './harness/waits';
@@ -27,6 +29,7 @@ let env: TestEnv;
 let stand: Recorder;
 let api: RunningApi;
 let browser: Browser;
+const PERSONAL = { bob: 'bob-personal-token-0123456789abcdefghij', ivy: 'ivy-personal-token-0123456789abcdefghij' };
 
 const people = () => [
   {
@@ -55,7 +58,20 @@ beforeAll(async () => {
   const stacks = Object.fromEntries(
     [BREACH, MEDIUM].map((name) => [name, { host: env.host, services: { godot: {}, api: {} } }]),
   );
-  api = await startApi(env, stacks, { people: people(), alerts: { approvalTimeoutSeconds: 2 } });
+  // Personal tokens: each names its person, who decides with it.
+  const tokensFile = path.join(env.dataDir, 'api-tokens.json');
+  writeFileSync(
+    tokensFile,
+    JSON.stringify({
+      tokens: Object.entries(PERSONAL).map(([person, token]) => ({
+        name: `${person}-phone`,
+        token,
+        scopes: ['decide'],
+        person,
+      })),
+    }),
+  );
+  api = await startApi(env, stacks, { people: people(), alerts: { approvalTimeoutSeconds: 2 }, tokensFile });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
@@ -257,4 +273,52 @@ test('a medium alert asks on-call with a link and, unanswered, climbs to senior 
   expect(stale.status).toBe(410);
   expect(stale.text).toMatch(/this link expired at/);
   await stale.page.close();
+});
+
+test('a personal token decides through the API, as its person, from the CLI; the admin token and another role cannot', async () => {
+  env.stack(MEDIUM, { ports: [18973, 18974], people: people(), publicUrl: api.url });
+  const owner = env.client.workflow.getHandle(ownerWorkflowId(MEDIUM));
+  const fire = (fingerprint: string) =>
+    axios.post(
+      `${api.url}/v1/alerts/alertmanager`,
+      {
+        version: '4',
+        status: 'firing',
+        receiver: 'lifeline',
+        groupKey: 'g',
+        alerts: [
+          {
+            status: 'firing',
+            labels: { alertname: 'PerformanceDegradation', stack: MEDIUM, severity: 'medium' },
+            startsAt: new Date(Date.now() - 20 * 60_000).toISOString(),
+            fingerprint,
+          },
+        ],
+      },
+      { headers: { authorization: `Bearer ${API_TOKEN}` } },
+    );
+  await fire('personal-1');
+  const { pending } = await waitForPending(owner, 'approval', 'on-call engineer');
+  const decisions = `${api.url}/v1/workflows/${ownerWorkflowId(MEDIUM)}/decisions`;
+  const post = (token: string, body: object) =>
+    axios.post(decisions, body, { headers: { authorization: `Bearer ${token}` }, validateStatus: () => true });
+  const admin = await post(API_TOKEN, { action: 'deny', reason: 'x' });
+  expect(admin.status).toBe(403);
+  expect(admin.data.error).toBe(`token admin lacks scope decide for POST /v1/workflows/:id/decisions`);
+  const ivy = await post(PERSONAL.ivy, { action: 'deny', reason: 'x', questionId: pending!.id });
+  expect(ivy.status).toBe(403);
+  expect(ivy.data.error).toMatch(/^ivy does not hold the role "on-call engineer"/);
+  const stale = await post(PERSONAL.bob, { action: 'deny', reason: 'x', questionId: '1.0000000000000000' });
+  expect(stale.status).toBe(409);
+
+  // Bob answers from the CLI with his personal token: recorded as bob, via the API, whatever --as says.
+  const cli = await lifeline(['deny', ownerWorkflowId(MEDIUM), '--as', 'mallory', '--reason', 'expected under load'], {
+    LIFELINE_CONFIG: env.configFile,
+    LIFELINE_API_URL: api.url,
+    LIFELINE_PERSONAL_TOKEN: PERSONAL.bob,
+  });
+  expect(cli.stderr).toBe('');
+  expect(cli.stdout).toMatch(/^recorded: approval \(denied\) by bob at \S+ via api — expected under load/);
+  const recorded = (await owner.query(progressQuery)).decisions.at(-1);
+  expect(recorded).toMatchObject({ by: 'bob', approved: false, channel: 'api', authenticated: true });
 });
