@@ -73,6 +73,7 @@ export function openPass(secret: string, purpose: PassPurpose, token: string, no
     throw new InvalidPass('this link was not issued by this Lifeline, or was altered');
   }
   const pass = passSchema.parse(JSON.parse(json));
-  if (pass.expiresAt <= now) throw new InvalidPass(`this link expired at ${new Date(pass.expiresAt).toISOString()}`, true);
+  if (pass.expiresAt <= now)
+    throw new InvalidPass(`this link expired at ${new Date(pass.expiresAt).toISOString()}`, true);
   return pass;
 }

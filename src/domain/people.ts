@@ -53,7 +53,6 @@ export function unreachableAudiences(
 
 /** The decisions that may need two different people to approve (ROLLBACK_PROCEDURES.md: the breach, the prune). */
 export const TWO_PERSON_DECISIONS = ['breach approval', 'volume prune'] as const;
-export type TwoPersonDecision = (typeof TWO_PERSON_DECISIONS)[number];
 
 export const decisionSettingsSchema = z.strictObject({
   /** How long a decision link is good for when its question has no deadline of its own. */
