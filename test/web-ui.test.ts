@@ -49,11 +49,19 @@ afterAll(async () => {
 
 /** Waits until the User Metadata tab shows `text`, reloading now and then; on failure, saves what it showed. */
 async function seeMetadata(page: Page, text: string): Promise<void> {
-  const deadline = Date.now() + 45_000;
+  const deadline = Date.now() + 90_000;
   let shown = '';
   for (let attempt = 0; Date.now() < deadline; attempt++) {
-    if (attempt > 0) await page.reload();
-    await page.getByText('User Metadata', { exact: true }).click();
+    if (attempt > 0) await page.reload().catch(() => undefined);
+    // A UI slow to render on a loaded machine is tried again after a reload, within the deadline.
+    const tab = await page
+      .getByText('User Metadata', { exact: true })
+      .click({ timeout: 15_000 })
+      .then(
+        () => true,
+        () => false,
+      );
+    if (!tab) continue;
     for (let i = 0; i < 12; i++) {
       // Summary, details and current details are Markdown rendered in frames of their own.
       const texts = await Promise.all(
