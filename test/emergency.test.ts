@@ -352,7 +352,9 @@ describe('security breach', () => {
     expect(report).toContain(
       '- Stack left held: security breach: unknown SSH key on host; only the security team lifts it',
     );
-    expect(report).toMatch(/## Decisions\n- \S+ approval \(denied\) by sec \(unauthenticated, straight to Temporal\): forensics still running\n/);
+    expect(report).toMatch(
+      /## Decisions\n- \S+ approval \(denied\) by sec \(unauthenticated, straight to Temporal\): forensics still running\n/,
+    );
     expect(report).toContain(
       '## Open items for people\n- [ ] Root cause analysis started\n- [ ] Fix tested in staging\n- [ ] Runbooks updated\n- [ ] Post-mortem scheduled',
     );

@@ -144,7 +144,9 @@ test('a breach reaches the security team with personal links; two of them approv
     expect(slackText('bob')).toEqual([]); // on-call hears nothing of the security team's question
 
     // Straight to Temporal, naming a security member: refused, nothing recorded.
-    await expect(h.executeUpdate(approveUpdate, { args: [{ by: 'ann', reason: 'cli' }] })).rejects.toThrow();
+    await expect(h.executeUpdate(approveUpdate, { args: [{ by: 'ann', reason: 'cli' }] })).rejects.toMatchObject({
+      cause: { message: expect.stringMatching(/must answer this with an authenticated decision/) },
+    });
 
     // The page: the question, the release with its images and whether it is known good, the containers now.
     const shown = await decide(annLink);

@@ -376,6 +376,7 @@ test('a rogue workflow schedules every host and orchestration activity, in plain
     pruneReleases: [pinned],
     missingImagesOf: [pinned, { release }],
     replaceWithRelease: [pinned, wave],
+    swapBehindIngress: [pinned, { release, label: release }],
     recreateFromRelease: [pinned, wave],
     verifyVolumeArchive: [pinned, release, victimVolume],
     restoreVolumeArchive: [pinned, release, victimVolume],

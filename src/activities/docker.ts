@@ -7,6 +7,7 @@ import type { ContainerSpec } from '../domain/release';
 import { badInput, dockerFailure, statusCodeOf } from './errors';
 import { heartbeating } from './heartbeat';
 import { COMPOSE_LABELS } from '../domain/compose';
+import { envValue } from '../domain/ingress';
 import { CreatePlan, createPlanFromSpec, LIFELINE_LABELS, specFromInspect, specHash } from './docker-specs';
 
 export interface ServiceState {
@@ -19,6 +20,8 @@ export interface ServiceState {
   exitCode?: number;
   image?: string;
   release?: string;
+  /** A service the ingress fronts: the port it listens on now (one of its two). */
+  port?: number;
 }
 
 /** A service and one of its containers (undefined: the service has none now). */
@@ -145,10 +148,17 @@ export function createDockerActivities(docker: Docker) {
     }
   }
 
-  function stateOf(service: string, container: string, c?: Docker.ContainerInspectInfo): ServiceState {
+  function stateOf(
+    service: string,
+    container: string,
+    c?: Docker.ContainerInspectInfo,
+    portEnv?: string,
+  ): ServiceState {
     if (!c) return { service, container, exists: false, running: false, status: 'missing', health: 'none' };
     const health = (c.State.Health?.Status ?? 'none') as ServiceState['health'];
+    const port = portEnv && Number(envValue(c.Config.Env ?? [], portEnv));
     return {
+      ...(port ? { port } : {}),
       service,
       container,
       exists: true,
@@ -268,7 +278,12 @@ export function createDockerActivities(docker: Docker) {
       const containers = await serviceContainers(stack);
       return Promise.all(
         containers.map(async (s) =>
-          stateOf(s.service, s.container ?? '(none)', s.container ? await inspectOrUndefined(s.container) : undefined),
+          stateOf(
+            s.service,
+            s.container ?? '(none)',
+            s.container ? await inspectOrUndefined(s.container) : undefined,
+            stack.ingress?.services[s.service]?.portEnv,
+          ),
         ),
       );
     },
@@ -366,6 +381,54 @@ export function createDockerActivities(docker: Docker) {
         );
       } finally {
         clearInterval(beat);
+      }
+    },
+
+    /**
+     * Runs `spec` under the name `as`, beside the container that holds the spec's own name (the gapless swap's
+     * target). Labelled as `spec` itself, so once renamed to its own name it is exactly what `recreate` makes.
+     * A retry finds the container it made and only starts it; a leftover of another release is replaced.
+     */
+    async startBeside(stack: string, spec: ContainerSpec, releaseId: string, as: string): Promise<RecreateOutcome> {
+      const [image, existing] = await Promise.all([imageOrUndefined(spec.image), inspectOrUndefined(as)]);
+      if (!image) throw badInput(`image ${spec.image} is not on this Docker engine`);
+      if (existing && isMade(spec, releaseId, image, existing)) {
+        if (!existing.State.Running) await startOne(as);
+        return 'unchanged';
+      }
+      if (existing) await removeOne(as);
+      const plan = createPlanFromSpec(spec, stack, releaseId);
+      try {
+        await docker.createContainer({ ...plan.options, name: as });
+      } catch (err) {
+        throw dockerFailure(`create ${as}`, err);
+      }
+      await connectAll(as, plan.connect);
+      await startOne(as);
+      return existing ? 'replaced' : 'created';
+    },
+
+    /** The container named `name`, and whether it is the one `spec` makes for `releaseId`. */
+    async madeOf(
+      name: string,
+      spec: ContainerSpec,
+      releaseId: string,
+    ): Promise<{ container: Docker.ContainerInspectInfo | undefined; made: boolean }> {
+      const [image, container] = await Promise.all([imageOrUndefined(spec.image), inspectOrUndefined(name)]);
+      return { container, made: Boolean(image && container && isMade(spec, releaseId, image, container)) };
+    },
+
+    /** Stops (with the grace period) and removes a container; gone already is done. */
+    async retire(name: string, graceSeconds: number): Promise<void> {
+      await stopOne(name, graceSeconds);
+      await removeOne(name);
+    },
+
+    async renameContainer(from: string, to: string): Promise<void> {
+      try {
+        await docker.getContainer(from).rename({ name: to });
+      } catch (err) {
+        throw dockerFailure(`rename ${from} to ${to}`, err);
       }
     },
 

@@ -4,6 +4,7 @@ import type { AxiosInstance } from 'axios';
 import type { ResolvedStack } from '../domain/config';
 import { CheckResult, evaluateMetric, evaluateSmokeTest, jsonPathGet, matchErrorLines } from '../domain/smoke';
 import type { DockerActivities, ServiceState } from './docker';
+import { onPort } from '../domain/ingress';
 
 export interface HealthWaitOptions {
   timeoutSeconds: number;
@@ -42,7 +43,9 @@ export function createHealthActivities(deps: { docker: DockerActivities; http: A
     const states = await docker.inspectStack(stack);
     return Promise.all(
       states.map(async (s) => {
-        const url = stack.services.find((x) => x.name === s.service)?.healthUrl;
+        const configured = stack.services.find((x) => x.name === s.service)?.healthUrl;
+        // Behind an ingress a service listens on one of two ports in turn: probe the one it is on.
+        const url = configured && s.port ? onPort(configured, s.port) : configured;
         // The HTTP probe sees health before Docker's healthcheck interval comes round, and sees flapping
         // between two of Docker's checks; Docker's "unhealthy" always wins.
         const probeOk = s.running && url && s.health !== 'unhealthy' ? await probe(url, 1000) : undefined;
@@ -58,7 +61,7 @@ export function createHealthActivities(deps: { docker: DockerActivities; http: A
       return {
         ...stack,
         project: stack.blueGreen!.blue.project,
-        services: blue.map((c) => ({ name: c.service || c.name, container: c.name, appImage: true })),
+        services: blue.map((c) => ({ name: c.service || c.name, container: c.name, appImage: true, stopFirst: false })),
       };
     }
     const only = opts.services;

@@ -14,6 +14,7 @@ import { createHealthActivities } from './health';
 import { createHostMachineActivities } from './host';
 import { createIncidentNoteActivities } from './incident-notes';
 import { createIngressActivities } from './ingress';
+import { createGaplessSwap } from './gapless-swap';
 import { createNotifyActivities } from './notify';
 import { createDecisionProofActivities } from './decision-proofs';
 import { createPeopleActivities } from './people';
@@ -34,12 +35,14 @@ export function createHostActivities(deps: { docker: Docker; host: string; http:
   const restores = createReleaseRestoreActivities({ docker, volumes, releases });
   const evidence = createEvidenceActivities({ docker: deps.docker, dockerActivities: docker });
   const machine = createHostMachineActivities();
+  const ingress = createIngressActivities({ docker: deps.docker, dockerActivities: docker });
   return {
     ...releases,
     ...restores,
     ...health,
     ...createRollbackPreparation({ releases, health }),
-    ...createIngressActivities({ docker: deps.docker, dockerActivities: docker }),
+    switchNginxUpstream: ingress.switchNginxUpstream,
+    swapBehindIngress: createGaplessSwap({ docker, ingress, releases, http: deps.http }).swapBehindIngress,
     collectEvidence: evidence.collectEvidence,
     snapshotVolumes: volumes.snapshotVolumes,
     diskFree: machine.diskFree,

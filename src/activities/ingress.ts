@@ -39,42 +39,52 @@ export function createIngressActivities(deps: { docker: Docker; dockerActivities
       .map((l) => l.trim().split(/\s+/)[0]);
   }
 
+  /**
+   * Makes nginx in `container` serve `wanted` as `file`: writes it, checks the config with `nginx -t`, reloads
+   * (`nginx -s reload`), and waits for the old workers to finish their requests and exit (the drain). A config
+   * nginx refuses is put back as it was, so traffic keeps flowing. Already served: nothing is done.
+   */
+  async function applyUpstream(
+    container: string,
+    file: string,
+    wanted: string,
+    configFile = '/etc/nginx/nginx.conf',
+  ): Promise<{ changed: boolean }> {
+    const current = await exec(container, ['/bin/cat', file]);
+    // What the running nginx serves is what was last reloaded, recorded beside the file; the file alone
+    // can say "new" while nginx still serves the old (a retry after the write, before the reload).
+    const loaded = await exec(container, ['/bin/cat', `${file}${LOADED_SUFFIX}`]);
+    if (loaded.exitCode === 0 && loaded.output === wanted && current.output === wanted) return { changed: false };
+    if (current.output !== wanted) await writeFile(container, file, wanted);
+    const test = await exec(container, ['/usr/sbin/nginx', '-t', '-c', configFile]);
+    if (test.exitCode !== 0) {
+      if (current.exitCode === 0) await writeFile(container, file, current.output);
+      throw ApplicationFailure.nonRetryable(`nginx refused the new upstream: ${test.output.trim()}`, 'BadInput');
+    }
+    const before = await workerPids(container);
+    const reload = await exec(container, ['/usr/sbin/nginx', '-s', 'reload', '-c', configFile]);
+    if (reload.exitCode !== 0)
+      throw ApplicationFailure.create({
+        message: `nginx -s reload failed: ${reload.output.trim()}`,
+        type: 'ReloadFailed',
+      });
+    await writeFile(container, `${file}${LOADED_SUFFIX}`, wanted);
+    // `nginx -s reload` only signals the master; until the old workers are gone they may still proxy to
+    // the old upstream. Wait (bounded) for them to go: then no request reaches the old servers any more.
+    for (let i = 0; i < 100 && (await workerPids(container)).some((p) => before.includes(p)); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return { changed: true };
+  }
+
   return {
-    /**
-     * Points the stack's nginx upstream at blue's servers: writes the upstream file, checks the config with
-     * `nginx -t`, and reloads (`nginx -s reload`). A config nginx refuses is put back as it was, so traffic keeps flowing.
-     */
+    applyUpstream,
+    /** Points the stack's nginx upstream at blue's servers. */
     async switchNginxUpstream(stack: ResolvedStack): Promise<{ changed: boolean }> {
       const bg = stack.blueGreen;
       if (!bg)
         throw ApplicationFailure.nonRetryable(`stack ${stack.name} has no blueGreen section in its config`, 'BadInput');
-      const { nginxContainer: container, upstreamFile: file } = bg;
-      const wanted = nginxUpstream(bg.upstreamName, bg.blue.servers);
-      const current = await exec(container, ['/bin/cat', file]);
-      // What the running nginx serves is what was last reloaded, recorded beside the file; the file alone
-      // can say "blue" while nginx still serves green (a retry after the write, before the reload).
-      const loaded = await exec(container, ['/bin/cat', `${file}${LOADED_SUFFIX}`]);
-      if (loaded.exitCode === 0 && loaded.output === wanted && current.output === wanted) return { changed: false };
-      if (current.output !== wanted) await writeFile(container, file, wanted);
-      const test = await exec(container, ['/usr/sbin/nginx', '-t', '-c', '/etc/nginx/nginx.conf']);
-      if (test.exitCode !== 0) {
-        if (current.exitCode === 0) await writeFile(container, file, current.output);
-        throw ApplicationFailure.nonRetryable(`nginx refused the new upstream: ${test.output.trim()}`, 'BadInput');
-      }
-      const before = await workerPids(container);
-      const reload = await exec(container, ['/usr/sbin/nginx', '-s', 'reload', '-c', '/etc/nginx/nginx.conf']);
-      if (reload.exitCode !== 0)
-        throw ApplicationFailure.create({
-          message: `nginx -s reload failed: ${reload.output.trim()}`,
-          type: 'ReloadFailed',
-        });
-      await writeFile(container, `${file}${LOADED_SUFFIX}`, wanted);
-      // `nginx -s reload` only signals the master; until the old workers are gone they may still proxy to
-      // the old upstream. Wait (bounded) for them to go, so verification sees the new routing only.
-      for (let i = 0; i < 100 && (await workerPids(container)).some((p) => before.includes(p)); i++) {
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      return { changed: true };
+      return applyUpstream(bg.nginxContainer, bg.upstreamFile, nginxUpstream(bg.upstreamName, bg.blue.servers));
     },
   };
 }

@@ -71,6 +71,8 @@ export async function sendDecision(client: Client, key: string, d: PersonDecisio
     nonce: d.nonce ?? newNonce(),
     expiresAt: now + PROOF_SECONDS * 1000,
     via: d.via,
+    action: UPDATE_OF[d.action].name,
+    ...(d.releaseId ? { releaseId: d.releaseId } : {}),
   });
   const input: DecisionInput = { by: d.person, proof };
   if (d.reason?.trim()) input.reason = d.reason.trim();

@@ -49,6 +49,15 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: MAX_PASS_CHARS },
     logger: {
       level: deps.logLevel ?? 'info',
+      // A decision link's pass is a credential: its URL is logged without it.
+      serializers: {
+        req: (req: { method: string; url: string; hostname?: string; ip?: string }) => ({
+          method: req.method,
+          url: req.url.replace(/^\/decide\/[^/?#]+/, '/decide/<pass>'),
+          hostname: req.hostname,
+          remoteAddress: req.ip,
+        }),
+      },
       // Credentials never reach the logs.
       redact: [
         'req.headers.authorization',

@@ -22,6 +22,9 @@ const passSchema = z.strictObject({
   expiresAt: z.number().int().positive(),
   /** How the person was authenticated: the link sent to them, or their personal API token. */
   via: z.enum(['link', 'api']),
+  /** A proof's answer (the update's name) and release: what the person chose, sealed with who they are. */
+  action: z.string().max(40).optional(),
+  releaseId: z.string().max(200).optional(),
 });
 export type DecisionPass = z.infer<typeof passSchema>;
 

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { configSchema, describeConfigIssues, LifelineConfig } from '../domain/config';
 import { ConfigError } from './config-error';
-import { unreachableAudiences } from '../domain/people';
+import { twoPersonShortfalls, unreachableAudiences } from '../domain/people';
+import { ingressProblems } from '../domain/ingress';
 import { readEnv } from './env';
 
 export const DEFAULT_CONFIG_FILE = 'lifeline.yaml';
@@ -39,6 +40,13 @@ function parseConfig(file: string, text: string): LifelineConfig {
     throw new ConfigError(
       `invalid config ${file}:\n${unreached.map((a) => `  people: nobody has the role "${a}" (and no escalation level of that name has contacts): a question for it would reach no one`).join('\n')}`,
     );
+  const misfits = Object.entries(parsed.data.stacks).flatMap(([name, s]) =>
+    ingressProblems(s.ingress, s.services).map((m) => `  stacks.${name}.${m}`),
+  );
+  if (misfits.length) throw new ConfigError(`invalid config ${file}:\n${misfits.join('\n')}`);
+  const alone = twoPersonShortfalls(parsed.data.people, parsed.data.decisions.twoPeople);
+  if (alone.length)
+    throw new ConfigError(`invalid config ${file}:\n${alone.map((m) => `  decisions.twoPeople: ${m}`).join('\n')}`);
   const base = path.dirname(file);
   const config = parsed.data;
   config.dataDir = path.resolve(base, readEnv().LIFELINE_DATA_DIR ?? config.dataDir);

@@ -3,6 +3,7 @@ import safeRegex from 'safe-regex2';
 import { z } from 'zod';
 import { environmentSchema, serviceNameSchema, stackNameSchema } from './names';
 import { nearestName } from './nearest-name';
+import { ingressSchema } from './ingress';
 import { DecisionSettings, decisionSettingsSchema, Person, personSchema } from './people';
 
 const seconds = z.number().nonnegative();
@@ -59,6 +60,8 @@ export const serviceSchema = z.strictObject({
   healthUrl: loopbackUrl.optional(),
   /** Whether `deploy --image-tag` and image-tag rollback change this service's image. */
   appImage: z.boolean().default(true),
+  /** It cannot run twice (a lock, a singleton worker, a host port the ingress does not front): swapped stop-first, alone. */
+  stopFirst: z.boolean().default(false),
 });
 
 export const timeoutsSchema = z.strictObject({
@@ -129,6 +132,8 @@ export const stackSchema = z.strictObject({
     ])
     .optional(),
   blueGreen: blueGreenSchema.optional(),
+  /** The nginx in front of the services: every release rollback then swaps without dropping a request. */
+  ingress: ingressSchema.optional(),
   /** The environment it serves; a remote trigger naming another is refused. */
   environment: environmentSchema.default('production'),
   emergency: emergencySchema.default({}),
@@ -294,6 +299,7 @@ export function resolveStack(config: LifelineConfig, name: string): ResolvedStac
       container: v.container,
       healthUrl: v.healthUrl,
       appImage: v.appImage,
+      stopFirst: v.stopFirst,
     })),
     configFiles: s.configFiles,
     volumes: s.volumes,
@@ -306,6 +312,7 @@ export function resolveStack(config: LifelineConfig, name: string): ResolvedStac
     prometheus: s.prometheus,
     integrityCheck: s.integrityCheck,
     blueGreen: s.blueGreen,
+    ingress: s.ingress,
     environment: s.environment,
     emergency: s.emergency,
     timeouts: s.timeouts,

@@ -54,6 +54,25 @@ export function unreachableAudiences(
 /** The decisions that may need two different people to approve (ROLLBACK_PROCEDURES.md: the breach, the prune). */
 export const TWO_PERSON_DECISIONS = ['breach approval', 'volume prune'] as const;
 
+/** The audience each two-person decision is asked of. */
+const TWO_PERSON_AUDIENCE: Record<(typeof TWO_PERSON_DECISIONS)[number], string> = {
+  'breach approval': 'security team',
+  'volume prune': 'senior ops',
+};
+
+/** A two-person decision needs two people who may make it: else it could be made by one name twice, or never. */
+export function twoPersonShortfalls(
+  people: readonly Person[],
+  decisions: readonly (typeof TWO_PERSON_DECISIONS)[number][],
+): string[] {
+  return decisions.flatMap((d) => {
+    const holders = peopleIn(people, TWO_PERSON_AUDIENCE[d]).length;
+    return holders >= 2
+      ? []
+      : [`${d} needs two different people, but ${holders} hold the role "${TWO_PERSON_AUDIENCE[d]}"`];
+  });
+}
+
 export const decisionSettingsSchema = z.strictObject({
   /** How long a decision link is good for when its question has no deadline of its own. */
   linkTtlSeconds: z

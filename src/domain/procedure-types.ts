@@ -32,6 +32,8 @@ export interface PendingDecision {
   approvalsNeeded?: number;
   /** Who approved so far, while more approvals are needed. */
   approvedBy?: string[];
+  /** The release the first of several approvals was for: the others must name it too. */
+  approvedRelease?: string;
 }
 
 export interface ReleaseOption {

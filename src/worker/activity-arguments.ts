@@ -103,6 +103,7 @@ export function activityArgumentSchemas(stacks: PinnedStacks): ActivityArgumentS
     pruneReleases: only,
     missingImagesOf: z.tuple([stack, source]),
     replaceWithRelease: z.tuple([stack, wave]),
+    swapBehindIngress: z.tuple([stack, source.extend({ label }).strict()]),
     recreateFromRelease: z.tuple([stack, wave]),
     verifyVolumeArchive: z.tuple([stack, releaseIdSchema, volume]),
     restoreVolumeArchive: z.tuple([stack, releaseIdSchema, volume]),

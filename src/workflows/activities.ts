@@ -35,12 +35,19 @@ type Heartbeating =
   | 'pruneVolumes'
   // These two heartbeat while they archive volumes: `releaseRecorder` picks their stub.
   | 'recordRelease'
-  | 'prepareRollback';
+  | 'prepareRollback'
+  // Starts the target beside the running version, waits for its health, switches the ingress and drains.
+  | 'swapBehindIngress';
 
 /** Host activities reachable through `hostActivities`: all but those only a caller can give a length to. */
 type HostActivityStubs = Omit<
   HostActivities,
-  'waitForStackHealthy' | 'snapshotVolumes' | 'restoreVolumeArchive' | 'verifyVolumeArchive' | 'runHostCommand'
+  | 'waitForStackHealthy'
+  | 'snapshotVolumes'
+  | 'restoreVolumeArchive'
+  | 'verifyVolumeArchive'
+  | 'runHostCommand'
+  | 'swapBehindIngress'
 >;
 
 /** The bounds of a host activity reached through `hostActivities`; any not named here is short and silent. */

@@ -24,6 +24,7 @@ import type {
   ReleaseOption,
 } from '../domain/procedure-types';
 import type { ReleaseSummary } from '../domain/release';
+import type { DecisionPass } from '../codec/decision-passes';
 import { mayAnswer, roleRequired } from '../domain/audiences';
 import { decisionChecks } from './activities';
 import { messageOf } from './steps/messages';
@@ -185,16 +186,16 @@ export class Procedure {
       update,
       async (input) => {
         const question = this.state.pending!; // the validator made sure one of this kind waits
-        const pass = input.proof ? await this.openProof(input, question) : undefined;
-        // Another answer may have landed while the proof was checked: this one is then refused, as a second.
-        this.refuseUnlessOpen(update.name, kind, input, approved);
-        if (pass && this.usedPasses.has(pass.nonce))
-          throw ApplicationFailure.create({
-            message: 'this link was already used',
-            type: 'Refused',
-            nonRetryable: true,
-          });
-        if (pass) this.usedPasses.add(pass.nonce);
+        let pass: DecisionPass | undefined;
+        if (input.proof) {
+          pass = await this.openProof(input, question, update.name);
+          // Good once, even if refused below; and the question may have moved on while the proof was checked.
+          if (this.usedPasses.has(pass.nonce)) throw refused('this link was already used');
+          this.usedPasses.add(pass.nonce);
+          if (this.state.pending?.id !== question.id)
+            throw refused('the question was closed while this answer was checked');
+          this.refuseUnlessOpen(update.name, kind, input, approved);
+        }
         const decision: Decision = {
           kind,
           by: input.by,
@@ -209,6 +210,7 @@ export class Procedure {
         const needed = question.approvalsNeeded ?? 1;
         if (approved && needed > 1) {
           question.approvedBy = [...(question.approvedBy ?? []), input.by];
+          question.approvedRelease ??= input.releaseId ?? question.options?.[0];
           if (question.approvedBy.length < needed) {
             this.record(`approval ${question.approvedBy.length} of ${needed} by ${input.by}`, decision.reason);
             return decision;
@@ -251,6 +253,12 @@ export class Procedure {
     }
     if (approved && pending.approvedBy?.includes(input.by))
       throw new Error(`${input.by} has approved already; the next approval must come from someone else`);
+    // Every approval of a two-person decision is for the same release: the first one's.
+    const release = input.releaseId ?? pending.options?.[0];
+    if (approved && pending.approvedRelease !== undefined && release !== pending.approvedRelease)
+      throw new Error(
+        `${pending.approvedBy?.join(', ')} approved release ${pending.approvedRelease}; a second approval must be for it too`,
+      );
     const people = this.people?.people ?? [];
     if (!roleRequired(people, pending.waitingFor)) return;
     // Someone holds the role: only they may answer, and only as the API vouches for them.
@@ -264,9 +272,9 @@ export class Procedure {
   }
 
   /** The API's proof for `input`, checked by this worker's decision key: for this question and this person. */
-  private async openProof(input: DecisionInput, question: PendingDecision) {
+  private async openProof(input: DecisionInput, question: PendingDecision, action: string): Promise<DecisionPass> {
     if (!this.people) throw refused('this procedure takes no authenticated decisions');
-    let pass;
+    let pass: DecisionPass;
     try {
       pass = await decisionChecks.openDecisionProof(this.people.stack, input.proof!);
     } catch (err) {
@@ -274,6 +282,9 @@ export class Procedure {
     }
     if (pass.questionId !== question.id) throw refused('the link is for an earlier question, which is closed');
     if (pass.person !== input.by) throw refused(`the proof names ${pass.person}, not ${input.by}`);
+    // What the person chose is sealed too: a proof read from a history cannot carry another answer.
+    if (pass.action !== action || (pass.releaseId ?? undefined) !== input.releaseId)
+      throw refused('the proof was made for another answer');
     return pass;
   }
 

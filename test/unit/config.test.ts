@@ -111,3 +111,60 @@ test('with people configured, an escalation level or a question nobody can hear 
     }),
   ).toThrow(/contains PAGERDUTY/);
 });
+
+test('a two-person decision needs two people holding its role; an ingress fronts only services it may run twice', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'two-'));
+  const file = path.join(dir, 'lifeline.yaml');
+  const slack = { kind: 'slack', url: 'https://hooks.slack.com/services/T/B/x' };
+  const person = (name: string, roles: string[]) => ({ name, roles, channels: [slack] });
+  const write = (extra: object) =>
+    writeFileSync(
+      file,
+      stringify({
+        stacks: { shop: { services: { web: {} } } },
+        people: [
+          person('ann', [
+            'on-call engineer',
+            'senior ops',
+            'infrastructure team',
+            'CTO / VP Engineering',
+            'security team',
+          ]),
+        ],
+        ...extra,
+      }),
+    );
+  write({ decisions: { twoPeople: ['breach approval'] } });
+  expect(() => loadConfig(file)).toThrow(
+    'decisions.twoPeople: breach approval needs two different people, but 1 hold the role "security team"',
+  );
+  write({
+    decisions: { twoPeople: ['breach approval'] },
+    people: [
+      person('ann', ['on-call engineer', 'senior ops', 'infrastructure team', 'CTO / VP Engineering', 'security team']),
+      person('cat', ['security team']),
+    ],
+  });
+  expect(loadConfig(file).decisions.twoPeople).toEqual(['breach approval']);
+  writeFileSync(
+    file,
+    stringify({
+      stacks: {
+        shop: {
+          services: { web: {}, queue: { stopFirst: true } },
+          ingress: {
+            container: 'nginx',
+            services: {
+              web: { upstream: 'web', ports: [8001, 8002] },
+              queue: { upstream: 'q', ports: [8003, 8004] },
+              ghost: { upstream: 'g', ports: [8005, 8006] },
+            },
+          },
+        },
+      },
+    }),
+  );
+  expect(() => loadConfig(file)).toThrow(
+    /stacks\.shop\.ingress\.services\.queue: declared stopFirst[\s\S]*stacks\.shop\.ingress\.services\.ghost: not one of the stack's services/,
+  );
+});

@@ -9,6 +9,8 @@ import type { Procedure } from '../procedure-state';
 
 /** The step that stops the current version and starts the target's first wave (the whole stack, without depends_on). */
 export const SWAP_STEP = 'stop current version, start target version';
+/** The swap behind an ingress: nothing stops before the target serves. */
+export const GAPLESS_SWAP_STEP = 'start target version beside the running one, switch the ingress, stop the old';
 
 const failMissing = (p: Procedure, stack: ResolvedStack, missing: string[]) => {
   if (missing.length)
@@ -117,6 +119,18 @@ export async function replaceStack(
     const configOf = opts.configOf;
     if (configOf?.configFiles.length)
       await p.step('restore previous config', () => docker.restoreConfigFiles(stack, configOf.id));
+    if (stack.ingress) {
+      // Behind an ingress no request is dropped: the target starts beside the running version (one activity, so a
+      // worker lost at any step is retried from what exists), long enough for the health waits and the stops.
+      const seconds = healthSeconds * waves.length + stack.timeouts.stopGraceSeconds * 2 + 60;
+      const swapped = await p.step(GAPLESS_SWAP_STEP, () =>
+        longHostActivities(stack, seconds).swapBehindIngress(stack, source),
+      );
+      p.record('swapped', swapped.map((s) => `${s.service}: ${s.how}${s.port ? ` (port ${s.port})` : ''}`).join(', '));
+      p.tick('Rollback initiated');
+      p.tick('Services restarted');
+      return;
+    }
     await p.step(SWAP_STEP, () => docker.replaceWithRelease(stack, waveOf(first ?? { specs: [] })));
     p.tick('Rollback initiated');
     if (rest.length)
