@@ -6,12 +6,14 @@ import { capacity } from './capacity';
 import { concurrency } from './concurrency';
 import { crashRecovery } from './crash-recovery';
 import { recoveryTime } from './recovery-time';
+import { rollbackUnderLoad } from './rollback-under-load';
 import { google, temporal } from '@temporalio/proto';
 import { benchStack, setUp } from './lib';
 import { benchWorker } from './processes';
 
 const ALL = {
   'recovery-time': recoveryTime,
+  'rollback-under-load': rollbackUnderLoad,
   'alert-to-healthy': alertToHealthy,
   'alert-ingestion': alertIngestion,
   'backup-throughput': backupThroughput,

@@ -104,6 +104,8 @@ export function benchStack(
   host = env.host,
   /** Top-level config (escalation, notifications) the stack resolves with. */
   top: object = {},
+  /** More of the stack's own config (an ingress, smoke tests). */
+  own: object = {},
 ): ResolvedStack {
   const services = ports.map((_, i) => `svc${i}`);
   benchStackInputs[name] = {
@@ -116,6 +118,7 @@ export function benchStack(
       postRollbackMonitorSeconds: 0,
       ...timeouts,
     },
+    ...own,
   };
   const config = configSchema.parse({ ...top, dataDir: env.dataDir, stacks: benchStackInputs });
   writeFileSync(BENCH_CONFIG_FILE, stringify({ ...top, dataDir: env.dataDir, stacks: benchStackInputs }));
@@ -254,7 +257,7 @@ export const breakStacks = (env: BenchEnv, stacks: ResolvedStack[]) =>
   Promise.all(stacks.map((s) => upFixtureStack(env.docker, s, BAD, {}, BENCH_FIXTURE)));
 
 /** The service on 127.0.0.1:`port` runs `tag` and is ready (the fixture's /status/ says both). */
-async function answersOn(port: number, tag: string): Promise<boolean> {
+export async function answersOn(port: number, tag: string): Promise<boolean> {
   return axios.get(`http://127.0.0.1:${port}/status/`, { timeout: 500, validateStatus: () => true }).then(
     (r) => r.status === 200 && r.data?.version === tag && r.data?.overall_ready === true,
     () => false,

@@ -6,6 +6,8 @@
  * complete set serving, and the next worker finishes the swap, still without a failed request.
  */
 import axios from 'axios';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Agent } from 'node:http';
 import type { WorkflowHandle } from '@temporalio/client';
 import { removeFixtureStack, upFixtureStack, upNginx } from '../src/fixtures/stack';
@@ -13,6 +15,7 @@ import type { ResolvedStack } from '../src/domain/config';
 import { progressQuery } from '../src/workflows/definitions';
 import { createTestEnv, FAST_TIMEOUTS, TestEnv } from './harness/env';
 import { recordGoodRelease } from './harness/releases';
+import { startApi } from './harness/api';
 import { waitFor } from './harness/waits';
 import { spawnWorker, WorkerProcess } from './harness/worker-process';
 
@@ -174,6 +177,43 @@ test('a quick rollback under load behind nginx drops no request; the stop-first 
   );
   const singleton = await env.docker.getContainer(`${stack.project}-worker-1`).inspect();
   expect(singleton.Config.Labels['lifeline.release']).toBe(good.id);
+
+  // The incident report: the recovery phases against the RTO, as a table and as a chart beside it.
+  const { postActionsWorkflowId } = (await h.result()) as { postActionsWorkflowId: string };
+  const { reportPath } = (await env.client.workflow.getHandle(postActionsWorkflowId).result()) as {
+    reportPath: string;
+  };
+  const report = readFileSync(reportPath, 'utf8');
+  const row = (phase: string) => Number(new RegExp(`\\| ${phase} \\| \\S+ \\| ([\\d.]+) s \\|`).exec(report)?.[1]);
+  for (const phase of ['swap', 'healthy', 'verified']) expect(row(phase)).toBeGreaterThanOrEqual(0);
+  expect(report).toMatch(/Time to healthy: [\d.]+ s, within the RTO of 180 s\./);
+  const chart = readFileSync(reportPath.replace(/\.md$/, '.recovery.svg'), 'utf8');
+  expect(report).toContain(`![Recovery timeline](${path.basename(reportPath).replace(/\.md$/, '.recovery.svg')})`);
+  expect(chart.startsWith('<svg')).toBe(true);
+  for (const label of ['swap', 'healthy', 'verified', 'RTO 180 s']) expect(chart).toContain(label);
+  // The swap's duration is the swap activity's, as the server's history timed it.
+  const events = (await h.fetchHistory()).events ?? [];
+  const scheduled = events.find(
+    (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'swapBehindIngress',
+  );
+  const completed = events.find(
+    (e) => e.activityTaskCompletedEventAttributes?.scheduledEventId?.toString() === scheduled?.eventId?.toString(),
+  );
+  const seconds = (e: typeof scheduled) => Number(e!.eventTime!.seconds) + (e!.eventTime!.nanos ?? 0) / 1e9;
+  const activitySeconds = seconds(completed) - seconds(scheduled);
+  expect(Math.abs(row('swap') - activitySeconds)).toBeLessThan(1);
+
+  // And /metrics has the time to healthy, per stack and procedure.
+  const api = await startApi(env, { [NAME]: { host: env.host, services: { godot: {}, api: {}, worker: {} } } });
+  try {
+    const metrics = (await axios.get(`${api.url}/metrics`)).data as string;
+    const count = /lifeline_time_to_healthy_seconds_count\{stack="gapless",procedure="quick-rollback"\} (\d+)/.exec(
+      metrics,
+    );
+    expect(Number(count?.[1])).toBe(1);
+  } finally {
+    await api.close();
+  }
 });
 
 test('a specific-version rollback under load behind nginx drops no request', async () => {

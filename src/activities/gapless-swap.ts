@@ -63,7 +63,8 @@ export function createGaplessSwap(deps: {
     const health = container.State.Health?.Status;
     if (health === 'unhealthy') return `${name} is unhealthy`;
     const url = stack.services.find((s) => s.name === spec.service)?.healthUrl;
-    if (url) return (await probe(onPort(url, port))) && health !== 'starting' ? 'healthy' : 'starting';
+    // As the stack's health wait judges it: the HTTP probe sees health before Docker's interval comes round.
+    if (url) return (await probe(onPort(url, port))) ? 'healthy' : 'starting';
     return !health || health === 'healthy' ? 'healthy' : 'starting';
   }
 

@@ -3,6 +3,9 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { AxiosInstance } from 'axios';
 import path from 'node:path';
 import type { ResolvedStack } from '../domain/config';
+import { recoveryOf } from '../domain/recovery';
+import { recoveryChart } from './recovery-chart';
+import { appendRecovery } from '../store/recoveries';
 import { renderIncidentReport, IncidentReport } from '../domain/incident';
 import { privateDir, writeFileAtomic } from '../store/files';
 import { incidentReportFile } from './incident-notes';
@@ -69,7 +72,18 @@ export function createNotifyActivities(deps: { http: AxiosInstance; githubToken?
     async writeIncidentReport(stack: ResolvedStack, report: IncidentReport): Promise<string> {
       const file = incidentReportFile(stack.dataDir, stack.name, report.workflowId);
       await privateDir(path.dirname(file));
-      await writeFileAtomic(file, renderIncidentReport(report));
+      const recovery = recoveryOf(report.timeline);
+      const chart = recovery?.phases.length ? file.replace(/\.md$/, '.recovery.svg') : undefined;
+      if (chart && recovery) await writeFileAtomic(chart, recoveryChart(recovery));
+      if (recovery?.toHealthyMs !== undefined)
+        appendRecovery(stack.dataDir, {
+          workflowId: report.workflowId,
+          stack: stack.name,
+          procedure: report.procedure,
+          toHealthySeconds: recovery.toHealthyMs / 1000,
+          at: new Date().toISOString(),
+        });
+      await writeFileAtomic(file, renderIncidentReport(report, chart && path.basename(chart)));
       return file;
     },
 

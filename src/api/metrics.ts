@@ -1,5 +1,6 @@
 /** Prometheus metrics of the API. */
-import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { readRecoveries } from '../store/recoveries';
 
 export class ApiMetrics {
   readonly registry = new Registry();
@@ -32,7 +33,29 @@ export class ApiMetrics {
     registers: [this.registry],
   });
 
-  constructor() {
+  /** Read from the recoveries the workers record (<dataDir>/recoveries.jsonl) each time /metrics is scraped. */
+  readonly timeToHealthy: Histogram<'stack' | 'procedure'>;
+
+  constructor(dataDir?: string) {
     collectDefaultMetrics({ register: this.registry });
+    let offset = 0;
+    const seen = new Set<string>();
+    this.timeToHealthy = new Histogram({
+      name: 'lifeline_time_to_healthy_seconds',
+      help: 'From the incident (alert or request) to a healthy stack, per stack and procedure (runbook RTO: 180 s)',
+      labelNames: ['stack', 'procedure'],
+      buckets: [5, 10, 30, 60, 120, 180, 300, 600, 1800],
+      registers: [this.registry],
+      collect() {
+        if (!dataDir) return;
+        const read = readRecoveries(dataDir, offset);
+        offset = read.offset;
+        for (const r of read.records) {
+          if (seen.has(r.workflowId)) continue; // a retried report wrote it again
+          seen.add(r.workflowId);
+          this.observe({ stack: r.stack, procedure: r.procedure }, r.toHealthySeconds);
+        }
+      },
+    });
   }
 }

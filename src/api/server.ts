@@ -67,7 +67,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     },
   });
   enforceAccess(app);
-  const metrics = new ApiMetrics();
+  const metrics = new ApiMetrics(deps.config.dataDir);
   if (deps.docker)
     registerContainerMetrics(metrics.registry, deps.docker, deps.config, (err) =>
       app.log.warn({ err }, 'container metrics unavailable'),

@@ -1,6 +1,7 @@
 /** Follows a running procedure through its progress query: steps as they happen, elapsed time, pending decisions. */
 import type { WorkflowHandle } from '@temporalio/client';
 import type { MonitoringWindow, ProcedureProgress } from '../domain/procedure-types';
+import { recoveryLine, recoveryOf } from '../domain/recovery';
 import { monitoringWindowQuery, progressQuery } from '../workflows/definitions';
 import { colour, Output, shown } from './output';
 
@@ -61,9 +62,11 @@ export async function follow<T>(
   });
   const elapsed = () => colour.dim(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s]`);
   let lastWindow = '';
+  let last: ProcedureProgress | undefined;
   const printNew = async () => {
     if (opts.quiet) return;
     const p = await readProgress(handle);
+    last = p ?? last;
     if (p) {
       for (; printed < p.timeline.length; printed++) {
         const e = p.timeline[printed];
@@ -86,5 +89,8 @@ export async function follow<T>(
     await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, POLL_MS))]);
   }
   await printNew();
+  // How long each phase of the recovery took, against the RTO.
+  const recovery = last && recoveryOf(last.timeline);
+  if (recovery?.phases.length) out.info(`${elapsed()} phases: ${recoveryLine(recovery)}`);
   return result as Promise<T>;
 }

@@ -1,6 +1,7 @@
 /** The incident report's content and its Markdown rendering. */
 import { ChecklistEntry, ChecklistItem, renderChecklist } from './checklist';
 import type { Decision, HoldRequest } from './procedure-types';
+import { recoveryOf, recoveryTable } from './recovery';
 
 export interface TimelineEntry {
   at: string;
@@ -45,7 +46,8 @@ export const oneLine = (s: string | undefined): string => (s ?? '').replace(LINE
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const LINE_BREAKING = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
 
-export function renderIncidentReport(raw: IncidentReport): string {
+/** `chart`: the file name of the recovery chart beside the report, when one was drawn. */
+export function renderIncidentReport(raw: IncidentReport, chart?: string): string {
   const r = {
     ...raw,
     reason: oneLine(raw.reason),
@@ -53,6 +55,7 @@ export function renderIncidentReport(raw: IncidentReport): string {
     fromRelease: raw.fromRelease && oneLine(raw.fromRelease),
     toRelease: raw.toRelease && oneLine(raw.toRelease),
   };
+  const recovery = recoveryOf(r.timeline);
   const timeline = r.timeline
     .map((t) => `- ${oneLine(t.at)} ${oneLine(t.step)}${t.detail ? `: ${oneLine(t.detail)}` : ''}`)
     .join('\n');
@@ -84,6 +87,10 @@ export function renderIncidentReport(raw: IncidentReport): string {
       : []),
     `- Release moved from: ${r.fromRelease ?? 'unknown'}`,
     `- Release moved to: ${r.toRelease ?? 'unknown'}`,
+    '',
+    '## Recovery time',
+    recovery ? recoveryTable(recovery) : '- (no timeline)',
+    ...(chart ? ['', `![Recovery timeline](${chart})`] : []),
     '',
     '## Timeline',
     timeline || '- (empty)',
