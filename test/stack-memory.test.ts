@@ -18,7 +18,7 @@ import {
   progressQuery,
 } from '../src/workflows/definitions';
 import { lifeline } from './harness/cli';
-import { createTestEnv, harnessState, TestEnv } from './harness/env';
+import { createTestEnv, FAST_TIMEOUTS, harnessState, TestEnv } from './harness/env';
 import { recordGoodRelease } from './harness/releases';
 import { startRecorder } from './harness/recorder';
 import { waitFor, waitForPending } from './harness/waits';
@@ -152,7 +152,11 @@ test('backup, quick rollback, forced quick rollback: never back to the state it 
 });
 
 test('a rollback aborted in its verification window leaves the state it left marked: the next quick rollback skips it', async () => {
-  const stack = env.stack('memabort', { ports: [16421, 16422] });
+  // A verification window long enough that the abort always lands inside it, on a loaded machine too.
+  const stack = env.stack('memabort', {
+    ports: [16421, 16422],
+    config: { timeouts: { ...FAST_TIMEOUTS, monitorSeconds: 30 } },
+  });
   try {
     const good = await recordGoodRelease(env, stack);
     await upFixtureStack(env.docker, stack, 'v2.5.0');
