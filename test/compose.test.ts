@@ -28,7 +28,7 @@ test('docker-compose config accepts docker-compose.yml', async () => {
     'temporal-schema',
     'temporal-ui',
   ]);
-  // The topology of README "Scaling out": split Temporal services, replicas where they are safe, one host worker.
+  // The topology of docs/SCALING-OUT.md: split Temporal services, replicas where they are safe, one host worker.
   expect(services['temporal-frontend'].environment.SERVICES).toBe('frontend');
   expect(services['temporal-backend'].environment.SERVICES).toBe('history:matching:worker');
   expect(services['lifeline-orchestration'].deploy?.replicas).toBe(2);
