@@ -90,17 +90,17 @@ test('backup, releases and a quick rollback from the CLI, in human and JSON form
   expect(s.status).toBe('COMPLETED');
   expect(s.progress.checklist.find((e: { item: string }) => e.item === 'All containers healthy').state).toBe('done');
 
-  // History lists it (visibility is eventually consistent: poll briefly).
+  // `procedures` lists it (visibility is eventually consistent: poll briefly).
   let history: { workflowId: string; procedure: string; status: string }[] = [];
   for (let i = 0; i < 40 && !history.some((h) => h.workflowId === workflowId && h.status === 'COMPLETED'); i++) {
-    history = JSON.parse((await lifeline(['--json', 'history', 'clistack'], cliEnv)).stdout);
+    history = JSON.parse((await lifeline(['--json', 'procedures', 'clistack'], cliEnv)).stdout);
     await new Promise((r) => setTimeout(r, 250));
   }
   expect(history.find((h) => h.workflowId === workflowId)).toMatchObject({
     procedure: 'quick-rollback',
     status: 'COMPLETED',
   });
-  const humanHistory = await lifeline(['history', 'clistack'], cliEnv);
+  const humanHistory = await lifeline(['procedures', 'clistack'], cliEnv);
   expect(humanHistory.stdout).toMatch(new RegExp(`COMPLETED\\s+quick-rollback\\s+${workflowId}`));
 });
 

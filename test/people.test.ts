@@ -25,6 +25,11 @@ const CHROMIUM = process.env.LIFELINE_CHROMIUM ?? '/usr/bin/chromium';
 const PD_KEY_ENV = 'LIFELINE_TEST_PAGERDUTY_KEY';
 const BREACH = 'peoplebreach';
 const MEDIUM = 'peoplemedium';
+const PERSONAL_STACK = 'peoplepersonal';
+const TWO_LEVELS = [
+  { name: 'on-call engineer', ackTimeoutSeconds: 300 },
+  { name: 'senior ops', ackTimeoutSeconds: 600 },
+];
 let env: TestEnv;
 let stand: Recorder;
 let api: RunningApi;
@@ -56,7 +61,7 @@ beforeAll(async () => {
   env = await createTestEnv('people');
   stand = await startRecorder();
   const stacks = Object.fromEntries(
-    [BREACH, MEDIUM].map((name) => [name, { host: env.host, services: { godot: {}, api: {} } }]),
+    [BREACH, MEDIUM, PERSONAL_STACK].map((name) => [name, { host: env.host, services: { godot: {}, api: {} } }]),
   );
   // Personal tokens: each names its person, who decides with it.
   const tokensFile = path.join(env.dataDir, 'api-tokens.json');
@@ -230,7 +235,8 @@ test('a breach reaches the security team with personal links; two of them approv
 });
 
 test('a medium alert asks on-call with a link and, unanswered, climbs to senior ops instead of being dropped', async () => {
-  env.stack(MEDIUM, { ports: [18973, 18974], people: people(), publicUrl: api.url });
+  // Two levels: senior ops is the last, asked until it answers, so its link lasts while the browser opens it.
+  env.stack(MEDIUM, { ports: [18973, 18974], people: people(), publicUrl: api.url, escalation: TWO_LEVELS });
   const sent = await axios.post(
     `${api.url}/v1/alerts/alertmanager`,
     {
@@ -278,8 +284,8 @@ test('a medium alert asks on-call with a link and, unanswered, climbs to senior 
 });
 
 test('a personal token decides through the API, as its person, from the CLI; the admin token and another role cannot', async () => {
-  env.stack(MEDIUM, { ports: [18973, 18974], people: people(), publicUrl: api.url });
-  const owner = env.client.workflow.getHandle(ownerWorkflowId(MEDIUM));
+  env.stack(PERSONAL_STACK, { ports: [18975, 18976], people: people(), publicUrl: api.url, escalation: TWO_LEVELS });
+  const owner = env.client.workflow.getHandle(ownerWorkflowId(PERSONAL_STACK));
   const fire = (fingerprint: string) =>
     axios.post(
       `${api.url}/v1/alerts/alertmanager`,
@@ -291,7 +297,7 @@ test('a personal token decides through the API, as its person, from the CLI; the
         alerts: [
           {
             status: 'firing',
-            labels: { alertname: 'PerformanceDegradation', stack: MEDIUM, severity: 'medium' },
+            labels: { alertname: 'PerformanceDegradation', stack: PERSONAL_STACK, severity: 'medium' },
             startsAt: new Date(Date.now() - 20 * 60_000).toISOString(),
             fingerprint,
           },
@@ -301,7 +307,7 @@ test('a personal token decides through the API, as its person, from the CLI; the
     );
   await fire('personal-1');
   const { pending } = await waitForPending(owner, 'approval', 'on-call engineer');
-  const decisions = `${api.url}/v1/workflows/${ownerWorkflowId(MEDIUM)}/decisions`;
+  const decisions = `${api.url}/v1/workflows/${ownerWorkflowId(PERSONAL_STACK)}/decisions`;
   const post = (token: string, body: object) =>
     axios.post(decisions, body, { headers: { authorization: `Bearer ${token}` }, validateStatus: () => true });
   const admin = await post(API_TOKEN, { action: 'deny', reason: 'x' });
@@ -314,11 +320,14 @@ test('a personal token decides through the API, as its person, from the CLI; the
   expect(stale.status).toBe(409);
 
   // Bob answers from the CLI with his personal token: recorded as bob, via the API, whatever --as says.
-  const cli = await lifeline(['deny', ownerWorkflowId(MEDIUM), '--as', 'mallory', '--reason', 'expected under load'], {
-    LIFELINE_CONFIG: env.configFile,
-    LIFELINE_API_URL: api.url,
-    LIFELINE_PERSONAL_TOKEN: PERSONAL.bob,
-  });
+  const cli = await lifeline(
+    ['deny', ownerWorkflowId(PERSONAL_STACK), '--as', 'mallory', '--reason', 'expected under load'],
+    {
+      LIFELINE_CONFIG: env.configFile,
+      LIFELINE_API_URL: api.url,
+      LIFELINE_PERSONAL_TOKEN: PERSONAL.bob,
+    },
+  );
   expect(cli.stderr).toBe('');
   expect(cli.stdout).toMatch(/^recorded: approval \(denied\) by bob at \S+ via api — expected under load/);
   const recorded = (await owner.query(progressQuery)).decisions.at(-1);

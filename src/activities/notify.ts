@@ -1,11 +1,13 @@
 /** Activities that talk to people: chat/webhook notifications and incident reports. */
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, log } from '@temporalio/activity';
 import type { AxiosInstance } from 'axios';
 import path from 'node:path';
 import type { ResolvedStack } from '../domain/config';
 import { recoveryOf } from '../domain/recovery';
 import { recoveryChart } from './recovery-chart';
 import { appendRecovery } from '../store/recoveries';
+import { appendAudit } from '../store/audit-log';
+import { auditRecordOf } from '../domain/audit';
 import { renderIncidentReport, IncidentReport } from '../domain/incident';
 import { privateDir, writeFileAtomic } from '../store/files';
 import { incidentReportFile } from './incident-notes';
@@ -84,6 +86,12 @@ export function createNotifyActivities(deps: { http: AxiosInstance; githubToken?
           at: new Date().toISOString(),
         });
       await writeFileAtomic(file, renderIncidentReport(report, chart && path.basename(chart)));
+      const record = auditRecordOf(report, recovery, file);
+      appendAudit(stack.dataDir, record, stack.audit.maxFileBytes);
+      if (stack.audit.webhookUrl)
+        await http
+          .post(stack.audit.webhookUrl, record, { timeout: 10_000 })
+          .catch((err: Error) => log.warn('audit record not posted', { error: err.message }));
       return file;
     },
 

@@ -5,6 +5,8 @@ import { EXIT } from './output';
 import { registerDecide } from './commands/decide';
 import { registerDemo } from './commands/demo';
 import { registerEmergency } from './commands/emergency';
+import { registerDoctor } from './commands/doctor';
+import { registerHistory } from './commands/history';
 import { registerReleases } from './commands/releases';
 import { registerRollback } from './commands/rollback';
 import { registerStatus } from './commands/status';
@@ -23,6 +25,8 @@ function buildProgram(): Command {
   registerDecide(program, ctx);
   registerEmergency(program, ctx);
   registerDemo(program, ctx);
+  registerHistory(program, ctx);
+  registerDoctor(program, ctx);
   program.commands.forEach((c) => c.exitOverride());
   return program;
 }

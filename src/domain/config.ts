@@ -244,6 +244,18 @@ export const configSchema = z.strictObject({
     })
     .default({}),
   decisions: decisionSettingsSchema.default({}),
+  /** The audit trail: one JSON line per procedure in <dataDir>/audit, kept after Temporal's history is gone. */
+  audit: z
+    .strictObject({
+      /** Each record is also posted here (a log pipeline, a SIEM); a failed post is logged, the file keeps it. */
+      webhookUrl: z.string().url().optional(),
+      maxFileBytes: z
+        .number()
+        .int()
+        .min(4096)
+        .default(10 * 2 ** 20),
+    })
+    .default({}),
   alerts: alertRoutingSchema.default({}),
 });
 export type LifelineConfig = z.infer<typeof configSchema>;
@@ -271,6 +283,7 @@ export type ResolvedStack = Omit<StackConfig, 'project' | 'services' | 'configFi
   escalation: EscalationLevel[];
   people: Person[];
   decisions: DecisionSettings & { publicUrl?: string };
+  audit: LifelineConfig['audit'];
   github?: LifelineConfig['github'];
 };
 
@@ -320,6 +333,7 @@ export function resolveStack(config: LifelineConfig, name: string): ResolvedStac
     escalation: config.escalation.levels,
     people: config.people,
     decisions: { ...config.decisions, publicUrl: config.api.publicUrl },
+    audit: config.audit,
     github: config.github,
   };
 }

@@ -13,6 +13,9 @@ export interface IncidentReport {
   workflowId: string;
   stack: string;
   procedure: string;
+  /** What started it (cli, alert, api) and who asked: kept in the audit trail. */
+  trigger?: string;
+  requestedBy?: string;
   reason: string;
   outcome: string;
   fromRelease?: string;

@@ -55,6 +55,8 @@ const report = z
     workflowId,
     stack: stackNameSchema,
     procedure: text(100),
+    trigger: text(20).optional(),
+    requestedBy: text(300).optional(),
     reason: text(),
     outcome: text(),
     fromRelease: text(200).optional(),

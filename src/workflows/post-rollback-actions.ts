@@ -16,6 +16,8 @@ export interface PostRollbackInput {
   stack: ResolvedStack;
   rollbackWorkflowId: string;
   procedure: string;
+  trigger?: string;
+  requestedBy?: string;
   reason: string;
   outcome: string;
   fromRelease?: string;
@@ -85,6 +87,8 @@ export async function postRollbackActions(input: PostRollbackInput): Promise<Pos
     workflowId: input.rollbackWorkflowId,
     stack: stack.name,
     procedure: input.procedure,
+    trigger: input.trigger,
+    requestedBy: input.requestedBy,
     reason: input.reason,
     outcome: monitorFailures.length
       ? `${input.outcome}; post-rollback monitoring saw: ${monitorFailures.slice(0, 10).join(', ')}`

@@ -20,6 +20,8 @@ test('--help lists the commands and exits 0; per-command help too', async () => 
     'backup',
     'status',
     'history',
+    'procedures',
+    'doctor',
     'approve',
     'deny',
     'abort',

@@ -1,4 +1,4 @@
-/** `lifeline status <workflow-id> [--watch]` and `lifeline history <stack>`. */
+/** `lifeline status <workflow-id> [--watch]` and `lifeline procedures <stack>`. */
 import type { Command } from 'commander';
 import { assertStackName } from '../../domain/names';
 import type { ProcedureProgress } from '../../domain/procedure-types';
@@ -40,8 +40,8 @@ export function registerStatus(program: Command, ctx: () => CommandContext): voi
     );
 
   program
-    .command('history <stack>')
-    .description('past and running procedures of a stack, newest first')
+    .command('procedures <stack>')
+    .description("a stack's running and past procedures in Temporal, newest first (lifeline history: after retention)")
     .option('--limit <n>', 'how many', '20')
     .action((stackName: string, o: { limit: string }) =>
       run(

@@ -73,6 +73,8 @@ export async function completeRollback(
         stack,
         rollbackWorkflowId: workflowInfo().workflowId,
         procedure: p.state.procedure,
+        trigger: input.trigger,
+        requestedBy: input.requestedBy,
         reason: input.reason,
         outcome: 'rolled back and verified',
         fromRelease: releases.from,

@@ -106,6 +106,8 @@ async function writeEndReport(p: Procedure, input: ProcedureInput, end: Procedur
     workflowId: end.workflowId,
     stack: input.stack.name,
     procedure: p.state.procedure,
+    trigger: input.trigger,
+    requestedBy: input.requestedBy,
     reason: input.reason,
     outcome: `${p.state.status}${detail ? `: ${detail}` : ''}`,
     fromRelease: p.state.fromRelease,
