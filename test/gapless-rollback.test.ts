@@ -21,9 +21,10 @@ import { spawnWorker, WorkerProcess } from './harness/worker-process';
 
 const NAME = 'gapless';
 const NGINX = 'gapless-nginx';
-const LISTEN = 19400;
-const FRONTED = { godot: [19401, 19411], api: [19402, 19412] } as const;
-const WORKER_PORT = 19403;
+const LISTEN = 19760;
+// Ports no other test file uses: files run three at a time.
+const FRONTED = { godot: [19761, 19771], api: [19762, 19772] } as const;
+const WORKER_PORT = 19763;
 let env: TestEnv;
 let worker: WorkerProcess | undefined;
 let stack: ResolvedStack;
