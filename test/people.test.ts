@@ -99,6 +99,27 @@ const pages = () =>
     .filter((r) => r.url === '/pagerduty')
     .map((r) => r.body as { event_action: string; dedup_key: string; links?: { href: string }[] });
 
+/** A medium alert that has lasted over the runbook's 15 minutes: "consider rollback" is a person's question. */
+const mediumAlert = (stack: string, alertname: string, fingerprint: string) =>
+  axios.post(
+    `${api.url}/v1/alerts/alertmanager`,
+    {
+      version: '4',
+      status: 'firing',
+      receiver: 'lifeline',
+      groupKey: 'g',
+      alerts: [
+        {
+          status: 'firing',
+          labels: { alertname, stack, severity: 'medium' },
+          startsAt: new Date(Date.now() - 20 * 60_000).toISOString(),
+          fingerprint,
+        },
+      ],
+    },
+    { headers: { authorization: `Bearer ${API_TOKEN}` } },
+  );
+
 /** Opens `link`, and answers with `button` and a reason when given; returns the page's text and HTTP status. */
 async function decide(
   link: string,
@@ -237,26 +258,7 @@ test('a breach reaches the security team with personal links; two of them approv
 test('a medium alert asks on-call with a link and, unanswered, climbs to senior ops instead of being dropped', async () => {
   // Two levels: senior ops is the last, asked until it answers, so its link lasts while the browser opens it.
   env.stack(MEDIUM, { ports: [18973, 18974], people: people(), publicUrl: api.url, escalation: TWO_LEVELS });
-  const sent = await axios.post(
-    `${api.url}/v1/alerts/alertmanager`,
-    {
-      version: '4',
-      status: 'firing',
-      receiver: 'lifeline',
-      groupKey: 'g',
-      alerts: [
-        {
-          status: 'firing',
-          labels: { alertname: 'MemoryLeak', stack: MEDIUM, severity: 'medium' },
-          annotations: { summary: 'heap grows' },
-          // It has lasted over the runbook's 15 minutes: "consider rollback" is a person's question.
-          startsAt: new Date(Date.now() - 20 * 60_000).toISOString(),
-          fingerprint: 'medium-1',
-        },
-      ],
-    },
-    { headers: { authorization: `Bearer ${API_TOKEN}` } },
-  );
+  const sent = await mediumAlert(MEDIUM, 'MemoryLeak', 'medium-1');
   expect(sent.status).toBe(202);
   const bobText = await waitFor(async () => slackText('bob').find((t) => t.includes('MemoryLeak')), 'on-call on Slack');
   expect(linkIn(bobText)).toMatch(/\/decide\//);
@@ -286,26 +288,7 @@ test('a medium alert asks on-call with a link and, unanswered, climbs to senior 
 test('a personal token decides through the API, as its person, from the CLI; the admin token and another role cannot', async () => {
   env.stack(PERSONAL_STACK, { ports: [18975, 18976], people: people(), publicUrl: api.url, escalation: TWO_LEVELS });
   const owner = env.client.workflow.getHandle(ownerWorkflowId(PERSONAL_STACK));
-  const fire = (fingerprint: string) =>
-    axios.post(
-      `${api.url}/v1/alerts/alertmanager`,
-      {
-        version: '4',
-        status: 'firing',
-        receiver: 'lifeline',
-        groupKey: 'g',
-        alerts: [
-          {
-            status: 'firing',
-            labels: { alertname: 'PerformanceDegradation', stack: PERSONAL_STACK, severity: 'medium' },
-            startsAt: new Date(Date.now() - 20 * 60_000).toISOString(),
-            fingerprint,
-          },
-        ],
-      },
-      { headers: { authorization: `Bearer ${API_TOKEN}` } },
-    );
-  await fire('personal-1');
+  await mediumAlert(PERSONAL_STACK, 'PerformanceDegradation', 'personal-1');
   const { pending } = await waitForPending(owner, 'approval', 'on-call engineer');
   const decisions = `${api.url}/v1/workflows/${ownerWorkflowId(PERSONAL_STACK)}/decisions`;
   const post = (token: string, body: object) =>

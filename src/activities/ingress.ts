@@ -4,15 +4,12 @@ import { ApplicationFailure } from '@temporalio/activity';
 import path from 'node:path';
 import { pack } from 'tar-stream';
 import type { ResolvedStack } from '../domain/config';
+import { upstreamBlock } from '../domain/ingress';
 import type { DockerActivities } from './docker';
 import { dockerFailure } from './errors';
 
 /** Beside the upstream file: the upstream nginx was last reloaded with. */
 const LOADED_SUFFIX = '.lifeline-loaded';
-
-export function nginxUpstream(name: string, servers: string[]): string {
-  return `upstream ${name} {${servers.map((s) => ` server ${s};`).join('')} }\n`;
-}
 
 export function createIngressActivities(deps: { docker: Docker; dockerActivities: DockerActivities }) {
   const { docker } = deps;
@@ -84,7 +81,7 @@ export function createIngressActivities(deps: { docker: Docker; dockerActivities
       const bg = stack.blueGreen;
       if (!bg)
         throw ApplicationFailure.nonRetryable(`stack ${stack.name} has no blueGreen section in its config`, 'BadInput');
-      return applyUpstream(bg.nginxContainer, bg.upstreamFile, nginxUpstream(bg.upstreamName, bg.blue.servers));
+      return applyUpstream(bg.nginxContainer, bg.upstreamFile, upstreamBlock(bg.upstreamName, bg.blue.servers));
     },
   };
 }

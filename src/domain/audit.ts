@@ -1,25 +1,19 @@
 /** What the audit trail keeps of a procedure: who started it, who decided what and when, releases, phases, outcome. */
 import type { IncidentReport } from './incident';
-import type { Recovery } from './recovery';
 import type { Decision } from './procedure-types';
-import type { RecoveryPhase } from './recovery';
+import type { Recovery, RecoveryPhase } from './recovery';
 
-export interface AuditRecord {
-  workflowId: string;
-  stack: string;
-  procedure: string;
-  trigger?: string;
-  requestedBy?: string;
-  reason: string;
-  outcome: string;
-  fromRelease?: string;
-  toRelease?: string;
+/** The report's who, why and outcome, with the decisions' essentials, the recovery and where the report is. */
+export type AuditRecord = Pick<
+  IncidentReport,
+  'workflowId' | 'stack' | 'procedure' | 'trigger' | 'requestedBy' | 'reason' | 'outcome' | 'fromRelease' | 'toRelease'
+> & {
   decisions: Pick<Decision, 'kind' | 'by' | 'at' | 'approved' | 'releaseId' | 'channel' | 'authenticated'>[];
   phases: Pick<RecoveryPhase, 'phase' | 'ms'>[];
   toHealthySeconds?: number;
   report: string;
   at: string;
-}
+};
 
 export function auditRecordOf(report: IncidentReport, recovery: Recovery | undefined, reportFile: string): AuditRecord {
   return {

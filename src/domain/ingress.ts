@@ -63,14 +63,16 @@ export function nextPort(service: FrontedService, runningEnv: readonly string[] 
   return running === service.ports[0] ? service.ports[1] : service.ports[0];
 }
 
+/** One nginx upstream block (blue-green's and the gapless swap's). */
+export const upstreamBlock = (name: string, servers: readonly string[]): string =>
+  `upstream ${name} {${servers.map((a) => ` server ${a};`).join('')} }\n`;
+
 /** The upstream file: one block per upstream, with the loopback address of each of its services' port. */
 export function upstreamFile(ingress: IngressConfig, portOf: (service: string) => number): string {
   const byUpstream = new Map<string, string[]>();
   for (const [name, s] of Object.entries(ingress.services).sort(([a], [b]) => a.localeCompare(b)))
     byUpstream.set(s.upstream, [...(byUpstream.get(s.upstream) ?? []), `127.0.0.1:${portOf(name)}`]);
-  return [...byUpstream]
-    .map(([name, servers]) => `upstream ${name} {${servers.map((a) => ` server ${a};`).join('')} }\n`)
-    .join('');
+  return [...byUpstream].map(([name, servers]) => upstreamBlock(name, servers)).join('');
 }
 
 /** A health URL moved to the port the service listens on now. */

@@ -289,6 +289,17 @@ export async function fakeWorld(
           await host$.stopContainers();
           return host$.recreateFromRelease(s, wave);
         }),
+        // Behind an ingress: every service of the release starts beside the old one; nothing is stopped first.
+        swapBehindIngress: recorded(
+          'swapBehindIngress',
+          (_s: ResolvedStack, source: { release: string; label: string }) => {
+            const target = find(source.release);
+            return target.services.map(({ service }) => {
+              running.set(service, source.label);
+              return { service, how: 'beside', outcome: 'replaced' };
+            });
+          },
+        ),
       },
       dataConverter,
     }),

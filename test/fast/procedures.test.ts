@@ -414,3 +414,18 @@ test('a decision that needs a role is authenticated: straight to Temporal, anoth
     expect.arrayContaining(['approval 1 of 2 by ann', 'approval by cat (link)']),
   );
 });
+
+test('behind an ingress, a quick rollback swaps beside the running version: nothing is stopped first', async () => {
+  const front = (ports: [number, number]) => ({ upstream: 'app', ports });
+  const w = (world = await fakeWorld('fastgapless', {
+    ingress: { container: 'nginx', services: { godot: front([8001, 8101]), api: front([8002, 8102]) } },
+  }));
+  const { handle } = await start(w, 'quick-rollback', 'v3 is bad');
+  expect(await handle.result()).toMatchObject({ status: 'completed', toRelease: '20260102-000000' });
+  expect([...w.running.values()]).toEqual(['20260102-000000', '20260102-000000']);
+  expect(names(w)).toContain('swapBehindIngress');
+  expect(names(w)).not.toContain('replaceWithRelease');
+  expect(names(w)).not.toContain('stopContainers');
+  const { timeline } = await handle.query(progressQuery);
+  expect(timeline.find((t) => t.step === 'swapped')?.detail).toBe('godot: beside, api: beside');
+});
