@@ -3,7 +3,8 @@
  * limits, hardening, tmpfs, ulimits, log options, an anonymous volume, depends_on and a scaled service,
  * configured in Lifeline with no container names. After a bad deploy by `docker-compose up -d` and a quick
  * rollback, every container is as compose made it; compose still manages the project; the compose files
- * and .env are back; the anonymous volume's data survived. No traffic is sent to container addresses.
+ * and .env are back; the anonymous volume's data survived; what it made is what `lifeline plan` said it would,
+ * field by field. No traffic is sent to container addresses.
  */
 import type Docker from 'dockerode';
 import { execFile } from 'node:child_process';
@@ -13,7 +14,8 @@ import { promisify } from 'node:util';
 import { ReleaseStore } from '../src/store/release-store';
 import type { Release, ReleaseSummary } from '../src/domain/release';
 import type { RollbackResult } from '../src/workflows/steps/finish-rollback';
-import { createTestEnv, FAST_TIMEOUTS, TestEnv } from './harness/env';
+import { createTestEnv, FAST_TIMEOUTS, harnessState, TestEnv } from './harness/env';
+import { containerSettings, planOf } from './harness/plan';
 import { TEST_DIR } from './harness/paths';
 import { waitFor } from './harness/waits';
 
@@ -218,8 +220,39 @@ test('a compose project round-trips through a quick rollback: settings, networks
     Array(4).fill('lifeline-fixture/spacetime:v2.5.3'),
   );
 
+  // What `lifeline plan` says the quick rollback would do, before it does it.
+  const { code, plan } = await planOf([PROJECT], {
+    LIFELINE_CONFIG: env.configFile,
+    TEMPORAL_ADDRESS: harnessState().address,
+  });
+  expect(code).toBe(0);
+  expect(plan.target.releaseId).toBe(good.id);
+  expect(plan.configFiles).toEqual([
+    { path: path.join(dir, 'docker-compose.yml'), now: 'unchanged' },
+    { path: path.join(dir, '.env'), now: 'changed' },
+  ]);
+  const names = (s: string) => `${PROJECT}_${s}`;
+  expect(plan.order).toEqual([
+    { step: 1, what: 'stop every service together', containers: [] },
+    { step: 2, what: 'start', containers: [names('db_1'), names('worker_1'), names('worker_2')] },
+    { step: 3, what: 'start once db healthy', containers: [names('api_1')] },
+  ]);
+  for (const s of plan.services) {
+    expect(s.action).toBe('recreate');
+    // compose 1.29 gives a container it recreates `affinity:container==<old id>` (to keep its anonymous volumes).
+    expect(s.changes.filter((c) => c !== 'env removed: affinity:container')).toEqual([
+      'image lifeline-fixture/spacetime:v2.5.3 -> lifeline-fixture/spacetime:v2.4.9',
+    ]);
+  }
+  expect(plan.services.find((s) => s.service === 'api')?.to).toMatchObject({
+    ports: ['127.0.0.1:19703->19702/tcp'],
+    networks: [`${PROJECT}_backend`, `${PROJECT}_frontend`],
+  });
+
   const h = await env.start('quick-rollback', { stack, trigger: 'cli', requestedBy: 'test', reason: 'v2.5.3 errors' });
   expect((await h.result()) as RollbackResult).toMatchObject({ status: 'completed', toRelease: good.id });
+  // What the rollback made is what the plan said, field by field.
+  for (const s of plan.services) expect(await containerSettings(env.docker, s.container)).toEqual(s.to);
 
   const after = await projectContainers(env.docker);
   expect(after.map(fidelity)).toEqual(original.map(fidelity));

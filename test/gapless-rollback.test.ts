@@ -13,7 +13,8 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { removeFixtureStack, upFixtureStack, upNginx } from '../src/fixtures/stack';
 import type { ResolvedStack } from '../src/domain/config';
 import { progressQuery } from '../src/workflows/definitions';
-import { createTestEnv, FAST_TIMEOUTS, TestEnv } from './harness/env';
+import { createTestEnv, FAST_TIMEOUTS, harnessState, TestEnv } from './harness/env';
+import { containerSettings, planOf } from './harness/plan';
 import { recordGoodRelease } from './harness/releases';
 import { startApi } from './harness/api';
 import { waitFor } from './harness/waits';
@@ -163,13 +164,24 @@ const rollback = (procedure: 'quick-rollback' | 'specific-version-rollback', ext
 test('a quick rollback under load behind nginx drops no request; the stop-first service is swapped alone', async () => {
   const good = await recordGoodRelease(env, stack);
   await badReleaseBehindNginx();
+  // The plan shows the swap beside the running version, the switch, then the stop-first service alone.
+  const { plan } = await planOf([NAME], { LIFELINE_CONFIG: env.configFile, TEMPORAL_ADDRESS: harnessState().address });
+  const [godotName, apiName, workerName] = ['godot', 'api', 'worker'].map((s) => `${stack.project}-${s}-1`);
+  expect(plan.order.map((o) => [o.what, o.containers])).toEqual([
+    ['start beside the running version on the other port, wait until healthy', [godotName, apiName]],
+    [`switch ${NGINX} to the new containers, drain the old`, []],
+    ['stop and remove the old, rename the new to their names', [godotName, apiName]],
+    ['stop-first, one at a time', [workerName]],
+  ]);
+  expect(plan.services.find((s) => s.service === 'godot')?.changes).toContain('env changed: PORT');
   const traffic = load();
   const h = await rollback('quick-rollback');
-  expect(await h.result()).toMatchObject({ status: 'completed', toRelease: good.id });
+  expect(await h.result()).toMatchObject({ status: 'completed', toRelease: plan.target.releaseId });
   const served = await traffic.stop();
   expect(served.failures).toEqual([]);
   expect(served.ok).toBeGreaterThan(50);
   await oneCompleteSet('v2.4.9');
+  for (const s of plan.services) expect(await containerSettings(env.docker, s.container)).toEqual(s.to);
   // The upstream moved to the other ports; the worker was stopped and started again, alone.
   expect(await upstream()).toContain(`127.0.0.1:${FRONTED.godot[1]};`);
   const { timeline } = await h.query(progressQuery);
@@ -267,7 +279,7 @@ test.each(KILL_POINTS)(
           return `${c.Names[0]} ${c.Image} ${c.State} ${c.Created}: ${raw
             .toString('latin1')
             .split('\n')
-            .filter((l) => /ERROR|FATAL/.test(l))
+            .filter((l) => /error|fatal|panic/i.test(l))
             .slice(0, 3)
             .join(' | ')}`;
         }),

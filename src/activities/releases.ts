@@ -64,6 +64,34 @@ async function withDependsOn(specs: ContainerSpec[], composeFiles: string[]): Pr
   });
 }
 
+/**
+ * The config files a release of these containers records: the stack's configured ones, and the compose
+ * project's own files and .env found from its labels that lie inside its working directory (others skipped).
+ */
+async function recordedFiles(stack: ResolvedStack, labels: Record<string, string>) {
+  const places = { configured: stack.configFiles, workingDir: labels[COMPOSE_LABELS.workingDir] };
+  const found = await existingFiles(composeFilesOf(labels, path.join));
+  const refusals = await Promise.all(found.map((f) => placeRefusal(f, places)));
+  const composeFiles = found.filter((_, i) => !refusals[i]);
+  return { composeFiles, sources: [...new Set([...stack.configFiles, ...composeFiles])] };
+}
+
+/** The state running now as a release would record it (specs with depends_on, config files hashed); null when nothing runs. */
+export async function readRunningState(
+  docker: Pick<DockerActivities, 'captureSpecs'>,
+  stack: ResolvedStack,
+): Promise<{ services: ContainerSpec[]; files: { source: string; sha256: string }[]; fingerprint: string } | null> {
+  const captured = await docker.captureSpecs(stack);
+  if (captured.length === 0) return null;
+  const { composeFiles, sources } = await recordedFiles(stack, captured[0].labels);
+  const present = await existingFiles(sources);
+  const [services, files] = await Promise.all([
+    withDependsOn(captured, composeFiles),
+    Promise.all(present.map(async (source) => ({ source, sha256: (await sha256File(source)).sha256 }))),
+  ]);
+  return { services, files, fingerprint: stateFingerprint(services, files) };
+}
+
 export function createReleaseActivities(deps: {
   docker: DockerActivities;
   volumes: VolumeActivities;
@@ -78,27 +106,6 @@ export function createReleaseActivities(deps: {
       (k) => k.trim(),
       () => undefined,
     );
-  }
-
-  /**
-   * The config files a release of these containers records: the stack's configured ones, and the compose
-   * project's own files and .env found from its labels that lie inside its working directory (others skipped).
-   */
-  async function recordedFiles(stack: ResolvedStack, labels: Record<string, string>) {
-    const places = { configured: stack.configFiles, workingDir: labels[COMPOSE_LABELS.workingDir] };
-    const found = await existingFiles(composeFilesOf(labels, path.join));
-    const refusals = await Promise.all(found.map((f) => placeRefusal(f, places)));
-    const composeFiles = found.filter((_, i) => !refusals[i]);
-    return { composeFiles, sources: [...new Set([...stack.configFiles, ...composeFiles])] };
-  }
-
-  /** The fingerprint of the state running now, as recordRelease would compute it; null when nothing runs. */
-  async function runningFingerprint(stack: ResolvedStack): Promise<string | null> {
-    const services = await deps.docker.captureSpecs(stack);
-    if (services.length === 0) return null;
-    const sources = await existingFiles((await recordedFiles(stack, services[0].labels)).sources);
-    const files = await Promise.all(sources.map(async (source) => ({ source, ...(await sha256File(source)) })));
-    return stateFingerprint(services, files);
   }
 
   return {
@@ -198,7 +205,7 @@ export function createReleaseActivities(deps: {
       leaving: { by: string; reason: string; targetFingerprint?: string },
     ): Promise<string | null> {
       return storeCall(async () => {
-        const fingerprint = await runningFingerprint(stack);
+        const fingerprint = (await readRunningState(deps.docker, stack))?.fingerprint ?? null;
         if (!fingerprint || fingerprint === leaving.targetFingerprint) return null;
         await store(stack.dataDir).recordFact(stack.name, fingerprint, {
           verdict: 'rolled-back-from',

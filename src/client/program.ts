@@ -7,6 +7,7 @@ import { registerDemo } from './commands/demo';
 import { registerEmergency } from './commands/emergency';
 import { registerDoctor } from './commands/doctor';
 import { registerHistory } from './commands/history';
+import { registerPlan } from './commands/plan';
 import { registerReleases } from './commands/releases';
 import { registerRollback } from './commands/rollback';
 import { registerStatus } from './commands/status';
@@ -20,6 +21,7 @@ function buildProgram(): Command {
     .exitOverride();
   const ctx = () => new CommandContext(program.opts<GlobalOptions>());
   registerRollback(program, ctx);
+  registerPlan(program, ctx);
   registerReleases(program, ctx);
   registerStatus(program, ctx);
   registerDecide(program, ctx);

@@ -64,6 +64,8 @@ export interface OwnerState {
   queued: { workflowId: string; procedure: OwnedProcedure; requestedBy: string }[];
   alerts: { name: string; severity: string; startsAt: string; action?: string }[];
   started: string[];
+  /** The procedure that ended last (a quick rollback right after a completed change is refused unless forced). */
+  lastEnded?: EndedProcedure;
   deduplicated: number;
   awaitingApprovalFor?: string;
 }

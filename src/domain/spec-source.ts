@@ -19,7 +19,11 @@ export interface SpecSource {
 export type WaveSource = SpecSource & { services: string[] };
 
 /** The release's specs as `source` asks for them: retagged when it names an image tag. */
-export function specsOf(stack: ResolvedStack, release: Release, source: Omit<SpecSource, 'label'>): ContainerSpec[] {
+export function specsOf(
+  stack: ResolvedStack,
+  release: Pick<Release, 'services'>,
+  source: Omit<SpecSource, 'label' | 'release'>,
+): ContainerSpec[] {
   if (source.imageTag === undefined) return release.services;
   const appServices = new Set(stack.services.filter((s) => s.appImage).map((s) => s.name));
   const tag = source.imageTag;

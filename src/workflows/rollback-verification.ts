@@ -40,7 +40,12 @@ export async function rollbackVerification(input: VerificationInput): Promise<Ve
   ]);
   checks.push(...smoke.map((c) => ({ ...c, name: `smoke: ${c.name}` })));
   if (status) checks.push(status);
-  checks.push({ name: 'error logs', passed: errorLines.length === 0, detail: `${errorLines.length} matching line(s)` });
+  const firstError = errorLines[0] ? `; first, from ${errorLines[0].service}: ${errorLines[0].line.slice(0, 200)}` : '';
+  checks.push({
+    name: 'error logs',
+    passed: errorLines.length === 0,
+    detail: `${errorLines.length} matching line(s)${firstError}`,
+  });
   checks.push(...metrics.map((c) => ({ ...c, name: `metric: ${c.name}` })));
 
   const monitorSeconds = input.monitorSeconds ?? stack.timeouts.monitorSeconds;

@@ -2,22 +2,20 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type { Command } from 'commander';
 import { createInterface } from 'node:readline/promises';
-import { assertImageTag, assertReleaseId } from '../../domain/names';
+import { assertImageTag } from '../../domain/names';
+import { PLAN_PROCEDURE, PlanMethod } from '../../domain/rollback-plan';
 import type { ProcedureInput } from '../../domain/procedure-types';
 import { ReleaseStore } from '../../store/release-store';
 import { abortUpdate, chooseReleaseUpdate } from '../../workflows/definitions';
 import type { CommandContext } from '../context';
 import { UsageError, colour } from '../output';
 import { readProgress } from '../progress';
-import type { OwnedProcedure } from '../../domain/ownership';
 import { renderResult } from '../render';
+import { MethodOptions, planMethodOf, printPlan } from './plan';
 import { cliRequest, run, startAndFollow } from './run';
 
-interface RollbackOptions {
-  quick?: boolean;
-  release?: string;
-  imageTag?: string;
-  blueGreen?: boolean;
+interface RollbackOptions extends MethodOptions {
+  plan?: boolean;
   reason: string;
   as?: string;
   wait: boolean;
@@ -42,37 +40,35 @@ export function registerRollback(program: Command, ctx: () => CommandContext): v
       'after',
       '\nExamples:\n  lifeline rollback spacetime --quick\n  lifeline rollback spacetime --release 20251202-143022\n  lifeline rollback spacetime --image-tag v2.4.9',
     )
+    .option('--plan', 'show what it would do, change nothing (as lifeline plan)')
     .action((stackName: string, o: RollbackOptions) =>
-      run(
-        ctx(),
-        async (c) => {
-          const modes = [o.quick, o.release, o.imageTag, o.blueGreen].filter(Boolean).length;
-          if (modes > 1) throw new UsageError('choose one of --quick, --release, --image-tag, --blue-green');
-          const base: ProcedureInput = cliRequest(c, stackName, o);
-          let procedure: OwnedProcedure;
-          let args: ProcedureInput & { releaseId?: string; imageTag?: string } = base;
-          if (o.quick) procedure = 'quick-rollback';
-          else if (o.release)
-            [procedure, args] = ['specific-version-rollback', { ...base, releaseId: assertReleaseId(o.release) }];
-          else if (o.imageTag)
-            [procedure, args] = ['container-rollback', { ...base, imageTag: assertImageTag(o.imageTag) }];
-          else if (o.blueGreen) procedure = 'blue-green-rollback';
-          else {
-            if (!process.stdin.isTTY || c.out.json) {
-              throw new UsageError(
-                'interactive rollback needs a terminal; use --quick, --release <id>, --image-tag <tag> or --blue-green',
-              );
-            }
-            procedure = 'interactive-rollback';
-          }
-          const dialogue =
-            procedure === 'interactive-rollback'
-              ? (h: WorkflowHandle) => chooseInteractively(c, h, base.requestedBy)
-              : undefined;
-          return startAndFollow(c, procedure, args, o, dialogue);
-        },
-        renderResult,
-      ),
+      o.plan
+        ? printPlan(ctx(), stackName, () => requiredMethod(o), o)
+        : run(
+            ctx(),
+            async (c) => {
+              const method = planMethodOf(o);
+              const base: ProcedureInput = cliRequest(c, stackName, o);
+              if (!method) {
+                if (!process.stdin.isTTY || c.out.json) {
+                  throw new UsageError(
+                    'interactive rollback needs a terminal; use --quick, --release <id>, --image-tag <tag> or --blue-green',
+                  );
+                }
+                return startAndFollow(c, 'interactive-rollback', base, o, (h: WorkflowHandle) =>
+                  chooseInteractively(c, h, base.requestedBy),
+                );
+              }
+              const args =
+                method.method === 'release'
+                  ? { ...base, releaseId: method.releaseId }
+                  : method.method === 'image-tag'
+                    ? { ...base, imageTag: method.imageTag }
+                    : base;
+              return startAndFollow(c, PLAN_PROCEDURE[method.method], args, o);
+            },
+            renderResult,
+          ),
     );
 
   program
@@ -83,16 +79,31 @@ export function registerRollback(program: Command, ctx: () => CommandContext): v
     .option('--as <name>', 'who deploys (default: $USER)')
     .option('--no-wait', 'start and print the workflow ID without following it')
     .option('--queue', 'when another procedure holds the stack, run after it instead of refusing')
-    .action((stackName: string, o: { imageTag: string; reason: string; as?: string; wait: boolean; queue?: boolean }) =>
-      run(
-        ctx(),
-        async (c) => {
-          const args = { ...cliRequest(c, stackName, o), imageTag: assertImageTag(o.imageTag) };
-          return startAndFollow(c, 'automatic-rollback', args, o);
-        },
-        renderResult,
-      ),
+    .option('--plan', 'show what it would do, change nothing (as lifeline plan --deploy)')
+    .action(
+      (
+        stackName: string,
+        o: { imageTag: string; reason: string; as?: string; wait: boolean; queue?: boolean; plan?: boolean },
+      ) =>
+        o.plan
+          ? printPlan(ctx(), stackName, () => ({ method: 'deploy', imageTag: assertImageTag(o.imageTag) }), o)
+          : run(
+              ctx(),
+              async (c) => {
+                const args = { ...cliRequest(c, stackName, o), imageTag: assertImageTag(o.imageTag) };
+                return startAndFollow(c, 'automatic-rollback', args, o);
+              },
+              renderResult,
+            ),
     );
+}
+
+/** The method `--plan` plans: an interactive choice cannot be planned. */
+function requiredMethod(o: MethodOptions): PlanMethod {
+  const method = planMethodOf(o);
+  if (!method)
+    throw new UsageError('--plan needs a method: --quick, --release <id>, --image-tag <tag> or --blue-green');
+  return method;
 }
 
 /** Method 2's dialogue: a numbered list, a number, then "yes". 'q' aborts the procedure. */

@@ -126,6 +126,7 @@ export class Ownership {
         requestedBy: q.request.args.requestedBy,
       })),
       started: this.started.slice(-STARTED_KEPT),
+      lastEnded: this.lastEnded,
     };
   }
 
