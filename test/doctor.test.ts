@@ -8,6 +8,7 @@ import { stringify } from 'yaml';
 import { removeFixtureStack, upFixtureStack, waitFixtureHealthy } from '../src/fixtures/stack';
 import type { Finding } from '../src/domain/doctor';
 import { lifeline } from './harness/cli';
+import { startRecorder } from './harness/recorder';
 import { createTestEnv, harnessState, TestEnv } from './harness/env';
 
 let env: TestEnv;
@@ -24,7 +25,16 @@ const health = `http://127.0.0.1:${PORT}/health`;
 test('a sound config exits 0; each problem is named with its fix, and errors exit 2', async () => {
   const stack = env.stack('doc', { ports: [PORT], services: ['godot'] });
   const sound = path.join(env.dataDir, 'sound.yaml');
-  const hook = { kind: 'webhook', url: 'http://127.0.0.1:9/hook' };
+  // A listening webhook: doctor connects to it, and posts nothing.
+  const receiver = await startRecorder();
+  const hook = { kind: 'webhook', url: `${receiver.url}/hook` };
+  const soundStack = {
+    services: { godot: { healthUrl: health } },
+    volumes: ['doc-data'],
+    backupVolumes: true,
+    integrityCheck: { type: 'http', url: health },
+    emergency: { firewallCommand: ['/bin/true'] },
+  };
   writeFileSync(
     sound,
     stringify({
@@ -32,13 +42,7 @@ test('a sound config exits 0; each problem is named with its fix, and errors exi
       notifications: [hook],
       escalation: { levels: [{ name: 'on-call engineer', contacts: [hook] }] },
       stacks: {
-        doc: {
-          services: { godot: { healthUrl: health } },
-          volumes: ['doc-data'],
-          backupVolumes: true,
-          integrityCheck: { type: 'http', url: health },
-          emergency: { firewallCommand: ['/bin/true'] },
-        },
+        doc: soundStack,
       },
     }),
   );
@@ -52,6 +56,46 @@ test('a sound config exits 0; each problem is named with its fix, and errors exi
     const ok = await lifeline(['doctor', '--json'], cliEnv(sound));
     expect(JSON.parse(ok.stdout)).toEqual({ sound: true, findings: [] });
     expect(ok.code).toBe(0);
+    expect(receiver.requests).toEqual([]);
+
+    // People on channels that do not answer, and a PagerDuty key this environment lacks.
+    const unreached = path.join(env.dataDir, 'unreached.yaml');
+    const roles = ['on-call engineer', 'senior ops', 'infrastructure team', 'CTO / VP Engineering', 'security team'];
+    writeFileSync(
+      unreached,
+      stringify({
+        dataDir: env.dataDir,
+        notifications: [hook],
+        people: [
+          {
+            name: 'ann',
+            roles,
+            channels: [
+              { kind: 'slack', url: 'http://127.0.0.1:1/slack' },
+              { kind: 'pagerduty', routingKeyEnv: 'DOCTOR_TEST_PAGERDUTY_KEY', url: `${receiver.url}/pd` },
+            ],
+          },
+        ],
+        stacks: { doc: soundStack },
+      }),
+    );
+    const people = await lifeline(['doctor', '--json'], cliEnv(unreached));
+    expect(people.code).toBe(1);
+    expect((JSON.parse(people.stdout) as { findings: Finding[] }).findings).toEqual([
+      {
+        level: 'warning',
+        where: 'people.ann.channels[0]',
+        problem: expect.stringMatching(/^cannot reach http:\/\/127\.0\.0\.1:1\/slack: .*ECONNREFUSED/),
+        fix: 'check the URL, and that this host may connect to it',
+      },
+      {
+        level: 'warning',
+        where: 'people.ann.channels[1]',
+        problem: 'DOCTOR_TEST_PAGERDUTY_KEY is not set here, so pages to it carry no routing key',
+        fix: "set DOCTOR_TEST_PAGERDUTY_KEY in the worker's environment (and here, to check it)",
+      },
+    ]);
+    expect(receiver.requests).toEqual([]);
 
     const poor = path.join(env.dataDir, 'poor.yaml');
     writeFileSync(
@@ -81,5 +125,6 @@ test('a sound config exits 0; each problem is named with its fix, and errors exi
     expect(text.code).toBe(2);
   } finally {
     await removeFixtureStack(env.docker, stack);
+    await receiver.close();
   }
 });
