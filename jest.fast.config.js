@@ -7,8 +7,6 @@ const base = require('./jest.config');
 module.exports = {
   ...base,
   roots: ['<rootDir>/test/fast'],
-  // Transpile only: types are checked by `npm run lint` and by the whole suite.
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.fast.json' }] },
   testTimeout: 60_000,
   // Files run side by side: each has its own task queues, stacks and (triage) its own server.
   maxWorkers: 2,

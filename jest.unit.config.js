@@ -9,8 +9,6 @@ module.exports = {
   roots: ['<rootDir>/test/unit'],
   globalSetup: undefined,
   globalTeardown: undefined,
-  // Transpile only: types are checked by `npm run lint` and by the whole suite.
-  transform: { ...base.transform, '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.fast.json' }] },
   testTimeout: 30_000,
   maxWorkers: 2,
 };

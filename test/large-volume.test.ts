@@ -1,13 +1,13 @@
 /**
- * A 2 GiB volume through a release backup, the data-corruption snapshot and the restore, under the default
- * activity timeouts: heartbeats keep flowing while archiving, hashing, wiping and extracting, so each long
- * step completes in its first attempt. Archives are private (0600).
+ * A 2 GiB volume through a release backup, the data-corruption snapshot and the restore, with a 2 s heartbeat
+ * timeout that each of those steps outlasts: heartbeats keep flowing while archiving, hashing,
+ * wiping and extracting, so each long step completes in its first attempt. Archives are private (0600).
  */
 import { statSync } from 'node:fs';
 import { ReleaseStore } from '../src/store/release-store';
 import type { ReleaseSummary } from '../src/domain/release';
 import { removeFixtureStack, upFixtureStack, waitFixtureHealthy } from '../src/fixtures/stack';
-import { createTestEnv, TestEnv } from './harness/env';
+import { createTestEnv, FAST_TIMEOUTS, TestEnv } from './harness/env';
 import { inVolume } from './harness/volume';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -51,12 +51,12 @@ async function attempts(h: WorkflowHandle): Promise<Record<string, number[]>> {
 }
 
 test('2 GiB: backup, snapshot and restore each complete in their first attempt, and the data comes back exactly', async () => {
-  // 256 MiB that does not compress, the rest zeros: 2 GiB on disk.
+  // 128 MiB that does not compress, the rest zeros: 2 GiB on disk.
   const SUM = 'cd /data && sha256sum big.bin random.bin | cut -c1-64';
   await inVolume(
     env.docker,
     VOLUME,
-    'head -c 268435456 /dev/urandom > /data/random.bin && head -c 1879048192 /dev/zero > /data/big.bin && echo good > /data/state',
+    'head -c 134217728 /dev/urandom > /data/random.bin && head -c 2013265920 /dev/zero > /data/big.bin && echo good > /data/state',
   );
   const good = await inVolume(env.docker, VOLUME, SUM);
   const stack = env.stack('large', {
@@ -65,6 +65,7 @@ test('2 GiB: backup, snapshot and restore each complete in their first attempt, 
     config: {
       volumes: [VOLUME],
       backupVolumes: true,
+      timeouts: { ...FAST_TIMEOUTS, activityHeartbeatSeconds: 2 },
       integrityCheck: { type: 'http', url: `http://127.0.0.1:${PORTS[0]}/status/` },
     },
   });
