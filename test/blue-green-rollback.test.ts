@@ -9,7 +9,9 @@ import {
   fixtureContainer,
 } from '../src/fixtures/stack';
 import type { RollbackResult } from '../src/workflows/steps/finish-rollback';
-import { createTestEnv, TestEnv } from './harness/env';
+import type { ResolvedStack } from '../src/domain/config';
+import { createTestEnv, harnessState, TestEnv } from './harness/env';
+import { planOf } from './harness/plan';
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -54,6 +56,19 @@ test('green is stopped, blue serves through nginx, and verification passes', asy
     },
   });
   const nginxStartedAt = (await env.docker.getContainer('bg-nginx').inspect()).State.StartedAt;
+  // The plan: blue started and healthy first, the switch, then green stopped (kept); nothing recreated.
+  const { code, plan } = await planOf(['bg', '--blue-green'], {
+    LIFELINE_CONFIG: env.configFile,
+    TEMPORAL_ADDRESS: harnessState().address,
+  });
+  expect(code).toBe(0);
+  const names = (st: ResolvedStack) => st.services.map((s) => fixtureContainer(st, s)).sort();
+  expect(plan).toMatchObject({ procedure: 'blue-green-rollback', services: [], blockers: [] });
+  expect(plan.order.map((o) => [o.what, [...o.containers].sort()])).toEqual([
+    ['start blue where stopped, wait until healthy', names(blue)],
+    ['switch the ingress to blue, drain the old workers', []],
+    ['stop green (kept, not removed)', names(green)],
+  ]);
   const handle = await env.start('blue-green-rollback', {
     stack,
     trigger: 'cli',

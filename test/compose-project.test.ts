@@ -8,6 +8,7 @@
  */
 import type Docker from 'dockerode';
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -251,8 +252,12 @@ test('a compose project round-trips through a quick rollback: settings, networks
 
   const h = await env.start('quick-rollback', { stack, trigger: 'cli', requestedBy: 'test', reason: 'v2.5.3 errors' });
   expect((await h.result()) as RollbackResult).toMatchObject({ status: 'completed', toRelease: good.id });
-  // What the rollback made is what the plan said, field by field.
+  // What the rollback made is what the plan said, field by field, and the files it named are the release's.
   for (const s of plan.services) expect(await containerSettings(env.docker, s.container)).toEqual(s.to);
+  for (const f of plan.configFiles)
+    expect(createHash('sha256').update(readFileSync(f.path)).digest('hex')).toBe(
+      recorded.configFiles.find((r) => r.source === f.path)?.sha256,
+    );
 
   const after = await projectContainers(env.docker);
   expect(after.map(fidelity)).toEqual(original.map(fidelity));

@@ -105,7 +105,9 @@ test('a sound config exits 0; each problem is named with its fix, and errors exi
         stacks: { doc: { services: { godot: { healthUrl: 'http://127.0.0.1:1/health' }, ghost: {} } } },
       }),
     );
-    const bad = await lifeline(['doctor', '--json'], cliEnv(poor, '127.0.0.1:1'));
+    // ... with no payload key either.
+    const noKey = { LIFELINE_CODEC_KEYS_FILE: path.join(env.dataDir, 'no-such-codec-keys') };
+    const bad = await lifeline(['doctor', '--json'], { ...cliEnv(poor, '127.0.0.1:1'), ...noKey });
     expect(bad.code).toBe(2);
     const findings = (JSON.parse(bad.stdout) as { findings: Finding[] }).findings;
     const about = (where: string) => findings.find((f) => f.where === where);
@@ -118,6 +120,11 @@ test('a sound config exits 0; each problem is named with its fix, and errors exi
     expect(about('stacks.doc.services.ghost')?.problem).toContain('no container of ghost');
     expect(about('stacks.doc.services.godot.healthUrl')?.problem).toContain('http://127.0.0.1:1/health answers');
     expect(about('Temporal')).toMatchObject({ level: 'error', fix: expect.stringContaining('TEMPORAL_ADDRESS') });
+    expect(about('payload key')).toMatchObject({
+      level: 'error',
+      problem: expect.stringContaining('no payload encryption key'),
+      fix: expect.stringContaining('LIFELINE_CODEC_KEY'),
+    });
     // The human form says the same, one problem and its fix per entry.
     const text = await lifeline(['doctor'], cliEnv(poor, '127.0.0.1:1'));
     expect(text.stdout).toContain('error: Temporal: cannot reach Temporal');

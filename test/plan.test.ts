@@ -136,8 +136,20 @@ test('the demo stack: the plan names the target, each change and what blocks it;
   // Moments after it completed, another quick rollback would be refused unless forced.
   const recent = await planOf([NAME], cliEnv);
   expect(recent.code).toBe(1);
-  expect(recent.plan.blockers[0]).toMatch(/^quick-rollback \S+ completed at .*; --force goes further back$/);
+  expect(recent.plan.blockers[0]).toMatch(
+    new RegExp(`^stack ${NAME} was changed \\d+ s ago: quick-rollback \\S+ .*ask again with --force$`),
+  );
   expect((await planOf([NAME, '--force'], cliEnv)).plan.blockers).not.toContainEqual(recent.plan.blockers[0]);
+
+  // `deploy --plan`: the running state with the app services on the new tag; only the image changes.
+  const deploy = await lifeline(['--json', 'deploy', NAME, '--image-tag', 'v2.4.8', '--plan'], cliEnv);
+  expect(deploy.code).toBe(0);
+  const deployPlan = JSON.parse(deploy.stdout) as RollbackPlan;
+  expect(deployPlan).toMatchObject({ procedure: 'automatic-rollback', blockers: [], configFiles: [] });
+  expect(deployPlan.target.label).toBe('image:v2.4.8');
+  expect(deployPlan.services).toHaveLength(SERVICES.length);
+  for (const s of deployPlan.services)
+    expect(s.changes).toEqual(['image lifeline-fixture/spacetime:v2.4.9 -> lifeline-fixture/spacetime:v2.4.8']);
 });
 
 test('a hold recorded for a stack with no owner blocks the plan; a deploy plan names its fallback', async () => {
@@ -157,7 +169,9 @@ test('a hold recorded for a stack with no owner blocks the plan; a deploy plan n
   expect(held.code).toBe(1);
   expect(held.plan.procedure).toBe('automatic-rollback');
   expect(held.plan.blockers).toEqual([
-    'held by security-breach security-breach:planheld:x since 2026-12-06T00:00:00.000Z: breach under investigation',
+    'stack planheld is held since 2026-12-06T00:00:00.000Z by security-breach security-breach:planheld:x: ' +
+      'breach under investigation. Nothing starts or changes its containers until the security lifts the hold: ' +
+      'lifeline lift planheld --audience "security" --reason <why> --as <name>',
     'no container of the stack exists to take the spec from',
   ]);
   expect(held.plan.notes).toContain(

@@ -424,6 +424,14 @@ export function createDockerActivities(docker: Docker) {
       await removeOne(name);
     },
 
+    /** Stops the stack's containers a swap to `specs` does not make (as replaceServices does): kept, not removed. */
+    async stopOthers(stack: ResolvedStack, specs: ContainerSpec[], graceSeconds: number): Promise<string[]> {
+      const made = new Set(specs.map((s) => s.name));
+      const others = (await targetNames({ stack })).filter((n) => !made.has(n));
+      await Promise.all(others.map((n) => stopOne(n, graceSeconds)));
+      return others;
+    },
+
     async renameContainer(from: string, to: string): Promise<void> {
       try {
         await docker.getContainer(from).rename({ name: to });

@@ -123,7 +123,7 @@ export function createGaplessSwap(deps: {
               // A target left beside by an earlier attempt keeps its port; else the port the running one is not on.
               const port = beside.container
                 ? Number(envValue(beside.container.Config.Env ?? [], front.portEnv))
-                : nextPort(front, running.container?.Config.Env);
+                : nextPort(front, runningPort);
               const outcome = await docker.startBeside(stack.name, onSlot(port), source.label, as);
               targets.set(spec.service, { spec: onSlot(port), port, as, outcome });
             }),
@@ -198,6 +198,9 @@ export function createGaplessSwap(deps: {
             outcome: await docker.recreateFromSpec(stack.name, spec, source.label, grace),
           });
         }
+        // 5. What the target does not hold stops, as in the stop-first swap: no old version keeps running.
+        at('stopping what the target does not hold');
+        await docker.stopOthers(stack, specs, grace);
         return swapped;
       } finally {
         clearInterval(beat);

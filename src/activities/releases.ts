@@ -76,20 +76,25 @@ async function recordedFiles(stack: ResolvedStack, labels: Record<string, string
   return { composeFiles, sources: [...new Set([...stack.configFiles, ...composeFiles])] };
 }
 
-/** The state running now as a release would record it (specs with depends_on, config files hashed); null when nothing runs. */
-export async function readRunningState(
-  docker: Pick<DockerActivities, 'captureSpecs'>,
-  stack: ResolvedStack,
-): Promise<{ services: ContainerSpec[]; files: { source: string; sha256: string }[]; fingerprint: string } | null> {
+/** The state running now: its specs, the config files a release of it records (hashed), and its fingerprint. */
+async function runningState(docker: Pick<DockerActivities, 'captureSpecs'>, stack: ResolvedStack) {
   const captured = await docker.captureSpecs(stack);
   if (captured.length === 0) return null;
   const { composeFiles, sources } = await recordedFiles(stack, captured[0].labels);
   const present = await existingFiles(sources);
-  const [services, files] = await Promise.all([
-    withDependsOn(captured, composeFiles),
-    Promise.all(present.map(async (source) => ({ source, sha256: (await sha256File(source)).sha256 }))),
-  ]);
-  return { services, files, fingerprint: stateFingerprint(services, files) };
+  const files = await Promise.all(
+    present.map(async (source) => ({ source, sha256: (await sha256File(source)).sha256 })),
+  );
+  return { captured, composeFiles, files, fingerprint: stateFingerprint(captured, files) };
+}
+
+/** The state running now as a release would record it (specs with compose's depends_on); null when nothing runs. */
+export async function readRunningState(
+  docker: Pick<DockerActivities, 'captureSpecs'>,
+  stack: ResolvedStack,
+): Promise<{ services: ContainerSpec[]; fingerprint: string } | null> {
+  const state = await runningState(docker, stack);
+  return state && { services: await withDependsOn(state.captured, state.composeFiles), fingerprint: state.fingerprint };
 }
 
 export function createReleaseActivities(deps: {
@@ -205,7 +210,7 @@ export function createReleaseActivities(deps: {
       leaving: { by: string; reason: string; targetFingerprint?: string },
     ): Promise<string | null> {
       return storeCall(async () => {
-        const fingerprint = (await readRunningState(deps.docker, stack))?.fingerprint ?? null;
+        const fingerprint = (await runningState(deps.docker, stack))?.fingerprint ?? null;
         if (!fingerprint || fingerprint === leaving.targetFingerprint) return null;
         await store(stack.dataDir).recordFact(stack.name, fingerprint, {
           verdict: 'rolled-back-from',

@@ -4,6 +4,8 @@
  * owner's hold, running procedure and last end from Temporal. The rules live in domain/rollback-plan.
  */
 import Docker from 'dockerode';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
 import { createDockerActivities } from '../activities/docker';
 import { readRunningState } from '../activities/releases';
 import { createStackHoldActivities } from '../activities/stack-holds';
@@ -51,6 +53,30 @@ async function configFilesNow(release: Release): Promise<ConfigFilePlan[]> {
   );
 }
 
+/**
+ * What would fail the procedure on the way: a configured file the backup before it cannot copy, and the
+ * target's stored copies of config files that no longer match their checksums (the restore checks them).
+ */
+async function fileProblems(stack: ResolvedStack, store: ReleaseStore, release?: Release): Promise<string[]> {
+  const missing = await Promise.all(
+    stack.configFiles.map(async (f) => ((await stat(f).catch(() => undefined))?.isFile() ? undefined : f)),
+  );
+  const damaged = await Promise.all(
+    (release?.configFiles ?? []).map(async (f) => {
+      const copy = await sha256File(path.join(store.releaseDir(stack.name, release!.id), f.stored)).catch(
+        () => undefined,
+      );
+      return copy?.sha256 === f.sha256 ? undefined : f.source;
+    }),
+  );
+  return [
+    ...missing.flatMap((f) => (f ? [`config file ${f} does not exist: the backup taken first cannot copy it`] : [])),
+    ...damaged.flatMap((f) =>
+      f ? [`the release's copy of ${f} is missing or damaged: its restore would refuse it`] : [],
+    ),
+  ];
+}
+
 export async function readRollbackPlan(
   c: CommandContext,
   stack: ResolvedStack,
@@ -59,10 +85,11 @@ export async function readRollbackPlan(
 ): Promise<RollbackPlan> {
   const docker = createDockerActivities(new Docker());
   const store = new ReleaseStore(stack.dataDir);
-  const [state, releases, owner] = await Promise.all([
+  const [state, releases, owner, states] = await Promise.all([
     readRunningState(docker, stack),
     store.list(stack.name),
     readOwner(c, stack),
+    docker.inspectStack(stack),
   ]);
   const choice = chooseTarget(method, releases, state?.fingerprint ?? null);
   const release = choice.releaseId ? await store.get(stack.name, choice.releaseId) : undefined;
@@ -83,6 +110,9 @@ export async function readRollbackPlan(
     source,
     configFiles: release ? await configFilesNow(release) : [],
     missingImages: source ? await docker.missingImages(specsOf(stack, source, { imageTag }).map((s) => s.image)) : [],
+    // Blue-green takes no backup and restores no file.
+    fileProblems: method.method === 'blue-green' ? [] : await fileProblems(stack, store, release),
+    runningPorts: Object.fromEntries(states.map((st) => [st.service, st.port])),
     owner: ownerAnswer(stack.name, method, owner, { ...opts, nowMs: Date.now() }),
     blueGreen,
   });

@@ -58,10 +58,8 @@ export function withEnv(env: readonly string[], name: string, value: string): st
 }
 
 /** The port a fronted service's next container takes: the one of its two its running container is not on. */
-export function nextPort(service: FrontedService, runningEnv: readonly string[] | undefined): number {
-  const running = runningEnv && Number(envValue(runningEnv, service.portEnv));
-  return running === service.ports[0] ? service.ports[1] : service.ports[0];
-}
+export const nextPort = (service: FrontedService, runningPort: number | undefined): number =>
+  runningPort === service.ports[0] ? service.ports[1] : service.ports[0];
 
 /** One nginx upstream block (blue-green's and the gapless swap's). */
 export const upstreamBlock = (name: string, servers: readonly string[]): string =>

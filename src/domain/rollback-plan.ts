@@ -8,7 +8,16 @@
 import type { ResolvedStack } from './config';
 import { startWaves } from './compose';
 import { nextPort, withEnv } from './ingress';
-import { admit, busyMessage, EndedProcedure, OwnedProcedure, RunningProcedure, StackHold } from './ownership';
+import {
+  admit,
+  busyMessage,
+  heldMessage,
+  recentMessage,
+  EndedProcedure,
+  OwnedProcedure,
+  RunningProcedure,
+  StackHold,
+} from './ownership';
 import type { ContainerSpec, Release, ReleaseSummary } from './release';
 import { explicitTargetConcern, rollbackCandidates } from './release-rules';
 import { specsOf } from './spec-source';
@@ -41,14 +50,12 @@ export interface TargetChoice {
   problem?: string;
 }
 
-const skipReason = (r: ReleaseSummary, runningFingerprint: string | null): string =>
+const skipReason = (r: ReleaseSummary): string =>
   r.knownBad
     ? `known-bad${r.fact ? ` (${r.fact.reason})` : ''}`
     : r.rolledBackFrom
       ? `rolled back from${r.fact ? ` (${r.fact.reason})` : ''}`
-      : r.fingerprint === runningFingerprint
-        ? 'the state running now'
-        : 'not a candidate';
+      : 'the state running now';
 
 /** The target as the procedure chooses it, from the releases on record and the running state's fingerprint. */
 export function chooseTarget(
@@ -74,7 +81,7 @@ export function chooseTarget(
     .filter((r) => !target || r.id > target.id)
     .filter((r) => r.id !== target?.id)
     .sort((a, b) => (a.id < b.id ? 1 : -1))
-    .map((r) => ({ id: r.id, why: skipReason(r, runningFingerprint) }));
+    .map((r) => ({ id: r.id, why: skipReason(r) }));
   if (!target)
     return {
       why: '',
@@ -144,7 +151,9 @@ function diffSpecs(from: ContainerSpec, to: ContainerSpec): string[] {
   const b = settingsOf(to);
   const changes: string[] = [];
   if (a.image !== b.image) changes.push(`image ${a.image} -> ${b.image}`);
-  else if (from.imageId !== to.imageId) changes.push(`image ${a.image}: same tag, other content`);
+  // Containers are made from the tag: a tag moved since the release was recorded runs what it points to now.
+  else if (from.imageId !== to.imageId)
+    changes.push(`image ${a.image}: the release recorded other content under this tag; the tag's content now runs`);
   const [envA, envB] = [envMap(from.env), envMap(to.env)];
   changes.push(...listChange('env', a.envKeys, b.envKeys));
   const changed = b.envKeys.filter((k) => envA.has(k) && envA.get(k) !== envB.get(k));
@@ -191,8 +200,11 @@ export interface SwapStep {
   containers: string[];
 }
 
-/** The order the swap recreates containers in: the gapless swap behind an ingress, else stop all then start by waves. */
-function swapOrder(stack: ResolvedStack, target: readonly ContainerSpec[]): SwapStep[] {
+/**
+ * The order the swap recreates containers in: the gapless swap behind an ingress, else stop all then start by
+ * waves. `others` run now but the target does not hold them: they are stopped, not removed.
+ */
+function swapOrder(stack: ResolvedStack, target: readonly ContainerSpec[], others: string[]): SwapStep[] {
   const waves = startWaves([...target]);
   const steps: Omit<SwapStep, 'step'>[] = [];
   const ingress = stack.ingress;
@@ -215,8 +227,9 @@ function swapOrder(stack: ResolvedStack, target: readonly ContainerSpec[]): Swap
     });
     const alone = all.filter((s) => !fronted(s));
     if (alone.length) steps.push({ what: 'stop-first, one at a time', containers: alone.map((s) => s.name) });
+    if (others.length) steps.push({ what: 'stop what the target does not hold', containers: others });
   } else {
-    steps.push({ what: 'stop every service together', containers: [] });
+    steps.push({ what: 'stop every service together', containers: others });
     waves.forEach((wave, i) =>
       steps.push({
         what:
@@ -252,16 +265,9 @@ export function ownerAnswer(
   );
   const none = { blockers: [], notes: [] };
   const { hold, running, lastEnded } = owner;
-  if (answer === 'held' && hold)
-    return { ...none, blockers: [`held by ${hold.procedure} ${hold.workflowId} since ${hold.since}: ${hold.reason}`] };
+  if (answer === 'held' && hold) return { ...none, blockers: [heldMessage(stack, hold)] };
   if (answer === 'busy' && running) return { ...none, blockers: [busyMessage(stack, running)] };
-  if (answer === 'recent' && lastEnded)
-    return {
-      ...none,
-      blockers: [
-        `${lastEnded.procedure} ${lastEnded.workflowId} completed at ${lastEnded.endedAt}; --force goes further back`,
-      ],
-    };
+  if (answer === 'recent' && lastEnded) return { ...none, blockers: [recentMessage(stack, lastEnded, opts.nowMs)] };
   if (answer === 'queued' && running)
     return { ...none, notes: [`waits for ${running.procedure} ${running.workflowId} to end first`] };
   if (answer === 'preempting' && running)
@@ -297,6 +303,10 @@ export interface PlanFacts {
   source?: Pick<Release, 'services'>;
   configFiles: ConfigFilePlan[];
   missingImages: string[];
+  /** Config files the backup could not copy, or release copies that fail their checksum. */
+  fileProblems: string[];
+  /** The port each fronted service listens on now (from its container's whole environment). */
+  runningPorts: Record<string, number | undefined>;
   owner: { blockers: string[]; notes: string[] };
   /** Blue-green only: the containers of each environment. */
   blueGreen?: { blue: string[]; green: string[] };
@@ -320,11 +330,17 @@ export function buildPlan(f: PlanFacts): RollbackPlan {
       services: [],
       configFiles: [],
       order: [
-        { step: 1, what: 'switch the ingress to blue, drain the old workers', containers: f.blueGreen?.blue ?? [] },
-        { step: 2, what: 'stop green (kept, not removed)', containers: f.blueGreen?.green ?? [] },
+        { step: 1, what: 'start blue where stopped, wait until healthy', containers: f.blueGreen?.blue ?? [] },
+        { step: 2, what: 'switch the ingress to blue, drain the old workers', containers: [] },
+        ...(stack.blueGreen?.stopGreen
+          ? [{ step: 3, what: 'stop green (kept, not removed)', containers: f.blueGreen?.green ?? [] }]
+          : []),
       ],
       blockers,
-      notes: [...notes, 'nothing is recreated; green stays for a fast switch back'],
+      notes: [
+        ...notes,
+        `nothing is recreated; green ${stack.blueGreen?.stopGreen ? 'is stopped but' : 'is left running'}, kept for a fast switch back`,
+      ],
     };
   }
   const imageTag = m.method === 'image-tag' || m.method === 'deploy' ? m.imageTag : undefined;
@@ -335,23 +351,42 @@ export function buildPlan(f: PlanFacts): RollbackPlan {
       ? 'backs up the running state first; if the deploy fails its checks, rolls back to that backup'
       : 'backs up the running state first; a failed rollback hands over to the rollback-failed procedure',
   );
-  const withPorts = stack.ingress ? target.map((s) => onIngressPort(stack, s, f.running)) : target;
+  blockers.push(...f.fileProblems);
+  const ingress = stack.ingress;
+  for (const service of Object.keys(ingress?.services ?? {}))
+    if (f.source && target.filter((s) => s.service === service).length !== 1)
+      blockers.push(`the ingress fronts ${service}, so the target must hold exactly one container of it`);
+  const onPorts = target.map((s) => onIngressPort(stack, s, f.runningPorts[s.service]));
+  const services = serviceChanges(
+    f.running,
+    onPorts.map((p) => p.spec),
+  );
+  for (const { spec, move } of onPorts) if (move) services.find((c) => c.container === spec.name)?.changes.push(move);
+  const others = services.filter((c) => c.action === 'stop').map((c) => c.container);
   return {
     stack: stack.name,
     procedure,
     target: { ...f.choice, label: f.choice.releaseId ?? (imageTag ? `image:${imageTag}` : undefined) },
-    services: serviceChanges(f.running, withPorts),
+    services,
     configFiles: f.configFiles,
-    order: f.source ? swapOrder(stack, target) : [],
+    order: f.source ? swapOrder(stack, target, others) : [],
     blockers,
     notes,
   };
 }
 
 /** Behind an ingress a fronted service moves to the port it is not on now, as the gapless swap moves it. */
-function onIngressPort(stack: ResolvedStack, spec: ContainerSpec, running: readonly ContainerSpec[]): ContainerSpec {
+function onIngressPort(
+  stack: ResolvedStack,
+  spec: ContainerSpec,
+  runningPort: number | undefined,
+): { spec: ContainerSpec; move?: string } {
   const front = stack.ingress?.services[spec.service];
-  if (!front || stack.services.find((s) => s.name === spec.service)?.stopFirst) return spec;
-  const port = nextPort(front, running.find((r) => r.name === spec.name)?.env);
-  return { ...spec, env: withEnv(spec.env, front.portEnv, String(port)) };
+  if (!front || stack.services.find((s) => s.name === spec.service)?.stopFirst) return { spec };
+  const port = nextPort(front, runningPort);
+  return {
+    spec: { ...spec, env: withEnv(spec.env, front.portEnv, String(port)) },
+    // The port is the ingress's, from the config: no secret.
+    move: `port ${runningPort ?? '(none)'} -> ${port}, beside the running one; ${stack.ingress!.container} follows`,
+  };
 }

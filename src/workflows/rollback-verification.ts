@@ -40,11 +40,12 @@ export async function rollbackVerification(input: VerificationInput): Promise<Ve
   ]);
   checks.push(...smoke.map((c) => ({ ...c, name: `smoke: ${c.name}` })));
   if (status) checks.push(status);
-  const firstError = errorLines[0] ? `; first, from ${errorLines[0].service}: ${errorLines[0].line.slice(0, 200)}` : '';
+  // Which services, not the lines: a check's detail reaches notifications, and a log line may hold a secret.
+  const noisy = [...new Set(errorLines.map((l) => l.service))];
   checks.push({
     name: 'error logs',
     passed: errorLines.length === 0,
-    detail: `${errorLines.length} matching line(s)${firstError}`,
+    detail: `${errorLines.length} matching line(s)${noisy.length ? ` from ${noisy.join(', ')}` : ''}`,
   });
   checks.push(...metrics.map((c) => ({ ...c, name: `metric: ${c.name}` })));
 

@@ -4,10 +4,10 @@ import { envValue, nextPort, onPort, upstreamFile, withEnv } from '../../src/dom
 const front = { upstream: 'app', ports: [8001, 8101] as [number, number], portEnv: 'PORT' };
 
 test('the target takes the port the running container is not on; with none running, the first', () => {
-  expect(nextPort(front, ['PORT=8001'])).toBe(8101);
-  expect(nextPort(front, ['X=1', 'PORT=8101'])).toBe(8001);
+  expect(nextPort(front, 8001)).toBe(8101);
+  expect(nextPort(front, 8101)).toBe(8001);
   expect(nextPort(front, undefined)).toBe(8001);
-  expect(nextPort(front, ['PORT=9999'])).toBe(8001); // on neither (recorded before the ingress): the first
+  expect(nextPort(front, 9999)).toBe(8001); // on neither (recorded before the ingress): the first
 });
 
 test('env entries are replaced in place or added, and read back exactly', () => {
