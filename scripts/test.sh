@@ -28,7 +28,7 @@ timed npx jest --passWithNoTests --maxWorkers=3 --testPathIgnorePatterns "$EXCLU
 # on a server restart and on containers, rather than before the suite on two busy cores.
 timed npm run --silent lint > "$LINT_LOG" 2>&1 &
 lint=$!
-trap 'kill $lint 2>/dev/null; rm -f "$LINT_LOG"' EXIT
+trap 'kill "$lint" 2>/dev/null || true; rm -f "$LINT_LOG"' EXIT
 timed npx jest --passWithNoTests --runInBand --testPathPattern "$EXCLUSIVE" "$@" || status=$?
 wait $lint || status=1
 cat "$LINT_LOG" >&2
