@@ -12,9 +12,9 @@ import { chromium, Browser, Page } from 'playwright-core';
 import { newNonce, sealPass } from '../src/codec/decision-passes';
 import { ownerWorkflowId } from '../src/domain/workflow-ids';
 import { removeFixtureStack, upFixtureStack, fixtureContainer } from '../src/fixtures/stack';
-import { approveUpdate, progressQuery } from '../src/workflows/definitions';
+import { approveUpdate, ownerStateQuery, progressQuery } from '../src/workflows/definitions';
 import { API_TOKEN, RunningApi, startApi } from './harness/api';
-import { createTestEnv, FAST_TIMEOUTS, TEST_DECISION_KEY, TestEnv } from './harness/env';
+import { createTestEnv, FAST_TIMEOUTS, harnessState, TEST_DECISION_KEY, TestEnv } from './harness/env';
 import { liftIfHeld } from './harness/owner';
 import { lifeline } from './harness/cli';
 import { Recorder, startRecorder } from './harness/recorder';
@@ -34,7 +34,12 @@ let env: TestEnv;
 let stand: Recorder;
 let api: RunningApi;
 let browser: Browser;
-const PERSONAL = { bob: 'bob-personal-token-0123456789abcdefghij', ivy: 'ivy-personal-token-0123456789abcdefghij' };
+const PERSONAL = {
+  bob: 'bob-personal-token-0123456789abcdefghij',
+  ivy: 'ivy-personal-token-0123456789abcdefghij',
+  cat: 'cat-personal-token-0123456789abcdefghij',
+};
+const LIFT_STACK = 'peoplelift';
 
 const people = () => [
   {
@@ -61,7 +66,10 @@ beforeAll(async () => {
   env = await createTestEnv('people');
   stand = await startRecorder();
   const stacks = Object.fromEntries(
-    [BREACH, MEDIUM, PERSONAL_STACK].map((name) => [name, { host: env.host, services: { godot: {}, api: {} } }]),
+    [BREACH, MEDIUM, PERSONAL_STACK, LIFT_STACK].map((name) => [
+      name,
+      { host: env.host, services: { godot: {}, api: {} } },
+    ]),
   );
   // Personal tokens: each names its person, who decides with it.
   const tokensFile = path.join(env.dataDir, 'api-tokens.json');
@@ -250,7 +258,7 @@ test('a breach reaches the security team with personal links; two of them approv
     expect(closed.text).toContain('This question is no longer open');
     await closed.page.close();
   } finally {
-    await liftIfHeld(env.client, BREACH);
+    await liftIfHeld(env.client, BREACH, 'ann');
     await removeFixtureStack(env.docker, stack);
   }
 });
@@ -315,4 +323,62 @@ test('a personal token decides through the API, as its person, from the CLI; the
   expect(cli.stdout).toMatch(/^recorded: approval \(denied\) by bob at \S+ via api — expected under load/);
   const recorded = (await owner.query(progressQuery)).decisions.at(-1);
   expect(recorded).toMatchObject({ by: 'bob', approved: false, channel: 'api', authenticated: true });
+});
+
+test('a held stack is lifted only by a security member through the API, recorded as theirs; straight to Temporal and another role are refused', async () => {
+  const stack = env.stack(LIFT_STACK, {
+    ports: [18977, 18978],
+    config: { timeouts: FAST_TIMEOUTS },
+    people: people(),
+    publicUrl: api.url,
+  });
+  const owner = env.client.workflow.getHandle(ownerWorkflowId(LIFT_STACK));
+  const cliEnv = { LIFELINE_CONFIG: env.configFile, TEMPORAL_ADDRESS: harnessState().address };
+  try {
+    await recordGoodRelease(env, stack);
+    const h = await env.start('security-breach', { stack, trigger: 'cli', requestedBy: 'test', reason: 'odd logins' });
+    await waitForPending(h, 'approval', 'security team');
+    // Cat denies through the API with her personal token: the stack stays isolated and held.
+    const denied = await axios.post(
+      `${api.url}/v1/workflows/${h.workflowId}/decisions`,
+      { action: 'deny', reason: 'forensics first' },
+      { headers: { authorization: `Bearer ${PERSONAL.cat}` } },
+    );
+    expect(denied.status).toBe(200);
+    expect(await h.result()).toMatchObject({ status: 'isolated' });
+    await waitFor(async () => ((await owner.query(ownerStateQuery)).hold ? true : undefined), 'the hold');
+
+    // Straight to Temporal, naming a security member: refused, still held.
+    const straight = await lifeline(
+      ['lift', LIFT_STACK, '--audience', 'security team', '--reason', 'trust me', '--as', 'ann'],
+      cliEnv,
+    );
+    expect(straight.code).toBe(2);
+    expect(straight.stderr).toMatch(/must decide this with an authenticated decision/);
+    // Bob's personal token is not of the security team: 403, still held.
+    const lift = `${api.url}/v1/stacks/${LIFT_STACK}/lift`;
+    const bob = await axios.post(
+      lift,
+      { reason: 'looks fine' },
+      { headers: { authorization: `Bearer ${PERSONAL.bob}` }, validateStatus: () => true },
+    );
+    expect(bob.status).toBe(403);
+    expect(bob.data.error).toMatch(/^bob is not of the security team/);
+    expect((await owner.query(ownerStateQuery)).state).toBe('held');
+
+    // Cat lifts from the CLI with her personal token: recorded as cat, via the API, whatever --as says.
+    const cli = await lifeline(
+      ['lift', LIFT_STACK, '--audience', 'security team', '--reason', 'keys rotated', '--as', 'mallory'],
+      { ...cliEnv, LIFELINE_API_URL: api.url, LIFELINE_PERSONAL_TOKEN: PERSONAL.cat },
+    );
+    expect(cli.stderr).toBe('');
+    expect(cli.stdout).toMatch(/lifted by cat for the security team at \S+ via api: keys rotated/);
+    expect(await owner.query(ownerStateQuery)).toMatchObject({
+      state: 'free',
+      lifted: [{ by: 'cat', channel: 'api', authenticated: true, reason: 'keys rotated' }],
+    });
+  } finally {
+    await liftIfHeld(env.client, LIFT_STACK, 'ann');
+    await removeFixtureStack(env.docker, stack);
+  }
 });

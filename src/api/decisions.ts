@@ -7,12 +7,16 @@ import { newNonce, sealPass } from '../codec/decision-passes';
 import { mayAnswer, roleRequired } from '../domain/audiences';
 import type { Person } from '../domain/people';
 import type { Decision, DecisionInput, DecisionKind, PendingDecision } from '../domain/procedure-types';
+import { holdSubject, type LiftedHold } from '../domain/owner';
+import type { StackHold } from '../domain/ownership';
+import { ownerWorkflowId } from '../domain/workflow-ids';
 import {
   acknowledgeUpdate,
   approveUpdate,
   chooseReleaseUpdate,
   confirmStepUpdate,
   denyUpdate,
+  liftHoldUpdate,
 } from '../workflows/definitions';
 
 export const DECISION_ACTIONS = ['approve', 'deny', 'choose', 'ack', 'confirm'] as const;
@@ -77,8 +81,37 @@ export async function sendDecision(client: Client, key: string, d: PersonDecisio
   const input: DecisionInput = { by: d.person, proof };
   if (d.reason?.trim()) input.reason = d.reason.trim();
   if (d.releaseId) input.releaseId = d.releaseId;
+  return refusedAsDecision(() =>
+    client.workflow.getHandle(d.workflowId).executeUpdate(UPDATE_OF[d.action], { args: [input] }),
+  );
+}
+
+/** A hold's lift by `person` for its audience, sent to the stack's owner with the API's proof. */
+export async function sendLift(
+  client: Client,
+  key: string,
+  d: { stack: string; hold: StackHold; person: string; reason: string },
+  now: number,
+): Promise<LiftedHold> {
+  const workflowId = ownerWorkflowId(d.stack);
+  const proof = sealPass(key, 'proof', {
+    workflowId,
+    questionId: holdSubject(d.hold),
+    person: d.person,
+    nonce: newNonce(),
+    expiresAt: now + PROOF_SECONDS * 1000,
+    via: 'api',
+    action: liftHoldUpdate.name,
+  });
+  const input = { by: d.person, audience: d.hold.audience, reason: d.reason, proof };
+  return refusedAsDecision(() =>
+    client.workflow.getHandle(workflowId).executeUpdate(liftHoldUpdate, { args: [input] }),
+  );
+}
+
+async function refusedAsDecision<T>(send: () => Promise<T>): Promise<T> {
   try {
-    return await client.workflow.getHandle(d.workflowId).executeUpdate(UPDATE_OF[d.action], { args: [input] });
+    return await send();
   } catch (err) {
     // The workflow refused it (its validator or its proof check): nothing was recorded.
     if (err instanceof WorkflowUpdateFailedError)

@@ -6,6 +6,7 @@
 import axios from 'axios';
 import type { DecisionAction } from '../api/decisions';
 import { readSecret } from '../config/secrets';
+import type { LiftedHold } from '../domain/owner';
 import type { Decision } from '../domain/procedure-types';
 import { UsageError } from './output';
 
@@ -30,7 +31,17 @@ export async function decideThroughApi(
   workflowId: string,
   answer: { action: DecisionAction; reason?: string; releaseId?: string },
 ): Promise<Decision> {
-  const res = await axios.post(`${api.url}/v1/workflows/${encodeURIComponent(workflowId)}/decisions`, answer, {
+  const path = `/v1/workflows/${encodeURIComponent(workflowId)}/decisions`;
+  return ((await post(api, path, answer)) as { decision: Decision }).decision;
+}
+
+export async function liftThroughApi(api: PersonalApi, stack: string, reason: string): Promise<LiftedHold> {
+  return ((await post(api, `/v1/stacks/${encodeURIComponent(stack)}/lift`, { reason })) as { lifted: LiftedHold })
+    .lifted;
+}
+
+async function post(api: PersonalApi, path: string, body: object): Promise<unknown> {
+  const res = await axios.post(`${api.url}${path}`, body, {
     headers: { authorization: `Bearer ${api.token}` },
     timeout: 30_000,
     validateStatus: () => true,
@@ -39,5 +50,5 @@ export async function decideThroughApi(
   // 4xx: the person, the question or the answer is wrong, and nothing was recorded.
   if (res.status >= 400 && res.status < 500) throw new UsageError(`refused: ${error}`);
   if (res.status !== 200) throw new Error(`the API at ${api.url} could not take the decision: ${error}`);
-  return (res.data as { decision: Decision }).decision;
+  return res.data;
 }

@@ -1,7 +1,7 @@
 /** The stack owner's vocabulary: requests to run a procedure, its replies and its queryable state. */
 import type { Admission, EndedProcedure, OwnedProcedure, RunningProcedure, StackHold, WhenBusy } from './ownership';
 import type { StackRef } from './config';
-import type { ProcedureInput } from './procedure-types';
+import type { DecisionChannel, ProcedureInput } from './procedure-types';
 
 /** Inputs some procedures take besides the common ones. */
 export interface ProcedureOptions {
@@ -18,6 +18,9 @@ export interface LiftedHold {
   audience: string;
   reason: string;
   at: string;
+  /** How the decision came: through the API, authenticated; or straight to Temporal (while nobody holds the role). */
+  channel: DecisionChannel;
+  authenticated: boolean;
 }
 
 export interface ProcedureRequest {
@@ -51,7 +54,12 @@ export interface LiftHoldInput {
   by: string;
   audience: string;
   reason: string;
+  /** The API's sealed proof that it authenticated `by` for this hold (src/codec/decision-passes.ts). */
+  proof?: string;
 }
+
+/** What a proof to lift `hold` names as its question: this hold, and no later one. */
+export const holdSubject = (hold: StackHold): string => `hold:${hold.since}`;
 
 export interface OwnerState {
   stack: string;

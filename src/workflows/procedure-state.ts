@@ -15,6 +15,7 @@ import {
 import { ChecklistItem, ItemState, mark, newChecklist, renderChecklist } from '../domain/checklist';
 import type {
   Decision,
+  DecisionChannel,
   DecisionInput,
   HoldRequest,
   DecisionKind,
@@ -188,7 +189,7 @@ export class Procedure {
         const question = this.state.pending!; // the validator made sure one of this kind waits
         let pass: DecisionPass | undefined;
         if (input.proof) {
-          pass = await this.openProof(input, question, update.name);
+          pass = await this.openProof(input, question.id, update.name);
           // Good once, even if refused below; and the question may have moved on while the proof was checked.
           if (this.usedPasses.has(pass.nonce)) throw refused('this link was already used');
           this.usedPasses.add(pass.nonce);
@@ -271,8 +272,35 @@ export class Procedure {
       throw new Error(`${input.by} does not hold the role "${pending.waitingFor}" this question is for`);
   }
 
+  /**
+   * A decision no question asked for (lifting a hold), by `role` about `subject`: once someone holds the role,
+   * only their authenticated decision counts, as for a question. Returns how it came.
+   */
+  async authenticate(
+    stack: ResolvedStack,
+    input: DecisionInput,
+    role: string,
+    subject: string,
+    action: string,
+  ): Promise<{ channel: DecisionChannel; authenticated: boolean }> {
+    this.reachPeopleOf(stack);
+    if (!input.proof) {
+      if (roleRequired(stack.people, role))
+        throw refused(
+          `the ${role} must decide this with an authenticated decision: the API with a personal token ` +
+            '(lifeline with LIFELINE_API_URL); a decision sent straight to Temporal names nobody for sure',
+        );
+      return { channel: 'temporal', authenticated: false };
+    }
+    const pass = await this.openProof(input, subject, action);
+    if (this.usedPasses.has(pass.nonce)) throw refused('this proof was already used');
+    this.usedPasses.add(pass.nonce);
+    if (!mayAnswer(stack.people, role, input.by)) throw refused(`${input.by} does not hold the role "${role}"`);
+    return { channel: pass.via, authenticated: true };
+  }
+
   /** The API's proof for `input`, checked by this worker's decision key: for this question and this person. */
-  private async openProof(input: DecisionInput, question: PendingDecision, action: string): Promise<DecisionPass> {
+  private async openProof(input: DecisionInput, questionId: string, action: string): Promise<DecisionPass> {
     if (!this.people) throw refused('this procedure takes no authenticated decisions');
     let pass: DecisionPass;
     try {
@@ -280,7 +308,7 @@ export class Procedure {
     } catch (err) {
       throw refused(messageOf(err));
     }
-    if (pass.questionId !== question.id) throw refused('the link is for an earlier question, which is closed');
+    if (pass.questionId !== questionId) throw refused('the link is for an earlier question, which is closed');
     if (pass.person !== input.by) throw refused(`the proof names ${pass.person}, not ${input.by}`);
     // What the person chose is sealed too: a proof read from a history cannot carry another answer.
     if (pass.action !== action || (pass.releaseId ?? undefined) !== input.releaseId)

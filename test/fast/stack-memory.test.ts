@@ -16,6 +16,8 @@ import {
   liftHoldUpdate,
   ownerStateQuery,
 } from '../../src/workflows/definitions';
+import { sendDecision, sendLift } from '../../src/api/decisions';
+import { TEST_DECISION_KEY } from '../harness/env';
 import { waitFor, waitForPending } from '../harness/waits';
 import { FakeWorld, fakeWorld } from './fake-world';
 
@@ -119,9 +121,53 @@ test('a denied breach holds the stack: nothing from any entry point starts until
   const note = w.calls.find((c) => c.name === 'noteInIncidentReport');
   expect(note?.args.slice(1)).toEqual([
     breach.workflowId,
-    expect.stringContaining('by sec-lead for the security team'),
+    expect.stringContaining('by sec-lead for the security team (unauthenticated)'),
   ]);
   expect((await ask(w, 'specific-version-rollback')).reply.outcome).toBe('started');
+});
+
+test("once someone holds the hold's audience role, only their authenticated decision lifts it, recorded as theirs", async () => {
+  const person = (name: string, role: string) => ({
+    name,
+    roles: [role],
+    channels: [{ kind: 'webhook' as const, url: 'http://127.0.0.1:9/x' }],
+  });
+  const w = (world = await fakeWorld('fastlift', {
+    people: [person('ann', 'security team'), person('bob', 'on-call engineer')],
+  }));
+  const { handle: breach } = await ask(w, 'security-breach');
+  const { pending } = await waitForPending(breach, 'approval', 'security team');
+  const decision = { workflowId: breach.workflowId, question: pending!, person: 'ann', via: 'api' as const };
+  await sendDecision(w.client, TEST_DECISION_KEY, { ...decision, action: 'deny', reason: 'forensics' }, Date.now());
+  await breach.result();
+  const { hold } = await waitFor(async () => ((await state(w)).hold ? state(w) : undefined), 'the hold');
+  const lift = (who: string, key = TEST_DECISION_KEY, of = hold!) =>
+    sendLift(w.client, key, { stack: w.stack.name, hold: of, person: who, reason: `${who} checked` }, Date.now());
+
+  // Straight to Temporal, naming a security member: refused.
+  await expect(
+    owner(w).executeUpdate(liftHoldUpdate, { args: [{ by: 'ann', audience: 'security team', reason: 'trust me' }] }),
+  ).rejects.toMatchObject({
+    cause: { message: expect.stringMatching(/must decide this with an authenticated decision/) },
+  });
+  // Another role, a proof sealed with another key, a proof for an earlier hold: refused.
+  await expect(lift('bob')).rejects.toThrow(/bob does not hold the role "security team"/);
+  await expect(lift('ann', 'another-key-0123456789abcdefghijklmnopqrstuv')).rejects.toThrow(/proof is invalid/);
+  await expect(lift('ann', TEST_DECISION_KEY, { ...hold!, since: '2020-01-01T00:00:00.000Z' })).rejects.toThrow(
+    /earlier question/,
+  );
+  expect((await state(w)).state).toBe('held');
+
+  const lifted = await lift('ann');
+  expect(lifted).toMatchObject({
+    by: 'ann',
+    channel: 'api',
+    authenticated: true,
+    hold: { workflowId: breach.workflowId },
+  });
+  expect(await state(w)).toMatchObject({ state: 'free', lifted: [{ by: 'ann', channel: 'api', authenticated: true }] });
+  const note = w.calls.find((c) => c.name === 'noteInIncidentReport');
+  expect(note?.args[2]).toContain('by ann for the security team (via api)');
 });
 
 test('a critical alert that finds the stack busy waits for it, then goes to people instead of rolling back further', async () => {

@@ -1,8 +1,10 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
+import { sendLift } from '../../src/api/decisions';
 import { waitUntilStarted } from '../../src/client/start-procedure';
 import type { OwnerState } from '../../src/domain/owner';
 import { ownerWorkflowId } from '../../src/domain/workflow-ids';
 import { abortUpdate, liftHoldUpdate, ownerStateQuery } from '../../src/workflows/definitions';
+import { TEST_DECISION_KEY } from './env';
 
 /** The follow-up procedure a failed one named: the stack's owner starts it right after the failure is reported. */
 export async function followUp(client: Client, workflowId: string): Promise<WorkflowHandle> {
@@ -20,12 +22,18 @@ export async function abortAndWait(handle: WorkflowHandle): Promise<void> {
   await handle.result().catch(() => undefined);
 }
 
-/** Lifts a stack's hold, if it is held, as its audience would: tests that share a stack start each from free. */
-export async function liftIfHeld(client: Client, stack: string): Promise<void> {
+/**
+ * Lifts a stack's hold, if it is held, as its audience would: tests that share a stack start each from free.
+ * `person` (of the audience) lifts it through an authenticated decision, as the API sends it.
+ */
+export async function liftIfHeld(client: Client, stack: string, person?: string): Promise<void> {
   const owner = client.workflow.getHandle(ownerWorkflowId(stack));
   const state = await owner.query(ownerStateQuery).catch(() => undefined);
   if (!state?.hold) return;
-  await owner.executeUpdate(liftHoldUpdate, {
-    args: [{ by: 'test', audience: state.hold.audience, reason: 'the next test starts from a free stack' }],
-  });
+  const reason = 'the next test starts from a free stack';
+  if (person) {
+    await sendLift(client, TEST_DECISION_KEY, { stack, hold: state.hold, person, reason }, Date.now());
+    return;
+  }
+  await owner.executeUpdate(liftHoldUpdate, { args: [{ by: 'test', audience: state.hold.audience, reason }] });
 }

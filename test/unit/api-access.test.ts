@@ -76,6 +76,7 @@ test('every route declares its scope, and docs/SECURITY.md lists each route with
       'POST /v1/rollbacks operate',
       'GET /v1/workflows/:id read',
       'POST /v1/workflows/:id/decisions decide',
+      'POST /v1/stacks/:stack/lift decide',
       'GET /decide/:pass public',
       'POST /decide/:pass public',
       'POST /v1/alerts/alertmanager alerts',

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { type UpdateDefinition, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { Decision, DecisionInput } from '../../domain/procedure-types';
 import type { DecisionAction } from '../../api/decisions';
-import { decideThroughApi, personalApi } from '../api-decisions';
+import { decideThroughApi, liftThroughApi, personalApi } from '../api-decisions';
 import {
   abortUpdate,
   acknowledgeUpdate,
@@ -27,7 +27,7 @@ const UPDATES = {
   abort: [abortUpdate, 'abort the procedure'],
 } as const;
 
-/** The answers a personal token sends through the API (an abort and a lift go to Temporal as before). */
+/** The answers a personal token sends through the API (an abort goes to Temporal as before; a lift has its own route). */
 const THROUGH_API: Partial<Record<string, DecisionAction>> = {
   ack: 'ack',
   approve: 'approve',
@@ -107,26 +107,31 @@ export function registerDecide(program: Command, ctx: () => CommandContext): voi
     );
   program
     .command('lift <stack>')
-    .description("lift a stack's hold (a contained breach, stopped services): only the hold's audience may")
+    .description(`lift a stack's hold (a contained breach, stopped services): only the hold's audience may.${VIA}`)
     .requiredOption('--audience <group>', 'the group you decide for; must be the one the hold names')
     .requiredOption('--reason <text>', 'why it is safe now (recorded in the incident report)')
     .option('--as <name>', 'who decides (default: $USER)')
     .action((stackName: string, o: { audience: string; reason: string; as?: string }) =>
       run(
         ctx(),
-        (c) =>
-          send(c, ownerWorkflowId(c.stack(stackName).name), liftHoldUpdate, {
+        (c) => {
+          const api = personalApi();
+          const stack = c.stack(stackName).name;
+          if (api) return liftThroughApi(api, stack, o.reason);
+          return send(c, ownerWorkflowId(stack), liftHoldUpdate, {
             by: operatorName(o.as),
             audience: o.audience,
             reason: o.reason,
-          }),
+          });
+        },
         renderLifted,
       ),
     );
 }
 
 const renderLifted = (l: LiftedHold) =>
-  `hold of ${l.hold.workflowId} lifted by ${l.by} for the ${l.audience} at ${l.at}: ${l.reason}. Nothing was started.`;
+  `hold of ${l.hold.workflowId} lifted by ${l.by} for the ${l.audience} at ${l.at}` +
+  `${l.authenticated ? ` via ${l.channel}` : ' (unauthenticated)'}: ${l.reason}. Nothing was started.`;
 
 const renderDecision = (d: Decision) =>
   `recorded: ${d.kind}${d.approved === false ? ' (denied)' : ''} by ${d.by} at ${d.at}` +

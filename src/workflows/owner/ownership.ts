@@ -13,6 +13,7 @@ import {
   startChild,
   TerminatedFailure,
 } from '@temporalio/workflow';
+import { holdSubject } from '../../domain/owner';
 import type { LiftedHold, LiftHoldInput, OwnerReply, ProcedureOptions, ProcedureRequest } from '../../domain/owner';
 import type { ProcedureInput } from '../../domain/procedure-types';
 import {
@@ -31,7 +32,7 @@ import {
 } from '../../domain/ownership';
 import type { ProcedureEnd } from '../../domain/procedure-types';
 import { procedureStartMetadata, procedureWorkflowId } from '../../domain/workflow-ids';
-import { preemptSignal } from '../definitions';
+import { liftHoldUpdate, preemptSignal } from '../definitions';
 import { orchestration, ownerChecks } from '../activities';
 import type { Procedure } from '../procedure-state';
 import type { StackSettings } from './stack-settings';
@@ -220,18 +221,29 @@ export class Ownership {
 
   /** Lifts the hold: an explicit decision of its audience, recorded here and in the holding procedure's report. */
   async lift(decision: LiftHoldInput): Promise<LiftedHold> {
-    const lifted: LiftedHold = { hold: this.hold!, ...decision, at: new Date().toISOString() };
+    const hold = this.hold!;
+    const how = await this.p.authenticate(
+      await this.stack.current(),
+      decision,
+      hold.audience,
+      holdSubject(hold),
+      liftHoldUpdate.name,
+    );
+    if (this.hold !== hold) throw new Error('the hold changed while this decision was checked; nothing was lifted');
+    const { by, audience, reason } = decision;
+    const lifted: LiftedHold = { hold, by, audience, reason, at: new Date().toISOString(), ...how };
     this.hold = undefined;
     this.lifted.push(lifted);
     if (this.lifted.length > LIFTED_KEPT) this.lifted.shift();
-    this.p.record(`hold lifted by ${decision.by} (${decision.audience})`, decision.reason);
+    const via = how.authenticated ? `via ${how.channel}` : 'unauthenticated';
+    this.p.record(`hold lifted by ${decision.by} (${decision.audience}, ${via})`, decision.reason);
     this.changed();
     await this.recordHold();
     try {
       await orchestration.noteInIncidentReport(
         await this.stack.current(),
         lifted.hold.workflowId,
-        `Hold lifted at ${lifted.at} by ${decision.by} for the ${decision.audience}: ${decision.reason}. Nothing was started by it.`,
+        `Hold lifted at ${lifted.at} by ${decision.by} for the ${decision.audience} (${via}): ${decision.reason}. Nothing was started by it.`,
       );
     } catch (err) {
       this.p.record('hold lift not written to the incident report', messageOf(err));
