@@ -37,6 +37,19 @@ const carriesNoValue = (payload: Payload): boolean =>
   decode(payload.metadata[METADATA_ENCODING_KEY]) === 'binary/null' &&
   (payload.data?.length ?? 0) === 0;
 
+/** What a refused payload is, without its values (which may be secrets): a JSON value's type and keys. */
+function shapeOf(payload: Payload): string {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(payload.data ?? []).toString('utf8'));
+    if (Array.isArray(value)) return `a JSON array of ${value.length}`;
+    if (value && typeof value === 'object')
+      return `a JSON object with keys ${Object.keys(value).slice(0, 12).join(', ')}`;
+    return `a JSON ${value === null ? 'null' : typeof value}`;
+  } catch {
+    return `${payload.data?.length ?? 0} bytes`;
+  }
+}
+
 export class EncryptionCodec implements PayloadCodec {
   constructor(
     private readonly keys: CodecKeys,
@@ -73,7 +86,7 @@ export class EncryptionCodec implements PayloadCodec {
         if (this.unsealed === 'show' || carriesNoValue(payload)) return payload;
         const encoding = payload.metadata?.[METADATA_ENCODING_KEY];
         throw new ValueError(
-          `refusing a payload that is not encrypted with a Lifeline codec key (encoding ${encoding ? JSON.stringify(decode(encoding)) : 'none'})`,
+          `refusing a payload that is not encrypted with a Lifeline codec key (encoding ${encoding ? JSON.stringify(decode(encoding)) : 'none'}, ${shapeOf(payload)})`,
         );
       }
       const keyIdBytes = payload.metadata[KEY_ID_METADATA];

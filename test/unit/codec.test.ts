@@ -24,15 +24,18 @@ test('sealed payloads carry no plain text, and open again to the same payload', 
 test('fails closed: a payload that is not sealed is refused by workers and clients, and only shown by the UI endpoint', async () => {
   const keys = parseKeyFile(keyLine('k1'), 'keys');
   const plain = payload({ spec: { privileged: true, binds: ['/:/host'] } });
+  // The refusal names the payload's shape, never its values.
   await expect(new EncryptionCodec(keys).decode([plain])).rejects.toThrow(
-    'refusing a payload that is not encrypted with a Lifeline codec key',
+    'refusing a payload that is not encrypted with a Lifeline codec key (encoding "json/plain", a JSON object with keys spec)',
   );
   expect(await new EncryptionCodec(keys, 'show').decode([plain])).toEqual([plain]);
   // Only a payload holding no value passes unsealed (the SDK and server make those: empty details, void results).
   const none = defaultPayloadConverter.toPayload(undefined);
   expect(await new EncryptionCodec(keys).decode([none])).toEqual([none]);
   const nullWithData = { ...none, data: Buffer.from('{"x":1}') };
-  await expect(new EncryptionCodec(keys).decode([nullWithData])).rejects.toThrow('(encoding "binary/null")');
+  await expect(new EncryptionCodec(keys).decode([nullWithData])).rejects.toThrow(
+    '(encoding "binary/null", a JSON object with keys x)',
+  );
 });
 
 test('rotation: a new current key still opens payloads sealed with the older one; tampering and unknown keys are refused', async () => {

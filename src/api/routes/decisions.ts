@@ -7,13 +7,12 @@ import type { FastifyInstance } from 'fastify';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import { readProgress } from '../../client/progress';
-import { stackOfWorkflowId } from '../../domain/workflow-ids';
 import { stackRefusal } from '../access';
 import type { RouteDeps } from '../deps';
 import { DECISION_ACTIONS, DecisionRefused, refusalFor, sendDecision, sendLift } from '../decisions';
 import { mayAnswer, roleRequired } from '../../domain/audiences';
 import type { OwnerState } from '../../domain/owner';
-import { ownerWorkflowId } from '../../domain/workflow-ids';
+import { ownerWorkflowId, stackOfWorkflowId } from '../../domain/workflow-ids';
 import { ownerStateQuery } from '../../workflows/definitions';
 import { badRequest, CALL_DEADLINE_MS, unavailable } from './replies';
 
@@ -76,12 +75,12 @@ export function registerDecisionRoutes(app: FastifyInstance, deps: RouteDeps): v
     { config: { access: 'decide' } },
     async (req, reply) => {
       const { stack } = req.params;
-      if (!Object.hasOwn(deps.config.stacks, stack)) return reply.code(404).send({ error: `no stack ${stack}` });
       const who = req.principal!;
       if (!who.person)
         return reply.code(403).send({ error: `token ${who.name} names no person: decisions need a personal token` });
       const stackDenied = stackRefusal(who, stack, `stack ${stack}`);
       if (stackDenied) return reply.code(403).send({ error: stackDenied });
+      if (!Object.hasOwn(deps.config.stacks, stack)) return reply.code(404).send({ error: `no stack ${stack}` });
       const body = liftBody.safeParse(req.body ?? {});
       if (!body.success) return badRequest(reply, body.error);
       try {

@@ -229,7 +229,13 @@ export class Ownership {
       holdSubject(hold),
       liftHoldUpdate.name,
     );
-    if (this.hold !== hold) throw new Error('the hold changed while this decision was checked; nothing was lifted');
+    // A failure the caller gets (a plain error would fail the owner's workflow task instead).
+    if (this.hold !== hold)
+      throw ApplicationFailure.create({
+        message: 'the hold changed while this decision was checked; nothing was lifted',
+        type: 'Refused',
+        nonRetryable: true,
+      });
     const { by, audience, reason } = decision;
     const lifted: LiftedHold = { hold, by, audience, reason, at: new Date().toISOString(), ...how };
     this.hold = undefined;
