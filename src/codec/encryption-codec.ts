@@ -37,6 +37,17 @@ const carriesNoValue = (payload: Payload): boolean =>
   decode(payload.metadata[METADATA_ENCODING_KEY]) === 'binary/null' &&
   (payload.data?.length ?? 0) === 0;
 
+/**
+ * Payloads the Temporal server writes itself, constant and carrying nobody's arguments: an activity cancelled
+ * before a worker started it gets `"ACTIVITY_ID_NOT_STARTED"` as its cancellation details. Refusing it would
+ * wedge the procedure that cancelled the activity (an abort at the wrong moment).
+ */
+const SERVER_MADE = new Set(['"ACTIVITY_ID_NOT_STARTED"']);
+const madeByTheServer = (payload: Payload): boolean =>
+  !!payload.metadata &&
+  decode(payload.metadata[METADATA_ENCODING_KEY]) === 'json/plain' &&
+  SERVER_MADE.has(Buffer.from(payload.data ?? []).toString('utf8'));
+
 /** What a refused payload is, without its values (which may be secrets): a JSON value's type and keys. */
 function shapeOf(payload: Payload): string {
   try {
@@ -83,7 +94,7 @@ export class EncryptionCodec implements PayloadCodec {
   async decode(payloads: Payload[]): Promise<Payload[]> {
     return payloads.map((payload) => {
       if (!payload.metadata || decode(payload.metadata[METADATA_ENCODING_KEY]) !== ENCRYPTED_ENCODING) {
-        if (this.unsealed === 'show' || carriesNoValue(payload)) return payload;
+        if (this.unsealed === 'show' || carriesNoValue(payload) || madeByTheServer(payload)) return payload;
         const encoding = payload.metadata?.[METADATA_ENCODING_KEY];
         throw new ValueError(
           `refusing a payload that is not encrypted with a Lifeline codec key (encoding ${encoding ? JSON.stringify(decode(encoding)) : 'none'}, ${shapeOf(payload)})`,

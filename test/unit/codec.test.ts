@@ -36,6 +36,12 @@ test('fails closed: a payload that is not sealed is refused by workers and clien
   await expect(new EncryptionCodec(keys).decode([nullWithData])).rejects.toThrow(
     '(encoding "binary/null", a JSON object with keys x)',
   );
+  // The server's own cancellation details of an activity no worker started pass; any other plain string does not.
+  const notStarted = defaultPayloadConverter.toPayload('ACTIVITY_ID_NOT_STARTED');
+  expect(await new EncryptionCodec(keys).decode([notStarted])).toEqual([notStarted]);
+  await expect(
+    new EncryptionCodec(keys).decode([defaultPayloadConverter.toPayload('ACTIVITY_ID_NOT_STARTED; rm -rf /')]),
+  ).rejects.toThrow('(encoding "json/plain", a JSON string)');
 });
 
 test('rotation: a new current key still opens payloads sealed with the older one; tampering and unknown keys are refused', async () => {
