@@ -192,8 +192,7 @@ export class Procedure {
           if (!this.people) throw refused('this procedure takes no authenticated decisions');
           pass = await this.openProof(this.people.stack, input, question.id, update.name);
           // Good once, even if refused below; and the question may have moved on while the proof was checked.
-          if (this.usedPasses.has(pass.nonce)) throw refused('this link was already used');
-          this.usedPasses.add(pass.nonce);
+          this.spend(pass);
           if (this.state.pending?.id !== question.id)
             throw refused('the question was closed while this answer was checked');
           this.refuseUnlessOpen(update.name, kind, input, approved);
@@ -293,13 +292,18 @@ export class Procedure {
         );
       return { channel: 'temporal', authenticated: false };
     }
-    const pass = await this.openProof(stack, input, subject, action);
-    if (this.usedPasses.has(pass.nonce)) throw refused('this proof was already used');
-    this.usedPasses.add(pass.nonce);
+    const pass = this.spend(await this.openProof(stack, input, subject, action));
     // As for a question: while nobody holds the role, the API's word for who decided is enough.
     if (required && !mayAnswer(stack.people, role, input.by))
       throw refused(`${input.by} does not hold the role "${role}"`);
     return { channel: pass.via, authenticated: true };
+  }
+
+  /** A link or proof is good once: its nonce is spent here, even when the decision is refused after. */
+  private spend(pass: DecisionPass): DecisionPass {
+    if (this.usedPasses.has(pass.nonce)) throw refused('this link was already used');
+    this.usedPasses.add(pass.nonce);
+    return pass;
   }
 
   /** The API's proof for `input`, checked by this worker's decision key: for this question and this person. */
